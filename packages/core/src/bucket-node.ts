@@ -1,0 +1,118 @@
+import { GlacierError } from "./errors.js";
+import { isDatasetPath, resolveFormat } from "./formats.js";
+import type { BucketNode, ProviderNode } from "./nodes.js";
+import { checkSchema, type Schema } from "./schema.js";
+import { deepFreeze } from "./stable-id.js";
+
+/** Options of `provider.bucket()`. */
+export interface BucketOptions {
+  /** The S3 bucket name (aws) or top directory under basePath (local). */
+  readonly bucket: string;
+  /** Key or key pattern in the bucket: `raw/sales.parquet`, `events/*.jsonl`, `daily/` (a directory dataset). */
+  readonly path: string;
+  /** Overrides the format inferred from the extension. */
+  readonly format?: "parquet" | "csv" | "ndjson" | "ipc";
+  /** Declared columns, checked against data before and after each step. */
+  readonly schema?: Schema;
+  /** Owned elsewhere: generated infrastructure references it and never creates it. */
+  readonly external?: boolean;
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** S3's bucket naming rules, checked for aws providers. */
+function s3NameProblem(name: string): string | null {
+  if (name.length < 3 || name.length > 63) return "must be 3–63 characters long";
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) {
+    return "may hold only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit";
+  }
+  if (name.includes("..")) return "must not contain two adjacent dots";
+  if (IPV4.test(name)) return "must not look like an IP address";
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name) || /(-s3alias|--ol-s3|--x-s3)$/.test(name)) {
+    return "uses a prefix or suffix AWS reserves";
+  }
+  return null;
+}
+
+function checkPath(path: unknown, id: string): string {
+  const subject = { kind: "bucket", name: id } as const;
+  if (typeof path !== "string" || path.trim() === "") {
+    throw new GlacierError("INVALID_PATH", "the path is empty.", {
+      subject,
+      hint: `Give the key inside the bucket, e.g. path: "raw/sales.parquet".`,
+    });
+  }
+  if (path.startsWith("/") || path.includes("\\") || path.includes("\0")) {
+    throw new GlacierError("INVALID_PATH", `path "${path}" must be relative, with / separators.`, {
+      subject,
+      hint: "Write the key without a leading / (the bucket is its root).",
+    });
+  }
+  const segments = path.split("/");
+  if (path.endsWith("/")) segments.pop();
+  for (const segment of segments) {
+    if (segment === "..") {
+      throw new GlacierError("INVALID_PATH", `path "${path}" has a ".." segment.`, {
+        subject,
+        hint: "Paths stay inside their bucket: remove the .. segment.",
+      });
+    }
+    if (segment === "" || segment === ".") {
+      throw new GlacierError("INVALID_PATH", `path "${path}" has an empty or "." segment.`, {
+        subject,
+        hint: "Remove the doubled / or ./ from the path.",
+      });
+    }
+  }
+  return path;
+}
+
+/** @internal Builds and checks the node behind `provider.bucket()`. */
+export function createBucketNode(provider: ProviderNode, options: BucketOptions): BucketNode {
+  if (typeof options !== "object" || options === null) {
+    throw new GlacierError("INVALID_BUCKET", "provider.bucket() needs { bucket, path }.", {
+      hint: `Write provider.bucket({ bucket: "acme-data", path: "raw/sales.parquet" }).`,
+    });
+  }
+  const { bucket } = options;
+  if (typeof bucket !== "string" || bucket.trim() === "") {
+    throw new GlacierError("INVALID_BUCKET", "the bucket name is empty.", {
+      subject: { kind: "bucket", name: `(unnamed)/${String(options.path)}` },
+      hint: `Give the bucket a name, e.g. bucket: "acme-data".`,
+    });
+  }
+  const id = `${bucket}/${String(options.path)}`;
+  if (provider.cloud === "aws") {
+    const problem = s3NameProblem(bucket);
+    if (problem) {
+      throw new GlacierError("INVALID_BUCKET", `"${bucket}" is not a valid S3 bucket name: it ${problem}.`, {
+        subject: { kind: "bucket", name: id },
+        hint: "Follow S3's bucket naming rules, e.g. acme-data-raw.",
+      });
+    }
+  } else if (bucket.includes("/") || bucket.includes("\\") || bucket === "." || bucket === "..") {
+    throw new GlacierError("INVALID_BUCKET", `"${bucket}" is not a directory name.`, {
+      subject: { kind: "bucket", name: id },
+      hint: "Use a plain directory name without / or ..",
+    });
+  }
+  const path = checkPath(options.path, id);
+  const format = resolveFormat(path, options.format, id);
+  const location =
+    provider.cloud === "aws"
+      ? `s3://${bucket}/${path}`
+      : `${provider.basePath === "/" ? "" : provider.basePath}/${bucket}/${path}`;
+  const schema = options.schema === undefined ? undefined : checkSchema(options.schema, id);
+  return deepFreeze({
+    kind: "bucket",
+    id,
+    bucket,
+    path,
+    format,
+    dataset: isDatasetPath(path),
+    location,
+    provider,
+    ...(schema === undefined ? {} : { schema }),
+    external: options.external ?? false,
+  });
+}

@@ -1,0 +1,264 @@
+import { BUCKET_BRAND, isBucketLike } from "./bucket-brand.js";
+import { GlacierError } from "./errors.js";
+import { LineageGraph } from "./lineage-graph.js";
+import type { BucketNode, StepInput, StepNode } from "./nodes.js";
+import { inputBuckets, stepKey } from "./nodes.js";
+import { runGraph, type RunOptionsFor, type RunOutcome, type RunMode } from "./run.js";
+import type { Task } from "./task.js";
+import type { SingleSourceTask } from "./type-checks.js";
+import type { VisualizeFormat } from "./visualize/visualize.js";
+import { visualize } from "./visualize/visualize.js";
+
+export { createBucketNode, type BucketOptions } from "./bucket-node.js";
+
+/** A pipeline's name and description, set by `withName`. */
+export interface PipelineInfo {
+  readonly name: string;
+  readonly description?: string;
+}
+
+/** True for a Bucket from any copy of `@glacier/core` (a user module and the CLI may load two). */
+export function isBucket(value: unknown): value is Bucket {
+  return isBucketLike(value);
+}
+
+/** Unites lineages, keeping first-recorded order and dropping repeats of the same step. */
+function mergeLineage(...lineages: readonly (readonly StepNode[])[]): readonly StepNode[] {
+  const seen = new Map<string, StepNode>();
+  for (const lineage of lineages)
+    for (const step of lineage) if (!seen.has(stepKey(step))) seen.set(stepKey(step), step);
+  return Object.freeze([...seen.values()]);
+}
+
+const PIPELINE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * A storage location, and — once produced by `.transform(task).to(bucket)` — the lineage that produces it.
+ * Every method returns a new Bucket: values are never changed, so branching is safe.
+ *
+ * @example
+ * ```ts
+ * const report = raw.transform(clean).to(cleaned).transform(daily).to(daily_report).withName("sales");
+ * report.lineage.map((s) => s.id);
+ * // ["clean->acme-data/clean/sales.parquet", "daily->acme-data/reports/daily.parquet"]
+ * report.visualize();
+ * // graph LR
+ * //   b_acme_data_raw_sales_parquet[("acme-data/raw/sales.parquet")] --> s_clean["clean · serverless"] …
+ * ```
+ */
+export class Bucket {
+  readonly #node: BucketNode;
+  readonly #lineage: readonly StepNode[];
+  readonly #pipeline: PipelineInfo | undefined;
+
+  private constructor(node: BucketNode, lineage: readonly StepNode[], pipeline: PipelineInfo | undefined) {
+    this.#node = node;
+    this.#lineage = lineage;
+    this.#pipeline = pipeline;
+    Object.defineProperty(this, BUCKET_BRAND, { value: true });
+    Object.freeze(this);
+  }
+
+  /** @internal */
+  static fromNode(node: BucketNode, lineage: readonly StepNode[] = [], pipeline?: PipelineInfo): Bucket {
+    return new Bucket(node, Object.freeze([...lineage]), pipeline);
+  }
+
+  /** The storage node: id, location, format, schema. */
+  get node(): BucketNode {
+    return this.#node;
+  }
+  get id(): string {
+    return this.#node.id;
+  }
+  /** `s3://bucket/path` or `<basePath>/<bucket>/<path>`. */
+  get location(): string {
+    return this.#node.location;
+  }
+  /** The steps that produce this bucket, upstream first. Empty for a source bucket. */
+  get lineage(): readonly StepNode[] {
+    return this.#lineage;
+  }
+  /** Set by `withName`. */
+  get pipeline(): PipelineInfo | undefined {
+    return this.#pipeline;
+  }
+
+  /**
+   * Starts a step reading this bucket. Finish it with `.to(target)`.
+   *
+   * TypeScript rejects a multi-source task here; at run time a task whose input names are known is rejected
+   * with `INPUT_MISMATCH`.
+   */
+  transform<I, P>(task: Task<I, P> & SingleSourceTask<I>): PendingTransform {
+    checkTask(task);
+    if (task.language === "polars" && task.inputs !== null) {
+      throw new GlacierError(
+        "INPUT_MISMATCH",
+        `task "${task.name}" takes named inputs { ${task.inputs.join(", ")} } but was given the single bucket "${this.id}".`,
+        {
+          subject: { kind: "task", name: task.name },
+          hint: `Use Pipeline({ ${task.inputs.join(", ")} }).transform(${task.name}).to(…), or give the task one frame parameter.`,
+        },
+      );
+    }
+    return new PendingTransform(task, { kind: "single", bucket: this.#node }, this.#lineage);
+  }
+
+  /**
+   * Names the pipeline whose target this bucket is (`glacier run --pipeline NAME`).
+   *
+   * @example
+   * ```ts
+   * raw.transform(clean).to(cleaned).withName("sales", "Daily sales ETL").pipeline
+   * // { name: "sales", description: "Daily sales ETL" }
+   * ```
+   */
+  withName(name: string, description?: string): Bucket {
+    if (typeof name !== "string" || !PIPELINE_NAME.test(name)) {
+      throw new GlacierError("INVALID_NAME", `pipeline name ${JSON.stringify(name)} is not valid.`, {
+        subject: { kind: "bucket", name: this.id },
+        hint: "Use a letter first, then letters, digits, _ or -, at most 64 characters.",
+      });
+    }
+    return new Bucket(this.#node, this.#lineage, {
+      name,
+      ...(description === undefined ? {} : { description }),
+    });
+  }
+
+  /** The lineage graph of this bucket: the steps that produce it. */
+  graph(): LineageGraph {
+    return LineageGraph.from(this);
+  }
+
+  /**
+   * Renders the lineage: Mermaid (default), DOT, JSON or plain text.
+   *
+   * @example
+   * ```ts
+   * report.visualize("text");
+   * // pipeline sales: 2 steps
+   * //   1. clean [serverless]  acme-data/raw/sales.parquet → acme-data/clean/sales.parquet
+   * ```
+   */
+  visualize(format: VisualizeFormat = "mermaid"): string {
+    return visualize(this.graph(), format);
+  }
+
+  /**
+   * Runs, generates or analyses this bucket's lineage. The interpreter package for the mode is loaded on
+   * demand (`local` → `@glacier/local`, `cloud` → `@glacier/aws`, `generate` → `@glacier/terraform`,
+   * `analyze` → `@glacier/analyze`).
+   */
+  run<M extends RunMode>(options: RunOptionsFor<M>): Promise<RunOutcome<M>> {
+    if (this.#lineage.length === 0) {
+      return Promise.reject(
+        new GlacierError("NO_LINEAGE", "this bucket has no lineage, so there is nothing to run.", {
+          subject: { kind: "bucket", name: this.id },
+          hint: "Run a bucket produced by .transform(task).to(bucket).",
+        }),
+      );
+    }
+    return runGraph(this.graph(), options);
+  }
+
+  /** Serialisable form: the node, the pipeline info and the lineage (task functions are dropped). */
+  toJSON(): { node: BucketNode; pipeline?: PipelineInfo; lineage: readonly StepNode[] } {
+    return {
+      node: this.#node,
+      ...(this.#pipeline ? { pipeline: this.#pipeline } : {}),
+      lineage: this.#lineage,
+    };
+  }
+}
+
+function checkTask(task: unknown): asserts task is Task {
+  const t = task as Task | null;
+  if (typeof t !== "object" || t === null || t.kind !== "task") {
+    throw new GlacierError(
+      "INVALID_TASK",
+      `transform() takes a task, got ${t === null ? "null" : typeof t}.`,
+      {
+        hint: "Create tasks with executor.task(fn) or executor.sql(name, query).",
+      },
+    );
+  }
+}
+
+/**
+ * A `.transform(task)` waiting for its target. `.to(bucket)` records the step and returns a new Bucket.
+ */
+export class PendingTransform {
+  readonly #task: Task;
+  readonly #input: StepInput;
+  readonly #upstream: readonly StepNode[];
+
+  /** @internal */
+  constructor(task: Task, input: StepInput, upstream: readonly StepNode[]) {
+    this.#task = task;
+    this.#input = input;
+    this.#upstream = upstream;
+    Object.freeze(this);
+  }
+
+  /**
+   * Materialises the step into `target`. Returns a **new** Bucket carrying the lineage; `target` itself is
+   * unchanged.
+   *
+   * @example
+   * ```ts
+   * const cleanedWithLineage = raw.transform(clean).to(cleaned);
+   * cleaned.lineage.length            // 0
+   * cleanedWithLineage.lineage.length // 1
+   * ```
+   */
+  to(target: Bucket): Bucket {
+    if (!isBucket(target)) {
+      throw new GlacierError(
+        "INVALID_TARGET",
+        `.to() takes a bucket, got ${target === null ? "null" : typeof target}.`,
+        {
+          subject: { kind: "task", name: this.#task.name },
+          hint: "Pass a bucket made by provider.bucket({ bucket, path }).",
+        },
+      );
+    }
+    const output = target.node;
+    const subject = { kind: "bucket", name: output.id } as const;
+    if (/[*?[{]/.test(output.path)) {
+      throw new GlacierError(
+        "INVALID_TARGET",
+        `cannot write step "${this.#task.name}" to the glob "${output.path}".`,
+        {
+          subject,
+          hint: `Write to one file (e.g. "clean/sales.parquet") or a directory dataset ending in "/".`,
+        },
+      );
+    }
+    for (const [key, input] of inputBuckets(this.#input)) {
+      if (input.location === output.location) {
+        throw new GlacierError(
+          "CYCLE",
+          `step "${this.#task.name}" reads and writes the same location (input "${key}").`,
+          {
+            subject,
+            hint: "Write the result to another bucket path.",
+          },
+        );
+      }
+    }
+    const step: StepNode = Object.freeze({
+      kind: "step",
+      id: `${this.#task.name}->${output.id}`,
+      name: this.#task.name,
+      task: this.#task,
+      input: this.#input,
+      output,
+    });
+    return Bucket.fromNode(output, mergeLineage(this.#upstream, target.lineage, [step]));
+  }
+}
+
+/** @internal Used by `Pipeline` to merge its inputs' lineages. */
+export { mergeLineage };

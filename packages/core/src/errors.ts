@@ -1,0 +1,99 @@
+/**
+ * Every failure Glacier reports is a {@link GlacierError} with one code from this closed set, so callers
+ * (and the CLI's exit codes) can branch on `error.code` instead of parsing messages.
+ */
+export const ERROR_CODES = [
+  // Definition errors: the pipeline code is wrong.
+  "INVALID_OPTION",
+  "INVALID_PROVIDER",
+  "INVALID_BUCKET",
+  "INVALID_PATH",
+  "UNKNOWN_FORMAT",
+  "INVALID_SCHEMA",
+  "INVALID_TASK",
+  "INPUT_MISMATCH",
+  "EMPTY_PIPELINE",
+  "INVALID_TARGET",
+  "INVALID_NAME",
+  "INVALID_PARAM",
+  // Graph errors: pipelines that cannot be ordered or would overwrite each other.
+  "CYCLE",
+  "DUPLICATE_WRITER",
+  "UNKNOWN_STEP",
+  "UNKNOWN_PIPELINE",
+  "NO_LINEAGE",
+  // Running: modes, interpreters and run-time parameters.
+  "UNKNOWN_MODE",
+  "INTERPRETER_MISSING",
+  "PARAM_UNKNOWN",
+  "PARAM_MISSING",
+  "PARAM_INVALID",
+  // Loading user code (CLI).
+  "ENTRY_NOT_FOUND",
+  "ENTRY_LOAD_FAILED",
+  "NO_PIPELINES",
+  "INVALID_CONFIG",
+  // Data and execution (interpreters).
+  "SOURCE_MISSING",
+  "SOURCE_UNREADABLE",
+  "SCHEMA_MISMATCH",
+  "TASK_FAILED",
+  "TASK_RESULT_INVALID",
+  "STORAGE_ERROR",
+  "LOCKED",
+  "RUN_NOT_FOUND",
+  "GENERATE_FAILED",
+  "CLOUD_ERROR",
+] as const;
+
+/** One of Glacier's error codes. */
+export type GlacierErrorCode = (typeof ERROR_CODES)[number];
+
+/** What an error is about: the bucket, step, option, pipeline or file a user should look at. */
+export interface ErrorSubject {
+  readonly kind:
+    "bucket" | "step" | "task" | "option" | "pipeline" | "provider" | "param" | "file" | "run" | "mode";
+  /** The name or id a user wrote, e.g. `"acme-data/raw/sales.parquet"` or `"serverless.memory"`. */
+  readonly name: string;
+}
+
+/** Construction details of a {@link GlacierError}. */
+export interface GlacierErrorOptions {
+  readonly subject?: ErrorSubject;
+  /** How to fix it, in one sentence. Appended to the message. */
+  readonly hint?: string;
+  readonly cause?: unknown;
+}
+
+const BRAND = Symbol.for("glacier.error");
+
+/**
+ * The one error class of Glacier. The message names the offending node and ends with how to fix it.
+ *
+ * @example
+ * ```ts
+ * provider.serverless({ memory: 64 });
+ * // GlacierError [INVALID_OPTION] serverless.memory: 64 MB is outside Lambda's 128–10240 MB. Set memory between 128 and 10240.
+ * ```
+ */
+export class GlacierError extends Error {
+  override readonly name = "GlacierError";
+  readonly code: GlacierErrorCode;
+  readonly subject: ErrorSubject | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: GlacierErrorCode, message: string, options: GlacierErrorOptions = {}) {
+    const where = options.subject ? `${options.subject.kind} "${options.subject.name}": ` : "";
+    const fix = options.hint ? ` ${options.hint}` : "";
+    super(`${where}${message}${fix}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.subject = options.subject;
+    this.hint = options.hint;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** True for a GlacierError from any copy of this package (bundles may hold two). */
+  static is(value: unknown): value is GlacierError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}

@@ -1,0 +1,233 @@
+import { GlacierError } from "./errors.js";
+import type {
+  ExecutorNode,
+  LocalExecutorNode,
+  ServerlessExecutorNode,
+  SparkExecutorNode,
+  WorkerSize,
+} from "./nodes.js";
+import { canonicalJson, deepFreeze, shortHash } from "./stable-id.js";
+import {
+  defineTask,
+  type SqlTables,
+  type Task,
+  type TaskFunction,
+  type TaskInput,
+  type TaskOptions,
+} from "./task.js";
+import type { NoParams, ParamSpecs, ParamValues } from "./params.js";
+import type { LazyDataFrame } from "nodejs-polars";
+
+/** Options of `provider.serverless()` (AWS Lambda). */
+export interface ServerlessOptions {
+  /** MB, 128–10240. Default 1024. */
+  readonly memory?: number;
+  /** Seconds, 1–900. Default 300. */
+  readonly timeout?: number;
+  /** /tmp size in MB, 512–10240. Default 512. */
+  readonly ephemeralStorage?: number;
+  /** Default `"x86_64"`. */
+  readonly architecture?: "x86_64" | "arm64";
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly reservedConcurrency?: number;
+}
+
+/** Options of `provider.spark()` (EMR Serverless). Worker sizes are vCPUs and GB. */
+export interface SparkOptions {
+  /** Initial executor workers. Default 2. */
+  readonly workers?: number;
+  /** Default `{ cpu: 2, memory: 8 }`. */
+  readonly driver?: WorkerSize;
+  /** Default `{ cpu: 4, memory: 16 }`. */
+  readonly executor?: WorkerSize;
+  /** EMR release, `emr-6.6.0` or later. Default `emr-7.5.0`. */
+  readonly releaseLabel?: string;
+}
+
+/**
+ * Where tasks run. `task()` and `sql()` bind a task to this executor; the executor node records the
+ * configuration that `generate` turns into a Lambda function or an EMR Serverless application.
+ */
+export class Executor<N extends ExecutorNode = ExecutorNode> {
+  readonly node: N;
+
+  /** @internal Use `provider.local()`, `provider.serverless()` or `provider.spark()`. */
+  constructor(node: N) {
+    this.node = node;
+    Object.freeze(this);
+  }
+
+  get kind(): N["kind"] {
+    return this.node.kind;
+  }
+
+  /**
+   * Binds a Polars function to this executor. Its name is the function's name or `options.name`.
+   *
+   * @example
+   * ```ts
+   * const clean = lambda.task(function clean(df) { return df.filter(pl.col("amount").gt(0)); });
+   * // Task { name: "clean", executor: { kind: "serverless", memory: 2048, … }, inputs: null }
+   * const join = lambda.task(function join({ orders, customers }: Inputs<"orders" | "customers">) {
+   *   return orders.join(customers, { on: "customer_id" });
+   * });
+   * // Task { name: "join", inputs: ["orders", "customers"] }
+   * ```
+   */
+  task<I extends TaskInput = LazyDataFrame, const S extends ParamSpecs = NoParams>(
+    fn: TaskFunction<I, ParamValues<S>>,
+    options?: TaskOptions<S>,
+  ): Task<I, ParamValues<S>> {
+    return defineTask<I, ParamValues<S>>(this.node, "polars", fn, undefined, options);
+  }
+
+  /**
+   * A task written in SQL: a single source is the table `input`; `Pipeline` inputs are tables named by
+   * their keys. Runs on Polars SQL locally and on Lambda, on Spark SQL on EMR.
+   *
+   * @example
+   * ```ts
+   * const daily = spark.sql("daily", "SELECT day, SUM(amount) AS total FROM input GROUP BY day");
+   * ```
+   */
+  sql<const S extends ParamSpecs = NoParams>(
+    name: string,
+    query: string,
+    options?: Omit<TaskOptions<S>, "name">,
+  ): Task<SqlTables, ParamValues<S>> {
+    if (typeof query !== "string" || query.trim() === "") {
+      throw new GlacierError("INVALID_TASK", "the SQL query is empty.", {
+        subject: { kind: "task", name: String(name) },
+        hint: "Pass the query as the second argument of sql(name, query).",
+      });
+    }
+    return defineTask<SqlTables, ParamValues<S>>(this.node, "sql", undefined, query, { ...options, name });
+  }
+}
+
+function optionError(option: string, message: string, hint: string): GlacierError {
+  return new GlacierError("INVALID_OPTION", message, { subject: { kind: "option", name: option }, hint });
+}
+
+function checkRange(option: string, value: unknown, min: number, max: number, unit: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw optionError(
+      option,
+      `${JSON.stringify(value)}${unit ? ` ${unit}` : ""} is outside ${min}–${max}${unit ? ` ${unit}` : ""}.`,
+      `Set ${option.split(".").pop()} to a whole number between ${min} and ${max}.`,
+    );
+  }
+  return value;
+}
+
+function executorId(kind: string, config: unknown): string {
+  return `${kind}-${shortHash(canonicalJson(config), 8)}`;
+}
+
+/** @internal */
+export function localExecutorNode(): LocalExecutorNode {
+  return Object.freeze({ kind: "local", id: "local" });
+}
+
+/** @internal Validates Lambda's limits at definition time. */
+export function serverlessExecutorNode(options: ServerlessOptions = {}): ServerlessExecutorNode {
+  const memory = checkRange("serverless.memory", options.memory ?? 1024, 128, 10240, "MB");
+  const timeout = checkRange("serverless.timeout", options.timeout ?? 300, 1, 900, "s");
+  const ephemeralStorage = checkRange(
+    "serverless.ephemeralStorage",
+    options.ephemeralStorage ?? 512,
+    512,
+    10240,
+    "MB",
+  );
+  const architecture = options.architecture ?? "x86_64";
+  if (architecture !== "x86_64" && architecture !== "arm64") {
+    throw optionError(
+      "serverless.architecture",
+      `${JSON.stringify(architecture)} is not a Lambda architecture.`,
+      `Use "x86_64" or "arm64".`,
+    );
+  }
+  const environment = options.environment ?? {};
+  for (const [key, value] of Object.entries(environment)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key) || typeof value !== "string") {
+      throw optionError(
+        "serverless.environment",
+        `variable ${JSON.stringify(key)} is not a valid Lambda environment entry.`,
+        "Use names of letters, digits and _ (starting with a letter) and string values.",
+      );
+    }
+    if (key.startsWith("AWS_")) {
+      throw optionError(
+        "serverless.environment",
+        `${key} is reserved by Lambda.`,
+        "Rename the variable; AWS_* names are set by the runtime.",
+      );
+    }
+  }
+  const config = {
+    memory,
+    timeout,
+    ephemeralStorage,
+    architecture,
+    environment: { ...environment },
+    ...(options.reservedConcurrency === undefined
+      ? {}
+      : {
+          reservedConcurrency: checkRange(
+            "serverless.reservedConcurrency",
+            options.reservedConcurrency,
+            0,
+            1000,
+            "",
+          ),
+        }),
+  };
+  return deepFreeze({ kind: "serverless", id: executorId("serverless", config), ...config });
+}
+
+const SPARK_MEMORY: Readonly<Record<number, readonly [number, number]>> = {
+  1: [2, 8],
+  2: [4, 16],
+  4: [8, 30],
+  8: [16, 60],
+  16: [32, 120],
+};
+
+function checkWorker(option: string, size: WorkerSize): WorkerSize {
+  const range = SPARK_MEMORY[size?.cpu];
+  if (!range) {
+    throw optionError(
+      `${option}.cpu`,
+      `${JSON.stringify(size?.cpu)} vCPU is not an EMR Serverless worker size.`,
+      "Use 1, 2, 4, 8 or 16 vCPU.",
+    );
+  }
+  const [min, max] = range;
+  if (typeof size.memory !== "number" || size.memory < min || size.memory > max) {
+    throw optionError(
+      `${option}.memory`,
+      `${JSON.stringify(size.memory)} GB does not fit a ${size.cpu} vCPU worker.`,
+      `Use ${min}–${max} GB for ${size.cpu} vCPU.`,
+    );
+  }
+  return { cpu: size.cpu, memory: size.memory };
+}
+
+/** @internal Validates EMR Serverless worker sizes and release label at definition time. */
+export function sparkExecutorNode(options: SparkOptions = {}): SparkExecutorNode {
+  const workers = checkRange("spark.workers", options.workers ?? 2, 1, 1000, "");
+  const driver = checkWorker("spark.driver", options.driver ?? { cpu: 2, memory: 8 });
+  const executor = checkWorker("spark.executor", options.executor ?? { cpu: 4, memory: 16 });
+  const releaseLabel = options.releaseLabel ?? "emr-7.5.0";
+  const release = /^emr-(\d+)\.(\d+)\.(\d+)$/.exec(releaseLabel);
+  if (!release || Number(release[1]) < 6 || (Number(release[1]) === 6 && Number(release[2]) < 6)) {
+    throw optionError(
+      "spark.releaseLabel",
+      `${JSON.stringify(releaseLabel)} is not an EMR Serverless release.`,
+      `Use "emr-6.6.0" or later, e.g. "emr-7.5.0".`,
+    );
+  }
+  const config = { workers, driver, executor, releaseLabel };
+  return deepFreeze({ kind: "spark", id: executorId("spark", config), ...config });
+}

@@ -1,0 +1,69 @@
+export { Bucket, isBucket, PendingTransform, type BucketOptions, type PipelineInfo } from "./bucket.js";
+export {
+  ERROR_CODES,
+  GlacierError,
+  type ErrorSubject,
+  type GlacierErrorCode,
+  type GlacierErrorOptions,
+} from "./errors.js";
+export { Executor, type ServerlessOptions, type SparkOptions } from "./executor.js";
+export { FORMATS, isDatasetPath, type Format } from "./formats.js";
+export { LineageGraph, type GraphJson, type GraphTargets, type StepRef } from "./lineage-graph.js";
+export {
+  inputBuckets,
+  stepInputs,
+  stepKey,
+  type BucketNode,
+  type ExecutorKind,
+  type ExecutorNode,
+  type LocalExecutorNode,
+  type PipelineNode,
+  type ProviderNode,
+  type ServerlessExecutorNode,
+  type SparkExecutorNode,
+  type StepInput,
+  type StepNode,
+  type TaskNode,
+  type WorkerSize,
+} from "./nodes.js";
+export {
+  mergeParamSpecs,
+  param,
+  resolveParams,
+  type ParamSpec,
+  type ParamSpecs,
+  type ParamValue,
+  type ParamValues,
+} from "./params.js";
+export { MultiSource, Pipeline } from "./pipeline.js";
+export { Provider, type ProviderConfig } from "./provider.js";
+export {
+  INTERPRETER_PACKAGES,
+  loadInterpreter,
+  RUN_MODES,
+  runGraph,
+  type Analysis,
+  type AnalyzeOptions,
+  type CloudRunOptions,
+  type ExecutionOptions,
+  type GenerateOptions,
+  type GenerateResult,
+  type Interpreter,
+  type LocalRunOptions,
+  type RunMode,
+  type RunOptions,
+  type RunOptionsFor,
+  type RunOutcome,
+  type RunResult,
+  type StepResult,
+} from "./run.js";
+export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
+export { canonicalJson, shortHash, slug } from "./stable-id.js";
+export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";
+export { destructuredKeys } from "./task-inputs.js";
+export type { Inputs, SqlTables, Task, TaskFunction, TaskInput, TaskOptions, TaskResult } from "./task.js";
+export type { GlacierTypeError, MatchingInputs, SingleSourceTask } from "./type-checks.js";
+export { visualize, VISUALIZE_FORMATS, type VisualizeFormat } from "./visualize/visualize.js";
+export { toDot } from "./visualize/dot.js";
+export { toMermaid } from "./visualize/mermaid.js";
+export { toText } from "./visualize/text.js";

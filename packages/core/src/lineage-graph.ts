@@ -1,0 +1,423 @@
+import type { Bucket, PipelineInfo } from "./bucket.js";
+import { isBucketLike } from "./bucket-brand.js";
+import { GlacierError } from "./errors.js";
+import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
+import { canonicalJson } from "./stable-id.js";
+
+/** What `LineageGraph.from` accepts: one bucket, several, or a module's exports by name. */
+export type GraphTargets = Bucket | Iterable<Bucket> | Readonly<Record<string, Bucket>>;
+
+/** What a pipeline is made from: a target bucket node, the steps producing it and its name. A Bucket is one. */
+interface PipelineTarget {
+  readonly node: BucketNode;
+  readonly lineage: readonly StepNode[];
+  readonly pipeline?: PipelineInfo | undefined;
+  readonly id: string;
+}
+
+/** A reference to a step: the node, its id, or its name when unique. */
+export type StepRef = StepNode | string;
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.iterator in value;
+}
+
+function byId<T extends { readonly id: string }>(a: T, b: T): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function sameDeclaration(a: BucketNode, b: BucketNode): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * All pipelines of a module or project as **one graph keyed by storage location**: a bucket produced by one
+ * pipeline and read by another connects them, so `executionOrder()` runs stages in the right order without
+ * being told.
+ *
+ * @example
+ * ```ts
+ * const graph = LineageGraph.from({ cleaning, enrichment, analytics }).validate();
+ * graph.executionLevels().map((level) => level.map((s) => s.name));
+ * // [["clean_orders", "clean_customers"], ["join"], ["regional", "product"]]
+ * ```
+ */
+export class LineageGraph {
+  readonly pipelines: readonly PipelineNode[];
+  /** Every distinct step, sorted by id. */
+  readonly steps: readonly StepNode[];
+  /** Every distinct bucket (by location), sorted by id. */
+  readonly buckets: readonly BucketNode[];
+  readonly #producers = new Map<string, StepNode[]>();
+  readonly #consumers = new Map<string, StepNode[]>();
+  readonly #bucketDeclarations = new Map<string, BucketNode[]>();
+  readonly #duplicatePipelines: string[] = [];
+  #order: { readonly order: readonly StepNode[]; readonly cycle: readonly StepNode[] | null } | undefined;
+
+  private constructor(targets: readonly (readonly [string | undefined, PipelineTarget])[]) {
+    const steps = new Map<string, StepNode>();
+    for (const [, bucket] of targets)
+      for (const step of bucket.lineage) if (!steps.has(stepKey(step))) steps.set(stepKey(step), step);
+    this.steps = Object.freeze([...steps.values()].sort(byId));
+    for (const step of this.steps) {
+      this.#declare(step.output);
+      push(this.#producers, step.output.location, step);
+      for (const [, input] of stepInputs(step)) {
+        this.#declare(input);
+        push(this.#consumers, input.location, step);
+      }
+    }
+    for (const [, bucket] of targets) this.#declare(bucket.node);
+    this.buckets = Object.freeze(
+      [...this.#bucketDeclarations.values()].map((nodes) => nodes[0] as BucketNode).sort(byId),
+    );
+
+    const names = new Set<string>();
+    const pipelines: PipelineNode[] = [];
+    for (const [key, bucket] of targets) {
+      if (bucket.lineage.length === 0) continue;
+      const name = bucket.pipeline?.name ?? key ?? bucket.id;
+      if (names.has(name)) {
+        this.#duplicatePipelines.push(name);
+        continue;
+      }
+      names.add(name);
+      const own = bucket.lineage.map((step) => steps.get(stepKey(step)) as StepNode);
+      const needed = new Set(this.#upstreamClosure(own));
+      pipelines.push(
+        Object.freeze({
+          kind: "pipeline",
+          name,
+          ...(bucket.pipeline?.description === undefined ? {} : { description: bucket.pipeline.description }),
+          steps: Object.freeze(
+            this.#ordered()
+              .order.filter((s) => needed.has(s))
+              .map((s) => s.id),
+          ),
+          target: bucket.node,
+        }),
+      );
+    }
+    this.pipelines = Object.freeze(
+      pipelines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    );
+    Object.freeze(this);
+  }
+
+  /**
+   * Builds the graph of the given pipelines. A record's keys name pipelines that were not `withName`d
+   * (a module's export names); buckets without lineage are storage only and add no pipeline.
+   */
+  static from(targets: GraphTargets): LineageGraph {
+    const isOne = (value: unknown): value is Bucket => isBucketLike(value);
+    if (isOne(targets)) return new LineageGraph([[undefined, targets]]);
+    if (isIterable(targets)) return new LineageGraph([...targets].map((b) => [undefined, b] as const));
+    return new LineageGraph(Object.entries(targets).filter(([, b]) => isOne(b)));
+  }
+
+  #declare(node: BucketNode): void {
+    const seen = this.#bucketDeclarations.get(node.location);
+    if (!seen) this.#bucketDeclarations.set(node.location, [node]);
+    else if (!seen.some((s) => sameDeclaration(s, node))) seen.push(node);
+  }
+
+  /**
+   * Every problem that makes the graph unrunnable: two steps writing one location, cycles, a location declared
+   * twice with different options, two pipelines with one name.
+   */
+  problems(): readonly GlacierError[] {
+    const problems: GlacierError[] = [];
+    for (const [location, writers] of this.#producers) {
+      if (writers.length > 1) {
+        problems.push(
+          new GlacierError(
+            "DUPLICATE_WRITER",
+            `${location} is written by ${writers.length} steps: ${writers.map((s) => `"${s.name}"`).join(" and ")}.`,
+            {
+              subject: { kind: "bucket", name: (writers[0] as StepNode).output.id },
+              hint: "Each location has one writer: send one of the steps to another bucket path.",
+            },
+          ),
+        );
+      }
+    }
+    const { cycle } = this.#ordered();
+    if (cycle) {
+      problems.push(
+        new GlacierError(
+          "CYCLE",
+          `steps form a cycle: ${[...cycle, cycle[0] as StepNode].map((s) => s.name).join(" → ")}.`,
+          {
+            subject: { kind: "step", name: (cycle[0] as StepNode).id },
+            hint: "A step cannot depend on its own output: write one of them to a new bucket path.",
+          },
+        ),
+      );
+    }
+    for (const [location, nodes] of this.#bucketDeclarations) {
+      if (nodes.length > 1) {
+        problems.push(
+          new GlacierError(
+            "INVALID_BUCKET",
+            `${location} is declared ${nodes.length} times with different options.`,
+            {
+              subject: { kind: "bucket", name: (nodes[0] as BucketNode).id },
+              hint: "Declare each location once (one provider.bucket call) and reuse the value.",
+            },
+          ),
+        );
+      }
+    }
+    for (const name of this.#duplicatePipelines) {
+      problems.push(
+        new GlacierError("INVALID_NAME", "two pipelines have this name.", {
+          subject: { kind: "pipeline", name },
+          hint: "Give each pipeline its own withName(…).",
+        }),
+      );
+    }
+    return problems;
+  }
+
+  /** Throws the first of {@link problems}; returns the graph when there are none. */
+  validate(): this {
+    const [first] = this.problems();
+    if (first) throw first;
+    return this;
+  }
+
+  #ordered(): { readonly order: readonly StepNode[]; readonly cycle: readonly StepNode[] | null } {
+    if (this.#order) return this.#order;
+    const indegree = new Map<StepNode, number>();
+    for (const step of this.steps) indegree.set(step, this.dependenciesOf(step).length);
+    const ready = this.steps.filter((s) => indegree.get(s) === 0);
+    const order: StepNode[] = [];
+    while (ready.length > 0) {
+      ready.sort(byId);
+      const step = ready.shift() as StepNode;
+      order.push(step);
+      for (const consumer of this.consumersOf(step)) {
+        const left = (indegree.get(consumer) ?? 0) - 1;
+        indegree.set(consumer, left);
+        if (left === 0) ready.push(consumer);
+      }
+    }
+    const rest = this.steps.filter((s) => !order.includes(s));
+    // The cache is set once, lazily; the graph's data is frozen.
+    this.#order = {
+      order: [...order, ...rest],
+      cycle: rest.length > 0 ? this.#findCycle(new Set(rest)) : null,
+    };
+    return this.#order;
+  }
+
+  #findCycle(candidates: ReadonlySet<StepNode>): readonly StepNode[] {
+    const [start] = [...candidates].sort(byId);
+    const path: StepNode[] = [];
+    let current = start as StepNode;
+    while (!path.includes(current)) {
+      path.push(current);
+      current = this.dependenciesOf(current)
+        .filter((d) => candidates.has(d))
+        .sort(byId)[0] as StepNode;
+    }
+    return path.slice(path.indexOf(current)).reverse();
+  }
+
+  /** Steps in dependency order (ties by id, so the order is stable). Call {@link validate} first. */
+  executionOrder(): readonly StepNode[] {
+    this.#throwIfCyclic();
+    return this.#ordered().order;
+  }
+
+  /** Steps grouped into levels that can run in parallel: level n depends only on levels before it. */
+  executionLevels(): readonly (readonly StepNode[])[] {
+    this.#throwIfCyclic();
+    const level = new Map<StepNode, number>();
+    const levels: StepNode[][] = [];
+    for (const step of this.#ordered().order) {
+      const n = Math.max(-1, ...this.dependenciesOf(step).map((d) => level.get(d) ?? 0)) + 1;
+      level.set(step, n);
+      (levels[n] ??= []).push(step);
+    }
+    return levels;
+  }
+
+  #throwIfCyclic(): void {
+    const cyclic = this.problems().find((p) => p.code === "CYCLE");
+    if (cyclic) throw cyclic;
+  }
+
+  /** Buckets read by some step and produced by none: the data a run needs to find. */
+  sources(): readonly BucketNode[] {
+    return this.buckets.filter((b) => this.#consumers.has(b.location) && !this.#producers.has(b.location));
+  }
+
+  /** Buckets produced by a step and read by none: the pipelines' results. */
+  sinks(): readonly BucketNode[] {
+    return this.buckets.filter((b) => this.#producers.has(b.location) && !this.#consumers.has(b.location));
+  }
+
+  /** The step with this id, or this name when one step has it. */
+  step(ref: StepRef): StepNode {
+    if (typeof ref !== "string") return ref;
+    const byIdMatch = this.steps.find((s) => s.id === ref);
+    if (byIdMatch) return byIdMatch;
+    const named = this.steps.filter((s) => s.name === ref);
+    if (named.length === 1) return named[0] as StepNode;
+    throw new GlacierError(
+      "UNKNOWN_STEP",
+      named.length > 1 ? `${named.length} steps have this name.` : "no step has this name or id.",
+      {
+        subject: { kind: "step", name: ref },
+        hint:
+          named.length > 1
+            ? `Use a step id: ${named.map((s) => s.id).join(", ")}.`
+            : `Steps: ${this.steps.map((s) => s.name).join(", ") || "(none)"}.`,
+      },
+    );
+  }
+
+  /** The pipeline with this name. */
+  pipeline(name: string): PipelineNode {
+    const found = this.pipelines.find((p) => p.name === name);
+    if (found) return found;
+    throw new GlacierError("UNKNOWN_PIPELINE", "no pipeline has this name.", {
+      subject: { kind: "pipeline", name },
+      hint: `Pipelines: ${this.pipelines.map((p) => p.name).join(", ") || "(none)"}.`,
+    });
+  }
+
+  /** The step that writes a bucket (by node or location), if any. */
+  producerOf(bucket: BucketNode | string): StepNode | undefined {
+    return this.#producers.get(typeof bucket === "string" ? bucket : bucket.location)?.[0];
+  }
+
+  /** Steps whose outputs this step reads. */
+  dependenciesOf(ref: StepRef): readonly StepNode[] {
+    const step = this.step(ref);
+    const deps = new Set<StepNode>();
+    for (const [, input] of stepInputs(step))
+      for (const p of this.#producers.get(input.location) ?? []) deps.add(p);
+    return [...deps].sort(byId);
+  }
+
+  /** Steps that read this step's output. */
+  consumersOf(ref: StepRef): readonly StepNode[] {
+    const step = this.step(ref);
+    return [...(this.#consumers.get(step.output.location) ?? [])].sort(byId);
+  }
+
+  #upstreamClosure(steps: readonly StepNode[]): readonly StepNode[] {
+    const seen = new Set<StepNode>();
+    const visit = (step: StepNode): void => {
+      if (seen.has(step)) return;
+      seen.add(step);
+      for (const dep of this.dependenciesOf(step)) visit(dep);
+    };
+    steps.forEach(visit);
+    return [...seen];
+  }
+
+  /** Every step that transitively reads this step's output. */
+  downstreamOf(ref: StepRef): readonly StepNode[] {
+    const seen = new Set<StepNode>();
+    const visit = (step: StepNode): void => {
+      for (const consumer of this.consumersOf(step)) {
+        if (!seen.has(consumer)) {
+          seen.add(consumer);
+          visit(consumer);
+        }
+      }
+    };
+    visit(this.step(ref));
+    return [...seen].sort(byId);
+  }
+
+  /**
+   * The graph one pipeline needs: its steps and, through shared locations, every upstream step of other
+   * pipelines (`glacier run --pipeline NAME`).
+   */
+  forPipeline(name: string): LineageGraph {
+    const pipeline = this.pipeline(name);
+    const ids = new Set(pipeline.steps);
+    const target: PipelineTarget = {
+      node: pipeline.target,
+      id: pipeline.target.id,
+      lineage: this.steps.filter((s) => ids.has(s.id)),
+      pipeline: {
+        name: pipeline.name,
+        ...(pipeline.description === undefined ? {} : { description: pipeline.description }),
+      },
+    };
+    return new LineageGraph([[pipeline.name, target]]);
+  }
+
+  /** Plain data: pipelines, buckets, steps (task functions dropped) and edges between steps. */
+  toJSON(): GraphJson {
+    return {
+      pipelines: this.pipelines.map((p) => ({
+        name: p.name,
+        ...(p.description ? { description: p.description } : {}),
+        target: p.target.id,
+        steps: p.steps,
+      })),
+      buckets: this.buckets.map((b) => ({
+        id: b.id,
+        location: b.location,
+        format: b.format,
+        dataset: b.dataset,
+        external: b.external,
+        ...(b.schema ? { schema: b.schema } : {}),
+      })),
+      steps: this.steps.map((s) => ({
+        id: s.id,
+        name: s.name,
+        executor: s.task.executor,
+        language: s.task.language,
+        retries: s.task.retries,
+        codeHash: s.task.codeHash,
+        inputs: Object.fromEntries(stepInputs(s).map(([key, b]) => [key, b.id])),
+        output: s.output.id,
+      })),
+      edges: this.steps.flatMap((s) =>
+        this.consumersOf(s).map((c) => ({ from: s.id, to: c.id, via: s.output.id })),
+      ),
+    };
+  }
+}
+
+/** The JSON form of a {@link LineageGraph}. */
+export interface GraphJson {
+  readonly pipelines: readonly {
+    name: string;
+    description?: string;
+    target: string;
+    steps: readonly string[];
+  }[];
+  readonly buckets: readonly {
+    id: string;
+    location: string;
+    format: string;
+    dataset: boolean;
+    external: boolean;
+    schema?: Readonly<Record<string, string>>;
+  }[];
+  readonly steps: readonly {
+    id: string;
+    name: string;
+    executor: StepNode["task"]["executor"];
+    language: string;
+    retries: number;
+    codeHash: string;
+    inputs: Readonly<Record<string, string>>;
+    output: string;
+  }[];
+  readonly edges: readonly { from: string; to: string; via: string }[];
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

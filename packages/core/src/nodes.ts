@@ -1,0 +1,144 @@
+import type { Format } from "./formats.js";
+import type { ParamSpecs } from "./params.js";
+import type { Schema } from "./schema.js";
+
+/**
+ * The lineage graph is plain, frozen data: these node types are what every interpreter walks.
+ * Ids derive from names and locations, never from randomness, so Terraform addresses, fingerprints and
+ * run records stay stable between runs.
+ */
+
+/** Where a provider keeps its buckets. */
+export type ProviderNode =
+  | {
+      readonly kind: "provider";
+      readonly cloud: "aws";
+      readonly region: string;
+      readonly accountId?: string;
+      readonly tags: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: "provider"; readonly cloud: "local"; readonly basePath: string };
+
+/** Runs a task in the orchestrating process. */
+export interface LocalExecutorNode {
+  readonly kind: "local";
+  readonly id: string;
+}
+
+/** AWS Lambda. Sizes in MB, times in seconds. */
+export interface ServerlessExecutorNode {
+  readonly kind: "serverless";
+  readonly id: string;
+  readonly memory: number;
+  readonly timeout: number;
+  readonly ephemeralStorage: number;
+  readonly architecture: "x86_64" | "arm64";
+  readonly environment: Readonly<Record<string, string>>;
+  readonly reservedConcurrency?: number;
+}
+
+/** One EMR Serverless worker size: vCPUs and memory in GB. */
+export interface WorkerSize {
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+/** EMR Serverless (Spark). */
+export interface SparkExecutorNode {
+  readonly kind: "spark";
+  readonly id: string;
+  readonly workers: number;
+  readonly driver: WorkerSize;
+  readonly executor: WorkerSize;
+  readonly releaseLabel: string;
+}
+
+export type ExecutorNode = LocalExecutorNode | ServerlessExecutorNode | SparkExecutorNode;
+export type ExecutorKind = ExecutorNode["kind"];
+
+/** A storage location: one file, a glob, or a directory dataset. */
+export interface BucketNode {
+  readonly kind: "bucket";
+  /** `<bucket>/<path>`: stable, unique per provider location. */
+  readonly id: string;
+  readonly bucket: string;
+  readonly path: string;
+  readonly format: Format;
+  /** True for a glob or a directory (trailing `/`): many files. */
+  readonly dataset: boolean;
+  /** `s3://<bucket>/<path>` for aws; `<basePath>/<bucket>/<path>` for local. The graph's key. */
+  readonly location: string;
+  readonly provider: ProviderNode;
+  readonly schema?: Schema;
+  /** Owned elsewhere: referenced, never created, by generated infrastructure. */
+  readonly external: boolean;
+}
+
+/**
+ * A transform task. `fn` is the user's function (absent for SQL tasks); JSON serialisation drops it and
+ * keeps `codeHash`, the fingerprint of its source.
+ */
+export interface TaskNode {
+  readonly kind: "task";
+  readonly name: string;
+  readonly description?: string;
+  readonly executor: ExecutorNode;
+  readonly language: "polars" | "sql";
+  /** The query of a SQL task. */
+  readonly sql?: string;
+  /**
+   * The task's named inputs when known (declared in options, or read from a destructured first parameter);
+   * `null` when the task takes one frame, or its shape cannot be known (SQL, a plain parameter).
+   */
+  readonly inputs: readonly string[] | null;
+  readonly retries: number;
+  /** Seconds; an interpreter stops the task after this long. */
+  readonly timeout?: number;
+  readonly params: ParamSpecs;
+  /** sha256 prefix of the function source or SQL text. */
+  readonly codeHash: string;
+  readonly fn?: (input: never, ctx: never) => unknown;
+}
+
+/** What a step reads: one bucket, or named buckets from `Pipeline({...})`. */
+export type StepInput =
+  | { readonly kind: "single"; readonly bucket: BucketNode }
+  | { readonly kind: "multi"; readonly buckets: Readonly<Record<string, BucketNode>> };
+
+/** One `.transform(task).to(bucket)`. */
+export interface StepNode {
+  readonly kind: "step";
+  /** `<task name>-><output bucket id>`: stable while the task name and output location are. */
+  readonly id: string;
+  /** The task's name. */
+  readonly name: string;
+  readonly task: TaskNode;
+  readonly input: StepInput;
+  readonly output: BucketNode;
+}
+
+/** A named pipeline: the target bucket whose lineage it is. */
+export interface PipelineNode {
+  readonly kind: "pipeline";
+  readonly name: string;
+  readonly description?: string;
+  /** Step ids of the pipeline, upstream included, in execution order. */
+  readonly steps: readonly string[];
+  readonly target: BucketNode;
+}
+
+/** The buckets of a step input, with their keys (`"input"` for a single source: the SQL table name too). */
+export function inputBuckets(input: StepInput): readonly (readonly [string, BucketNode])[] {
+  return input.kind === "single" ? [["input", input.bucket]] : Object.entries(input.buckets);
+}
+
+/** The buckets a step reads, with their input keys. */
+export function stepInputs(step: StepNode): readonly (readonly [string, BucketNode])[] {
+  return inputBuckets(step.input);
+}
+
+/** A step's identity: equal for the same task reading the same locations into the same output. */
+export function stepKey(step: StepNode): string {
+  const inputs = stepInputs(step).map(([key, bucket]) => `${key}=${bucket.location}`);
+  return `${step.id}|${step.task.codeHash}|${step.task.executor.id}|${inputs.join(",")}`;
+}

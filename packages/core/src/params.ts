@@ -1,0 +1,206 @@
+import { GlacierError } from "./errors.js";
+
+/** A run parameter's declaration. `default` absent means required. */
+export interface ParamSpec<T extends ParamValue = ParamValue> {
+  readonly type: "string" | "number" | "integer" | "boolean";
+  readonly default?: T;
+  readonly description?: string;
+  /** For string parameters: the allowed values. */
+  readonly choices?: readonly string[];
+}
+
+export type ParamValue = string | number | boolean;
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+
+/** The values a task receives in `ctx.params` for its declared specs. */
+export type ParamValues<S> = { readonly [K in keyof S]: S[K] extends ParamSpec<infer T> ? T : never };
+
+interface SpecOptions<T> {
+  readonly default?: T;
+  readonly description?: string;
+}
+
+/**
+ * Declares run parameters with types and defaults, for a task's `params` option. A parameter without a
+ * default is required: `glacier run --param day=2024-01-31` sets it.
+ *
+ * @example
+ * ```ts
+ * const daily = lambda.task(
+ *   function daily(df, ctx) { return df.filter(pl.col("day").eq(pl.lit(ctx.params.day))); },
+ *   { params: { day: param.string(), minAmount: param.number({ default: 0 }) } },
+ * );
+ * // ctx.params: { readonly day: string; readonly minAmount: number }
+ * ```
+ */
+export const param = {
+  string: (o: SpecOptions<string> & { choices?: readonly string[] } = {}): ParamSpec<string> =>
+    Object.freeze({ type: "string" as const, ...o }),
+  number: (o: SpecOptions<number> = {}): ParamSpec<number> =>
+    Object.freeze({ type: "number" as const, ...o }),
+  integer: (o: SpecOptions<number> = {}): ParamSpec<number> =>
+    Object.freeze({ type: "integer" as const, ...o }),
+  boolean: (o: SpecOptions<boolean> = {}): ParamSpec<boolean> =>
+    Object.freeze({ type: "boolean" as const, ...o }),
+};
+
+function fitsType(spec: ParamSpec, value: ParamValue): boolean {
+  switch (spec.type) {
+    case "string":
+      return typeof value === "string" && (!spec.choices || spec.choices.includes(value));
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value);
+    case "boolean":
+      return typeof value === "boolean";
+    default: {
+      const never: never = spec.type;
+      return never;
+    }
+  }
+}
+
+function describe(spec: ParamSpec): string {
+  return spec.choices ? `one of ${spec.choices.join(", ")}` : `a ${spec.type}`;
+}
+
+/** Checks a task's param declarations when it is defined. */
+export function checkParamSpecs(specs: unknown, taskName: string): ParamSpecs {
+  if (specs === undefined) return Object.freeze({});
+  if (typeof specs !== "object" || specs === null) {
+    throw new GlacierError(
+      "INVALID_PARAM",
+      "params must be an object of name to param.string() / param.number() …",
+      {
+        subject: { kind: "task", name: taskName },
+      },
+    );
+  }
+  for (const [name, spec] of Object.entries(specs as Record<string, ParamSpec>)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new GlacierError("INVALID_PARAM", `parameter name "${name}" is not an identifier.`, {
+        subject: { kind: "task", name: taskName },
+        hint: "Use letters, digits and _ (it is set as --param name=value).",
+      });
+    }
+    if (!spec || !["string", "number", "integer", "boolean"].includes(spec.type)) {
+      throw new GlacierError("INVALID_PARAM", `parameter "${name}" is not declared with param.*().`, {
+        subject: { kind: "task", name: taskName },
+        hint: `Write ${name}: param.string({ default: "…" }) (or number, integer, boolean).`,
+      });
+    }
+    if (spec.default !== undefined && !fitsType(spec, spec.default)) {
+      throw new GlacierError(
+        "INVALID_PARAM",
+        `default ${JSON.stringify(spec.default)} is not ${describe(spec)}.`,
+        {
+          subject: { kind: "param", name },
+        },
+      );
+    }
+  }
+  return Object.freeze({ ...(specs as ParamSpecs) });
+}
+
+/** Merges the declarations of many tasks; two tasks declaring one name differently is an error. */
+export function mergeParamSpecs(declared: Iterable<readonly [string, ParamSpecs]>): ParamSpecs {
+  const merged: Record<string, ParamSpec> = {};
+  const owner: Record<string, string> = {};
+  for (const [taskName, specs] of declared) {
+    for (const [name, spec] of Object.entries(specs)) {
+      const seen = merged[name];
+      if (seen && (seen.type !== spec.type || seen.default !== spec.default)) {
+        throw new GlacierError(
+          "INVALID_PARAM",
+          `tasks "${owner[name]}" and "${taskName}" declare it differently (${seen.type}${seen.default === undefined ? "" : ` = ${String(seen.default)}`} vs ${spec.type}${spec.default === undefined ? "" : ` = ${String(spec.default)}`}).`,
+          { subject: { kind: "param", name }, hint: "Declare a shared parameter identically in every task." },
+        );
+      }
+      merged[name] = spec;
+      owner[name] ??= taskName;
+    }
+  }
+  return Object.freeze(merged);
+}
+
+/** Parses a CLI string (`--param key=value`) into the declared type. */
+function parseRaw(spec: ParamSpec, name: string, raw: string): ParamValue {
+  switch (spec.type) {
+    case "string":
+      return raw;
+    case "number":
+    case "integer": {
+      const n = raw.trim() === "" ? Number.NaN : Number(raw);
+      if (Number.isNaN(n)) {
+        throw new GlacierError("PARAM_INVALID", `"${raw}" is not ${describe(spec)}.`, {
+          subject: { kind: "param", name },
+        });
+      }
+      return n;
+    }
+    case "boolean":
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0") return false;
+      throw new GlacierError("PARAM_INVALID", `"${raw}" is not a boolean.`, {
+        subject: { kind: "param", name },
+        hint: "Use true or false.",
+      });
+    default: {
+      const never: never = spec.type;
+      return never;
+    }
+  }
+}
+
+/**
+ * Resolves run parameters against the declarations: defaults fill the gaps, strings from the CLI are parsed,
+ * and an undeclared, missing or ill-typed parameter is a {@link GlacierError}.
+ *
+ * @example
+ * ```ts
+ * resolveParams({ day: param.string(), n: param.integer({ default: 3 }) }, { day: "2024-01-31" })
+ * // { day: "2024-01-31", n: 3 }
+ * ```
+ */
+export function resolveParams(
+  specs: ParamSpecs,
+  given: Readonly<Record<string, ParamValue>> = {},
+): Readonly<Record<string, ParamValue>> {
+  const declared = Object.keys(specs);
+  for (const name of Object.keys(given)) {
+    if (!(name in specs)) {
+      throw new GlacierError("PARAM_UNKNOWN", "no task declares this parameter.", {
+        subject: { kind: "param", name },
+        hint: declared.length
+          ? `Declared parameters: ${declared.join(", ")}.`
+          : "This pipeline declares no parameters; add params: { … } to a task's options.",
+      });
+    }
+  }
+  const values: Record<string, ParamValue> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const raw = given[name];
+    if (raw === undefined) {
+      if (spec.default === undefined) {
+        throw new GlacierError("PARAM_MISSING", "this parameter is required and has no default.", {
+          subject: { kind: "param", name },
+          hint: `Pass --param ${name}=<${spec.type}> (or params: { ${name}: … } to run()).`,
+        });
+      }
+      values[name] = spec.default;
+      continue;
+    }
+    const value = typeof raw === "string" && spec.type !== "string" ? parseRaw(spec, name, raw) : raw;
+    if (!fitsType(spec, value)) {
+      throw new GlacierError("PARAM_INVALID", `${JSON.stringify(raw)} is not ${describe(spec)}.`, {
+        subject: { kind: "param", name },
+      });
+    }
+    values[name] = value;
+  }
+  return Object.freeze(values);
+}
+
+/** The declarations of a task that reads no parameters. */
+export type NoParams = Readonly<Record<never, ParamSpec>>;

@@ -1,0 +1,164 @@
+import { Bucket, type BucketOptions, createBucketNode } from "./bucket.js";
+import { GlacierError } from "./errors.js";
+import {
+  Executor,
+  localExecutorNode,
+  serverlessExecutorNode,
+  sparkExecutorNode,
+  type ServerlessOptions,
+  type SparkOptions,
+} from "./executor.js";
+import type { LocalExecutorNode, ProviderNode, ServerlessExecutorNode, SparkExecutorNode } from "./nodes.js";
+import { deepFreeze } from "./stable-id.js";
+
+/** Configuration of a {@link Provider}. */
+export type ProviderConfig =
+  | {
+      readonly cloud: "aws";
+      /** e.g. `"eu-west-1"`. */
+      readonly region: string;
+      /** 12 digits; lets generated policies name exact ARNs. */
+      readonly accountId?: string;
+      /** Tags for every generated resource. */
+      readonly tags?: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly cloud: "local";
+      /** Directory holding `<bucket>/<path>`; relative paths resolve against the working directory. */
+      readonly basePath: string;
+    };
+
+function providerError(option: string, message: string, hint: string): GlacierError {
+  return new GlacierError("INVALID_PROVIDER", message, { subject: { kind: "option", name: option }, hint });
+}
+
+function providerNode(config: ProviderConfig): ProviderNode {
+  if (typeof config !== "object" || config === null) {
+    throw providerError(
+      "provider",
+      "new Provider() needs a configuration.",
+      `Write new Provider({ cloud: "aws", region: "eu-west-1" }).`,
+    );
+  }
+  if (config.cloud === "aws") {
+    if (typeof config.region !== "string" || !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(config.region)) {
+      throw providerError(
+        "provider.region",
+        `${JSON.stringify(config.region)} is not an AWS region.`,
+        `Use a region code such as "eu-west-1".`,
+      );
+    }
+    if (config.accountId !== undefined && !/^\d{12}$/.test(config.accountId)) {
+      throw providerError(
+        "provider.accountId",
+        `${JSON.stringify(config.accountId)} is not a 12-digit AWS account id.`,
+        "Leave it out or give the 12 digits.",
+      );
+    }
+    const tags = config.tags ?? {};
+    for (const [key, value] of Object.entries(tags)) {
+      if (typeof value !== "string" || key.length === 0 || key.length > 128 || value.length > 256) {
+        throw providerError(
+          "provider.tags",
+          `tag ${JSON.stringify(key)} is not a valid AWS tag.`,
+          "Use string keys (1–128 characters) and string values (≤ 256).",
+        );
+      }
+    }
+    return deepFreeze({
+      kind: "provider",
+      cloud: "aws",
+      region: config.region,
+      ...(config.accountId === undefined ? {} : { accountId: config.accountId }),
+      tags: { ...tags },
+    });
+  }
+  if (config.cloud === "local") {
+    if (typeof config.basePath !== "string" || config.basePath.trim() === "") {
+      throw providerError(
+        "provider.basePath",
+        "a local provider needs a basePath.",
+        `Write new Provider({ cloud: "local", basePath: "./data" }).`,
+      );
+    }
+    return deepFreeze({
+      kind: "provider",
+      cloud: "local",
+      basePath: config.basePath.replace(/\/+$/, "") || "/",
+    });
+  }
+  throw providerError(
+    "provider.cloud",
+    `${JSON.stringify((config as { cloud: unknown }).cloud)} is not a supported cloud.`,
+    `Use cloud: "aws" or cloud: "local".`,
+  );
+}
+
+/**
+ * Where buckets live and tasks run. One provider per account/region (or local directory).
+ *
+ * @example
+ * ```ts
+ * const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
+ * const raw = provider.bucket({ bucket: "acme-data", path: "raw/sales.parquet" });
+ * // raw.location === "s3://acme-data/raw/sales.parquet"
+ * const local = new Provider({ cloud: "local", basePath: "./data" });
+ * // local.bucket({ bucket: "acme", path: "raw/sales.csv" }).location === "data/acme/raw/sales.csv"
+ * ```
+ */
+export class Provider {
+  readonly node: ProviderNode;
+
+  constructor(config: ProviderConfig) {
+    this.node = providerNode(config);
+    Object.freeze(this);
+  }
+
+  get cloud(): ProviderNode["cloud"] {
+    return this.node.cloud;
+  }
+
+  /** Runs tasks in the orchestrating process (locally, or wherever `glacier run` runs). */
+  local(): Executor<LocalExecutorNode> {
+    return new Executor(localExecutorNode());
+  }
+
+  /**
+   * AWS Lambda. Limits are checked now: memory 128–10240 MB, timeout 1–900 s, ephemeral storage 512–10240 MB.
+   *
+   * @example
+   * ```ts
+   * const lambda = provider.serverless({ memory: 2048, timeout: 300 });
+   * // generate → aws_lambda_function { memory_size = 2048, timeout = 300, runtime = "nodejs20.x" }
+   * ```
+   */
+  serverless(options: ServerlessOptions = {}): Executor<ServerlessExecutorNode> {
+    return new Executor(serverlessExecutorNode(options));
+  }
+
+  /**
+   * EMR Serverless (Spark). Tasks on it are written with `sql()`.
+   *
+   * @example
+   * ```ts
+   * const spark = provider.spark({ workers: 4, executor: { cpu: 4, memory: 16 } });
+   * // generate → aws_emrserverless_application { release_label = "emr-7.5.0", type = "spark" }
+   * ```
+   */
+  spark(options: SparkOptions = {}): Executor<SparkExecutorNode> {
+    return new Executor(sparkExecutorNode(options));
+  }
+
+  /**
+   * A storage location. Format comes from the extension unless given; a glob or trailing `/` is a dataset.
+   *
+   * @example
+   * ```ts
+   * provider.bucket({ bucket: "acme-data", path: "events/*.jsonl" });
+   * // BucketNode { id: "acme-data/events/*.jsonl", format: "ndjson", dataset: true }
+   * ```
+   */
+  bucket(options: BucketOptions): Bucket {
+    return Bucket.fromNode(createBucketNode(this.node, options));
+  }
+}

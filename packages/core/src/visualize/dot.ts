@@ -1,0 +1,47 @@
+import type { LineageGraph } from "../lineage-graph.js";
+import { stepInputs } from "../nodes.js";
+import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
+
+function q(text: string): string {
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+const FILL = { local: "#f1f8ee", serverless: "#fff5e6", spark: "#fdeeee" } as const;
+
+/**
+ * Graphviz DOT: `dot -Tsvg` renders it.
+ *
+ * @example
+ * ```text
+ * digraph glacier {
+ *   rankdir=LR;
+ *   b_acme_data_raw_sales_parquet [shape=cylinder, label="acme-data/raw/sales.parquet"];
+ *   s_clean [shape=box, style="rounded,filled", fillcolor="#fff5e6", label="clean\nserverless · Lambda 2048 MB"];
+ *   b_acme_data_raw_sales_parquet -> s_clean;
+ * }
+ * ```
+ */
+export function toDot(graph: LineageGraph): string {
+  const ids = diagramIds(graph);
+  const lines = ["digraph glacier {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];'];
+  for (const b of graph.buckets) {
+    lines.push(`  ${ids.bucket(b)} [shape=cylinder, style=filled, fillcolor="#eef4fb", label=${q(b.id)}];`);
+  }
+  const steps = stepsForDisplay(graph);
+  for (const s of steps) {
+    const kind = s.task.executor.kind;
+    lines.push(
+      `  ${ids.step(s)} [shape=box, style="rounded,filled", fillcolor="${FILL[kind]}", label=${q(`${s.name}\n${executorLabel(s.task.executor)}`)}];`,
+    );
+  }
+  for (const s of steps) {
+    for (const [key, input] of stepInputs(s)) {
+      lines.push(
+        `  ${ids.bucket(input)} -> ${ids.step(s)}${s.input.kind === "multi" ? ` [label=${q(key)}]` : ""};`,
+      );
+    }
+    lines.push(`  ${ids.step(s)} -> ${ids.bucket(s.output)};`);
+  }
+  lines.push("}");
+  return `${lines.join("\n")}\n`;
+}

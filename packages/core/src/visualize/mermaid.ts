@@ -1,0 +1,50 @@
+import type { LineageGraph } from "../lineage-graph.js";
+import { stepInputs } from "../nodes.js";
+import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
+
+function quote(text: string): string {
+  return `"${text.replace(/"/g, "#quot;")}"`;
+}
+
+/**
+ * Mermaid flowchart: storage as cylinders, tasks as rounded boxes labelled with their executor.
+ *
+ * @example
+ * ```text
+ * graph LR
+ *   b_acme_data_raw_sales_parquet[("acme-data/raw/sales.parquet")]
+ *   s_clean("clean<br/><small>serverless · Lambda 2048 MB</small>")
+ *   b_acme_data_raw_sales_parquet --> s_clean
+ * ```
+ */
+export function toMermaid(graph: LineageGraph): string {
+  const ids = diagramIds(graph);
+  const lines = ["graph LR"];
+  for (const p of graph.pipelines)
+    lines.push(`  %% pipeline ${p.name}: ${p.steps.length} step(s) → ${p.target.id}`);
+  for (const b of graph.buckets) lines.push(`  ${ids.bucket(b)}[(${quote(b.id)})]`);
+  const steps = stepsForDisplay(graph);
+  for (const s of steps) {
+    lines.push(
+      `  ${ids.step(s)}(${quote(`${s.name}<br/><small>${executorLabel(s.task.executor)}</small>`)})`,
+    );
+  }
+  for (const s of steps) {
+    for (const [key, input] of stepInputs(s)) {
+      const label = s.input.kind === "multi" ? ` -- ${key} -->` : " -->";
+      lines.push(`  ${ids.bucket(input)}${label} ${ids.step(s)}`);
+    }
+    lines.push(`  ${ids.step(s)} --> ${ids.bucket(s.output)}`);
+  }
+  lines.push("  classDef storage fill:#eef4fb,stroke:#4a78b5,color:#1d3557");
+  lines.push("  classDef local fill:#f1f8ee,stroke:#5a9a48");
+  lines.push("  classDef serverless fill:#fff5e6,stroke:#d9822b");
+  lines.push("  classDef spark fill:#fdeeee,stroke:#c0392b");
+  if (graph.buckets.length)
+    lines.push(`  class ${graph.buckets.map((b) => ids.bucket(b)).join(",")} storage`);
+  for (const kind of ["local", "serverless", "spark"] as const) {
+    const of = steps.filter((s) => s.task.executor.kind === kind);
+    if (of.length) lines.push(`  class ${of.map((s) => ids.step(s)).join(",")} ${kind}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
