@@ -77,11 +77,14 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
   const { bucket } = options;
   if (typeof bucket !== "string" || bucket.trim() === "") {
     throw new GlacierError("INVALID_BUCKET", "the bucket name is empty.", {
-      subject: { kind: "bucket", name: `(unnamed)/${String(options.path)}` },
+      subject: {
+        kind: "bucket",
+        name: `(unnamed)/${typeof options.path === "string" ? options.path : "(no path)"}`,
+      },
       hint: `Give the bucket a name, e.g. bucket: "acme-data".`,
     });
   }
-  const id = `${bucket}/${String(options.path)}`;
+  const id = `${bucket}/${typeof options.path === "string" ? options.path : "(no path)"}`;
   if (provider.cloud === "aws") {
     const problem = s3NameProblem(bucket);
     if (problem) {
@@ -93,7 +96,7 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
   } else if (bucket.includes("/") || bucket.includes("\\") || bucket === "." || bucket === "..") {
     throw new GlacierError("INVALID_BUCKET", `"${bucket}" is not a directory name.`, {
       subject: { kind: "bucket", name: id },
-      hint: "Use a plain directory name without / or ..",
+      hint: `Use a plain directory name: no / or \\, and not "." or "..".`,
     });
   }
   const path = checkPath(options.path, id);
@@ -103,6 +106,16 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
       ? `s3://${bucket}/${path}`
       : `${provider.basePath === "/" ? "" : provider.basePath}/${bucket}/${path}`;
   const schema = options.schema === undefined ? undefined : checkSchema(options.schema, id);
+  if (options.external !== undefined && typeof options.external !== "boolean") {
+    throw new GlacierError(
+      "INVALID_BUCKET",
+      `external must be true or false, got ${typeof options.external}.`,
+      {
+        subject: { kind: "bucket", name: id },
+        hint: "Write external: true for a location owned elsewhere, or leave it out.",
+      },
+    );
+  }
   return deepFreeze({
     kind: "bucket",
     id,

@@ -3,7 +3,9 @@ import { GlacierError } from "./errors.js";
 import { LineageGraph } from "./lineage-graph.js";
 import type { BucketNode, StepInput, StepNode } from "./nodes.js";
 import { inputBuckets, stepKey } from "./nodes.js";
+import { deepFreeze } from "./stable-id.js";
 import { runGraph, type RunOptionsFor, type RunOutcome, type RunMode } from "./run.js";
+import { checkSchedule } from "./schedule.js";
 import type { Task } from "./task.js";
 import type { SingleSourceTask } from "./type-checks.js";
 import type { VisualizeFormat } from "./visualize/visualize.js";
@@ -15,6 +17,8 @@ export { createBucketNode, type BucketOptions } from "./bucket-node.js";
 export interface PipelineInfo {
   readonly name: string;
   readonly description?: string;
+  /** EventBridge Scheduler expression set by `withSchedule`: `generate` starts the pipeline on it. */
+  readonly schedule?: string;
 }
 
 /** True for a Bucket from any copy of `@glacier/core` (a user module and the CLI may load two). */
@@ -92,10 +96,11 @@ export class Bucket {
    */
   transform<I, P>(task: Task<I, P> & SingleSourceTask<I>): PendingTransform {
     checkTask(task);
-    if (task.language === "polars" && task.inputs !== null) {
+    // Declared inputs make any task multi-source, SQL included: its query reads tables named by them.
+    if (task.inputs !== null) {
       throw new GlacierError(
         "INPUT_MISMATCH",
-        `task "${task.name}" takes named inputs { ${task.inputs.join(", ")} } but was given the single bucket "${this.id}".`,
+        `the task takes named inputs { ${task.inputs.join(", ")} } but was given the single bucket "${this.id}".`,
         {
           subject: { kind: "task", name: task.name },
           hint: `Use Pipeline({ ${task.inputs.join(", ")} }).transform(${task.name}).to(…), or give the task one frame parameter.`,
@@ -124,7 +129,30 @@ export class Bucket {
     return new Bucket(this.#node, this.#lineage, {
       name,
       ...(description === undefined ? {} : { description }),
+      ...(this.#pipeline?.schedule === undefined ? {} : { schedule: this.#pipeline.schedule }),
     });
+  }
+
+  /**
+   * Runs the named pipeline on a schedule when deployed: `generate` creates an EventBridge Scheduler schedule
+   * that starts its state machine. Takes `rate(…)` or six-field `cron(…)` expressions (UTC).
+   *
+   * @example
+   * ```ts
+   * raw.transform(clean).to(cleaned).withName("sales").withSchedule("cron(0 6 * * ? *)").pipeline
+   * // { name: "sales", schedule: "cron(0 6 * * ? *)" }
+   * // generate → aws_scheduler_schedule { schedule_expression = "cron(0 6 * * ? *)" }
+   * ```
+   */
+  withSchedule(expression: string): Bucket {
+    if (this.#pipeline === undefined) {
+      throw new GlacierError("INVALID_OPTION", "withSchedule() needs a named pipeline.", {
+        subject: { kind: "bucket", name: this.id },
+        hint: `Name it first, so the schedule's name stays stable: .withName("sales").withSchedule("rate(1 day)").`,
+      });
+    }
+    const schedule = checkSchedule(expression, { kind: "pipeline", name: this.#pipeline.name });
+    return new Bucket(this.#node, this.#lineage, { ...this.#pipeline, schedule });
   }
 
   /** The lineage graph of this bucket: the steps that produce it. */
@@ -240,7 +268,7 @@ export class PendingTransform {
       if (input.location === output.location) {
         throw new GlacierError(
           "CYCLE",
-          `step "${this.#task.name}" reads and writes the same location (input "${key}").`,
+          `step "${this.#task.name}" reads and writes the same location${this.#input.kind === "multi" ? ` (input "${key}")` : ""}.`,
           {
             subject,
             hint: "Write the result to another bucket path.",
@@ -248,7 +276,8 @@ export class PendingTransform {
         );
       }
     }
-    const step: StepNode = Object.freeze({
+    // Deep: the input record is part of the step, and recorded lineage must not change afterwards.
+    const step: StepNode = deepFreeze({
       kind: "step",
       id: `${this.#task.name}->${output.id}`,
       name: this.#task.name,

@@ -2,7 +2,7 @@
  * Every failure Glacier reports is a {@link GlacierError} with one code from this closed set, so callers
  * (and the CLI's exit codes) can branch on `error.code` instead of parsing messages.
  */
-export const ERROR_CODES = [
+export const ERROR_CODES = Object.freeze([
   // Definition errors: the pipeline code is wrong.
   "INVALID_OPTION",
   "INVALID_PROVIDER",
@@ -44,7 +44,7 @@ export const ERROR_CODES = [
   "RUN_NOT_FOUND",
   "GENERATE_FAILED",
   "CLOUD_ERROR",
-] as const;
+] as const);
 
 /** One of Glacier's error codes. */
 export type GlacierErrorCode = (typeof ERROR_CODES)[number];
@@ -96,4 +96,12 @@ export class GlacierError extends Error {
   static is(value: unknown): value is GlacierError {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
+}
+
+/**
+ * @internal A user's value as an error message shows it: JSON for text and objects, but `NaN` and `Infinity`
+ * as themselves (JSON would print both as `null`) and `undefined` as `undefined`.
+ */
+export function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
 }

@@ -1,4 +1,4 @@
-import { GlacierError } from "./errors.js";
+import { GlacierError, shown } from "./errors.js";
 import type {
   ExecutorNode,
   LocalExecutorNode,
@@ -111,9 +111,13 @@ function optionError(option: string, message: string, hint: string): GlacierErro
 
 function checkRange(option: string, value: unknown, min: number, max: number, unit: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    // ±Infinity reads best as out of range; NaN and fractions as not whole.
+    const whole = typeof value === "number" && (Number.isInteger(value) || Math.abs(value) === Infinity);
     throw optionError(
       option,
-      `${JSON.stringify(value)}${unit ? ` ${unit}` : ""} is outside ${min}–${max}${unit ? ` ${unit}` : ""}.`,
+      whole
+        ? `${shown(value)}${unit ? ` ${unit}` : ""} is outside ${min}–${max}${unit ? ` ${unit}` : ""}.`
+        : `${shown(value)} is not a whole number${unit ? ` of ${unit}` : ""}.`,
       `Set ${option.split(".").pop()} to a whole number between ${min} and ${max}.`,
     );
   }
@@ -127,6 +131,66 @@ function executorId(kind: string, config: unknown): string {
 /** @internal */
 export function localExecutorNode(): LocalExecutorNode {
   return Object.freeze({ kind: "local", id: "local" });
+}
+
+/**
+ * Names the Lambda runtime sets and refuses in a function's configuration. Other `AWS_*` names are the
+ * user's to set (e.g. `AWS_NODEJS_CONNECTION_REUSE_ENABLED`, `AWS_LAMBDA_EXEC_WRAPPER`).
+ */
+const RESERVED_ENVIRONMENT = new Set([
+  "AWS_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_DEFAULT_REGION",
+  "AWS_EXECUTION_ENV",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+  "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_VERSION",
+  "AWS_LAMBDA_INITIALIZATION_TYPE",
+  "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME",
+  "AWS_LAMBDA_RUNTIME_API",
+  "AWS_REGION",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "LAMBDA_RUNTIME_DIR",
+  "LAMBDA_TASK_ROOT",
+]);
+
+function checkEnvironment(environment: Readonly<Record<string, string>>): Record<string, string> {
+  if (typeof environment !== "object" || environment === null || Array.isArray(environment)) {
+    throw optionError(
+      "serverless.environment",
+      "environment must be an object of variable name to value.",
+      `Write environment: { LOG_LEVEL: "info" }.`,
+    );
+  }
+  let size = 0;
+  for (const [key, value] of Object.entries(environment)) {
+    // Lambda's own pattern: [a-zA-Z]([a-zA-Z0-9_])+, so at least two characters.
+    if (!/^[A-Za-z][A-Za-z0-9_]+$/.test(key) || typeof value !== "string") {
+      throw optionError(
+        "serverless.environment",
+        `variable ${JSON.stringify(key)} is not a valid Lambda environment entry.`,
+        "Use names of two or more letters, digits and _ (starting with a letter) and string values.",
+      );
+    }
+    if (RESERVED_ENVIRONMENT.has(key)) {
+      throw optionError(
+        "serverless.environment",
+        `${key} is reserved by Lambda.`,
+        "Rename the variable; the Lambda runtime sets this one itself.",
+      );
+    }
+    size += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (size > 4096) {
+    throw optionError(
+      "serverless.environment",
+      `the variables take ${size} bytes; Lambda allows 4 KB in total.`,
+      "Keep large values in S3 or SSM Parameter Store and pass their names instead.",
+    );
+  }
+  return { ...environment };
 }
 
 /** @internal Validates Lambda's limits at definition time. */
@@ -148,29 +212,13 @@ export function serverlessExecutorNode(options: ServerlessOptions = {}): Serverl
       `Use "x86_64" or "arm64".`,
     );
   }
-  const environment = options.environment ?? {};
-  for (const [key, value] of Object.entries(environment)) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key) || typeof value !== "string") {
-      throw optionError(
-        "serverless.environment",
-        `variable ${JSON.stringify(key)} is not a valid Lambda environment entry.`,
-        "Use names of letters, digits and _ (starting with a letter) and string values.",
-      );
-    }
-    if (key.startsWith("AWS_")) {
-      throw optionError(
-        "serverless.environment",
-        `${key} is reserved by Lambda.`,
-        "Rename the variable; AWS_* names are set by the runtime.",
-      );
-    }
-  }
+  const environment = checkEnvironment(options.environment ?? {});
   const config = {
     memory,
     timeout,
     ephemeralStorage,
     architecture,
-    environment: { ...environment },
+    environment,
     ...(options.reservedConcurrency === undefined
       ? {}
       : {
@@ -186,29 +234,38 @@ export function serverlessExecutorNode(options: ServerlessOptions = {}): Serverl
   return deepFreeze({ kind: "serverless", id: executorId("serverless", config), ...config });
 }
 
-const SPARK_MEMORY: Readonly<Record<number, readonly [number, number]>> = {
-  1: [2, 8],
-  2: [4, 16],
-  4: [8, 30],
-  8: [16, 60],
-  16: [32, 120],
+/** EMR Serverless worker sizes: vCPU → [min GB, max GB, step GB]. */
+const SPARK_MEMORY: Readonly<Record<number, readonly [number, number, number]>> = {
+  1: [2, 8, 1],
+  2: [4, 16, 1],
+  4: [8, 30, 1],
+  8: [16, 60, 4],
+  16: [32, 120, 8],
 };
 
 function checkWorker(option: string, size: WorkerSize): WorkerSize {
-  const range = SPARK_MEMORY[size?.cpu];
+  const range = typeof size?.cpu === "number" ? SPARK_MEMORY[size.cpu] : undefined;
   if (!range) {
     throw optionError(
       `${option}.cpu`,
-      `${JSON.stringify(size?.cpu)} vCPU is not an EMR Serverless worker size.`,
+      `${shown(size?.cpu)} vCPU is not an EMR Serverless worker size.`,
       "Use 1, 2, 4, 8 or 16 vCPU.",
     );
   }
-  const [min, max] = range;
-  if (typeof size.memory !== "number" || size.memory < min || size.memory > max) {
+  const [min, max, step] = range;
+  if (
+    typeof size.memory !== "number" ||
+    !Number.isInteger(size.memory) ||
+    size.memory < min ||
+    size.memory > max ||
+    (size.memory - min) % step !== 0
+  ) {
     throw optionError(
       `${option}.memory`,
-      `${JSON.stringify(size.memory)} GB does not fit a ${size.cpu} vCPU worker.`,
-      `Use ${min}–${max} GB for ${size.cpu} vCPU.`,
+      `${shown(size.memory)} GB does not fit a worker of ${size.cpu} vCPU.`,
+      step > 1
+        ? `Use ${min}–${max} GB in steps of ${step} GB for ${size.cpu} vCPU.`
+        : `Use a whole number of GB from ${min} to ${max} for ${size.cpu} vCPU.`,
     );
   }
   return { cpu: size.cpu, memory: size.memory };

@@ -1,7 +1,7 @@
 import { GlacierError } from "./errors.js";
 
 /** The storage formats a bucket can hold. */
-export const FORMATS = ["parquet", "csv", "ndjson", "ipc"] as const;
+export const FORMATS = Object.freeze(["parquet", "csv", "ndjson", "ipc"] as const);
 export type Format = (typeof FORMATS)[number];
 
 const EXTENSIONS: Readonly<Record<string, Format>> = {
@@ -46,7 +46,9 @@ export function resolveFormat(path: string, given: string | undefined, bucketId:
     "UNKNOWN_FORMAT",
     ext
       ? `cannot infer a format from the extension ".${ext}".`
-      : `cannot infer a format from "${path}": it has no file extension.`,
+      : isDatasetPath(path)
+        ? `cannot infer the format of the dataset "${path}": the path names no file extension.`
+        : `cannot infer a format from "${path}": it has no file extension.`,
     {
       subject: { kind: "bucket", name: bucketId },
       hint: `Use one of .parquet, .csv, .ndjson/.jsonl, .arrow/.ipc, or pass format: "parquet" | "csv" | "ndjson" | "ipc".`,

@@ -4,8 +4,11 @@ import { GlacierError } from "./errors.js";
 import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
 import { canonicalJson } from "./stable-id.js";
 
-/** What `LineageGraph.from` accepts: one bucket, several, or a module's exports by name. */
-export type GraphTargets = Bucket | Iterable<Bucket> | Readonly<Record<string, Bucket>>;
+/**
+ * What `LineageGraph.from` accepts: one bucket, several, or a module's exports by name. A module also
+ * exports providers, tasks and constants: values that are not buckets are ignored.
+ */
+export type GraphTargets = Bucket | Iterable<Bucket> | Readonly<Record<string, unknown>>;
 
 /** What a pipeline is made from: a target bucket node, the steps producing it and its name. A Bucket is one. */
 interface PipelineTarget {
@@ -62,9 +65,12 @@ export class LineageGraph {
     for (const step of this.steps) {
       this.#declare(step.output);
       push(this.#producers, step.output.location, step);
+      // A self-join reads one location under two keys: it is still one consumer of that location.
+      const read = new Set<string>();
       for (const [, input] of stepInputs(step)) {
         this.#declare(input);
-        push(this.#consumers, input.location, step);
+        if (!read.has(input.location)) push(this.#consumers, input.location, step);
+        read.add(input.location);
       }
     }
     for (const [, bucket] of targets) this.#declare(bucket.node);
@@ -72,16 +78,26 @@ export class LineageGraph {
       [...this.#bucketDeclarations.values()].map((nodes) => nodes[0] as BucketNode).sort(byId),
     );
 
-    const names = new Set<string>();
+    // Name → what the pipeline is; one bucket exported twice (`export default sales` next to
+    // `export const sales`) is one pipeline, two different pipelines with one name are a problem.
+    const names = new Map<string, string>();
     const pipelines: PipelineNode[] = [];
     for (const [key, bucket] of targets) {
       if (bucket.lineage.length === 0) continue;
       const name = bucket.pipeline?.name ?? key ?? bucket.id;
-      if (names.has(name)) {
-        this.#duplicatePipelines.push(name);
+      const identity = [
+        bucket.node.location,
+        bucket.pipeline?.description ?? "",
+        bucket.pipeline?.schedule ?? "",
+        ...bucket.lineage.map(stepKey).sort(),
+      ].join("\n");
+      const seen = names.get(name);
+      if (seen !== undefined) {
+        if (seen !== identity && !this.#duplicatePipelines.includes(name))
+          this.#duplicatePipelines.push(name);
         continue;
       }
-      names.add(name);
+      names.set(name, identity);
       const own = bucket.lineage.map((step) => steps.get(stepKey(step)) as StepNode);
       const needed = new Set(this.#upstreamClosure(own));
       pipelines.push(
@@ -89,6 +105,7 @@ export class LineageGraph {
           kind: "pipeline",
           name,
           ...(bucket.pipeline?.description === undefined ? {} : { description: bucket.pipeline.description }),
+          ...(bucket.pipeline?.schedule === undefined ? {} : { schedule: bucket.pipeline.schedule }),
           steps: Object.freeze(
             this.#ordered()
               .order.filter((s) => needed.has(s))
@@ -111,8 +128,12 @@ export class LineageGraph {
   static from(targets: GraphTargets): LineageGraph {
     const isOne = (value: unknown): value is Bucket => isBucketLike(value);
     if (isOne(targets)) return new LineageGraph([[undefined, targets]]);
-    if (isIterable(targets)) return new LineageGraph([...targets].map((b) => [undefined, b] as const));
-    return new LineageGraph(Object.entries(targets).filter(([, b]) => isOne(b)));
+    if (isIterable(targets)) {
+      return new LineageGraph([...targets].filter(isOne).map((b) => [undefined, b] as const));
+    }
+    return new LineageGraph(
+      Object.entries(targets).filter((entry): entry is [string, Bucket] => isOne(entry[1])),
+    );
   }
 
   #declare(node: BucketNode): void {
@@ -132,7 +153,7 @@ export class LineageGraph {
         problems.push(
           new GlacierError(
             "DUPLICATE_WRITER",
-            `${location} is written by ${writers.length} steps: ${writers.map((s) => `"${s.name}"`).join(" and ")}.`,
+            `${location} is written by ${writers.length} steps: ${describeWriters(writers)}.`,
             {
               subject: { kind: "bucket", name: (writers[0] as StepNode).output.id },
               hint: "Each location has one writer: send one of the steps to another bucket path.",
@@ -146,7 +167,7 @@ export class LineageGraph {
       problems.push(
         new GlacierError(
           "CYCLE",
-          `steps form a cycle: ${[...cycle, cycle[0] as StepNode].map((s) => s.name).join(" → ")}.`,
+          `steps form a cycle: ${cycle.map((s) => `${s.name} → ${s.output.id}`).join(" → ")} → ${(cycle[0] as StepNode).name}.`,
           {
             subject: { kind: "step", name: (cycle[0] as StepNode).id },
             hint: "A step cannot depend on its own output: write one of them to a new bucket path.",
@@ -159,7 +180,7 @@ export class LineageGraph {
         problems.push(
           new GlacierError(
             "INVALID_BUCKET",
-            `${location} is declared ${nodes.length} times with different options.`,
+            `${location} is declared ${nodes.length} times with different ${declarationDifference(nodes)}.`,
             {
               subject: { kind: "bucket", name: (nodes[0] as BucketNode).id },
               hint: "Declare each location once (one provider.bucket call) and reuse the value.",
@@ -205,7 +226,8 @@ export class LineageGraph {
     const rest = this.steps.filter((s) => !order.includes(s));
     // The cache is set once, lazily; the graph's data is frozen.
     this.#order = {
-      order: [...order, ...rest],
+      // Frozen: executionOrder() hands out this cached array, so a caller's .reverse() must not reorder it.
+      order: Object.freeze([...order, ...rest]),
       cycle: rest.length > 0 ? this.#findCycle(new Set(rest)) : null,
     };
     return this.#order;
@@ -273,7 +295,7 @@ export class LineageGraph {
         hint:
           named.length > 1
             ? `Use a step id: ${named.map((s) => s.id).join(", ")}.`
-            : `Steps: ${this.steps.map((s) => s.name).join(", ") || "(none)"}.`,
+            : `Steps: ${[...new Set(this.steps.map((s) => s.name))].join(", ") || "(none)"}.`,
       },
     );
   }
@@ -348,6 +370,7 @@ export class LineageGraph {
       pipeline: {
         name: pipeline.name,
         ...(pipeline.description === undefined ? {} : { description: pipeline.description }),
+        ...(pipeline.schedule === undefined ? {} : { schedule: pipeline.schedule }),
       },
     };
     return new LineageGraph([[pipeline.name, target]]);
@@ -359,6 +382,7 @@ export class LineageGraph {
       pipelines: this.pipelines.map((p) => ({
         name: p.name,
         ...(p.description ? { description: p.description } : {}),
+        ...(p.schedule ? { schedule: p.schedule } : {}),
         target: p.target.id,
         steps: p.steps,
       })),
@@ -392,6 +416,7 @@ export interface GraphJson {
   readonly pipelines: readonly {
     name: string;
     description?: string;
+    schedule?: string;
     target: string;
     steps: readonly string[];
   }[];
@@ -414,6 +439,39 @@ export interface GraphJson {
     output: string;
   }[];
   readonly edges: readonly { from: string; to: string; via: string }[];
+}
+
+/**
+ * Names the writers of one location. Writers that share a name are one task defined twice differently, so
+ * the message says what differs (`"clean" (local) and "clean" (serverless), defined with different executor`).
+ */
+function describeWriters(writers: readonly StepNode[]): string {
+  const names = writers.map((s) => `"${s.name}" (${s.task.executor.kind})`).join(" and ");
+  const [first, ...others] = writers as [StepNode, ...StepNode[]];
+  if (others.some((s) => s.name !== first.name)) return names;
+  const aspects: Readonly<Record<string, (s: StepNode) => unknown>> = {
+    executor: (s) => s.task.executor,
+    code: (s) => s.task.sql ?? s.task.codeHash,
+    retries: (s) => s.task.retries,
+    timeout: (s) => s.task.timeout,
+    params: (s) => s.task.params,
+    inputs: (s) => stepInputs(s).map(([key, bucket]) => [key, bucket.location]),
+    description: (s) => s.task.description,
+  };
+  const differ = Object.entries(aspects)
+    .filter(([, of]) => others.some((s) => canonicalJson(of(s)) !== canonicalJson(of(first))))
+    .map(([aspect]) => aspect);
+  return `${names}, defined with different ${differ.join(", ") || "options"}`;
+}
+
+/** Which options differ between declarations of one location: `schema, external`. */
+function declarationDifference(nodes: readonly BucketNode[]): string {
+  const [first, ...others] = nodes as [BucketNode, ...BucketNode[]];
+  const fields = (Object.keys(first) as (keyof BucketNode)[]).concat(["schema"]);
+  const differ = [...new Set(fields)].filter((field) =>
+    others.some((n) => canonicalJson(n[field]) !== canonicalJson(first[field])),
+  );
+  return differ.length > 0 ? differ.join(", ") : "options";
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -1,6 +1,7 @@
 import type { Format } from "./formats.js";
 import type { ParamSpecs } from "./params.js";
 import type { Schema } from "./schema.js";
+import { canonicalJson, shortHash } from "./stable-id.js";
 
 /**
  * The lineage graph is plain, frozen data: these node types are what every interpreter walks.
@@ -125,6 +126,8 @@ export interface PipelineNode {
   /** Step ids of the pipeline, upstream included, in execution order. */
   readonly steps: readonly string[];
   readonly target: BucketNode;
+  /** EventBridge Scheduler expression from `withSchedule`. */
+  readonly schedule?: string;
 }
 
 /** The buckets of a step input, with their keys (`"input"` for a single source: the SQL table name too). */
@@ -137,8 +140,20 @@ export function stepInputs(step: StepNode): readonly (readonly [string, BucketNo
   return inputBuckets(step.input);
 }
 
-/** A step's identity: equal for the same task reading the same locations into the same output. */
+/**
+ * A step's identity: equal for the same task definition (code, executor, retries, timeout, params …) reading
+ * the same locations into the same output. Steps with equal keys are one step recorded twice; a task defined
+ * twice with different options is two steps, so the graph reports both as writers instead of keeping one.
+ */
 export function stepKey(step: StepNode): string {
+  const known = stepKeys.get(step);
+  if (known !== undefined) return known;
   const inputs = stepInputs(step).map(([key, bucket]) => `${key}=${bucket.location}`);
-  return `${step.id}|${step.task.codeHash}|${step.task.executor.id}|${inputs.join(",")}`;
+  // JSON drops the task's function; its source is represented by codeHash.
+  const key = `${step.id}|${shortHash(canonicalJson(step.task), 16)}|${inputs.join(",")}`;
+  stepKeys.set(step, key);
+  return key;
 }
+
+/** Steps are frozen, so a key computed once stays right; graphs ask for it many times. */
+const stepKeys = new WeakMap<StepNode, string>();

@@ -1,4 +1,5 @@
 import { GlacierError } from "./errors.js";
+import { canonicalJson } from "./stable-id.js";
 
 /** A run parameter's declaration. `default` absent means required. */
 export interface ParamSpec<T extends ParamValue = ParamValue> {
@@ -62,7 +63,9 @@ function fitsType(spec: ParamSpec, value: ParamValue): boolean {
 }
 
 function describe(spec: ParamSpec): string {
-  return spec.choices ? `one of ${spec.choices.join(", ")}` : `a ${spec.type}`;
+  return spec.choices
+    ? `one of ${spec.choices.join(", ")}`
+    : `${spec.type === "integer" ? "an" : "a"} ${spec.type}`;
 }
 
 /** Checks a task's param declarations when it is defined. */
@@ -74,6 +77,7 @@ export function checkParamSpecs(specs: unknown, taskName: string): ParamSpecs {
       "params must be an object of name to param.string() / param.number() …",
       {
         subject: { kind: "task", name: taskName },
+        hint: "Write params: { day: param.string(), limit: param.integer({ default: 10 }) }.",
       },
     );
   }
@@ -90,17 +94,42 @@ export function checkParamSpecs(specs: unknown, taskName: string): ParamSpecs {
         hint: `Write ${name}: param.string({ default: "…" }) (or number, integer, boolean).`,
       });
     }
+    if (
+      spec.choices !== undefined &&
+      (spec.type !== "string" ||
+        !Array.isArray(spec.choices) ||
+        spec.choices.length === 0 ||
+        spec.choices.some((c) => typeof c !== "string"))
+    ) {
+      throw new GlacierError(
+        "INVALID_PARAM",
+        spec.type === "string"
+          ? `choices of task "${taskName}" must be a non-empty list of strings.`
+          : `only string parameters take choices; task "${taskName}" declares a ${spec.type}.`,
+        {
+          subject: { kind: "param", name },
+          hint: `Write ${name}: param.string({ choices: ["daily", "weekly"] }).`,
+        },
+      );
+    }
     if (spec.default !== undefined && !fitsType(spec, spec.default)) {
       throw new GlacierError(
         "INVALID_PARAM",
-        `default ${JSON.stringify(spec.default)} is not ${describe(spec)}.`,
+        `the default ${JSON.stringify(spec.default)} in task "${taskName}" is not ${describe(spec)}.`,
         {
           subject: { kind: "param", name },
+          hint: `Give a default that is ${describe(spec)}, or leave it out to make the parameter required.`,
         },
       );
     }
   }
   return Object.freeze({ ...(specs as ParamSpecs) });
+}
+
+/** `string in [a, b] = a`: a declaration as the conflict message shows it. */
+function declaration(spec: ParamSpec): string {
+  const choices = spec.choices ? ` in [${spec.choices.join(", ")}]` : "";
+  return `${spec.type}${choices}${spec.default === undefined ? "" : ` = ${String(spec.default)}`}`;
 }
 
 /** Merges the declarations of many tasks; two tasks declaring one name differently is an error. */
@@ -110,10 +139,16 @@ export function mergeParamSpecs(declared: Iterable<readonly [string, ParamSpecs]
   for (const [taskName, specs] of declared) {
     for (const [name, spec] of Object.entries(specs)) {
       const seen = merged[name];
-      if (seen && (seen.type !== spec.type || seen.default !== spec.default)) {
+      // Choices are part of the type: merging ["a", "b"] with ["a", "c"] would accept a value one task rejects.
+      if (
+        seen &&
+        (seen.type !== spec.type ||
+          seen.default !== spec.default ||
+          canonicalJson(seen.choices ?? null) !== canonicalJson(spec.choices ?? null))
+      ) {
         throw new GlacierError(
           "INVALID_PARAM",
-          `tasks "${owner[name]}" and "${taskName}" declare it differently (${seen.type}${seen.default === undefined ? "" : ` = ${String(seen.default)}`} vs ${spec.type}${spec.default === undefined ? "" : ` = ${String(spec.default)}`}).`,
+          `tasks "${owner[name]}" and "${taskName}" declare it differently (${declaration(seen)} vs ${declaration(spec)}).`,
           { subject: { kind: "param", name }, hint: "Declare a shared parameter identically in every task." },
         );
       }
@@ -122,6 +157,13 @@ export function mergeParamSpecs(declared: Iterable<readonly [string, ParamSpecs]
     }
   }
   return Object.freeze(merged);
+}
+
+/** How to pass a valid value: `Pass e.g. --param topN=10.` */
+function example(spec: ParamSpec, name: string): string {
+  const value =
+    spec.choices?.[0] ?? { string: "text", number: "1.5", integer: "10", boolean: "true" }[spec.type];
+  return `Pass ${describe(spec)}, e.g. --param ${name}=${value}.`;
 }
 
 /** Parses a CLI string (`--param key=value`) into the declared type. */
@@ -135,6 +177,7 @@ function parseRaw(spec: ParamSpec, name: string, raw: string): ParamValue {
       if (Number.isNaN(n)) {
         throw new GlacierError("PARAM_INVALID", `"${raw}" is not ${describe(spec)}.`, {
           subject: { kind: "param", name },
+          hint: example(spec, name),
         });
       }
       return n;
@@ -169,7 +212,8 @@ export function resolveParams(
 ): Readonly<Record<string, ParamValue>> {
   const declared = Object.keys(specs);
   for (const name of Object.keys(given)) {
-    if (!(name in specs)) {
+    // Own keys only: `--param constructor=1` must not match Object.prototype.
+    if (!Object.hasOwn(specs, name)) {
       throw new GlacierError("PARAM_UNKNOWN", "no task declares this parameter.", {
         subject: { kind: "param", name },
         hint: declared.length
@@ -195,6 +239,7 @@ export function resolveParams(
     if (!fitsType(spec, value)) {
       throw new GlacierError("PARAM_INVALID", `${JSON.stringify(raw)} is not ${describe(spec)}.`, {
         subject: { kind: "param", name },
+        hint: example(spec, name),
       });
     }
     values[name] = value;

@@ -44,8 +44,9 @@ export class MultiSource<K extends string> {
       if (missing.length > 0 || unexpected.length > 0) {
         throw new GlacierError(
           "INPUT_MISMATCH",
-          `task "${t.name}" takes { ${t.inputs.join(", ")} } but the Pipeline gives { ${keys.join(", ")} }` +
-            `${missing.length ? `; not taken: ${missing.join(", ")}` : ""}${unexpected.length ? `; not given: ${unexpected.join(", ")}` : ""}.`,
+          `the task takes { ${t.inputs.join(", ")} } but the Pipeline gives { ${keys.join(", ")} }` +
+            `${missing.length ? `; the task does not take ${missing.join(", ")}` : ""}` +
+            `${unexpected.length ? `; the Pipeline does not give ${unexpected.join(", ")}` : ""}.`,
           {
             subject: { kind: "task", name: t.name },
             hint: "Name the task's parameters exactly as the Pipeline({ … }) keys.",

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { Bucket, type BucketOptions, createBucketNode } from "./bucket.js";
 import { GlacierError } from "./errors.js";
 import {
@@ -48,29 +49,23 @@ function providerNode(config: ProviderConfig): ProviderNode {
         `Use a region code such as "eu-west-1".`,
       );
     }
-    if (config.accountId !== undefined && !/^\d{12}$/.test(config.accountId)) {
+    if (
+      config.accountId !== undefined &&
+      (typeof config.accountId !== "string" || !/^\d{12}$/.test(config.accountId))
+    ) {
       throw providerError(
         "provider.accountId",
         `${JSON.stringify(config.accountId)} is not a 12-digit AWS account id.`,
         "Leave it out or give the 12 digits.",
       );
     }
-    const tags = config.tags ?? {};
-    for (const [key, value] of Object.entries(tags)) {
-      if (typeof value !== "string" || key.length === 0 || key.length > 128 || value.length > 256) {
-        throw providerError(
-          "provider.tags",
-          `tag ${JSON.stringify(key)} is not a valid AWS tag.`,
-          "Use string keys (1–128 characters) and string values (≤ 256).",
-        );
-      }
-    }
+    const tags = checkTags(config.tags ?? {});
     return deepFreeze({
       kind: "provider",
       cloud: "aws",
       region: config.region,
       ...(config.accountId === undefined ? {} : { accountId: config.accountId }),
-      tags: { ...tags },
+      tags,
     });
   }
   if (config.cloud === "local") {
@@ -81,10 +76,12 @@ function providerNode(config: ProviderConfig): ProviderNode {
         `Write new Provider({ cloud: "local", basePath: "./data" }).`,
       );
     }
+    // One directory, one spelling: "./data", "data/" and "data" must give the same bucket locations, or the
+    // graph (keyed by location) would not connect pipelines that name the directory differently.
     return deepFreeze({
       kind: "provider",
       cloud: "local",
-      basePath: config.basePath.replace(/\/+$/, "") || "/",
+      basePath: posix.normalize(config.basePath).replace(/(.)\/+$/, "$1"),
     });
   }
   throw providerError(
@@ -92,6 +89,50 @@ function providerNode(config: ProviderConfig): ProviderNode {
     `${JSON.stringify((config as { cloud: unknown }).cloud)} is not a supported cloud.`,
     `Use cloud: "aws" or cloud: "local".`,
   );
+}
+
+/** AWS's rules for tags, checked now so `terraform apply` does not fail on them later. */
+function checkTags(tags: unknown): Readonly<Record<string, string>> {
+  if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
+    throw providerError(
+      "provider.tags",
+      "tags must be an object of key to value.",
+      `Write tags: { team: "data" }.`,
+    );
+  }
+  const entries = Object.entries(tags);
+  if (entries.length > 50) {
+    throw providerError(
+      "provider.tags",
+      `${entries.length} tags is more than AWS's 50 per resource.`,
+      "Keep at most 50 tags.",
+    );
+  }
+  const allowed = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  for (const [key, value] of entries) {
+    if (
+      typeof value !== "string" ||
+      key.length === 0 ||
+      key.length > 128 ||
+      value.length > 256 ||
+      !allowed.test(key) ||
+      !allowed.test(value)
+    ) {
+      throw providerError(
+        "provider.tags",
+        `tag ${JSON.stringify(key)} is not a valid AWS tag.`,
+        "Use string keys (1–128 characters) and string values (≤ 256) of letters, digits, spaces and + - = . _ : / @.",
+      );
+    }
+    if (key.toLowerCase().startsWith("aws:")) {
+      throw providerError(
+        "provider.tags",
+        `tag ${JSON.stringify(key)} uses the aws: prefix, which AWS reserves.`,
+        "Rename the tag key.",
+      );
+    }
+  }
+  return { ...(tags as Record<string, string>) };
 }
 
 /**

@@ -3,16 +3,16 @@ import type { LineageGraph } from "./lineage-graph.js";
 import type { ParamValue } from "./params.js";
 
 /** What `run()` does: run locally, run on AWS, synthesise Terraform, or estimate cost. */
-export const RUN_MODES = ["local", "cloud", "analyze", "generate"] as const;
+export const RUN_MODES = Object.freeze(["local", "cloud", "analyze", "generate"] as const);
 export type RunMode = (typeof RUN_MODES)[number];
 
 /** The package that interprets each mode; core imports it only when that mode runs. */
-export const INTERPRETER_PACKAGES: Readonly<Record<RunMode, string>> = {
+export const INTERPRETER_PACKAGES: Readonly<Record<RunMode, string>> = Object.freeze({
   local: "@glacier/local",
   cloud: "@glacier/aws",
   generate: "@glacier/terraform",
   analyze: "@glacier/analyze",
-};
+});
 
 interface CommonOptions {
   /** Run only this pipeline (and the upstream steps it needs). */
@@ -54,6 +54,10 @@ export interface CloudRunOptions extends ExecutionOptions {
 export interface GenerateOptions extends CommonOptions {
   readonly mode: "generate";
   readonly outputDir: string;
+  /** The module defining the pipelines (the CLI's entry): serverless steps are bundled from it. */
+  readonly entry?: string;
+  /** Prefix of every generated AWS name. Default `glacier`. */
+  readonly namePrefix?: string;
 }
 
 export interface AnalyzeOptions extends CommonOptions {
@@ -129,8 +133,8 @@ export async function loadInterpreter(mode: RunMode): Promise<Interpreter> {
     throw new GlacierError(
       "INTERPRETER_MISSING",
       isMissing(error, specifier)
-        ? `mode "${mode}" needs the package ${specifier}, which is not installed.`
-        : `mode "${mode}" could not load ${specifier}: ${(error as Error).message}`,
+        ? `this mode needs the package ${specifier}, which is not installed.`
+        : `this mode could not load ${specifier}: ${(error as Error).message}`,
       {
         subject: { kind: "mode", name: mode },
         hint: isMissing(error, specifier)

@@ -1,7 +1,7 @@
 import { GlacierError } from "./errors.js";
 
 /** Column types a bucket schema may declare; interpreters map them to Polars / Spark types. */
-export const DATA_TYPES = [
+export const DATA_TYPES = Object.freeze([
   "bool",
   "int8",
   "int16",
@@ -19,7 +19,7 @@ export const DATA_TYPES = [
   "time",
   "duration",
   "binary",
-] as const;
+] as const);
 export type DataTypeName = (typeof DATA_TYPES)[number];
 
 /**

@@ -2,6 +2,9 @@
  * Reads the input names of a multi-source task from its destructured first parameter, so JavaScript callers
  * get the same `Pipeline` key check TypeScript gives at compile time.
  *
+ * The answer is `null` ("unknown") whenever the parameter list is not plainly readable: a wrong list would
+ * reject a valid pipeline with `INPUT_MISMATCH`, while `null` only skips the run-time check.
+ *
  * @example
  * ```ts
  * destructuredKeys(function join({ orders, customers: c }, ctx) {}) // ["orders", "customers"]
@@ -10,7 +13,9 @@
  * ```
  */
 export function destructuredKeys(fn: (...args: never[]) => unknown): readonly string[] | null {
-  const source = Function.prototype.toString.call(fn);
+  // Comments may sit anywhere in a parameter list (`join(/* inputs */ { a, b })`); drop them first so
+  // neither the scan nor the key split trips on them.
+  const source = withoutComments(Function.prototype.toString.call(fn));
   const open = source.indexOf("(");
   const arrow = source.indexOf("=>");
   // `x => …`: one plain parameter before the arrow.
@@ -18,22 +23,51 @@ export function destructuredKeys(fn: (...args: never[]) => unknown): readonly st
   let i = open + 1;
   while (/\s/.test(source[i] ?? "")) i++;
   if (source[i] !== "{") return null;
-  const body = matchingBrace(source, i);
-  if (body === null) return null;
+  const end = matchingBrace(source, i);
+  if (end === null) return null;
+  // A well-read pattern is followed by the next parameter, the end of the list or a default value; anything
+  // else (e.g. a regex literal holding "}" in a default) means the scan went astray.
+  if (!/^\s*[,)=]/.test(source.slice(end + 1))) return null;
   const keys: string[] = [];
-  for (const entry of splitTopLevel(body)) {
+  for (const entry of splitTopLevel(source.slice(i + 1, end))) {
     const text = entry.trim();
     if (text === "") continue;
     if (text.startsWith("...") || text.startsWith("[")) return null;
-    const key = /^(?:"([^"]+)"|'([^']+)'|([A-Za-z_$][\w$]*))/.exec(text);
+    const key =
+      /^(?:"([^"]+)"|'([^']+)'|([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*))\s*(?:$|[:=])/u.exec(text);
     if (!key) return null;
     keys.push(key[1] ?? key[2] ?? key[3] ?? "");
   }
   return keys.length > 0 ? keys : null;
 }
 
-/** The text between the brace at `start` and its match, skipping strings and nested brackets. */
-function matchingBrace(source: string, start: number): string | null {
+/** The source with `//` and block comments replaced by a space; strings and template literals are kept. */
+function withoutComments(source: string): string {
+  let out = "";
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    const next = source[i + 1];
+    if (c === '"' || c === "'" || c === "`") {
+      const end = skipString(source, i);
+      out += source.slice(i, end + 1);
+      i = end;
+    } else if (c === "/" && next === "*") {
+      const end = source.indexOf("*/", i + 2);
+      i = end < 0 ? source.length : end + 1;
+      out += " ";
+    } else if (c === "/" && next === "/") {
+      const end = source.indexOf("\n", i + 2);
+      i = end < 0 ? source.length : end - 1;
+      out += " ";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** The index of the bracket matching the one at `start`, skipping strings and nested brackets. */
+function matchingBrace(source: string, start: number): number | null {
   let depth = 0;
   for (let i = start; i < source.length; i++) {
     const c = source[i];
@@ -44,7 +78,7 @@ function matchingBrace(source: string, start: number): string | null {
     if (c === "{" || c === "(" || c === "[") depth++;
     else if (c === "}" || c === ")" || c === "]") {
       depth--;
-      if (depth === 0) return source.slice(start + 1, i);
+      if (depth === 0) return i;
     }
   }
   return null;

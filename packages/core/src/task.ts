@@ -1,5 +1,5 @@
 import type { LazyDataFrame } from "nodejs-polars";
-import { GlacierError } from "./errors.js";
+import { GlacierError, shown } from "./errors.js";
 import type { ExecutorNode, TaskNode } from "./nodes.js";
 import { checkParamSpecs, type ParamSpecs } from "./params.js";
 import { deepFreeze, shortHash } from "./stable-id.js";
@@ -66,35 +66,31 @@ export function defineTask<I, P>(
   }
   const name = options.name ?? fn?.name ?? "";
   if (!NAME.test(name)) {
-    throw new GlacierError(
-      "INVALID_TASK",
-      name ? `task name "${name}" is not valid.` : "the task has no name.",
-      {
-        subject: { kind: "task", name: name || "(anonymous)" },
-        hint: name
-          ? "Use a letter first, then letters, digits, _ or -, at most 64 characters."
+    throw new GlacierError("INVALID_TASK", name ? "this name is not valid." : "the task has no name.", {
+      subject: { kind: "task", name: name || "(anonymous)" },
+      hint: name
+        ? "Use a letter first, then letters, digits, _ or -, at most 64 characters."
+        : language === "sql"
+          ? `Name it: sql("daily", query).`
           : 'Use a named function (function clean(df) {…}) or pass { name: "clean" }.',
-      },
-    );
+    });
   }
   const subject = { kind: "task", name } as const;
   const retries = options.retries ?? 0;
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
-    throw new GlacierError(
-      "INVALID_OPTION",
-      `retries ${JSON.stringify(retries)} is not a whole number 0–10.`,
-      {
-        subject,
-      },
-    );
+    throw new GlacierError("INVALID_OPTION", `retries ${shown(retries)} is not a whole number 0–10.`, {
+      subject,
+      hint: "Set retries to a whole number between 0 and 10.",
+    });
   }
-  if (options.timeout !== undefined && (typeof options.timeout !== "number" || !(options.timeout > 0))) {
+  if (
+    options.timeout !== undefined &&
+    (typeof options.timeout !== "number" || !Number.isFinite(options.timeout) || options.timeout <= 0)
+  ) {
     throw new GlacierError(
       "INVALID_OPTION",
-      `timeout ${JSON.stringify(options.timeout)} is not a positive number of seconds.`,
-      {
-        subject,
-      },
+      `timeout ${shown(options.timeout)} is not a positive number of seconds.`,
+      { subject, hint: "Set timeout in seconds, e.g. timeout: 300, or leave it out." },
     );
   }
   if (executor.kind === "serverless" && options.timeout !== undefined && options.timeout > executor.timeout) {

@@ -1,6 +1,23 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import { describe, expectTypeOf, it } from "vitest";
-import { type Bucket, type Inputs, Pipeline, Provider, param } from "@glacier/core";
+import {
+  type Analysis,
+  type Bucket,
+  type FileStore,
+  type GenerateResult,
+  type Inputs,
+  LineageGraph,
+  Pipeline,
+  type PipelineInfo,
+  Provider,
+  param,
+  type RunResult,
+  type SqlTables,
+  type StepNode,
+  type Task,
+  type TaskLogger,
+} from "@glacier/core";
+import * as simple from "../../../examples/simple/pipeline.js";
 
 const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
 const lambda = provider.serverless({ memory: 2048 });
@@ -23,6 +40,15 @@ describe("single-source transforms", () => {
     expectTypeOf(orders.transform(cleanInferred).to(joined)).toEqualTypeOf<Bucket>();
     expectTypeOf(orders.transform(sql).to(joined)).toEqualTypeOf<Bucket>();
   });
+  it("infer the frame type of an unannotated parameter", () => {
+    lambda.task(
+      (df) => {
+        expectTypeOf(df).toEqualTypeOf<LazyDataFrame>();
+        return df;
+      },
+      { name: "inferred" },
+    );
+  });
   it("reject a multi-source task", () => {
     // @ts-expect-error a task with named inputs needs Pipeline({ … })
     orders.transform(join);
@@ -32,14 +58,19 @@ describe("single-source transforms", () => {
 describe("Pipeline transforms", () => {
   it("accept a task whose inputs match the keys exactly, and SQL tasks", () => {
     expectTypeOf(Pipeline({ orders, customers }).transform(join).to(joined)).toEqualTypeOf<Bucket>();
+    expectTypeOf(Pipeline({ customers, orders }).transform(join).to(joined)).toEqualTypeOf<Bucket>();
     expectTypeOf(Pipeline({ orders, customers }).transform(sql).to(joined)).toEqualTypeOf<Bucket>();
+  });
+  it("accept a Pipeline input produced by an earlier step", () => {
+    const cleaned = orders.transform(clean).to(joined);
+    expectTypeOf(Pipeline({ orders: cleaned, customers }).transform(join)).toHaveProperty("to");
   });
   it("reject a single-source task", () => {
     // @ts-expect-error a single-source task cannot take Pipeline inputs
     Pipeline({ orders, customers }).transform(clean);
   });
   it("reject a task with a missing key", () => {
-    // @ts-expect-error the task does not take `customers`… and Pipeline gives `products`
+    // @ts-expect-error the task does not take `products`, and the Pipeline does not give `customers`
     Pipeline({ orders, products: customers }).transform(join);
   });
   it("reject a task that takes fewer inputs than given", () => {
@@ -49,19 +80,185 @@ describe("Pipeline transforms", () => {
     // @ts-expect-error the Pipeline gives `customers`, which the task does not take
     Pipeline({ orders, customers }).transform(one);
   });
+  it("reject a task that takes more inputs than given", () => {
+    // @ts-expect-error the task takes `customers`, which the Pipeline does not give
+    Pipeline({ orders }).transform(join);
+  });
+  it("reject a value that is not a bucket", () => {
+    // @ts-expect-error Pipeline inputs are Buckets
+    Pipeline({ orders, customers: "raw/customers.parquet" });
+  });
 });
 
-describe("parameters", () => {
-  it("type ctx.params from the declarations", () => {
+describe("Inputs", () => {
+  it("is a record of named lazy frames", () => {
+    expectTypeOf<Inputs<"orders" | "customers">>().toEqualTypeOf<{
+      readonly orders: LazyDataFrame;
+      readonly customers: LazyDataFrame;
+    }>();
+  });
+  it("types the destructured frames of a multi-source task", () => {
+    lambda.task(function typed({ orders, customers }: Inputs<"orders" | "customers">) {
+      expectTypeOf(orders).toEqualTypeOf<LazyDataFrame>();
+      expectTypeOf(customers).toEqualTypeOf<LazyDataFrame>();
+      return orders;
+    });
+  });
+  it("reject destructuring an input the type does not name", () => {
+    // @ts-expect-error `products` is not one of the task's inputs
+    lambda.task(function typed({ orders, products }: Inputs<"orders">) {
+      return orders.join(products, { on: "id" });
+    });
+  });
+});
+
+describe("task functions", () => {
+  it("may return a frame or a promise of one", () => {
+    lambda.task(async (df: LazyDataFrame) => df, { name: "later" });
+  });
+  it("must return a frame", () => {
+    // @ts-expect-error a task returns a LazyDataFrame, not a number
+    lambda.task((_df: LazyDataFrame) => 42, { name: "count" });
+  });
+  it("carry their input type on the Task", () => {
+    expectTypeOf(join).toExtend<Task<Inputs<"orders" | "customers">, unknown>>();
+    expectTypeOf(sql).toExtend<Task<SqlTables, unknown>>();
+  });
+});
+
+describe("task context", () => {
+  it("types ctx.params from the declarations", () => {
     lambda.task(
       function daily(df: LazyDataFrame, ctx) {
         expectTypeOf(ctx.params.day).toEqualTypeOf<string>();
         expectTypeOf(ctx.params.min).toEqualTypeOf<number>();
+        expectTypeOf(ctx.params.topN).toEqualTypeOf<number>();
+        expectTypeOf(ctx.params.dryRun).toEqualTypeOf<boolean>();
         // @ts-expect-error undeclared parameter
         void ctx.params.other;
         return df;
       },
-      { params: { day: param.string(), min: param.number({ default: 0 }) } },
+      {
+        params: {
+          day: param.string(),
+          min: param.number({ default: 0 }),
+          topN: param.integer({ default: 10 }),
+          dryRun: param.boolean({ default: false }),
+        },
+      },
     );
+  });
+  it("has no params when none are declared", () => {
+    lambda.task(function plain(df: LazyDataFrame, ctx) {
+      // @ts-expect-error the task declares no parameters
+      void ctx.params.day;
+      return df;
+    });
+  });
+  it("is read-only", () => {
+    lambda.task(
+      function readonlyParams(df: LazyDataFrame, ctx) {
+        // @ts-expect-error ctx.params is read-only
+        ctx.params.day = "2024-01-01";
+        return df;
+      },
+      { params: { day: param.string() } },
+    );
+  });
+  it("gives the run id, step name, a logger and a file store", () => {
+    lambda.task(function context(df: LazyDataFrame, ctx) {
+      expectTypeOf(ctx.runId).toEqualTypeOf<string>();
+      expectTypeOf(ctx.step).toEqualTypeOf<string>();
+      expectTypeOf(ctx.log).toEqualTypeOf<TaskLogger>();
+      expectTypeOf(ctx.files).toEqualTypeOf<FileStore>();
+      expectTypeOf(ctx.files.read).returns.resolves.toEqualTypeOf<Uint8Array>();
+      return df;
+    });
+  });
+  it("types the params of a SQL task too", () => {
+    const top = lambda.sql("top", "SELECT * FROM input LIMIT 10", {
+      params: { n: param.integer({ default: 10 }) },
+    });
+    expectTypeOf(top).toExtend<Task<SqlTables, { readonly n: number }>>();
+  });
+  it("rejects a default of the wrong type", () => {
+    // @ts-expect-error an integer parameter's default is a number
+    param.integer({ default: "10" });
+  });
+});
+
+describe("buckets", () => {
+  it("withName returns a Bucket with pipeline info", () => {
+    const named = orders.transform(clean).to(joined).withName("sales", "Daily sales");
+    expectTypeOf(named).toEqualTypeOf<Bucket>();
+    expectTypeOf(named.pipeline).toEqualTypeOf<PipelineInfo | undefined>();
+  });
+  it("expose a read-only lineage of steps", () => {
+    const produced = orders.transform(clean).to(joined);
+    expectTypeOf(produced.lineage).toEqualTypeOf<readonly StepNode[]>();
+    // @ts-expect-error the lineage is read-only
+    produced.lineage.push(produced.lineage[0]!);
+    // @ts-expect-error nodes are read-only
+    produced.node.path = "other.parquet";
+  });
+  it("reject an unknown format and an unknown column type", () => {
+    // @ts-expect-error "json" is not a bucket format
+    provider.bucket({ bucket: "acme-data", path: "x.json", format: "json" });
+    // @ts-expect-error "bigint" is not a column type
+    provider.bucket({ bucket: "acme-data", path: "x.parquet", schema: { id: "bigint" } });
+  });
+  it("visualize in the four formats", () => {
+    expectTypeOf(orders.visualize("dot")).toEqualTypeOf<string>();
+    // @ts-expect-error "svg" is not a visualize format
+    orders.visualize("svg");
+  });
+});
+
+describe("providers and executors", () => {
+  it("require a region for aws and a basePath for local", () => {
+    // @ts-expect-error an aws provider needs a region
+    new Provider({ cloud: "aws" });
+    // @ts-expect-error a local provider needs a basePath
+    new Provider({ cloud: "local" });
+  });
+  it("reject an unknown architecture", () => {
+    // @ts-expect-error Lambda runs on x86_64 or arm64
+    provider.serverless({ architecture: "x86" });
+  });
+  it("type the executor node by kind", () => {
+    expectTypeOf(lambda.node.kind).toEqualTypeOf<"serverless">();
+    expectTypeOf(provider.spark().node.releaseLabel).toEqualTypeOf<string>();
+  });
+});
+
+describe("run", () => {
+  const produced = orders.transform(clean).to(joined);
+  it("resolves to the result type of its mode", () => {
+    expectTypeOf(produced.run({ mode: "local" })).resolves.toEqualTypeOf<RunResult>();
+    expectTypeOf(produced.run({ mode: "cloud", via: "stepfunctions" })).resolves.toEqualTypeOf<RunResult>();
+    expectTypeOf(
+      produced.run({ mode: "generate", outputDir: "infra" }),
+    ).resolves.toEqualTypeOf<GenerateResult>();
+    expectTypeOf(produced.run({ mode: "analyze" })).resolves.toEqualTypeOf<Analysis>();
+  });
+  it("rejects an unknown mode and missing mode options", () => {
+    // @ts-expect-error "remote" is not a run mode
+    void produced.run({ mode: "remote" });
+    // @ts-expect-error generate needs an outputDir
+    void produced.run({ mode: "generate" });
+  });
+});
+
+describe("graphs", () => {
+  it("are built from a bucket, a list or a module's exports", () => {
+    expectTypeOf(LineageGraph.from(joined)).toEqualTypeOf<LineageGraph>();
+    expectTypeOf(LineageGraph.from([joined, orders])).toEqualTypeOf<LineageGraph>();
+    expectTypeOf(LineageGraph.from({ joined })).toEqualTypeOf<LineageGraph>();
+  });
+  it("take a module namespace whose exports are not all buckets", () => {
+    expectTypeOf(LineageGraph.from(simple)).toEqualTypeOf<LineageGraph>();
+    expectTypeOf(
+      LineageGraph.from({ provider, lambda, joined, name: "sales" }),
+    ).toEqualTypeOf<LineageGraph>();
   });
 });

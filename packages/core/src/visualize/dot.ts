@@ -2,8 +2,9 @@ import type { LineageGraph } from "../lineage-graph.js";
 import { stepInputs } from "../nodes.js";
 import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
 
+/** A DOT quoted string; a line break becomes DOT's `\n` escape so every statement stays on one line. */
 function q(text: string): string {
-  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r?\n/g, "\\n")}"`;
 }
 
 const FILL = { local: "#f1f8ee", serverless: "#fff5e6", spark: "#fdeeee" } as const;

@@ -5,7 +5,7 @@ import { toMermaid } from "./mermaid.js";
 import { toText } from "./text.js";
 
 /** The formats core renders; the CLI adds `html`. */
-export const VISUALIZE_FORMATS = ["mermaid", "dot", "json", "text"] as const;
+export const VISUALIZE_FORMATS = Object.freeze(["mermaid", "dot", "json", "text"] as const);
 export type VisualizeFormat = (typeof VISUALIZE_FORMATS)[number];
 
 /** Renders a lineage graph. */

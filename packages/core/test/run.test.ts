@@ -1,0 +1,104 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LazyDataFrame } from "nodejs-polars";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  GlacierError,
+  INTERPRETER_PACKAGES,
+  LineageGraph,
+  loadInterpreter,
+  Provider,
+  RUN_MODES,
+  runGraph,
+  type RunOptions,
+} from "@glacier/core";
+import { rejection } from "./support.js";
+
+const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
+const local = provider.local();
+const at = (path: string) => provider.bucket({ bucket: "acme-data", path });
+const clean = local.task((df: LazyDataFrame) => df, { name: "clean" });
+const raw = at("raw/sales.parquet");
+const sales = raw.transform(clean).to(at("clean/sales.parquet")).withName("sales");
+const untyped = (options: unknown) => options as RunOptions;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("run modes", () => {
+  it("map each mode to its interpreter package", () => {
+    expect(RUN_MODES).toEqual(["local", "cloud", "analyze", "generate"]);
+    expect(INTERPRETER_PACKAGES).toEqual({
+      local: "@glacier/local",
+      cloud: "@glacier/aws",
+      generate: "@glacier/terraform",
+      analyze: "@glacier/analyze",
+    });
+    // Frozen: nothing at run time can point a mode at another package.
+    expect(Object.isFrozen(INTERPRETER_PACKAGES)).toBe(true);
+    expect(Object.isFrozen(RUN_MODES)).toBe(true);
+  });
+
+  it("reject an unknown or missing mode", async () => {
+    expect(await rejection(sales.run(untyped({ mode: "remote" })))).toMatchInlineSnapshot(
+      `"[UNKNOWN_MODE] option "mode": "remote" is not a run mode. Use one of: local, cloud, analyze, generate."`,
+    );
+    expect(await rejection(sales.run(untyped({})))).toMatchInlineSnapshot(
+      `"[UNKNOWN_MODE] option "mode": undefined is not a run mode. Use one of: local, cloud, analyze, generate."`,
+    );
+    expect(await rejection(runGraph(sales.graph(), untyped(undefined)))).toMatch(/^\[UNKNOWN_MODE\]/);
+  });
+});
+
+describe("run() definition errors", () => {
+  it("reject a bucket that has no lineage", async () => {
+    expect(await rejection(raw.run({ mode: "analyze" }))).toMatchInlineSnapshot(
+      `"[NO_LINEAGE] bucket "acme-data/raw/sales.parquet": this bucket has no lineage, so there is nothing to run. Run a bucket produced by .transform(task).to(bucket)."`,
+    );
+    expect(await rejection(runGraph(LineageGraph.from({ raw }), { mode: "analyze" }))).toMatchInlineSnapshot(
+      `"[NO_LINEAGE] there are no steps to run. Run a bucket produced by .transform(task).to(bucket)."`,
+    );
+  });
+
+  it("reject an invalid graph before loading the interpreter", async () => {
+    const other = at("other.parquet").transform(local.task((df: LazyDataFrame) => df, { name: "copy" }));
+    const clash = other.to(sales);
+    // DUPLICATE_WRITER, not INTERPRETER_MISSING: validation ran first.
+    expect(await rejection(clash.run({ mode: "analyze" }))).toMatch(/^\[DUPLICATE_WRITER\]/);
+  });
+
+  it("write nothing when they reject", async () => {
+    const projectDir = mkdtempSync(join(tmpdir(), "glacier-core-run-"));
+    dirs.push(projectDir);
+    const clash = at("other.parquet").transform(clean).to(sales);
+    expect(await rejection(clash.run({ mode: "local", projectDir }))).toMatch(/^\[DUPLICATE_WRITER\]/);
+    expect(readdirSync(projectDir)).toEqual([]);
+  });
+
+  it("reject an unknown pipeline before loading the interpreter", async () => {
+    expect(await rejection(sales.run({ mode: "analyze", pipeline: "weekly" }))).toMatchInlineSnapshot(
+      `"[UNKNOWN_PIPELINE] pipeline "weekly": no pipeline has this name. Pipelines: sales."`,
+    );
+  });
+});
+
+describe("interpreter packages", () => {
+  it("a mode whose package is not installed is a clear error naming it, with the cause", async () => {
+    expect(await rejection(sales.run({ mode: "analyze" }))).toMatchInlineSnapshot(
+      `"[INTERPRETER_MISSING] mode "analyze": this mode needs the package @glacier/analyze, which is not installed. Install it: npm install @glacier/analyze."`,
+    );
+    const error = await loadInterpreter("analyze").catch((e: unknown) => e);
+    expect(GlacierError.is(error)).toBe(true);
+    expect(error).toMatchObject({ code: "INTERPRETER_MISSING", subject: { kind: "mode", name: "analyze" } });
+    expect((error as GlacierError).cause).toMatchObject({ code: "ERR_MODULE_NOT_FOUND" });
+  });
+
+  it("narrows to the pipeline before loading (the error is still the missing package)", async () => {
+    expect(await rejection(sales.run({ mode: "analyze", pipeline: "sales" }))).toMatch(
+      /^\[INTERPRETER_MISSING\] mode "analyze": this mode needs the package @glacier\/analyze/,
+    );
+  });
+});
