@@ -1,0 +1,130 @@
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GlacierError } from "@glacier/core";
+import { build, type Message, type Plugin } from "esbuild";
+
+/**
+ * Bundles one Lambda function with esbuild: a generated entry imports the user's module (the exports that
+ * carry the step) and Glacier's handler, `@glacier/aws/lambda-handler`. nodejs-polars comes from the shared
+ * layer and the AWS SDK from the Node.js runtime, so both stay external. Paths in the output are relative to
+ * the project directory, so the bundle is the same on every machine.
+ */
+
+/** What to bundle: the module and exports that {@link locateSteps} found. */
+export interface BundleRequest {
+  readonly projectDir: string;
+  /** Absolute path of the user's module. */
+  readonly module: string;
+  readonly exports: readonly string[];
+}
+
+/** The bundle's files. */
+export interface FunctionBundle {
+  /** `index.mjs`: exports `handler`. */
+  readonly code: Uint8Array;
+  /** `index.mjs.map` (mappings only, no sources), for `--enable-source-maps` stack traces. */
+  readonly map: Uint8Array;
+  /** Source files inside, relative to the project directory. */
+  readonly inputs: readonly string[];
+}
+
+/** Loaded at run time by Lambda, not bundled. */
+export const EXTERNAL_PACKAGES = ["nodejs-polars", "nodejs-polars-*", "@aws-sdk/*"];
+
+const HANDLER = "glacier:lambda-handler";
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Resolves Glacier's handler from this package, not from the user's project, which need not depend on it. */
+const handlerPlugin: Plugin = {
+  name: "glacier-lambda-handler",
+  setup(b) {
+    b.onResolve({ filter: /^glacier:lambda-handler$/ }, async () => {
+      const resolved = await b.resolve("@glacier/aws/lambda-handler", {
+        resolveDir: HERE,
+        kind: "import-statement",
+      });
+      return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path };
+    });
+  },
+};
+
+function posix(path: string): string {
+  return path.split(sep).join("/");
+}
+
+/** The generated entry: import the step's exports, export the handler built from them. */
+export function entrySource(request: BundleRequest): string {
+  const specifier = posix(relative(request.projectDir, request.module));
+  const names = request.exports.map((name, i) => `${name === "default" ? "default" : name} as e${i}`);
+  const record = request.exports.map((name, i) => `${JSON.stringify(name)}: e${i}`);
+  return [
+    `import { createLambdaHandler } from "${HANDLER}";`,
+    `import { ${names.join(", ")} } from ${JSON.stringify(specifier.startsWith(".") ? specifier : `./${specifier}`)};`,
+    `export const handler = createLambdaHandler({ ${record.join(", ")} });`,
+    "",
+  ].join("\n");
+}
+
+function failure(request: BundleRequest, errors: readonly Message[]): GlacierError {
+  const first = errors[0];
+  const where = first?.location ? ` (${first.location.file}:${first.location.line})` : "";
+  return new GlacierError(
+    "GENERATE_FAILED",
+    `esbuild cannot bundle the Lambda code: ${first?.text ?? "unknown error"}${where}.`,
+    {
+      subject: { kind: "file", name: posix(relative(request.projectDir, request.module)) },
+      hint: "Check that the module and its imports build (npx tsc --noEmit), and that its packages are installed.",
+    },
+  );
+}
+
+/**
+ * @example
+ * ```ts
+ * const bundle = await bundleFunction({ projectDir: "/repo", module: "/repo/pipeline.ts", exports: ["sales"] });
+ * bundle.inputs // ["pipeline.ts", "packages/core/src/bucket.ts", …]
+ * ```
+ */
+export async function bundleFunction(request: BundleRequest): Promise<FunctionBundle> {
+  let result;
+  try {
+    result = await build({
+      stdin: {
+        contents: entrySource(request),
+        resolveDir: request.projectDir,
+        sourcefile: "glacier-entry.mjs",
+        loader: "js",
+      },
+      absWorkingDir: request.projectDir,
+      outfile: join(request.projectDir, "index.mjs"),
+      write: false,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      // Task names default to function names: renaming `function cleanSales` to avoid a clash in the bundle
+      // would rename the task, and the handler would not find its step.
+      keepNames: true,
+      // Workspace packages publish TypeScript sources under this condition; bundling them needs no build step.
+      conditions: ["source"],
+      external: EXTERNAL_PACKAGES,
+      // CommonJS dependencies call require(); an ES module has none, so give it one.
+      banner: {
+        js: 'import { createRequire as __glacierRequire } from "node:module";\nconst require = __glacierRequire(import.meta.url);',
+      },
+      sourcemap: "external",
+      sourcesContent: false,
+      legalComments: "none",
+      metafile: true,
+      logLevel: "silent",
+      plugins: [handlerPlugin],
+    });
+  } catch (error) {
+    throw failure(request, (error as { errors?: Message[] }).errors ?? [{ text: String(error) } as Message]);
+  }
+  if (result.errors.length > 0) throw failure(request, result.errors);
+  const code = result.outputFiles.find((f) => f.path.endsWith(".mjs"));
+  const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
+  if (!code || !map) throw failure(request, [{ text: "esbuild wrote no output" } as Message]);
+  return { code: code.contents, map: map.contents, inputs: Object.keys(result.metafile.inputs).sort() };
+}

@@ -1,0 +1,146 @@
+import type { FunctionPlan, PolicyStatement, RolePlan, SparkJobPlan } from "./plan-types.js";
+import { readStatements, writeStatements } from "./s3-access.js";
+
+/**
+ * The IAM roles of the plan, each with one inline policy that names exact resources: data ARNs from lineage,
+ * other resources by Terraform reference (`${aws_lambda_function.x.arn}`). No `*` action; the only wildcard
+ * resources are key patterns inside a step's own locations.
+ */
+
+/** Context every role needs: the partition and account for ARNs the plan builds itself. */
+export interface RoleContext {
+  readonly partition: string;
+  readonly region: string;
+  /** A literal account id or a Terraform reference to it. */
+  readonly account: string;
+}
+
+/** `${type.name.attribute}`: a Terraform reference string. */
+export function ref(type: string, logicalId: string, attribute: string): string {
+  return `\${${type}.${logicalId}.${attribute}}`;
+}
+
+/**
+ * The role of a Lambda step: read its inputs, write its output, write its own log group.
+ *
+ * @example
+ * ```ts
+ * lambdaRole(fn, roleName, ctx).statements.map((s) => s.sid)
+ * // ["ReadInputs", "ListInputs", "WriteOutput", "StageOutput", "ListOutput", "WriteLogs"]
+ * ```
+ */
+export function lambdaRole(fn: FunctionPlan, name: string, ctx: RoleContext): RolePlan {
+  return {
+    logicalId: fn.roleLogicalId,
+    name,
+    service: "lambda.amazonaws.com",
+    purpose: `Lambda function ${fn.functionName} (step ${fn.stepId})`,
+    statements: [
+      ...readStatements(ctx.partition, fn.reads),
+      ...writeStatements(ctx.partition, fn.writes),
+      {
+        sid: "WriteLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${ref("aws_cloudwatch_log_group", fn.logGroupLogicalId, "arn")}:*`],
+      },
+    ],
+  };
+}
+
+/** The job execution role of a Spark step: its data, its driver script, its log prefix. */
+export function sparkJobRole(job: SparkJobPlan, name: string, ctx: RoleContext): RolePlan {
+  const artefacts = ref("aws_s3_bucket", "artefacts", "arn");
+  return {
+    logicalId: job.roleLogicalId,
+    name,
+    service: "emr-serverless.amazonaws.com",
+    purpose: `EMR Serverless job of step ${job.stepId}`,
+    statements: [
+      ...readStatements(ctx.partition, job.reads),
+      ...writeStatements(ctx.partition, job.writes, true),
+      { sid: "ReadScript", actions: ["s3:GetObject"], resources: [`${artefacts}/${job.scriptKey}`] },
+      { sid: "WriteJobLogs", actions: ["s3:PutObject"], resources: [`${artefacts}/${job.logPrefix}*`] },
+    ],
+  };
+}
+
+/** What a state machine invokes. */
+export interface MachineTargets {
+  readonly functions: readonly FunctionPlan[];
+  readonly sparkJobs: readonly SparkJobPlan[];
+}
+
+/**
+ * The role of a pipeline's state machine: invoke its functions, run and watch its EMR jobs (the `.sync`
+ * integration manages one EventBridge rule of a fixed name), pass its job roles to EMR Serverless only.
+ */
+export function stateMachineRole(
+  pipeline: string,
+  logicalId: string,
+  name: string,
+  targets: MachineTargets,
+  ctx: RoleContext,
+): RolePlan {
+  const statements: PolicyStatement[] = [];
+  if (targets.functions.length > 0) {
+    const arns = targets.functions.map((f) => ref("aws_lambda_function", f.logicalId, "arn"));
+    statements.push({
+      sid: "InvokeFunctions",
+      actions: ["lambda:InvokeFunction"],
+      resources: arns.flatMap((arn) => [arn, `${arn}:*`]),
+    });
+  }
+  if (targets.sparkJobs.length > 0) {
+    const apps = targets.sparkJobs.map((j) => ref("aws_emrserverless_application", j.logicalId, "arn"));
+    statements.push(
+      { sid: "StartJobRuns", actions: ["emr-serverless:StartJobRun"], resources: apps },
+      {
+        sid: "WatchJobRuns",
+        actions: ["emr-serverless:CancelJobRun", "emr-serverless:GetJobRun"],
+        resources: apps.map((app) => `${app}/jobruns/*`),
+      },
+      {
+        sid: "PassJobRoles",
+        actions: ["iam:PassRole"],
+        resources: targets.sparkJobs.map((j) => ref("aws_iam_role", j.roleLogicalId, "arn")),
+        condition: { StringEquals: { "iam:PassedToService": ["emr-serverless.amazonaws.com"] } },
+      },
+      {
+        sid: "ManageSyncRule",
+        actions: ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+        resources: [
+          `arn:${ctx.partition}:events:${ctx.region}:${ctx.account}:rule/StepFunctionsGetEventsForEMRServerlessJobRule`,
+        ],
+      },
+    );
+  }
+  return {
+    logicalId,
+    name,
+    service: "states.amazonaws.com",
+    purpose: `Step Functions state machine of pipeline ${pipeline}`,
+    statements,
+  };
+}
+
+/** The role EventBridge Scheduler assumes to start one state machine. */
+export function schedulerRole(
+  pipeline: string,
+  logicalId: string,
+  name: string,
+  stateMachineLogicalId: string,
+): RolePlan {
+  return {
+    logicalId,
+    name,
+    service: "scheduler.amazonaws.com",
+    purpose: `EventBridge Scheduler schedule of pipeline ${pipeline}`,
+    statements: [
+      {
+        sid: "StartPipeline",
+        actions: ["states:StartExecution"],
+        resources: [ref("aws_sfn_state_machine", stateMachineLogicalId, "arn")],
+      },
+    ],
+  };
+}

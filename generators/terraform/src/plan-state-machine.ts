@@ -1,0 +1,213 @@
+/**
+ * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel
+ * branches), Lambda invokes and EMR Serverless `startJobRun.sync` tasks, the task's retries as Retry blocks
+ * and a Catch per step that ends the execution naming the failed step.
+ */
+
+/** What the state machine needs to know about one step. */
+export type MachineStep =
+  | {
+      readonly kind: "lambda";
+      readonly stepId: string;
+      readonly stateName: string;
+      readonly dependsOn: readonly string[];
+      readonly retries: number;
+      readonly timeout?: number;
+      /** Terraform reference to the function's ARN. */
+      readonly functionArn: string;
+    }
+  | {
+      readonly kind: "emr";
+      readonly stepId: string;
+      readonly stateName: string;
+      readonly dependsOn: readonly string[];
+      readonly retries: number;
+      readonly timeout?: number;
+      readonly applicationId: string;
+      readonly executionRoleArn: string;
+      readonly entryPoint: string;
+      readonly logUri: string;
+      readonly sparkSubmitParameters: string;
+      readonly executionTimeoutMinutes?: number;
+    };
+
+/**
+ * Errors a rerun cannot fix (missing data, a schema or parameter mistake): never retried, whatever the task's
+ * `retries`. The Lambda handler reports a GlacierError as error type `GlacierError.<CODE>`.
+ */
+export const NON_RETRYABLE_ERRORS = [
+  "GlacierError.SOURCE_MISSING",
+  "GlacierError.SCHEMA_MISMATCH",
+  "GlacierError.PARAM_UNKNOWN",
+  "GlacierError.PARAM_MISSING",
+  "GlacierError.PARAM_INVALID",
+  "GlacierError.UNKNOWN_STEP",
+] as const;
+
+const LAMBDA_TRANSIENT = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+];
+const EMR_TRANSIENT = ["EmrServerless.ThrottlingException", "EmrServerless.InternalServerException"];
+
+type State = Record<string, unknown>;
+
+/** Escapes literal text inside an intrinsic function string (`'`, `{`, `}` and `\` are special there). */
+function escapeIntrinsic(text: string): string {
+  return text.replace(/[\\'{}]/g, (c) => `\\${c}`);
+}
+
+/** `States.Format('<before>{}', <path>)`: literal text followed by one JSONPath value. */
+function formatAfter(before: string, path: string): string {
+  return `States.Format('${escapeIntrinsic(before)}{}', ${path})`;
+}
+
+function retries(step: MachineStep): State[] {
+  const transient = step.kind === "lambda" ? LAMBDA_TRANSIENT : EMR_TRANSIENT;
+  const retry: State[] = [
+    { ErrorEquals: transient, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
+    { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
+  ];
+  if (step.retries > 0) {
+    retry.push({
+      ErrorEquals: ["States.ALL"],
+      IntervalSeconds: 5,
+      MaxAttempts: step.retries,
+      BackoffRate: 2,
+      JitterStrategy: "FULL",
+    });
+  }
+  return retry;
+}
+
+function taskState(step: MachineStep, partition: string): State {
+  const common = {
+    Comment: `step ${step.stepId}`,
+    ResultPath: null,
+    ...(step.timeout === undefined ? {} : { TimeoutSeconds: Math.ceil(step.timeout) }),
+    Retry: retries(step),
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: failName(step) }],
+  };
+  switch (step.kind) {
+    case "lambda":
+      return {
+        Type: "Task",
+        Resource: `arn:${partition}:states:::lambda:invoke`,
+        Parameters: {
+          FunctionName: step.functionArn,
+          Payload: { stepId: step.stepId, "runId.$": "$$.Execution.Name", "params.$": "$.params" },
+        },
+        ...common,
+      };
+    case "emr":
+      return {
+        Type: "Task",
+        Resource: `arn:${partition}:states:::emr-serverless:startJobRun.sync`,
+        Parameters: {
+          ApplicationId: step.applicationId,
+          ExecutionRoleArn: step.executionRoleArn,
+          "Name.$": formatAfter(`${step.stateName}-`, "$$.Execution.Name"),
+          "ClientToken.$": "States.UUID()",
+          JobDriver: {
+            SparkSubmit: {
+              EntryPoint: step.entryPoint,
+              "EntryPointArguments.$":
+                "States.Array('--run-id', $$.Execution.Name, '--params', States.JsonToString($.params))",
+              SparkSubmitParameters: step.sparkSubmitParameters,
+            },
+          },
+          ConfigurationOverrides: {
+            MonitoringConfiguration: { S3MonitoringConfiguration: { LogUri: step.logUri } },
+          },
+          ...(step.executionTimeoutMinutes === undefined
+            ? {}
+            : { ExecutionTimeoutMinutes: step.executionTimeoutMinutes }),
+        },
+        ...common,
+      };
+    default: {
+      const never: never = step;
+      throw new Error(`unknown step kind ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function failName(step: MachineStep): string {
+  return `${step.stateName} failed`;
+}
+
+function failState(step: MachineStep): State {
+  return {
+    Type: "Fail",
+    Comment: `step ${step.stepId} failed`,
+    ErrorPath: "$.failure.Error",
+    CausePath: formatAfter(`step ${step.stepId} failed: `, "$.failure.Cause"),
+  };
+}
+
+/** Groups steps into levels: a step runs after every step it depends on. */
+export function machineLevels(steps: readonly MachineStep[]): MachineStep[][] {
+  const level = new Map<string, number>();
+  const levels: MachineStep[][] = [];
+  for (const step of steps) {
+    const n = Math.max(-1, ...step.dependsOn.map((d) => level.get(d) ?? -1)) + 1;
+    level.set(step.stepId, n);
+    (levels[n] ??= []).push(step);
+  }
+  return levels;
+}
+
+/**
+ * The ASL of one pipeline. `steps` are in execution order; `dependsOn` names steps among them.
+ *
+ * @example
+ * ```ts
+ * stateMachineDefinition("sales", [clean, daily], "aws")
+ * // { Comment: "Glacier pipeline sales", StartAt: "Params given?", States: {
+ * //     "clean-sales-3f2a9c": { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Next: "daily-…" }, … } }
+ * ```
+ */
+export function stateMachineDefinition(
+  pipeline: string,
+  steps: readonly MachineStep[],
+  partition: string,
+): Readonly<Record<string, unknown>> {
+  const levels = machineLevels(steps);
+  const names = levels.map((level, i) =>
+    level.length === 1
+      ? (level[0] as MachineStep).stateName
+      : `Level ${i + 1}: ${level.length} steps in parallel`,
+  );
+  const states: Record<string, State> = {};
+  states["Params given?"] = {
+    Type: "Choice",
+    Comment: "Executions may omit params; the tasks read $.params.",
+    Choices: [{ Variable: "$.params", IsPresent: true, Next: names[0] }],
+    Default: "Default params",
+  };
+  states["Default params"] = { Type: "Pass", Result: {}, ResultPath: "$.params", Next: names[0] };
+  levels.forEach((level, i) => {
+    const next = i + 1 < levels.length ? { Next: names[i + 1] } : { End: true };
+    if (level.length === 1) {
+      const step = level[0] as MachineStep;
+      states[step.stateName] = { ...taskState(step, partition), ...next };
+      states[failName(step)] = failState(step);
+      return;
+    }
+    states[names[i] as string] = {
+      Type: "Parallel",
+      Branches: level.map((step) => ({
+        StartAt: step.stateName,
+        States: {
+          [step.stateName]: { ...taskState(step, partition), End: true },
+          [failName(step)]: failState(step),
+        },
+      })),
+      ResultPath: null,
+      ...next,
+    };
+  });
+  return { Comment: `Glacier pipeline ${pipeline}`, StartAt: "Params given?", States: states };
+}

@@ -1,0 +1,127 @@
+import {
+  stepInputs,
+  type ServerlessExecutorNode,
+  type SparkExecutorNode,
+  type StepNode,
+} from "@glacier/core";
+import type { Architecture, FunctionPlan, LayerPlan, SparkJobPlan } from "./plan-types.js";
+import { layerName, stepResourceNames } from "./resource-names.js";
+import { s3Access } from "./s3-access.js";
+import { sparkScript } from "./spark-script.js";
+
+/** The runtime every function uses: the newest Node.js Lambda runs that matches Glacier's engines. */
+export const LAMBDA_RUNTIME = "nodejs20.x";
+
+/** The npm package holding polars' native binary for a Lambda architecture (Amazon Linux, glibc). */
+export function polarsBinaryPackage(architecture: Architecture): string {
+  return `nodejs-polars-linux-${architecture === "x86_64" ? "x64" : "arm64"}-gnu`;
+}
+
+/** The shared polars layer of one architecture. */
+export function layerPlan(architecture: Architecture, prefix: string): LayerPlan {
+  return {
+    logicalId: `nodejs_polars_${architecture}`,
+    name: layerName(architecture, prefix),
+    architecture,
+    binaryPackage: polarsBinaryPackage(architecture),
+  };
+}
+
+/**
+ * The Lambda function of a serverless step. Its environment is the executor's plus `GLACIER_STEP_ID` (the
+ * handler's default step), polars' temporary directory and source-mapped stack traces.
+ *
+ * @example
+ * ```ts
+ * functionPlan(cleanSalesStep, executor, "glacier")
+ * // { functionName: "glacier-clean-sales-3f2a9c", memory: 2048, timeout: 300, runtime: "nodejs20.x",
+ * //   reads: [{ location: "s3://glacier-example-sales/raw/sales.csv" }], writes: { … } }
+ * ```
+ */
+export function functionPlan(step: StepNode, executor: ServerlessExecutorNode, prefix: string): FunctionPlan {
+  const names = stepResourceNames(step, prefix);
+  return {
+    stepId: step.id,
+    stepName: step.name,
+    logicalId: names.logicalId,
+    functionName: names.functionName,
+    roleLogicalId: `${names.logicalId}_lambda`,
+    logGroupLogicalId: `${names.logicalId}_logs`,
+    runtime: LAMBDA_RUNTIME,
+    handler: "index.handler",
+    memory: executor.memory,
+    timeout: executor.timeout,
+    ephemeralStorage: executor.ephemeralStorage,
+    architecture: executor.architecture,
+    environment: {
+      NODE_OPTIONS: "--enable-source-maps",
+      // Lambda sets no HOME, where polars puts its temporary files by default; only /tmp is writable.
+      POLARS_TEMP_DIR: "/tmp",
+      ...executor.environment,
+      GLACIER_ENVIRONMENT: "${var.environment}",
+      GLACIER_STEP_ID: step.id,
+    },
+    ...(executor.reservedConcurrency === undefined
+      ? {}
+      : { reservedConcurrency: executor.reservedConcurrency }),
+    layerLogicalId: layerPlan(executor.architecture, prefix).logicalId,
+    bundlePath: names.bundlePath,
+    reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
+    writes: s3Access(step.output),
+  };
+}
+
+/** Spark memory settings that fit a worker: the JVM heap plus Spark's 10% overhead stay within its GB. */
+function heap(gigabytes: number): string {
+  return `${Math.floor((gigabytes * 1024) / 1.1)}m`;
+}
+
+/** `spark-submit` configuration matching the application's pre-initialised workers. */
+export function sparkSubmitParameters(executor: SparkExecutorNode): string {
+  return [
+    `spark.driver.cores=${executor.driver.cpu}`,
+    `spark.driver.memory=${heap(executor.driver.memory)}`,
+    `spark.executor.cores=${executor.executor.cpu}`,
+    `spark.executor.memory=${heap(executor.executor.memory)}`,
+    `spark.executor.instances=${executor.workers}`,
+    // Inputs are temp views; without this EMR's default Glue catalog would need Glue permissions.
+    "spark.sql.catalogImplementation=in-memory",
+  ]
+    .map((conf) => `--conf ${conf}`)
+    .join(" ");
+}
+
+/**
+ * The EMR Serverless application and Spark SQL job of a spark step.
+ *
+ * @example
+ * ```ts
+ * sparkJobPlan(regionalStep, executor, "glacier")
+ * // { applicationName: "glacier-regional-summary-9b1c2d", releaseLabel: "emr-7.5.0",
+ * //   driver: { workers: 1, cpu: 2, memory: 8 }, executor: { workers: 4, cpu: 4, memory: 16 },
+ * //   scriptKey: "glacier/spark/regional-summary-9b1c2d.py", … }
+ * ```
+ */
+export function sparkJobPlan(step: StepNode, executor: SparkExecutorNode, prefix: string): SparkJobPlan {
+  const names = stepResourceNames(step, prefix);
+  return {
+    stepId: step.id,
+    stepName: step.name,
+    logicalId: names.logicalId,
+    applicationName: names.applicationName,
+    releaseLabel: executor.releaseLabel,
+    driver: { workers: 1, ...executor.driver },
+    executor: { workers: executor.workers, ...executor.executor },
+    roleLogicalId: `${names.logicalId}_emr`,
+    scriptKey: names.sparkScriptKey,
+    script: sparkScript(step),
+    scriptPath: `spark/${names.suffix}.py`,
+    logPrefix: names.sparkLogPrefix,
+    sparkSubmitParameters: sparkSubmitParameters(executor),
+    ...(step.task.timeout === undefined
+      ? {}
+      : { executionTimeoutMinutes: Math.ceil(step.task.timeout / 60) }),
+    reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
+    writes: s3Access(step.output),
+  };
+}

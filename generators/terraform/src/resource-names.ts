@@ -1,0 +1,209 @@
+import { shortHash } from "@glacier/core";
+
+/**
+ * The one naming module of Glacier's AWS infrastructure. `generate` names every resource through these
+ * functions; the cloud executor (`@glacier/aws`) and `analyze` import them to find the same resources, so the
+ * three can never disagree. Pure string functions: no cdktf, no AWS SDK.
+ *
+ * Names derive from the step's task name and id, the pipeline name or the bucket name — never from an index or
+ * a random value — so renaming one step renames only that step's resources.
+ */
+
+/** The name prefix when none is given (Terraform variable `name_prefix`). */
+export const DEFAULT_NAME_PREFIX = "glacier";
+
+/** AWS's length limits for the names Glacier generates. */
+export const NAME_LIMITS = {
+  lambdaFunction: 64,
+  iamRole: 64,
+  stateMachine: 80,
+  emrApplication: 64,
+  schedule: 64,
+  lambdaLayer: 64,
+  s3Bucket: 63,
+} as const;
+
+/** A prefix: lowercase (it is part of the artefacts bucket's name), a letter first. */
+export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Writers stage an output under this prefix of its bucket and copy it into place when complete, so readers
+ * never see half an object: `.glacier-tmp/<run token>/<output key>`. Mirrors `S3_TEMP_PREFIX` of
+ * `@glacier/local` (which cannot import this package); the Spark driver and IAM policies use it from here.
+ */
+export const ATOMIC_TEMP_PREFIX = ".glacier-tmp/";
+/**
+ * `cleanSales` → `clean-sales`, `ETL_job2` → `etl-job2`: the form task and pipeline names take in AWS names.
+ *
+ * @example
+ * ```ts
+ * kebab("dailyRevenue") // "daily-revenue"
+ * ```
+ */
+export function kebab(text: string): string {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1-$2")
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .toLowerCase();
+}
+
+/** A Terraform identifier (`[a-z0-9_]`, a letter first) from a name. */
+export function logicalId(text: string): string {
+  const id = kebab(text).replace(/-/g, "_");
+  return /^[a-z]/.test(id) ? id : `r_${id}`;
+}
+
+/** What a step's names are made of; a {@link StepNode} is one. */
+export interface NamedStep {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * The part of every name a step owns: its task name in kebab case and 6 hex digits of its id (a task may be
+ * applied to several outputs, so the name alone is not unique).
+ *
+ * @example
+ * ```ts
+ * stepSuffix({ id: "cleanSales->acme/clean/sales.parquet", name: "cleanSales" }) // "clean-sales-3f2a9c"
+ * ```
+ */
+export function stepSuffix(step: NamedStep): string {
+  return `${kebab(step.name)}-${shortHash(step.id, 6)}`;
+}
+
+/** Every name and key a step's cloud resources use. */
+export interface StepResourceNames {
+  /** `clean-sales-3f2a9c`: the step's part of every name. */
+  readonly suffix: string;
+  /** Terraform resource name shared by the step's resources, e.g. `clean_sales_3f2a9c`. */
+  readonly logicalId: string;
+  /** Lambda function (serverless steps). */
+  readonly functionName: string;
+  readonly functionRoleName: string;
+  readonly logGroupName: string;
+  /** EMR Serverless application (spark steps). */
+  readonly applicationName: string;
+  readonly jobRoleName: string;
+  /** Key of the Spark SQL driver in the artefacts bucket. */
+  readonly sparkScriptKey: string;
+  /** Prefix of the Spark job's logs in the artefacts bucket. */
+  readonly sparkLogPrefix: string;
+  /** Key of the function's code bundle in the output directory (`assets/functions/<suffix>.zip`). */
+  readonly bundlePath: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * stepResourceNames(step, "glacier").functionName // "glacier-clean-sales-3f2a9c"
+ * stepResourceNames(step, "glacier").functionRoleName // "glacier-clean-sales-3f2a9c-lambda"
+ * ```
+ */
+export function stepResourceNames(step: NamedStep, prefix: string = DEFAULT_NAME_PREFIX): StepResourceNames {
+  const suffix = stepSuffix(step);
+  const base = `${prefix}-${suffix}`;
+  return {
+    suffix,
+    logicalId: logicalId(suffix),
+    functionName: base,
+    functionRoleName: `${base}-lambda`,
+    logGroupName: `/aws/lambda/${base}`,
+    applicationName: base,
+    jobRoleName: `${base}-emr`,
+    sparkScriptKey: `glacier/spark/${suffix}.py`,
+    sparkLogPrefix: `glacier/logs/spark/${suffix}/`,
+    bundlePath: `assets/functions/${suffix}.zip`,
+  };
+}
+
+/** Every name a pipeline's orchestration uses. */
+export interface PipelineResourceNames {
+  readonly logicalId: string;
+  readonly stateMachineName: string;
+  readonly stateMachineRoleName: string;
+  readonly scheduleName: string;
+  readonly schedulerRoleName: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * pipelineResourceNames("sales").stateMachineName // "glacier-sales"
+ * ```
+ */
+export function pipelineResourceNames(
+  pipeline: string,
+  prefix: string = DEFAULT_NAME_PREFIX,
+): PipelineResourceNames {
+  const base = `${prefix}-${kebab(pipeline)}`;
+  return {
+    logicalId: `pipeline_${logicalId(pipeline)}`,
+    stateMachineName: base,
+    stateMachineRoleName: `${base}-sfn`,
+    scheduleName: base,
+    schedulerRoleName: `${base}-scheduler`,
+  };
+}
+
+/** The shared polars layer of one architecture: `glacier-nodejs-polars-x86-64`. */
+export function layerName(architecture: "x86_64" | "arm64", prefix: string = DEFAULT_NAME_PREFIX): string {
+  return `${prefix}-nodejs-polars-${kebab(architecture)}`;
+}
+
+/**
+ * The bucket holding Spark scripts, the polars layer, job logs and run records. Globally unique through the
+ * account and region, as CDK's bootstrap bucket is.
+ *
+ * @example
+ * ```ts
+ * artefactsBucketName("123456789012", "eu-west-1") // "glacier-artefacts-123456789012-eu-west-1"
+ * ```
+ */
+export function artefactsBucketName(
+  accountId: string,
+  region: string,
+  prefix: string = DEFAULT_NAME_PREFIX,
+): string {
+  return `${prefix}-artefacts-${accountId}-${region}`;
+}
+
+/** Key of a run record in the artefacts bucket (written by the cloud executor, read by `glacier runs`). */
+export function runRecordKey(runId: string): string {
+  return `_glacier/runs/${runId}.json`;
+}
+
+/** Terraform resource name of a data bucket: `bucket_acme_data` for `acme-data`. */
+export function bucketLogicalId(bucket: string): string {
+  return `bucket_${bucket.replace(/[^a-z0-9]+/g, "_")}`;
+}
+
+/** The AWS partition of a region: `aws`, `aws-cn` or `aws-us-gov`. */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/**
+ * The key under which a writer stages `key` in run `token` (a dataset's directory stages as a directory).
+ *
+ * @example
+ * ```ts
+ * stagingKey("20240131T120000Z-3f2a", "reports/daily.parquet") // ".glacier-tmp/20240131T120000Z-3f2a/reports/daily.parquet"
+ * ```
+ */
+export function stagingKey(token: string, key: string): string {
+  return `${ATOMIC_TEMP_PREFIX}${token}/${key}`;
+}
+
+/**
+ * The IAM key pattern of every staged copy of `key`: the staging prefix, any run token, then the key (a Spark
+ * job stages a directory named like the key, so the pattern ends in `*`). For `reports/daily.parquet` it is
+ * `.glacier-tmp/` + `*` + `/reports/daily.parquet*`.
+ */
+export function stagingPattern(key: string): string {
+  return `${ATOMIC_TEMP_PREFIX}*/${key}*`;
+}

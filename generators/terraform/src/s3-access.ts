@@ -1,0 +1,143 @@
+import type { BucketNode } from "@glacier/core";
+import type { PolicyStatement, S3Access } from "./plan-types.js";
+import { ATOMIC_TEMP_PREFIX, stagingPattern } from "./resource-names.js";
+
+/**
+ * Least-privilege S3 statements derived from lineage: a step may read exactly its input locations and write
+ * exactly its output location (plus the staging prefix of atomic writes). Never `s3:*`, never a bucket-wide
+ * object resource.
+ */
+
+/** The S3 location of a bucket node. */
+export function s3Access(node: BucketNode): S3Access {
+  return {
+    bucket: node.bucket,
+    key: node.path,
+    dataset: node.dataset,
+    format: node.format,
+    location: node.location,
+  };
+}
+
+const GLOB = /[*?[{]/;
+
+/** The key before the first glob character: `raw/orders/*.parquet` → `raw/orders/`. */
+export function staticPrefix(key: string): string {
+  const match = GLOB.exec(key);
+  return match ? key.slice(0, match.index) : key;
+}
+
+/** The directory a dataset lists: `raw/orders/*.parquet` → `raw/orders/`, `daily/` → `daily/`. */
+function listedDirectory(key: string): string {
+  const prefix = staticPrefix(key);
+  return prefix.slice(0, prefix.lastIndexOf("/") + 1);
+}
+
+/**
+ * The IAM resource pattern of the objects a location names. A glob keeps its `*` and `?` (IAM's wildcards);
+ * classes and alternatives (`[ab]`, `{a,b}`), which IAM cannot express, widen to `*`.
+ *
+ * @example
+ * ```ts
+ * objectPattern({ key: "raw/orders/*.parquet", dataset: true }) // "raw/orders/*.parquet"
+ * objectPattern({ key: "daily/", dataset: true })               // "daily/*"
+ * objectPattern({ key: "raw/sales.csv", dataset: false })       // "raw/sales.csv"
+ * ```
+ */
+export function objectPattern(access: Pick<S3Access, "key" | "dataset">): string {
+  if (!access.dataset) return access.key;
+  if (access.key.endsWith("/")) return `${access.key}*`;
+  return access.key.replace(/\[[^\]]*\]|\{[^}]*\}/g, "*").replace(/\*+/g, "*");
+}
+
+/** Prefixes a reader may list (`s3:prefix` condition values) to find the objects of a location. */
+export function listPrefixes(access: Pick<S3Access, "key" | "dataset">): string[] {
+  if (!access.dataset) return [access.key, `${access.key}/`];
+  const dir = listedDirectory(access.key);
+  return dir === "" ? ["", "*"] : [dir.slice(0, -1), dir, `${dir}*`];
+}
+
+function objectArn(partition: string, bucket: string, pattern: string): string {
+  return `arn:${partition}:s3:::${bucket}/${pattern}`;
+}
+
+function bucketArn(partition: string, bucket: string): string {
+  return `arn:${partition}:s3:::${bucket}`;
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+function byBucket(accesses: readonly S3Access[]): Map<string, S3Access[]> {
+  const grouped = new Map<string, S3Access[]>();
+  for (const access of [...accesses].sort((a, b) => (a.location < b.location ? -1 : 1))) {
+    grouped.set(access.bucket, [...(grouped.get(access.bucket) ?? []), access]);
+  }
+  return grouped;
+}
+
+/** `ReadInputs`: GetObject on each input's objects; `List…`: ListBucket limited to the inputs' prefixes. */
+export function readStatements(partition: string, inputs: readonly S3Access[]): PolicyStatement[] {
+  if (inputs.length === 0) return [];
+  const statements: PolicyStatement[] = [
+    {
+      sid: "ReadInputs",
+      actions: ["s3:GetObject"],
+      resources: unique(inputs.map((i) => objectArn(partition, i.bucket, objectPattern(i)))),
+    },
+  ];
+  let n = 0;
+  for (const [bucket, accesses] of byBucket(inputs)) {
+    statements.push({
+      sid: `ListInputs${n++ || ""}`,
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn(partition, bucket)],
+      condition: { StringLike: { "s3:prefix": unique(accesses.flatMap(listPrefixes)) } },
+    });
+  }
+  return statements;
+}
+
+/**
+ * `WriteOutput`: put (single and multipart) the output and its staged copies; `StageOutput`: delete staged
+ * copies once committed (and, for a dataset, the previous generation's parts); `ListOutput`: list the output
+ * and its staged copies.
+ *
+ * `folderMarkers` adds the empty `…_$folder$` objects EMRFS writes when Spark creates a directory.
+ */
+export function writeStatements(
+  partition: string,
+  output: S3Access,
+  folderMarkers = false,
+): PolicyStatement[] {
+  const staged = stagingPattern(output.key);
+  const outputObjects = objectPattern(output);
+  const markers = folderMarkers
+    ? [
+        `${ATOMIC_TEMP_PREFIX.slice(0, -1)}_$folder$`,
+        `${ATOMIC_TEMP_PREFIX}*_$folder$`,
+        ...(output.dataset ? [`${output.key.replace(/\/+$/, "")}_$folder$`] : []),
+      ]
+    : [];
+  const arns = (patterns: readonly string[]) =>
+    unique(patterns.map((p) => objectArn(partition, output.bucket, p)));
+  return [
+    {
+      sid: "WriteOutput",
+      actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
+      resources: arns([outputObjects, staged, ...markers]),
+    },
+    {
+      sid: "StageOutput",
+      actions: ["s3:DeleteObject"],
+      resources: arns([...(output.dataset ? [outputObjects] : []), staged, ...markers]),
+    },
+    {
+      sid: "ListOutput",
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn(partition, output.bucket)],
+      condition: { StringLike: { "s3:prefix": unique([...listPrefixes(output), staged]) } },
+    },
+  ];
+}

@@ -1,0 +1,37 @@
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule/index.js";
+import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine/index.js";
+import { ref } from "../plan-roles.js";
+import type { SynthContext } from "./synth-context.js";
+
+/**
+ * Step Functions state machines (the plan's ASL, its resource ARNs resolved by Terraform) and EventBridge
+ * Scheduler schedules that start them with empty params (each task then uses its parameters' defaults).
+ */
+export function synthOrchestration(ctx: SynthContext): void {
+  const { plan, stack } = ctx;
+  for (const machine of plan.stateMachines) {
+    new SfnStateMachine(stack, machine.logicalId, {
+      name: ctx.name(machine.name),
+      type: "STANDARD",
+      roleArn: ref("aws_iam_role", machine.roleLogicalId, "arn"),
+      definition: JSON.stringify(machine.definition),
+    });
+  }
+  for (const schedule of plan.schedules) {
+    new SchedulerSchedule(stack, schedule.logicalId, {
+      name: ctx.name(schedule.name),
+      description: `Starts Glacier pipeline ${schedule.pipeline}`,
+      groupName: "default",
+      scheduleExpression: schedule.expression,
+      scheduleExpressionTimezone: "UTC",
+      state: "ENABLED",
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: ref("aws_sfn_state_machine", schedule.stateMachineLogicalId, "arn"),
+        roleArn: ref("aws_iam_role", schedule.roleLogicalId, "arn"),
+        input: JSON.stringify({ params: {} }),
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+  }
+}

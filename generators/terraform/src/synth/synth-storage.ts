@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.js";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
+import { S3Object } from "@cdktf/provider-aws/lib/s3-object/index.js";
+import { ATOMIC_TEMP_PREFIX } from "../resource-names.js";
+import { modulePath, policyJson, type SynthContext } from "./synth-context.js";
+
+/**
+ * S3: one bucket per managed bucket name plus the artefacts bucket, each with Glacier's security defaults —
+ * versioning, SSE-S3 encryption, every public access block, bucket-owner-enforced ownership (no ACLs), a
+ * policy denying non-TLS requests, and a lifecycle that aborts stale multipart uploads, expires abandoned
+ * staged writes and old versions.
+ * External buckets get nothing: policies reference them by ARN.
+ */
+
+/** Creates a bucket with the security defaults. Returns its Terraform resource. */
+function secureBucket(ctx: SynthContext, logicalId: string, name: string, purpose: string): S3Bucket {
+  const { stack } = ctx;
+  const bucket = new S3Bucket(stack, logicalId, { bucket: name, tags: { "glacier:purpose": purpose } });
+  new S3BucketVersioningA(stack, `${logicalId}_versioning`, {
+    bucket: bucket.id,
+    versioningConfiguration: { status: "Enabled" },
+  });
+  new S3BucketServerSideEncryptionConfigurationA(stack, `${logicalId}_encryption`, {
+    bucket: bucket.id,
+    rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+  });
+  new S3BucketPublicAccessBlock(stack, `${logicalId}_public_access`, {
+    bucket: bucket.id,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  new S3BucketOwnershipControls(stack, `${logicalId}_ownership`, {
+    bucket: bucket.id,
+    rule: { objectOwnership: "BucketOwnerEnforced" },
+  });
+  new S3BucketPolicy(stack, `${logicalId}_tls_only`, {
+    bucket: bucket.id,
+    policy: policyJson([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucket.arn, `${bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]),
+  });
+  new S3BucketLifecycleConfiguration(stack, `${logicalId}_lifecycle`, {
+    bucket: bucket.id,
+    rule: [
+      {
+        id: "abort-incomplete-multipart-uploads",
+        status: "Enabled",
+        filter: [{ prefix: "" }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+      },
+      {
+        id: "expire-abandoned-staged-writes",
+        status: "Enabled",
+        filter: [{ prefix: ATOMIC_TEMP_PREFIX }],
+        expiration: [{ days: 2 }],
+      },
+      {
+        id: "expire-noncurrent-versions",
+        status: "Enabled",
+        filter: [{ prefix: "" }],
+        noncurrentVersionExpiration: [{ noncurrentDays: ctx.noncurrentVersionDays }],
+      },
+    ],
+  });
+  return bucket;
+}
+
+/** The data buckets and the artefacts bucket, with the Spark scripts and layer zips uploaded to it. */
+export function synthStorage(ctx: SynthContext): void {
+  const { plan, stack } = ctx;
+  for (const bucket of plan.buckets) {
+    if (bucket.managed) secureBucket(ctx, bucket.logicalId, bucket.name, "data");
+  }
+  const artefacts = secureBucket(ctx, plan.artefacts.logicalId, ctx.name(plan.artefacts.name), "artefacts");
+  for (const job of plan.sparkJobs) {
+    new S3Object(stack, `${job.logicalId}_script`, {
+      bucket: artefacts.bucket,
+      key: job.scriptKey,
+      source: modulePath(job.scriptPath),
+      sourceHash: createHash("sha256").update(job.script).digest("hex"),
+      contentType: "text/x-python",
+    });
+  }
+  for (const layer of plan.layers) {
+    const asset = ctx.assets.layers[layer.logicalId];
+    if (!asset) throw new Error(`no packaged zip for layer ${layer.logicalId}`);
+    new S3Object(stack, `${layer.logicalId}_zip`, {
+      bucket: artefacts.bucket,
+      key: layerKey(layer.name.slice(plan.namePrefix.length + 1), asset.sha256),
+      source: modulePath(asset.path),
+      sourceHash: asset.sha256,
+    });
+  }
+}
+
+/** Key of a layer zip in the artefacts bucket: content-addressed, so a new zip is a new object. */
+export function layerKey(layer: string, sha256: string): string {
+  const hex = Buffer.from(sha256, "base64").toString("hex").slice(0, 16);
+  return `glacier/layers/${layer}-${hex}.zip`;
+}

@@ -1,0 +1,109 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LineageGraph, Pipeline, Provider, param } from "@glacier/core";
+import { describe, expect, it } from "vitest";
+import { sparkSubmitParameters } from "../src/plan-steps.js";
+import { sparkScript } from "../src/spark-script.js";
+import { exampleGraph, tempDir } from "./support.js";
+
+const root = tempDir("spark");
+
+/** The STEP configuration embedded in a driver. */
+function config(script: string): Record<string, unknown> {
+  const raw = /STEP = json\.loads\(r'''([\s\S]*?)'''\)\n/.exec(script)?.[1];
+  // Text that a raw triple-quoted string cannot hold is embedded as a JSON string literal instead.
+  const escaped = /STEP = json\.loads\(("(?:[^"\\]|\\.)*")\)\n/.exec(script)?.[1];
+  return JSON.parse(raw ?? (JSON.parse(escaped as string) as string)) as Record<string, unknown>;
+}
+
+describe("the Spark SQL driver", () => {
+  it("registers a Pipeline's inputs as views named by its keys and writes through the staging prefix", async () => {
+    const graph = await exampleGraph("complete");
+    const script = sparkScript(graph.step("enrichOrders"));
+    expect(config(script)).toMatchObject({
+      step: "enrichOrders->glacier-example-lake/enriched/orders.parquet",
+      params: {},
+      inputs: [
+        { table: "orders", uri: "s3://glacier-example-lake/cleaned/orders.parquet", format: "parquet" },
+        { table: "customers", uri: "s3://glacier-example-lake/cleaned/customers.parquet", format: "parquet" },
+      ],
+      output: {
+        uri: "s3://glacier-example-lake/enriched/orders.parquet",
+        stagingUri: "s3://glacier-example-lake/.glacier-tmp/{run}/enriched/orders.parquet/",
+        format: "parquet",
+        dataset: false,
+      },
+    });
+    expect((config(script)["inputs"] as { columns: string[] }[])[0]?.columns).toEqual([
+      "order_id",
+      "customer_id",
+      "day",
+      "amount",
+    ]);
+  });
+
+  it("reads a single source as the view `input`, CSV with a header, NDJSON as JSON lines", () => {
+    const aws = new Provider({ cloud: "aws", region: "eu-west-1" });
+    const spark = aws.spark({ releaseLabel: "emr-7.5.0" });
+    const events = aws.bucket({ bucket: "acme-lake", path: "events/*.jsonl" });
+    const daily = aws.bucket({ bucket: "acme-lake", path: "daily/", format: "csv" });
+    const task = spark.sql("byDay", "SELECT day, COUNT(*) AS n FROM input WHERE day >= :since GROUP BY day", {
+      params: { since: param.string({ default: "2024-01-01" }), limit: param.integer() },
+    });
+    const script = sparkScript(LineageGraph.from({ d: events.transform(task).to(daily) }).step("byDay"));
+    expect(config(script)).toMatchObject({
+      params: { limit: { default: null }, since: { default: "2024-01-01" } },
+      inputs: [{ table: "input", uri: "s3://acme-lake/events/*.jsonl", format: "json" }],
+      output: { uri: "s3://acme-lake/daily/", format: "csv", extension: "csv", dataset: true },
+    });
+  });
+
+  it("is valid Python", async () => {
+    const graph = await exampleGraph("complete");
+    const aws = new Provider({ cloud: "aws", region: "eu-west-1" });
+    const tricky = aws
+      .spark()
+      .sql(
+        "tricky",
+        "SELECT 'it''s' AS q, '''' AS apostrophe, '\\\\' AS slash, \"\"\" AS t FROM a JOIN b ON a.id = b.id",
+        {
+          inputs: ["a", "b"],
+        },
+      );
+    const x = aws.bucket({ bucket: "acme-lake", path: "x.parquet" });
+    const trickyStep = LineageGraph.from({
+      t: Pipeline({ a: x, b: x })
+        .transform(tricky)
+        .to(aws.bucket({ bucket: "acme-lake", path: "t.parquet" })),
+    }).step("tricky");
+    const scripts = [
+      sparkScript(graph.step("enrichOrders")),
+      sparkScript(graph.step("regionalSummary")),
+      sparkScript(trickyStep),
+    ];
+    scripts.forEach((script, i) => writeFileSync(join(root, `driver${i}.py`), script));
+    const compiled = spawnSync(
+      "python3",
+      ["-m", "py_compile", ...scripts.map((_, i) => join(root, `driver${i}.py`))],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(compiled.stderr).toBe("");
+    expect(compiled.status).toBe(0);
+    expect(config(scripts[2] as string)["sql"]).toBe(tricky.sql);
+    expect(scripts[2]).not.toContain("r'''");
+  });
+
+  it("sizes Spark's driver and executors to the application's workers", async () => {
+    const graph = await exampleGraph("complete");
+    const executor = graph.step("enrichOrders").task.executor;
+    if (executor.kind !== "spark") throw new Error("enrichOrders runs on spark");
+    expect(sparkSubmitParameters(executor)).toBe(
+      "--conf spark.driver.cores=2 --conf spark.driver.memory=7447m --conf spark.executor.cores=4 " +
+        "--conf spark.executor.memory=14894m --conf spark.executor.instances=4 " +
+        "--conf spark.sql.catalogImplementation=in-memory",
+    );
+  });
+});

@@ -1,0 +1,229 @@
+import { LineageGraph, Pipeline, Provider, type Inputs } from "@glacier/core";
+import aslValidator from "asl-validator";
+import { beforeAll, describe, expect, it } from "vitest";
+import { NON_RETRYABLE_ERRORS, planInfrastructure, type InfrastructurePlan } from "../src/index.js";
+import { synthesizeStack } from "../src/synth/synth-stack.js";
+import { EXAMPLES, exampleGraph, placeholderAssets, resourcesOf } from "./support.js";
+
+/** A fan-out/fan-in pipeline: two independent cleans (Lambda, Spark), a join, two reports. */
+function diamondGraph(): LineageGraph {
+  const aws = new Provider({ cloud: "aws", region: "eu-west-1", accountId: "123456789012" });
+  const lambda = aws.serverless({ memory: 512, timeout: 120 });
+  const spark = aws.spark({ workers: 2 });
+  const b = (path: string) => aws.bucket({ bucket: "acme-lake", path });
+  const cleanA = lambda.task(
+    function cleanA(df) {
+      return df;
+    },
+    { retries: 3, timeout: 60 },
+  );
+  const cleanB = spark.sql("cleanB", "SELECT * FROM input", { timeout: 1800 });
+  const join = spark.sql("join", "SELECT * FROM a JOIN b USING (id)", { inputs: ["a", "b"], retries: 1 });
+  const left = lambda.task(function left(df) {
+    return df;
+  });
+  const right = lambda.task(function right(df) {
+    return df;
+  });
+  const joined = Pipeline({
+    a: b("raw/a.parquet").transform(cleanA).to(b("clean/a.parquet")),
+    b: b("raw/b.parquet").transform(cleanB).to(b("clean/b.parquet")),
+  })
+    .transform(join)
+    .to(b("joined.parquet"));
+  return LineageGraph.from({
+    reports: Pipeline({
+      l: joined.transform(left).to(b("out/left.parquet")),
+      r: joined.transform(right).to(b("out/right.parquet")),
+    })
+      .transform(
+        lambda.task(function merge({ l, r }: Inputs<"l" | "r">) {
+          return l.join(r, { on: "id" });
+        }),
+      )
+      .to(b("out/merged.parquet"))
+      .withName("reports")
+      .withSchedule("rate(1 day)"),
+  });
+}
+
+const ARN_OF: Readonly<Record<string, (name: string) => string>> = {
+  aws_lambda_function: (n) => `arn:aws:lambda:eu-west-1:123456789012:function:${n}`,
+  aws_emrserverless_application: (n) => `00f${n.length}abc`,
+  aws_iam_role: (n) => `arn:aws:iam::123456789012:role/${n}`,
+  aws_s3_bucket: () => "glacier-artefacts-123456789012-eu-west-1",
+};
+
+/** The definition AWS receives: Terraform's references replaced by the values apply would give them. */
+function applied(definition: string): unknown {
+  return JSON.parse(
+    definition.replace(/\$\{(aws_[a-z0-9_]+)\.([a-z0-9_]+)\.[a-z_]+\}/g, (_m, type: string, name: string) =>
+      (ARN_OF[type] as (n: string) => string)(name),
+    ),
+  );
+}
+
+/** Renames every state of a definition (state names must be unique across a whole machine, branches too). */
+function prefixStates(value: unknown, prefix: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => prefixStates(v, prefix));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, v]) => {
+      if (key === "States") {
+        const states = Object.entries(v as Record<string, unknown>).map(([name, state]) => [
+          `${prefix}${name}`,
+          prefixStates(state, prefix),
+        ]);
+        return [key, Object.fromEntries(states)];
+      }
+      if ((key === "Next" || key === "StartAt" || key === "Default") && typeof v === "string")
+        return [key, `${prefix}${v}`];
+      return [key, prefixStates(v, prefix)];
+    }),
+  );
+}
+
+const cases = new Map<string, { plan: InfrastructurePlan; json: Record<string, unknown> }>();
+beforeAll(async () => {
+  const graphs: [string, LineageGraph][] = [
+    ...(await Promise.all(EXAMPLES.map(async (e) => [e, await exampleGraph(e)] as [string, LineageGraph]))),
+    ["diamond", diamondGraph()],
+  ];
+  for (const [name, graph] of graphs) {
+    const plan = planInfrastructure(graph);
+    cases.set(name, { plan, json: synthesizeStack(plan, placeholderAssets(plan)) });
+  }
+});
+
+describe("Amazon States Language", () => {
+  it("is valid for every state machine (asl-validator)", () => {
+    const machines: [string, unknown][] = [];
+    for (const [name, { json }] of cases) {
+      for (const [id, machine] of Object.entries(resourcesOf(json, "aws_sfn_state_machine"))) {
+        machines.push([`${name}/${id}`, applied(machine["definition"] as string)]);
+      }
+    }
+    expect(machines).toHaveLength(1 + 5 + 4 + 1);
+    // asl-validator compiles its schemas on every call (about a second); a Parallel state's branches are
+    // validated as complete state machines, so one call checks them all (states renamed apart).
+    const all = {
+      StartAt: "all",
+      States: {
+        all: {
+          Type: "Parallel",
+          Branches: machines.map(([, definition], i) => prefixStates(definition, `${i}:`)),
+          End: true,
+        },
+      },
+    };
+    const { isValid, errorsText } = aslValidator(all);
+    const names = machines.map(([name], i) => `Branches/${i} = ${name}`).join(", ");
+    expect(isValid, `${errorsText("\n")}\n(${names})`).toBe(true);
+  });
+
+  it("is rejected by the validator when broken (the check can fail)", () => {
+    const { json } = cases.get("simple")!;
+    const definition = applied(
+      resourcesOf(json, "aws_sfn_state_machine")["pipeline_sales"]?.["definition"] as string,
+    );
+    const broken = { ...(definition as object), StartAt: "no such state" };
+    expect(aslValidator(broken).isValid).toBe(false);
+  });
+
+  it("runs independent steps in Parallel branches, level by level", () => {
+    const machine = cases.get("diamond")!.plan.stateMachines[0]!;
+    const states = machine.definition["States"] as Record<string, Record<string, unknown>>;
+    const parallel = Object.entries(states).filter(([, s]) => s["Type"] === "Parallel");
+    expect(parallel.map(([name]) => name)).toEqual([
+      "Level 1: 2 steps in parallel",
+      "Level 3: 2 steps in parallel",
+    ]);
+    const branches = (parallel[0]![1]["Branches"] as { StartAt: string }[]).map((b) => b.StartAt);
+    expect(branches).toEqual([expect.stringMatching(/^clean-a-/), expect.stringMatching(/^clean-b-/)]);
+    expect(parallel[0]![1]["Next"]).toMatch(/^join-/);
+    expect(states["Params given?"]?.["Type"]).toBe("Choice");
+  });
+
+  it("invokes Lambda and runs EMR Serverless jobs synchronously, with the task's retries and timeout", () => {
+    const states = cases.get("diamond")!.plan.stateMachines[0]!.definition["States"] as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const level1 = states["Level 1: 2 steps in parallel"]!["Branches"] as {
+      States: Record<string, Record<string, unknown>>;
+    }[];
+    const [lambdaState] = Object.values(level1[0]!.States);
+    const [emrState] = Object.values(level1[1]!.States);
+    expect(lambdaState).toMatchObject({
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      TimeoutSeconds: 60,
+      ResultPath: null,
+      Parameters: { Payload: { "runId.$": "$$.Execution.Name", "params.$": "$.params" } },
+    });
+    const retry = lambdaState!["Retry"] as { ErrorEquals: string[]; MaxAttempts: number }[];
+    expect(retry.at(-1)).toMatchObject({ ErrorEquals: ["States.ALL"], MaxAttempts: 3 });
+    expect(retry[1]).toEqual({ ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 });
+    expect(lambdaState!["Catch"]).toEqual([
+      {
+        ErrorEquals: ["States.ALL"],
+        ResultPath: "$.failure",
+        Next: expect.stringMatching(/^clean-a-.* failed$/),
+      },
+    ]);
+    expect(emrState).toMatchObject({
+      Resource: "arn:aws:states:::emr-serverless:startJobRun.sync",
+      TimeoutSeconds: 1800,
+      Parameters: {
+        ExecutionTimeoutMinutes: 30,
+        JobDriver: {
+          SparkSubmit: {
+            EntryPoint: expect.stringMatching(
+              /^s3:\/\/\$\{aws_s3_bucket\.artefacts\.bucket\}\/glacier\/spark\/clean-b-[0-9a-f]{6}\.py$/,
+            ),
+          },
+        },
+      },
+    });
+    // No task retries declared: only transient service errors and the non-retryable guard.
+    expect((emrState!["Retry"] as unknown[]).length).toBe(2);
+  });
+
+  it("ends a failed step in a Fail state naming the step", () => {
+    const states = cases.get("simple")!.plan.stateMachines[0]!.definition["States"] as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(states["clean-sales-f7e1d6 failed"]).toEqual({
+      Type: "Fail",
+      Comment: "step cleanSales->glacier-example-sales/clean/sales.parquet failed",
+      ErrorPath: "$.failure.Error",
+      CausePath:
+        "States.Format('step cleanSales->glacier-example-sales/clean/sales.parquet failed: {}', $.failure.Cause)",
+    });
+  });
+
+  it("schedules a pipeline with EventBridge Scheduler through its own role", () => {
+    const { plan, json } = cases.get("diamond")!;
+    expect(plan.schedules).toHaveLength(1);
+    const schedule = resourcesOf(json, "aws_scheduler_schedule")["pipeline_reports_schedule"]!;
+    expect(schedule).toMatchObject({
+      name: "${var.name_prefix}-reports",
+      schedule_expression: "rate(1 day)",
+      schedule_expression_timezone: "UTC",
+      flexible_time_window: { mode: "OFF" },
+      target: {
+        arn: "${aws_sfn_state_machine.pipeline_reports.arn}",
+        role_arn: "${aws_iam_role.pipeline_reports_scheduler.arn}",
+        input: '{"params":{}}',
+      },
+    });
+    const role = resourcesOf(json, "aws_iam_role")["pipeline_reports_scheduler"]!;
+    expect(JSON.parse(role["assume_role_policy"] as string).Statement[0]).toEqual({
+      Effect: "Allow",
+      Principal: { Service: "scheduler.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+    });
+  });
+});
