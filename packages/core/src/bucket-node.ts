@@ -1,6 +1,6 @@
 import { GlacierError } from "./errors.js";
 import { isDatasetPath, resolveFormat } from "./formats.js";
-import type { BucketNode, ProviderNode } from "./nodes.js";
+import type { BucketNode, ExpectedSize, ProviderNode } from "./nodes.js";
 import { checkSchema, type Schema } from "./schema.js";
 import { deepFreeze } from "./stable-id.js";
 
@@ -16,6 +16,26 @@ export interface BucketOptions {
   readonly schema?: Schema;
   /** Owned elsewhere: generated infrastructure references it and never creates it. */
   readonly external?: boolean;
+  /** Declared size of the data (`{ bytes: 5e9, rows: 1e8 }`), for `glacier analyze --offline`. */
+  readonly expectedSize?: ExpectedSize;
+}
+
+function checkExpectedSize(value: unknown, id: string): ExpectedSize {
+  const fail = (what: string) =>
+    new GlacierError("INVALID_BUCKET", `expectedSize ${what}.`, {
+      subject: { kind: "bucket", name: id },
+      hint: "Write expectedSize: { bytes: 5_000_000_000, rows: 100_000_000 } (non-negative whole numbers).",
+    });
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw fail("must be an object");
+  const size: { bytes?: number; rows?: number } = {};
+  for (const [key, n] of Object.entries(value)) {
+    if (key !== "bytes" && key !== "rows") throw fail(`has an unknown field "${key}"`);
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+      throw fail(`${key} must be a non-negative whole number, got ${JSON.stringify(n)}`);
+    }
+    size[key] = n;
+  }
+  return size;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -116,6 +136,8 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
       },
     );
   }
+  const expectedSize =
+    options.expectedSize === undefined ? undefined : checkExpectedSize(options.expectedSize, id);
   return deepFreeze({
     kind: "bucket",
     id,
@@ -127,5 +149,6 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     provider,
     ...(schema === undefined ? {} : { schema }),
     external: options.external ?? false,
+    ...(expectedSize === undefined ? {} : { expectedSize }),
   });
 }

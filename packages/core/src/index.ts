@@ -16,6 +16,7 @@ export {
   type BucketNode,
   type ExecutorKind,
   type ExecutorNode,
+  type ExpectedSize,
   type LocalExecutorNode,
   type PipelineNode,
   type ProviderNode,

@@ -73,6 +73,14 @@ export interface BucketNode {
   readonly schema?: Schema;
   /** Owned elsewhere: referenced, never created, by generated infrastructure. */
   readonly external: boolean;
+  /** Declared size of the data, used by `analyze --offline` when storage is not read. */
+  readonly expectedSize?: ExpectedSize;
+}
+
+/** The declared size of a bucket's data: bytes, rows, or both. */
+export interface ExpectedSize {
+  readonly bytes?: number;
+  readonly rows?: number;
 }
 
 /**

@@ -64,6 +64,12 @@ export interface AnalyzeOptions extends CommonOptions {
   readonly mode: "analyze";
   /** Use declared sizes only; never read storage. */
   readonly offline?: boolean;
+  /** Read every S3 bucket's data from `DIR/<bucket>/<path>`, as the local executor does with it. */
+  readonly localStorage?: string;
+  /** Project root holding `.glacier/runs` (recorded runs calibrate the estimates). Default: the working directory. */
+  readonly projectDir?: string;
+  /** Price overrides (`glacier.config.ts` → `prices`), merged over the analyzer's table; see `@glacier/analyze`. */
+  readonly prices?: Readonly<Record<string, unknown>>;
 }
 
 export type RunOptions = LocalRunOptions | CloudRunOptions | GenerateOptions | AnalyzeOptions;

@@ -1,0 +1,193 @@
+import { stepInputs, type BucketNode, type StepNode } from "@glacier/core";
+import type { StepAnalysis } from "./analysis-report.js";
+import type { StepObservation } from "./calibration.js";
+import { emrCost, lambdaCost, s3RequestCost, sumUsd, transferCost, type CostItem } from "./cost-formulas.js";
+import type { DataSize } from "./data-size.js";
+import {
+  bytesPerVcpuSecond,
+  defaultOutputRatio,
+  processingVcpus,
+  STARTUP_SECONDS,
+} from "./model-defaults.js";
+import type { RegionPrices } from "./prices.js";
+
+/** What estimating one step needs from the rest of the analysis. */
+export interface StepContext {
+  readonly level: number;
+  readonly resource: string | null;
+  /** Sizes known so far, by bucket location (sources measured, earlier outputs estimated). */
+  readonly sizes: ReadonlyMap<string, DataSize>;
+  /** The output measured in storage, when it exists already. */
+  readonly existingOutput: DataSize | null;
+  readonly observation: StepObservation | undefined;
+  /** Input bytes of the observed run (the producers' recorded outputs, or today's measured sources). */
+  readonly observedInputBytes: number | null;
+  /** The region the steps run in (the infrastructure plan's). */
+  readonly region: string;
+  readonly prices: RegionPrices;
+}
+
+function regionOf(bucket: BucketNode): string | null {
+  return bucket.provider.cloud === "aws" ? bucket.provider.region : null;
+}
+
+function sum(values: readonly (number | null)[]): number | null {
+  return values.some((v) => v === null) ? null : values.reduce<number>((a, v) => a + (v as number), 0);
+}
+
+function outputSize(step: StepNode, inputBytes: number | null, ctx: StepContext): DataSize {
+  if (ctx.existingOutput) return ctx.existingOutput;
+  const obs = ctx.observation;
+  if (obs && (inputBytes === null || ctx.observedInputBytes === null || ctx.observedInputBytes === 0)) {
+    return {
+      bytes: obs.bytes,
+      files: 1,
+      rows: obs.rows ?? null,
+      source: "calibrated",
+      detail: `run ${obs.runId}`,
+    };
+  }
+  if (obs && inputBytes !== null && ctx.observedInputBytes) {
+    const ratio = obs.bytes / ctx.observedInputBytes;
+    return {
+      bytes: Math.round(inputBytes * ratio),
+      files: 1,
+      rows: null,
+      source: "calibrated",
+      detail: `run ${obs.runId}`,
+    };
+  }
+  const declared = step.output.expectedSize;
+  if (declared?.bytes !== undefined) {
+    return { bytes: declared.bytes, files: 1, rows: declared.rows ?? null, source: "declared" };
+  }
+  if (inputBytes === null)
+    return { bytes: null, files: null, rows: null, source: "unknown", detail: "input size unknown" };
+  const ratio = defaultOutputRatio(
+    stepInputs(step).map(([, b]) => b.format),
+    step.output.format,
+  );
+  return {
+    bytes: Math.round(inputBytes * ratio),
+    files: 1,
+    rows: null,
+    source: "estimated",
+    detail: `× ${ratio} of input`,
+  };
+}
+
+function duration(step: StepNode, inputBytes: number | null, ctx: StepContext): StepAnalysis["duration"] {
+  const executor = step.task.executor;
+  const vcpus = processingVcpus(executor);
+  const startupSeconds = STARTUP_SECONDS[executor.kind];
+  const obs = ctx.observation;
+  if (obs) {
+    // A local run processes on one vCPU; scale by input size now versus then, and by the vCPUs here.
+    const recorded = obs.durationMs / 1000;
+    const scale = inputBytes !== null && ctx.observedInputBytes ? inputBytes / ctx.observedInputBytes : 1;
+    const processingSeconds = (recorded * scale) / vcpus;
+    const startup = executor.kind === "local" ? 0 : startupSeconds;
+    return {
+      seconds: startup + processingSeconds,
+      startupSeconds: startup,
+      processingSeconds,
+      vcpus,
+      basis: "calibrated",
+      calibratedFrom: obs.runId,
+    };
+  }
+  if (inputBytes === null)
+    return { seconds: null, startupSeconds, processingSeconds: null, vcpus, basis: "unknown" };
+  const processingSeconds = inputBytes / (bytesPerVcpuSecond(executor) * vcpus);
+  return {
+    seconds: startupSeconds + processingSeconds,
+    startupSeconds,
+    processingSeconds,
+    vcpus,
+    basis: "default",
+  };
+}
+
+function computeCost(step: StepNode, seconds: number, prices: RegionPrices): CostItem[] {
+  const executor = step.task.executor;
+  switch (executor.kind) {
+    case "local":
+      return [];
+    case "serverless":
+      return lambdaCost(executor, seconds, prices);
+    case "spark":
+      return emrCost(executor, seconds, prices);
+    default: {
+      const never: never = executor;
+      throw new Error(`unknown executor ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Estimates one step: its input and output sizes, duration (calibrated from a recorded run, else the
+ * throughput defaults) and the cost of one execution, itemised. A `local` step runs in the orchestrating
+ * process: no compute cost in the cloud, but its S3 requests are counted.
+ *
+ * @example
+ * ```ts
+ * estimateStep(graph.step("cleanSales"), ctx);
+ * // { name: "cleanSales", inputBytes: 152344, output: { size: { bytes: 38086, source: "estimated" } },
+ * //   duration: { seconds: 2.0029, basis: "default" }, cost: { usd: 0.0000716, items: [lambda…, s3…] } }
+ * ```
+ */
+export function estimateStep(step: StepNode, ctx: StepContext): StepAnalysis {
+  const inputs = stepInputs(step).map(([key, bucket]) => ({
+    key,
+    bucket: bucket.id,
+    size: ctx.sizes.get(bucket.location) ?? {
+      bytes: null,
+      files: null,
+      rows: null,
+      source: "unknown" as const,
+    },
+    node: bucket,
+  }));
+  const inputBytes = sum(inputs.map((i) => i.size.bytes));
+  const output = outputSize(step, inputBytes, ctx);
+  const time = duration(step, inputBytes, ctx);
+  const items: CostItem[] = time.seconds === null ? [] : computeCost(step, time.seconds, ctx.prices);
+  const s3Reads = inputs
+    .filter((i) => i.node.provider.cloud === "aws")
+    .map((i) => ({ files: i.size.files ?? 1, bytes: i.size.bytes ?? 0, dataset: i.node.dataset }));
+  if (s3Reads.length > 0 || step.output.provider.cloud === "aws") {
+    const writeBytes = step.output.provider.cloud === "aws" ? (output.bytes ?? 0) : 0;
+    items.push(...s3RequestCost({ reads: s3Reads, writeBytes }, ctx.prices));
+  }
+  if (step.task.executor.kind !== "local") {
+    const crossing = inputs
+      .filter((i) => regionOf(i.node) !== null && regionOf(i.node) !== ctx.region)
+      .map((i) => i.size.bytes ?? 0);
+    const outCrosses = regionOf(step.output) !== null && regionOf(step.output) !== ctx.region;
+    items.push(
+      ...transferCost(
+        crossing.reduce((a, b) => a + b, 0) + (outCrosses ? (output.bytes ?? 0) : 0),
+        ctx.prices,
+      ),
+    );
+  }
+  const runsOn =
+    step.task.executor.kind === "serverless"
+      ? "lambda"
+      : step.task.executor.kind === "spark"
+        ? "emr-serverless"
+        : "in-process";
+  return {
+    id: step.id,
+    name: step.name,
+    executor: step.task.executor.kind,
+    runsOn,
+    resource: ctx.resource,
+    level: ctx.level,
+    inputs: inputs.map(({ key, bucket, size }) => ({ key, bucket, size })),
+    inputBytes,
+    output: { bucket: step.output.id, size: output },
+    duration: time,
+    cost: { usd: time.seconds === null ? null : sumUsd(items), items },
+  };
+}

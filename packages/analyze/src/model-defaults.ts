@@ -1,0 +1,71 @@
+import type { ExecutorNode, Format } from "@glacier/core";
+
+/**
+ * The model's defaults, used where no recorded run calibrates a step. Each is documented with its origin
+ * in the README; override none of them silently — a calibrated estimate says so.
+ */
+
+/**
+ * Polars throughput per vCPU, bytes/s of input. Measured here (ENVIRONMENT.md): a 3-step pipeline over
+ * 264 MB of Parquet took 6.3 s on 2 cores ≈ 63 MB/s per core per step; rounded down for S3 reads.
+ */
+export const POLARS_BYTES_PER_VCPU_SECOND = 50e6;
+/** Spark SQL throughput per executor vCPU, bytes/s. Not measured here: a conservative default. */
+export const SPARK_BYTES_PER_VCPU_SECOND = 20e6;
+
+/** Fixed time before a step processes data, seconds. */
+export const STARTUP_SECONDS = {
+  /** Orchestrating process: a worker thread with polars loaded. */
+  local: 0.5,
+  /** Lambda cold start including the ~115 MiB polars layer. */
+  serverless: 2,
+  /** EMR Serverless application start with pre-initialised capacity, plus Spark session start. */
+  spark: 120,
+} as const satisfies Record<ExecutorNode["kind"], number>;
+
+/** Lambda allocates one vCPU per 1,769 MB of memory, up to 6. */
+export const LAMBDA_MB_PER_VCPU = 1769;
+
+/** vCPUs that process a step's data. A local step runs on one worker thread. */
+export function processingVcpus(executor: ExecutorNode): number {
+  switch (executor.kind) {
+    case "local":
+      return 1;
+    case "serverless":
+      return Math.min(6, executor.memory / LAMBDA_MB_PER_VCPU);
+    case "spark":
+      return executor.workers * executor.executor.cpu;
+    default: {
+      const never: never = executor;
+      throw new Error(`unknown executor ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Throughput per vCPU of the engine an executor runs. */
+export function bytesPerVcpuSecond(executor: ExecutorNode): number {
+  return executor.kind === "spark" ? SPARK_BYTES_PER_VCPU_SECOND : POLARS_BYTES_PER_VCPU_SECOND;
+}
+
+const ROW_FORMATS: readonly Format[] = ["csv", "ndjson"];
+
+/**
+ * Output bytes per input byte when no run calibrates a step: 1 (a transform keeps its data: an upper
+ * bound for filters and aggregations), × 0.25 from a text format to a columnar one (Parquet/IPC
+ * compression), × 4 the other way.
+ *
+ * @example
+ * ```ts
+ * defaultOutputRatio(["csv"], "parquet"); // 0.25
+ * ```
+ */
+export function defaultOutputRatio(inputs: readonly Format[], output: Format): number {
+  const textIn = inputs.length > 0 && inputs.every((f) => ROW_FORMATS.includes(f));
+  const textOut = ROW_FORMATS.includes(output);
+  if (textIn && !textOut) return 0.25;
+  if (!textIn && textOut) return 4;
+  return 1;
+}
+
+/** Size of one zipped polars layer in the artefacts bucket (ENVIRONMENT.md: ≈ 31 MiB). */
+export const LAYER_ZIP_BYTES = 31 * 1024 * 1024;

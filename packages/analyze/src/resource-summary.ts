@@ -1,0 +1,75 @@
+import type { InfrastructurePlan } from "@glacier/terraform";
+import type { AnalysisReport, ResourceEntry } from "./analysis-report.js";
+
+/**
+ * The resources `generate` would synthesise, straight from the infrastructure plan, with the settings that
+ * decide their cost (so `--compare` can say what changed).
+ *
+ * @example
+ * ```ts
+ * resourceSummary(planInfrastructure(graph)).counts;
+ * // { buckets: 1, externalBuckets: 0, artefactBuckets: 1, functions: 1, layers: 1, logGroups: 1, roles: 3,
+ * //   emrApplications: 0, stateMachines: 1, schedules: 0 }
+ * ```
+ */
+export function resourceSummary(plan: InfrastructurePlan): NonNullable<AnalysisReport["resources"]> {
+  const items: ResourceEntry[] = [
+    ...plan.buckets.map((b) => ({
+      type: b.managed ? "bucket" : "external-bucket",
+      name: b.name,
+      config: { locations: b.locations },
+    })),
+    { type: "artefact-bucket", name: plan.artefacts.name, config: {} },
+    ...plan.layers.map((l) => ({ type: "layer", name: l.name, config: { architecture: l.architecture } })),
+    ...plan.functions.map((f) => ({
+      type: "function",
+      name: f.functionName,
+      config: {
+        architecture: f.architecture,
+        ephemeralStorage: f.ephemeralStorage,
+        memory: f.memory,
+        step: f.stepId,
+        timeout: f.timeout,
+      },
+    })),
+    ...plan.logGroups.map((g) => ({
+      type: "log-group",
+      name: g.name,
+      config: { retentionDays: g.retentionDays },
+    })),
+    ...plan.roles.map((r) => ({ type: "role", name: r.name, config: { service: r.service } })),
+    ...plan.sparkJobs.map((j) => ({
+      type: "emr-application",
+      name: j.applicationName,
+      config: {
+        driver: j.driver,
+        executor: j.executor,
+        releaseLabel: j.releaseLabel,
+        step: j.stepId,
+      },
+    })),
+    ...plan.stateMachines.map((m) => ({
+      type: "state-machine",
+      name: m.name,
+      config: { pipeline: m.pipeline, steps: m.steps },
+    })),
+    ...plan.schedules.map((s) => ({
+      type: "schedule",
+      name: s.name,
+      config: { expression: s.expression, pipeline: s.pipeline },
+    })),
+  ];
+  const counts: Record<string, number> = {
+    buckets: plan.buckets.filter((b) => b.managed).length,
+    externalBuckets: plan.buckets.filter((b) => !b.managed).length,
+    artefactBuckets: 1,
+    functions: plan.functions.length,
+    layers: plan.layers.length,
+    logGroups: plan.logGroups.length,
+    roles: plan.roles.length,
+    emrApplications: plan.sparkJobs.length,
+    stateMachines: plan.stateMachines.length,
+    schedules: plan.schedules.length,
+  };
+  return { counts, items };
+}
