@@ -6,7 +6,6 @@ import { fileURLToPath } from "node:url";
 import type { LazyDataFrame } from "nodejs-polars";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  GlacierError,
   INTERPRETER_PACKAGES,
   LineageGraph,
   loadInterpreter,
