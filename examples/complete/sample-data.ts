@@ -26,15 +26,27 @@ export function writeSampleData(dir: string, orders = 6_000, customers = 300): s
       days.push(januaryDay(random));
       amounts.push(Math.round((random() * 520 - 20) * 100) / 100);
     }
-    const frame = pl.DataFrame({ order_id: ids, customer_id: customerIds, day: days, amount: amounts });
+    const frame = pl
+      .DataFrame({ order_id: ids, customer_id: customerIds, day: days, amount: amounts })
+      .withColumns(pl.col("order_id").cast(pl.Int64), pl.col("customer_id").cast(pl.Int64));
     files.push(writeFrame(dir, "glacier-example-lake", `raw/orders/part-${part}.parquet`, frame));
   }
-  const customerFrame = pl.DataFrame({
-    customer_id: Array.from({ length: customers }, (_, i) => i + 1),
-    email: Array.from({ length: customers }, (_, i) => (i % 37 === 0 ? `invalid-${i}` : `c${i + 1}@example.com`)),
-    region: Array.from({ length: customers }, () => REGIONS[Math.floor(random() * REGIONS.length)] as string),
-    segment: Array.from({ length: customers }, () => SEGMENTS[Math.floor(random() * SEGMENTS.length)] as string),
-  });
+  const customerFrame = pl
+    .DataFrame({
+      customer_id: Array.from({ length: customers }, (_, i) => i + 1),
+      email: Array.from({ length: customers }, (_, i) =>
+        i % 37 === 0 ? `invalid-${i}` : `c${i + 1}@example.com`,
+      ),
+      region: Array.from(
+        { length: customers },
+        () => REGIONS[Math.floor(random() * REGIONS.length)] as string,
+      ),
+      segment: Array.from(
+        { length: customers },
+        () => SEGMENTS[Math.floor(random() * SEGMENTS.length)] as string,
+      ),
+    })
+    .withColumns(pl.col("customer_id").cast(pl.Int64));
   files.push(writeFrame(dir, "glacier-example-lake", "raw/customers.csv", customerFrame));
   return files;
 }

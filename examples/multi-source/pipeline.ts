@@ -30,7 +30,10 @@ const regionalOutput = provider.bucket({ bucket: SHOP, path: "analytics/regional
 const categoryOutput = provider.bucket({ bucket: SHOP, path: "analytics/categories.parquet" });
 const customerOutput = provider.bucket({ bucket: SHOP, path: "analytics/customers.parquet" });
 
-const joinCustomers = lambda.task(function joinCustomers({ orders, customers }: Inputs<"orders" | "customers">) {
+const joinCustomers = lambda.task(function joinCustomers({
+  orders,
+  customers,
+}: Inputs<"orders" | "customers">) {
   return orders.join(customers, { on: "customer_id", how: "inner" });
 });
 

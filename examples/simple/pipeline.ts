@@ -8,7 +8,11 @@
 import pl from "nodejs-polars";
 import { Provider, param } from "@glacier/core";
 
-export const provider = new Provider({ cloud: "aws", region: "eu-west-1", tags: { project: "glacier-examples" } });
+export const provider = new Provider({
+  cloud: "aws",
+  region: "eu-west-1",
+  tags: { project: "glacier-examples" },
+});
 
 const lambda = provider.serverless({ memory: 2048, timeout: 300 });
 const local = provider.local();

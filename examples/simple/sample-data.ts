@@ -20,7 +20,9 @@ export function writeSampleData(dir: string, rows = 5_000): string[] {
     region.push(REGIONS[Math.floor(random() * REGIONS.length)] ?? null);
     amount.push(Math.round((random() * 220 - 20) * 100) / 100);
   }
-  const frame = pl.DataFrame({ order_id: orderId, day, region, amount });
+  const frame = pl
+    .DataFrame({ order_id: orderId, day, region, amount })
+    .withColumns(pl.col("order_id").cast(pl.Int64));
   return [writeFrame(dir, "glacier-example-sales", "raw/sales.csv", frame)];
 }
 

@@ -1,0 +1,60 @@
+import { open } from "node:fs/promises";
+import { createRequire } from "node:module";
+import type { IHasher } from "hash-wasm";
+
+type Create = () => Promise<IHasher>;
+let create: Create | undefined;
+
+/**
+ * A new XXH3-128 hasher. hash-wasm's single-algorithm build is loaded (≈ 5 ms) instead of its index, which
+ * compiles every algorithm it ships (≈ 100–300 ms).
+ */
+async function newHasher(): Promise<IHasher> {
+  if (!create) {
+    const require = createRequire(import.meta.url);
+    create = (require("hash-wasm/dist/xxhash128.umd.min.js") as { createXXHash128: Create }).createXXHash128;
+  }
+  return create();
+}
+
+/** Loads the hasher ahead of need (a worker does it while idle). */
+export async function preloadHasher(): Promise<void> {
+  await newHasher();
+}
+
+const CHUNK = 4 * 1024 * 1024;
+
+/**
+ * The XXH3-128 digest of a file's bytes, as `xxh128:<hex>`. A non-cryptographic hash is enough to tell
+ * whether content changed (nobody forges Parquet files against their own pipeline) and runs at ~2 GB/s in
+ * WebAssembly, where sha256 manages ~200 MB/s on the same machine.
+ *
+ * @example
+ * ```ts
+ * await hashFile("/data/acme/clean/sales.parquet"); // "xxh128:39c0e8efcc055f04…"
+ * ```
+ */
+export async function hashFile(path: string): Promise<string> {
+  const hash = await newHasher();
+  hash.init();
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return `xxh128:${hash.digest("hex")}`;
+}
+
+/** The XXH3-128 digest of a string (a listing, a set of fingerprints). */
+export async function hashText(text: string): Promise<string> {
+  const hash = await newHasher();
+  hash.init();
+  hash.update(text);
+  return `xxh128:${hash.digest("hex")}`;
+}

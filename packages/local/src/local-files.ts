@@ -1,0 +1,53 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { isDataFile, staticPrefix } from "./s3-objects.js";
+
+/** A local file of a dataset with the stat fields its content fingerprint is cached by. */
+export interface LocalFile {
+  /** Absolute path. */
+  readonly path: string;
+  /** Path relative to the dataset's root (its directory, or the glob's literal prefix). */
+  readonly relative: string;
+  readonly size: number;
+  /** `size:mtimeNs:ctimeNs:ino`: changes whenever the file is rewritten. */
+  readonly statKey: string;
+}
+
+/** The stat of a local file as a cache key, or null when it does not exist. */
+export async function statFile(path: string): Promise<{ size: number; statKey: string } | null> {
+  try {
+    const s = await stat(path, { bigint: true });
+    if (!s.isFile()) return null;
+    return { size: Number(s.size), statKey: `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}` };
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT" || (error as { code?: string }).code === "ENOTDIR") {
+      return null;
+    }
+    throw error;
+  }
+}
+
+/**
+ * The files of a local dataset: everything under a directory (`daily/`) or matching a glob (`raw/*.parquet`),
+ * without hidden files or `_SUCCESS`-style markers, sorted by path.
+ */
+export async function listLocalDataset(path: string): Promise<LocalFile[]> {
+  const root = path.endsWith("/") ? path : staticPrefix(path);
+  const pattern = path.endsWith("/") ? "**/*" : path.slice(root.length);
+  let found: string[];
+  try {
+    // Loaded on first use: only datasets need it.
+    const { glob } = await import("tinyglobby");
+    found = await glob(pattern, { cwd: root, onlyFiles: true, dot: false, expandDirectories: false });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return [];
+    throw error;
+  }
+  const files: LocalFile[] = [];
+  for (const relative of found.filter(isDataFile).sort()) {
+    const full = join(root, relative);
+    const s = await statFile(full);
+    if (s) files.push({ path: full, relative, ...s });
+  }
+  return files;
+}

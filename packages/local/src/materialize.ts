@@ -1,0 +1,156 @@
+import { mkdirSync } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { GlacierError, type Format, type Schema } from "@glacier/core";
+import { hashFile } from "./content-hash.js";
+import { messageOf, storageError, storageProblem } from "./errors.js";
+import { tempUrl, type OutputTarget } from "./output-target.js";
+import type { LazyFrame, Polars } from "./polars.js";
+import { exportCloudEnv } from "./scan.js";
+import { actualSchema, checkSchema, type ActualSchema } from "./schema-check.js";
+
+/** What to write and where: everything {@link materialize} needs, as plain data (it crosses threads). */
+export interface MaterializeJob {
+  readonly step: string;
+  readonly outputId: string;
+  readonly format: Format;
+  readonly target: OutputTarget;
+  readonly schema?: Schema;
+}
+
+/** What was written to the temporary location. */
+export interface Materialized {
+  readonly rows: number;
+  readonly schema: ActualSchema;
+  /** Local outputs only (S3 sizes and ETags come from the commit). */
+  readonly bytes?: number;
+  readonly fingerprint?: string;
+}
+
+/** The sinks' settings: they are part of every step's fingerprint, so changing them reruns everything. */
+export const WRITER_SETTINGS = {
+  parquet: { compression: "snappy", statistics: false },
+  ipc: { compression: "uncompressed" },
+  // Streaming may reorder rows unless told not to, and identical inputs must give byte-identical outputs.
+  maintainOrder: true,
+} as const;
+
+interface NativeSink {
+  collectSync(engine: "streaming"): unknown;
+}
+
+/** Runs the frame into the temporary location with the polars streaming sink of the format. */
+export function sinkFrame(frame: LazyFrame, format: Format, target: OutputTarget): void {
+  const path = tempUrl(target);
+  const cloud = target.kind === "s3" ? { cloudOptions: { ...target.cloudOptions } } : {};
+  if (target.kind === "file") mkdirSync(dirname(path), { recursive: true });
+  else if (format !== "parquet") exportCloudEnv(target.cloudOptions);
+  const order = WRITER_SETTINGS.maintainOrder;
+  let sink: unknown;
+  switch (format) {
+    case "parquet":
+      // 0.24.1: sinkParquet returns the native frame; its collectSync takes the engine name.
+      sink = frame.sinkParquet(path, {
+        ...WRITER_SETTINGS.parquet,
+        ...cloud,
+        sinkOptions: { mkdir: true, maintainOrder: order, syncOnClose: "all" },
+      });
+      break;
+    case "csv":
+      sink = frame.sinkCSV(path, { maintainOrder: order });
+      break;
+    case "ndjson":
+      sink = frame.sinkNdJson(path, { mkdir: true, maintainOrder: order, syncOnClose: "all" });
+      break;
+    case "ipc":
+      sink = frame.sinkIpc(path, {
+        ...WRITER_SETTINGS.ipc,
+        mkdir: true,
+        maintainOrder: order,
+        syncOnClose: "all",
+      });
+      break;
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
+  (sink as NativeSink).collectSync("streaming");
+}
+
+/** Reads back what was written: its schema (a footer or header) and row count (Parquet: from metadata). */
+export function measureOutput(
+  pl: Polars,
+  format: Format,
+  target: OutputTarget,
+): { rows: number; schema: ActualSchema } {
+  const path = tempUrl(target);
+  const cloud = target.kind === "s3" ? { cloudOptions: { ...target.cloudOptions } } : {};
+  const scan = (): LazyFrame => {
+    switch (format) {
+      case "parquet":
+        return pl.scanParquet(path, cloud);
+      case "csv":
+        return pl.scanCSV(path);
+      case "ndjson":
+        return pl.scanJson(path);
+      case "ipc":
+        return pl.scanIPC(path);
+      default: {
+        const never: never = format;
+        throw new Error(`unknown format ${String(never)}`);
+      }
+    }
+  };
+  const schema = actualSchema(scan().limit(0).collectSync().schema as never);
+  const counted = scan().select(pl.len().alias("rows")).collectSync();
+  return { rows: Number(counted.getColumn("rows").get(0)), schema };
+}
+
+/**
+ * Writes a step's result to its temporary location and checks it, without committing: the streaming sink,
+ * then the schema (declared types for Parquet and IPC; names for CSV and NDJSON, which hold no types), the
+ * row count and, for local files, size and content hash. Runs wherever polars may block: a worker thread of
+ * the local executor, or the only thread of a Lambda. On failure the temporary file is removed.
+ */
+export async function materialize(pl: Polars, frame: LazyFrame, job: MaterializeJob): Promise<Materialized> {
+  try {
+    try {
+      sinkFrame(frame, job.format, job.target);
+    } catch (error) {
+      throw writeError(error, job);
+    }
+    const measured = measureOutput(pl, job.format, job.target);
+    const typed = job.format === "parquet" || job.format === "ipc";
+    checkSchema(job.outputId, job.schema, measured.schema, `the output of step "${job.step}"`, {
+      namesOnly: !typed,
+    });
+    if (job.target.kind !== "file") return measured;
+    const written = await stat(job.target.temp);
+    return { ...measured, bytes: written.size, fingerprint: await hashFile(job.target.temp) };
+  } catch (error) {
+    if (job.target.kind === "file") await rm(job.target.temp, { force: true });
+    throw error;
+  }
+}
+
+function writeError(error: unknown, job: MaterializeJob): GlacierError {
+  if (GlacierError.is(error)) return error;
+  const problem = storageProblem(error);
+  if (job.target.kind === "s3" && (problem === "denied" || problem === "unreachable")) {
+    return storageError("cannot write", tempUrl(job.target), error, { kind: "bucket", name: job.outputId });
+  }
+  const message = messageOf(error);
+  if (/No space left on device|File too large|os error 28|os error 27/.test(message)) {
+    return new GlacierError("STORAGE_ERROR", `writing ${job.outputId} failed: ${messageOf(error, true)}`, {
+      subject: { kind: "step", name: job.step },
+      hint: "Free disk space where the output lives; the previous output is intact.",
+      cause: error,
+    });
+  }
+  return new GlacierError("TASK_FAILED", `task failed while running: ${messageOf(error, true)}`, {
+    subject: { kind: "step", name: job.step },
+    hint: "Fix the task's query; polars' full message is in the run log.",
+    cause: error,
+  });
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import type { BucketNode } from "@glacier/core";
+import { EXTENSIONS } from "./scan.js";
+import type { ResolvedLocation } from "./storage.js";
+
+/** Where a step writes first (`temp`) and where a successful write is committed (`final`). */
+export type OutputTarget =
+  | {
+      readonly kind: "file";
+      readonly temp: string;
+      readonly final: string;
+      /** For a directory dataset: the directory whose other data files the commit removes. */
+      readonly datasetDir?: string;
+    }
+  | {
+      readonly kind: "s3";
+      readonly bucket: string;
+      readonly tempKey: string;
+      readonly finalKey: string;
+      readonly datasetPrefix?: string;
+      readonly cloudOptions: Readonly<Record<string, string>>;
+    };
+
+/** Temporary files end with this, so no glob for data (`*.parquet`) ever matches one. */
+export const TEMP_SUFFIX = ".glacier-tmp";
+/** S3 temporaries live under this prefix of the output's bucket (give it a lifecycle rule). */
+export const S3_TEMP_PREFIX = ".glacier-tmp/";
+
+/** The file a directory dataset's output is written as. */
+export function partName(bucket: BucketNode): string {
+  return `part-0.${EXTENSIONS[bucket.format]}`;
+}
+
+/**
+ * Plans an atomic write. Locally the temporary file sits in the target's directory (a rename within one
+ * file system is atomic) under a hidden name ending in `.glacier-tmp`; on S3 it is an object under
+ * `.glacier-tmp/<token>/` in the same bucket, copied to the target key when complete. A directory dataset is
+ * written as one file, `part-0.<ext>`, in its directory.
+ *
+ * @example
+ * ```ts
+ * outputTarget(clean.node, { kind: "file", path: "/lake/acme/clean/sales.parquet" }, "20240131T120000Z-3f2a")
+ * // { kind: "file", final: "/lake/acme/clean/sales.parquet",
+ * //   temp: "/lake/acme/clean/.sales.parquet.20240131T120000Z-3f2a-9c1e.glacier-tmp" }
+ * ```
+ */
+export function outputTarget(bucket: BucketNode, location: ResolvedLocation, runId: string): OutputTarget {
+  const token = `${runId}-${randomBytes(2).toString("hex")}`;
+  if (location.kind === "file") {
+    const final = bucket.dataset ? join(location.path, partName(bucket)) : location.path;
+    return {
+      kind: "file",
+      final,
+      temp: join(dirname(final), `.${basename(final)}.${token}${TEMP_SUFFIX}`),
+      ...(bucket.dataset ? { datasetDir: location.path } : {}),
+    };
+  }
+  const finalKey = bucket.dataset ? `${location.key}${partName(bucket)}` : location.key;
+  return {
+    kind: "s3",
+    bucket: location.bucket,
+    finalKey,
+    tempKey: `${S3_TEMP_PREFIX}${token}/${finalKey}`,
+    ...(bucket.dataset ? { datasetPrefix: location.key } : {}),
+    cloudOptions: location.cloudOptions,
+  };
+}
+
+/** The temporary location as polars writes it: a path or an `s3://` URL. */
+export function tempUrl(target: OutputTarget): string {
+  return target.kind === "file" ? target.temp : `s3://${target.bucket}/${target.tempKey}`;
+}
+
+/** The final location: a path or an `s3://` URL. */
+export function finalUrl(target: OutputTarget): string {
+  return target.kind === "file" ? target.final : `s3://${target.bucket}/${target.finalKey}`;
+}

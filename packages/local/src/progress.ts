@@ -1,0 +1,182 @@
+import type { RunResult, StepResult } from "@glacier/core";
+import type { Colors as Colors_ } from "picocolors/types.js";
+import type { LogLine } from "./run-log.js";
+
+type Colors = Colors_;
+
+/** Progress events of a run. */
+export interface Progress {
+  begin(runId: string, steps: readonly { readonly id: string; readonly name: string }[]): void;
+  started(id: string): void;
+  retrying(id: string, attempt: number, attempts: number, error: string): void;
+  finished(result: StepResult): void;
+  log(line: LogLine): void;
+  end(result: RunResult): Promise<void>;
+}
+
+const SILENT: Progress = {
+  begin() {},
+  started() {},
+  retrying() {},
+  finished() {},
+  log() {},
+  end: async () => {},
+};
+
+/** `12,345`. */
+export function formatRows(rows: number): string {
+  return rows.toLocaleString("en-US");
+}
+
+/** `61.2 kB` (decimal units). */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+/** `412 ms`, `1.4 s`. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function detail(result: StepResult): string {
+  const parts: string[] = [];
+  if (result.rows !== undefined) parts.push(`${formatRows(result.rows)} rows`);
+  if (result.bytes !== undefined) parts.push(formatBytes(result.bytes));
+  if (result.durationMs !== undefined && result.status === "succeeded")
+    parts.push(formatDuration(result.durationMs));
+  return parts.join("  ");
+}
+
+function summary(result: RunResult): string {
+  const count = (status: StepResult["status"]) => result.steps.filter((s) => s.status === status).length;
+  const parts = [
+    `${count("succeeded")} succeeded`,
+    `${count("skipped")} skipped`,
+    ...(count("failed") ? [`${count("failed")} failed`] : []),
+    ...(count("not-run") ? [`${count("not-run")} not run`] : []),
+  ];
+  return `run ${result.runId} ${result.status}: ${parts.join(", ")}${result.recordPath ? `  (record: ${result.recordPath})` : ""}`;
+}
+
+function logText(line: LogLine): string {
+  const fields = line.fields && Object.keys(line.fields).length > 0 ? ` ${JSON.stringify(line.fields)}` : "";
+  return `${line.level === "info" ? "" : `${line.level} `}${line.message}${fields}`;
+}
+
+/**
+ * Progress on `stream`: a live per-step view (status, rows, time) redrawn in place when it is a terminal,
+ * plain lines otherwise (CI logs); nothing without a stream.
+ */
+export async function createProgress(stream: NodeJS.WritableStream | undefined): Promise<Progress> {
+  if (!stream) return SILENT;
+  const { default: pc } = await import("picocolors");
+  if ((stream as { isTTY?: boolean }).isTTY === true) return liveProgress(stream, pc);
+  const write = (text: string) => stream.write(`${text}\n`);
+  const names = new Map<string, string>();
+  return {
+    begin: (runId, steps) => {
+      for (const s of steps) names.set(s.id, s.name);
+      write(`run ${runId}: ${steps.length} step${steps.length === 1 ? "" : "s"}`);
+    },
+    started: (id) => write(`▶ ${names.get(id) ?? id} started`),
+    retrying: (id, attempt, attempts, error) =>
+      write(`↻ ${names.get(id) ?? id} attempt ${attempt}/${attempts} after: ${error}`),
+    finished: (r) => {
+      if (r.status === "succeeded") write(`✔ ${r.name} succeeded  ${detail(r)}`);
+      else if (r.status === "skipped") write(`↷ ${r.name} skipped (${r.reason ?? "up to date"})`);
+      else if (r.status === "failed") write(`✖ ${r.name} failed: ${r.error ?? ""}`);
+      else write(`○ ${r.name} not run${r.reason ? ` (${r.reason})` : ""}`);
+    },
+    log: (line) => write(`  ${line.step ?? "run"} │ ${logText(line)}`),
+    end: async (result) => {
+      write(summary(result));
+    },
+  };
+}
+
+interface Row {
+  readonly name: string;
+  status: StepResult["status"] | "pending" | "running";
+  started?: number;
+  result?: StepResult;
+  note?: string;
+}
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+function liveProgress(stream: NodeJS.WritableStream, pc: Colors): Progress {
+  let render: ((...text: string[]) => void) & { persist(...t: string[]): void; done(): void };
+  const ready = import("log-update").then(({ createLogUpdate }) => {
+    render = createLogUpdate(stream as NodeJS.WriteStream) as typeof render;
+  });
+  const rows = new Map<string, Row>();
+  let frame = 0;
+  let header = "";
+  const draw = (): void => {
+    if (!render) return;
+    frame = (frame + 1) % SPINNER.length;
+    const width = Math.max(...[...rows.values()].map((r) => r.name.length), 4);
+    const lines = [...rows.values()].map((row) => {
+      const name = row.name.padEnd(width);
+      switch (row.status) {
+        case "pending":
+          return `${pc.dim("·")} ${pc.dim(name)}`;
+        case "running":
+          return `${pc.cyan(SPINNER[frame] ?? "*")} ${name}  ${pc.dim(formatDuration(performance.now() - (row.started ?? 0)))}${row.note ? pc.yellow(`  ${row.note}`) : ""}`;
+        case "succeeded":
+          return `${pc.green("✔")} ${name}  ${row.result ? detail(row.result) : ""}`;
+        case "skipped":
+          return `${pc.dim("↷")} ${pc.dim(`${name}  ${row.result?.reason ?? "up to date"}`)}`;
+        case "failed":
+          return `${pc.red("✖")} ${name}  ${pc.red(row.result?.error ?? "failed")}`;
+        case "not-run":
+          return `${pc.dim("○")} ${pc.dim(`${name}  not run${row.result?.reason ? ` (${row.result.reason})` : ""}`)}`;
+        default: {
+          const never: never = row.status;
+          return String(never);
+        }
+      }
+    });
+    render([header, ...lines].join("\n"));
+  };
+  const timer = setInterval(draw, 100);
+  timer.unref();
+  return {
+    begin: (runId, steps) => {
+      header = pc.bold(`run ${runId}`);
+      for (const s of steps) rows.set(s.id, { name: s.name, status: "pending" });
+      void ready.then(draw);
+    },
+    started: (id) => {
+      const row = rows.get(id);
+      if (row) Object.assign(row, { status: "running", started: performance.now() });
+    },
+    retrying: (id, attempt, attempts) => {
+      const row = rows.get(id);
+      if (row) row.note = `attempt ${attempt}/${attempts}`;
+    },
+    finished: (result) => {
+      const row = rows.get(result.id);
+      if (row) Object.assign(row, { status: result.status, result });
+      draw();
+    },
+    log: (line) => {
+      void ready.then(() => render.persist(`${pc.dim(`${line.step ?? "run"} │`)} ${logText(line)}`));
+    },
+    end: async (result) => {
+      clearInterval(timer);
+      await ready;
+      draw();
+      render.done();
+      stream.write(
+        `${result.status === "succeeded" ? pc.green(summary(result)) : pc.red(summary(result))}\n`,
+      );
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { readdir } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { GlacierError } from "@glacier/core";
+import { isAlive } from "./output-lock.js";
+import { ProjectStore, readJson } from "./project-store.js";
+import type { RunRecord, RunStatus } from "./run-record.js";
+
+/** One line of `glacier runs`. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly durationMs?: number;
+  readonly pipeline?: string;
+  readonly resumeOf?: string;
+  readonly steps: {
+    readonly total: number;
+    readonly succeeded: number;
+    readonly skipped: number;
+    readonly failed: number;
+    readonly notRun: number;
+  };
+  /** The run's directory: `run.json` and `log.jsonl`. */
+  readonly recordPath: string;
+}
+
+/** A record whose process died mid-run reads as `interrupted`. */
+function withLiveness(record: RunRecord): RunRecord {
+  if (record.status === "running" && record.host === hostname() && !isAlive(record.pid)) {
+    return { ...record, status: "interrupted" };
+  }
+  return record;
+}
+
+/**
+ * Reads a run's record. A run whose process died before finishing has status `interrupted`.
+ *
+ * @example
+ * ```ts
+ * const run = await readRun("20240131T120000Z-3f2a", { projectDir: "." });
+ * run.steps.map((s) => `${s.name}: ${s.status}`); // ["clean: succeeded", "daily: failed"]
+ * ```
+ */
+export async function readRun(
+  runId: string,
+  options: { readonly projectDir?: string } = {},
+): Promise<RunRecord> {
+  const store = new ProjectStore(options.projectDir);
+  const record = /^[\w-]+$/.test(runId)
+    ? await readJson<RunRecord>(join(store.runDir(runId), "run.json"))
+    : null;
+  if (!record) {
+    throw new GlacierError("RUN_NOT_FOUND", `no run with this id in ${store.runsDir()}.`, {
+      subject: { kind: "run", name: runId },
+      hint: "List recent runs with `glacier runs`.",
+    });
+  }
+  return withLiveness(record);
+}
+
+/**
+ * The project's recent runs, newest first (run ids start with their UTC start time).
+ *
+ * @example
+ * ```ts
+ * await listRuns({ limit: 2 });
+ * // [{ runId: "20240131T120500Z-9b1c", status: "failed", steps: { total: 3, succeeded: 1, failed: 1, … } }, …]
+ * ```
+ */
+export async function listRuns(
+  options: { readonly projectDir?: string; readonly limit?: number } = {},
+): Promise<RunSummary[]> {
+  const store = new ProjectStore(options.projectDir);
+  let ids: string[];
+  try {
+    ids = (await readdir(store.runsDir(), { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+  const summaries: RunSummary[] = [];
+  for (const runId of ids.sort().reverse()) {
+    if (options.limit !== undefined && summaries.length >= options.limit) break;
+    const record = await readJson<RunRecord>(join(store.runDir(runId), "run.json"));
+    if (record) summaries.push(summarize(withLiveness(record), store.runDir(runId)));
+  }
+  // Ids have one-second resolution; the records' start times order runs started within one second.
+  return summaries.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+}
+
+function summarize(record: RunRecord, recordPath: string): RunSummary {
+  const count = (status: string) => record.steps.filter((s) => s.status === status).length;
+  return {
+    runId: record.runId,
+    status: record.status,
+    startedAt: record.startedAt,
+    ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),
+    ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
+    ...(record.pipeline === undefined ? {} : { pipeline: record.pipeline }),
+    ...(record.resumeOf === undefined ? {} : { resumeOf: record.resumeOf }),
+    steps: {
+      total: record.steps.length,
+      succeeded: count("succeeded"),
+      skipped: count("skipped"),
+      failed: count("failed"),
+      notRun: count("not-run"),
+    },
+    recordPath,
+  };
+}

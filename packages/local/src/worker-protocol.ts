@@ -1,0 +1,14 @@
+import type { SerializedError } from "./errors.js";
+import type { MaterializeJob, Materialized } from "./materialize.js";
+
+/** Main thread → worker: materialise this serialised plan. */
+export interface WorkerRequest {
+  readonly id: number;
+  readonly plan: Uint8Array;
+  readonly job: MaterializeJob;
+}
+
+/** Worker → main thread. */
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly result: Materialized }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedError };
