@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The `glacier` command runs the compiled CLI in ../dist, built by `npm install` at the repo root (the root
+// `prepare` script) or by `npx turbo run build --filter=@glacier/cli...`.
+let cli;
+try {
+  cli = await import("../dist/main.js");
+} catch (error) {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist")) throw error;
+  process.stderr.write(
+    "error: @glacier/cli is not built. Run npm install at the repository root " +
+      "(or npx turbo run build --filter=@glacier/cli...).\n",
+  );
+  process.exit(70);
+}
+const code = await cli.main(process.argv.slice(2));
+// Flush both streams, then exit: a run may leave worker threads or timers behind, and the exit code must not
+// wait for them.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write("", done))));
+process.exit(code);

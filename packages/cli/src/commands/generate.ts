@@ -1,0 +1,40 @@
+import { resolve } from "node:path";
+import { runGraph } from "@glacier/core";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { displayPath } from "../load/import-module.js";
+import { loadProject } from "../load/load-project.js";
+
+/**
+ * `glacier generate <outdir> [entry]`: synthesises the infrastructure (Terraform) for the graph through
+ * `runGraph({ mode: "generate" })`, and lists the files written.
+ *
+ * @example
+ * ```sh
+ * glacier generate terraform examples/complete/pipeline.ts
+ * # wrote terraform/cdk.tf.json
+ * ```
+ */
+export async function generateCommand(
+  outdir: string,
+  entry: string | undefined,
+  options: { readonly pipeline?: string; readonly namePrefix?: string },
+  io: Io,
+): Promise<ExitCode> {
+  const { graph, modules } = await loadProject({
+    ...(entry === undefined ? {} : { entry }),
+    cwd: process.cwd(),
+  });
+  // The generator bundles serverless steps from the module that defines them; it takes one module. With
+  // several (config, discovery) it is not told, and says so if a serverless step needs bundling.
+  const [only] = modules.length === 1 ? modules : [];
+  const result = await runGraph(graph, {
+    mode: "generate",
+    outputDir: resolve(outdir),
+    ...(only === undefined ? {} : { entry: only }),
+    ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+    ...(options.namePrefix === undefined ? {} : { namePrefix: options.namePrefix }),
+  });
+  for (const file of result.files) io.out(`wrote ${displayPath(resolve(result.outputDir, file))}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,57 @@
+import { visualize, VISUALIZE_FORMATS } from "@glacier/core";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { loadProject } from "../load/load-project.js";
+import { parseChoice } from "../options.js";
+import { writeResult } from "../output.js";
+
+/** Every `--format` of `glacier visualize`: core's four and the CLI's `html`. */
+export const CLI_VISUALIZE_FORMATS = [...VISUALIZE_FORMATS, "html"] as const;
+/** A `--format` of `glacier visualize`. */
+export type CliVisualizeFormat = (typeof CLI_VISUALIZE_FORMATS)[number];
+
+/** `glacier visualize`'s options as commander hands them over. */
+export interface VisualizeCommandOptions {
+  readonly format: string;
+  readonly output?: string;
+  readonly pipeline?: string;
+}
+
+/**
+ * `glacier visualize [entry]`: renders the graph (or one pipeline with its upstream) as Mermaid, DOT, JSON,
+ * text, or a self-contained HTML page. A graph with problems still renders (that is when a picture helps);
+ * stderr says to run `glacier validate`.
+ *
+ * @example
+ * ```sh
+ * glacier visualize examples/simple/pipeline.ts
+ * # graph LR
+ * #   b_glacier_example_sales_raw_sales_csv[("glacier-example-sales/raw/sales.csv")] --> s_cleanSales[…]
+ * ```
+ */
+export async function visualizeCommand(
+  entry: string | undefined,
+  options: VisualizeCommandOptions,
+  io: Io,
+): Promise<ExitCode> {
+  const format = parseChoice<CliVisualizeFormat>(options.format, CLI_VISUALIZE_FORMATS, "format");
+  const { graph: whole } = await loadProject({
+    ...(entry === undefined ? {} : { entry }),
+    cwd: process.cwd(),
+  });
+  const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
+  const text =
+    format === "html"
+      ? await (await import("../html/render-html.js")).renderHtml(graph)
+      : visualize(graph, format);
+  writeResult(text, options.output, io);
+  const problems = graph.problems().length;
+  if (problems > 0) {
+    io.err(
+      io.colors.yellow(
+        `warning: the graph has ${problems} problem${problems === 1 ? "" : "s"}; run glacier validate.`,
+      ),
+    );
+  }
+  return EXIT.ok;
+}

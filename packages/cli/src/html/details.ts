@@ -1,0 +1,130 @@
+import { type BucketNode, type LineageGraph, stepInputs, type StepNode } from "@glacier/core";
+import { bucketRoles, describeExecutor, executorSettings } from "../describe.js";
+import { drawingIds } from "./layout.js";
+
+type Rows = readonly (readonly [string, string])[];
+
+/**
+ * What the page shows for a node when it is clicked: a heading, label/value rows, titled tables (a bucket's
+ * schema, a task's parameters) and the SQL of a SQL task.
+ */
+export interface NodeDetails {
+  readonly kind: string;
+  readonly title: string;
+  readonly subtitle: string;
+  readonly rows: Rows;
+  readonly tables: readonly { readonly title: string; readonly rows: Rows }[];
+  readonly code?: string;
+}
+
+/** What the page knows: details per drawing id, and each pipeline's drawing ids for highlighting. */
+export interface PageData {
+  readonly nodes: Readonly<Record<string, NodeDetails>>;
+  readonly pipelines: readonly {
+    readonly name: string;
+    readonly description?: string;
+    readonly target: string;
+    readonly steps: number;
+    readonly members: readonly string[];
+  }[];
+}
+
+function provider(bucket: BucketNode): string {
+  return bucket.provider.cloud === "aws"
+    ? `aws · ${bucket.provider.region}`
+    : `local · ${bucket.provider.basePath}`;
+}
+
+function bucketDetails(
+  graph: LineageGraph,
+  bucket: BucketNode,
+  role: string,
+  inPipelines: string,
+): NodeDetails {
+  const producer = graph.producerOf(bucket);
+  const readers = graph.steps.filter((s) => stepInputs(s).some(([, b]) => b.location === bucket.location));
+  return {
+    kind: "Storage",
+    title: bucket.id,
+    subtitle: `${role} · ${bucket.format}`,
+    rows: [
+      ["location", bucket.location],
+      ["format", `${bucket.format}${bucket.dataset ? " (dataset: many files)" : ""}`],
+      ["provider", provider(bucket)],
+      ["external", bucket.external ? "yes: referenced, never created" : "no"],
+      ["written by", producer?.name ?? "(none: a source)"],
+      ["read by", readers.map((s) => s.name).join(", ") || "(none)"],
+      ["pipelines", inPipelines || "(none)"],
+    ],
+    tables: bucket.schema ? [{ title: "Declared schema", rows: Object.entries(bucket.schema) }] : [],
+  };
+}
+
+function stepDetails(step: StepNode, inPipelines: string): NodeDetails {
+  const task = step.task;
+  const params = Object.entries(task.params).map(
+    ([name, spec]) =>
+      [
+        name,
+        `${spec.type}${spec.default === undefined ? " (required)" : ` = ${JSON.stringify(spec.default)}`}${spec.description ? ` — ${spec.description}` : ""}`,
+      ] as const,
+  );
+  return {
+    kind: "Task",
+    title: step.name,
+    subtitle: describeExecutor(task.executor),
+    rows: [
+      ...(task.description ? [["description", task.description] as const] : []),
+      ["step id", step.id],
+      ["executor", task.executor.kind],
+      ...executorSettings(task.executor),
+      ["language", task.language],
+      ...stepInputs(step).map(([key, bucket]) => [`reads ${key}`, bucket.location] as const),
+      ["writes", step.output.location],
+      ["retries", String(task.retries)],
+      ...(task.timeout === undefined ? [] : [["timeout", `${task.timeout} s`] as const]),
+      ["code hash", task.codeHash],
+      ["pipelines", inPipelines || "(none)"],
+    ],
+    tables: params.length > 0 ? [{ title: "Parameters (--param name=value)", rows: params }] : [],
+    ...(task.sql === undefined ? {} : { code: task.sql }),
+  };
+}
+
+/**
+ * The page's data for the details panel and the pipeline highlighting, keyed by the drawing ids of
+ * {@link drawingIds}.
+ */
+export function pageData(graph: LineageGraph): PageData {
+  const role = bucketRoles(graph);
+  const ids = drawingIds(graph);
+  const membership = new Map<string, string[]>();
+  // With one bucket name (shown in the page header), a target's path says enough.
+  const oneBucket = new Set(graph.buckets.map((b) => b.bucket)).size === 1;
+  const pipelines = graph.pipelines.map((p) => {
+    const members = new Set<string>();
+    for (const id of p.steps) {
+      const step = graph.steps.find((s) => s.id === id);
+      if (!step) continue;
+      members.add(ids.step(step.id));
+      members.add(ids.bucket(step.output));
+      for (const [, b] of stepInputs(step)) members.add(ids.bucket(b));
+    }
+    for (const m of members) membership.set(m, [...(membership.get(m) ?? []), p.name]);
+    return {
+      name: p.name,
+      ...(p.description === undefined ? {} : { description: p.description }),
+      target: oneBucket ? p.target.path : p.target.id,
+      steps: p.steps.length,
+      members: [...members].sort(),
+    };
+  });
+  const nodes: Record<string, NodeDetails> = {};
+  for (const b of graph.buckets) {
+    nodes[ids.bucket(b)] = bucketDetails(graph, b, role(b), (membership.get(ids.bucket(b)) ?? []).join(", "));
+  }
+  for (const s of graph.steps) {
+    nodes[ids.step(s.id)] = stepDetails(s, (membership.get(ids.step(s.id)) ?? []).join(", "));
+  }
+  return { nodes, pipelines };
+}

@@ -1,0 +1,193 @@
+import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
+import { type BucketNode, type ExecutorKind, type LineageGraph, stepInputs } from "@glacier/core";
+import { bucketRoles, type BucketRole } from "../describe.js";
+import { bucketLines, executorLine, MAX_CHARS } from "./node-labels.js";
+import { ellipsize, FONT, textWidth } from "./text-metrics.js";
+
+/** A node of the drawing, positioned by ELK. */
+export type DiagramNode =
+  | (NodeBox & { readonly kind: "bucket"; readonly role: BucketRole; readonly external: boolean })
+  | (NodeBox & { readonly kind: "step"; readonly executor: ExecutorKind; readonly sql: boolean });
+
+interface NodeBox {
+  /** Stable drawing id (`b0`, `s3`): the index in the graph's sorted buckets or steps. */
+  readonly id: string;
+  /** The graph's id of the bucket or step. */
+  readonly ref: string;
+  readonly title: string;
+  readonly sub: string;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** An edge of the drawing: a step reading a bucket, or writing one. */
+export interface DiagramEdge {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly points: readonly { readonly x: number; readonly y: number }[];
+  /** The input key of a multi-source step, where ELK placed it. */
+  readonly label?: { readonly text: string; readonly x: number; readonly y: number };
+}
+
+/** The laid-out drawing: its size and every positioned node and routed edge. */
+export interface Diagram {
+  readonly width: number;
+  readonly height: number;
+  readonly nodes: readonly DiagramNode[];
+  readonly edges: readonly DiagramEdge[];
+}
+
+/**
+ * Drawing ids: `b<i>` for the i-th bucket and `s<i>` for the i-th step of the graph's (sorted, stable) lists,
+ * short and safe in attributes, shared by the SVG and the page's data.
+ */
+export function drawingIds(graph: LineageGraph): {
+  readonly bucket: (node: BucketNode) => string;
+  readonly step: (stepId: string) => string;
+} {
+  const buckets = new Map(graph.buckets.map((b, i) => [b.location, `b${i}`]));
+  const steps = new Map(graph.steps.map((s, i) => [s.id, `s${i}`]));
+  return {
+    bucket: (node) => buckets.get(node.location) as string,
+    step: (stepId) => steps.get(stepId) as string,
+  };
+}
+
+const PAD_X = 12;
+const BUCKET_HEIGHT = 62;
+const STEP_HEIGHT = 50;
+
+/** ELK's layered algorithm, left to right, orthogonal edges; options chosen for a compact, readable pipeline. */
+const LAYOUT_OPTIONS: Record<string, string> = {
+  "elk.algorithm": "layered",
+  "elk.direction": "RIGHT",
+  "elk.edgeRouting": "ORTHOGONAL",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "40",
+  "elk.layered.spacing.edgeNodeBetweenLayers": "16",
+  "elk.spacing.nodeNode": "24",
+  "elk.spacing.edgeNode": "18",
+  "elk.spacing.edgeEdge": "12",
+  "elk.spacing.edgeLabel": "4",
+  "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX",
+  // Keep the graph's (sorted, stable) order where crossings allow, so the picture does not shuffle.
+  "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
+  "elk.edgeLabels.inline": "true",
+  "elk.padding": "[top=24,left=24,bottom=24,right=24]",
+};
+
+function boxWidth(title: string, sub: string): number {
+  return Math.max(100, textWidth(title, FONT.title), textWidth(sub, FONT.sub)) + 2 * PAD_X;
+}
+
+/** The nodes and edges to lay out, with sizes from the label metrics. */
+function unplaced(graph: LineageGraph): { nodes: DiagramNode[]; edges: ElkExtendedEdge[] } {
+  const role = bucketRoles(graph);
+  const ids = drawingIds(graph);
+  const showBucket = new Set(graph.buckets.map((b) => b.bucket)).size > 1;
+  const nodes: DiagramNode[] = graph.buckets.map((b) => {
+    const { title, sub } = bucketLines(b, showBucket);
+    return {
+      kind: "bucket",
+      id: ids.bucket(b),
+      ref: b.id,
+      title,
+      sub,
+      role: role(b),
+      external: b.external,
+      x: 0,
+      y: 0,
+      width: boxWidth(title, sub),
+      height: BUCKET_HEIGHT,
+    };
+  });
+  const edges: ElkExtendedEdge[] = [];
+  for (const s of graph.steps) {
+    const id = ids.step(s.id);
+    const title = ellipsize(s.name, MAX_CHARS);
+    const sub = executorLine(s.task.executor);
+    const sql = s.task.language === "sql";
+    nodes.push({
+      kind: "step",
+      id,
+      ref: s.id,
+      title,
+      sub,
+      executor: s.task.executor.kind,
+      sql,
+      x: 0,
+      y: 0,
+      width: boxWidth(title, sub),
+      height: STEP_HEIGHT,
+    });
+    for (const [key, bucket] of stepInputs(s)) {
+      const from = ids.bucket(bucket);
+      const label = s.input.kind === "multi" ? key : undefined;
+      edges.push({
+        id: `e${edges.length}`,
+        sources: [from],
+        targets: [id],
+        ...(label === undefined
+          ? {}
+          : { labels: [{ text: label, width: textWidth(label, FONT.edge) + 8, height: FONT.edge + 6 }] }),
+      });
+    }
+    edges.push({ id: `e${edges.length}`, sources: [id], targets: [ids.bucket(s.output)] });
+  }
+  return { nodes, edges };
+}
+
+type ElkConstructor = new () => { layout(graph: ElkNode): Promise<ElkNode> };
+
+/**
+ * Lays the graph out with ELK (layered, left to right) at generation time, so the page needs no layout code
+ * and no network. Deterministic: the same graph gives the same coordinates.
+ *
+ * @example
+ * ```ts
+ * const diagram = await layoutGraph(LineageGraph.from(sales));
+ * diagram.nodes.map((n) => [n.title, n.x]); // [["raw/sales.csv", 24], ["cleanSales", 236], …]
+ * ```
+ */
+export async function layoutGraph(graph: LineageGraph): Promise<Diagram> {
+  const { nodes, edges } = unplaced(graph);
+  // elkjs is ~1.5 MB of transpiled Java: load it only when an HTML page is drawn. The CommonJS module is
+  // the constructor, with itself as `.default`.
+  const loaded = (await import("elkjs/lib/elk.bundled.js")) as unknown as {
+    default: { default: ElkConstructor };
+  };
+  const ELK = loaded.default.default;
+  const result = await new ELK().layout({
+    id: "root",
+    layoutOptions: LAYOUT_OPTIONS,
+    children: nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
+    edges,
+  });
+  const placed = new Map((result.children ?? []).map((c: ElkNode) => [c.id, c] as const));
+  return {
+    width: Math.ceil(result.width ?? 0),
+    height: Math.ceil(result.height ?? 0),
+    nodes: nodes.map((n) => ({ ...n, x: placed.get(n.id)?.x ?? 0, y: placed.get(n.id)?.y ?? 0 })),
+    edges: ((result.edges ?? []) as ElkExtendedEdge[]).map((e) => {
+      const section = e.sections?.[0];
+      const label = e.labels?.[0];
+      return {
+        id: e.id,
+        from: e.sources[0] as string,
+        to: e.targets[0] as string,
+        points: section ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint] : [],
+        ...(label?.text === undefined
+          ? {}
+          : {
+              label: {
+                text: label.text,
+                x: (label.x ?? 0) + (label.width ?? 0) / 2,
+                y: (label.y ?? 0) + (label.height ?? 0) / 2,
+              },
+            }),
+      };
+    }),
+  };
+}

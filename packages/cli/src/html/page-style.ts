@@ -1,0 +1,82 @@
+/**
+ * The page's stylesheet. Executor colours follow the services' own palettes loosely (Lambda orange, EMR
+ * violet) so a reader who knows AWS recognises them; storage is neutral slate, results (sinks) blue.
+ */
+export const PAGE_CSS = `
+:root {
+  --bg: #f8fafc; --panel: #ffffff; --ink: #0f172a; --muted: #64748b; --line: #e2e8f0;
+  --mono: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace;
+  --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif;
+  --local: #059669; --local-bg: #ecfdf5; --serverless: #ea580c; --serverless-bg: #fff7ed;
+  --spark: #7c3aed; --spark-bg: #f5f3ff; --store: #64748b; --store-bg: #f1f5f9; --sink: #2563eb; --sink-bg: #eff6ff;
+}
+* { box-sizing: border-box; }
+html, body { margin: 0; height: 100%; }
+body { display: flex; font: 14px/1.45 var(--sans); color: var(--ink); background: var(--bg); }
+aside { width: 300px; flex: none; height: 100%; overflow: auto; background: var(--panel);
+  border-right: 1px solid var(--line); padding: 18px 18px 24px; }
+main { flex: 1; position: relative; min-width: 0; }
+h1 { font-size: 17px; margin: 0 0 2px; letter-spacing: -0.01em; }
+h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .08em; color: var(--muted); margin: 22px 0 8px; }
+.counts { color: var(--muted); font-size: 13px; }
+.counts code { font: 12px var(--mono); color: var(--ink); }
+.problems { margin-top: 14px; padding: 10px 12px; border: 1px solid #fecaca; background: #fef2f2;
+  border-radius: 8px; color: #991b1b; font-size: 12.5px; }
+.problems li { margin: 4px 0; }
+.problems ul { margin: 6px 0 0; padding-left: 18px; }
+.pipelines { list-style: none; margin: 0; padding: 0; }
+.pipelines button { width: 100%; text-align: left; border: 1px solid var(--line); background: var(--panel);
+  border-radius: 8px; padding: 7px 10px; margin: 0 0 6px; cursor: pointer; font: inherit; color: inherit; }
+.pipelines button:hover { border-color: #94a3b8; }
+.pipelines button[aria-pressed="true"] { border-color: var(--sink); background: var(--sink-bg); }
+.pipelines .name { font-weight: 600; font-family: var(--mono); font-size: 13px; }
+.pipelines .meta { display: block; color: var(--muted); font-size: 12px; }
+#details { font-size: 12.5px; }
+#details .empty { color: var(--muted); }
+#details .kind { font-size: 11px; text-transform: uppercase; letter-spacing: .08em; color: var(--muted); }
+#details .title { font: 600 14px var(--mono); overflow-wrap: anywhere; }
+#details .subtitle { color: var(--muted); margin-bottom: 8px; overflow-wrap: anywhere; }
+#details table { border-collapse: collapse; width: 100%; }
+#details h3 { font-size: 12px; margin: 12px 0 4px; }
+#details th { width: 1%; text-align: left; font-weight: 500; color: var(--muted); vertical-align: top; padding: 3px 10px 3px 0;
+  white-space: nowrap; }
+#details td { font-family: var(--mono); font-size: 12px; padding: 3px 0; overflow-wrap: anywhere; }
+#details pre { background: var(--store-bg); border-radius: 6px; padding: 8px; white-space: pre-wrap;
+  font: 12px var(--mono); margin: 8px 0 0; }
+.legend { display: grid; grid-template-columns: 22px 1fr; gap: 6px 8px; align-items: center; font-size: 12.5px; }
+.swatch { width: 18px; height: 12px; border-radius: 4px; border: 1.5px solid; }
+.swatch.cyl { border-radius: 50% / 30%; }
+.hint { color: var(--muted); font-size: 12px; margin-top: 18px; }
+.toolbar { position: absolute; top: 12px; right: 12px; display: flex; gap: 6px; }
+.toolbar button { border: 1px solid var(--line); background: var(--panel); border-radius: 6px; padding: 4px 10px;
+  cursor: pointer; font: 13px var(--sans); }
+#canvas { width: 100%; height: 100%; display: block; cursor: grab; user-select: none; }
+#canvas.dragging { cursor: grabbing; }
+.edge path { fill: none; stroke: #94a3b8; stroke-width: 1.6; }
+#arrow path { fill: #94a3b8; }
+.edge-label { font: 500 11px var(--mono); fill: #475569; text-anchor: middle; paint-order: stroke;
+  stroke: var(--bg); stroke-width: 4px; stroke-linejoin: round; }
+.node { cursor: pointer; }
+.node .shape, .node .cap { stroke-width: 1.6; }
+.node .label { text-anchor: middle; font-family: var(--mono); }
+.node .title { font-size: 13px; font-weight: 600; fill: var(--ink); }
+.node .sub { font-size: 11px; fill: var(--muted); }
+.bucket .shape { fill: var(--store-bg); stroke: var(--store); }
+.bucket .cap { fill: #e2e8f0; stroke: var(--store); }
+.bucket.sink .shape { fill: var(--sink-bg); stroke: var(--sink); }
+.bucket.sink .cap { fill: #dbeafe; stroke: var(--sink); }
+.bucket.external .shape, .bucket.external .cap { stroke-dasharray: 5 3; }
+.step.local .shape { fill: var(--local-bg); stroke: var(--local); }
+.step.local .sub { fill: var(--local); }
+.step.serverless .shape { fill: var(--serverless-bg); stroke: var(--serverless); }
+.step.serverless .sub { fill: var(--serverless); }
+.step.spark .shape { fill: var(--spark-bg); stroke: var(--spark); }
+.step.spark .sub { fill: var(--spark); }
+.badge { fill: #fff; stroke: currentColor; stroke-width: 1; }
+.step.local { color: var(--local); } .step.serverless { color: var(--serverless); } .step.spark { color: var(--spark); }
+.badge-text { font: 700 9px var(--sans); fill: currentColor; text-anchor: middle; letter-spacing: .04em; }
+.node:hover .shape, .node:focus .shape, .node.selected .shape { stroke-width: 3; }
+.node:focus { outline: none; }
+.dim { opacity: .18; }
+.node, .edge { transition: opacity .15s; }
+`;

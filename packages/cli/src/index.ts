@@ -1,0 +1,13 @@
+export { main } from "./main.js";
+export { buildProgram } from "./program.js";
+export { EXIT, type ExitCode } from "./exit-codes.js";
+export { type Io, processIo } from "./io.js";
+export { reportError } from "./report-error.js";
+export { defineConfig, type GlacierConfig } from "./load/config.js";
+export { discoverModules } from "./load/discover.js";
+export { graphFromModules, type LoadedModule } from "./load/graph-from-modules.js";
+export { importModule } from "./load/import-module.js";
+export { loadProject, type LoadedProject } from "./load/load-project.js";
+export { listing, type Listing } from "./commands/list.js";
+export { allProblems } from "./commands/validate.js";
+export { renderHtml } from "./html/render-html.js";

@@ -1,0 +1,130 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeSampleData } from "../../../examples/simple/sample-data.js";
+import { ensureBuilt, example, glacier, tempProject } from "./helpers/cli.js";
+
+/**
+ * `glacier run` end to end on the simple example with the local executor: its sample data is written to a
+ * temp project, S3 is mapped there with --local-storage, and run records land in the project's .glacier/.
+ */
+const project = tempProject({});
+const SIMPLE = example("simple");
+const OUTPUT = join(project.dir, "data/glacier-example-sales/reports/daily_revenue.parquet");
+
+const run = (...args: string[]) =>
+  glacier(["run", SIMPLE, "--cwd", project.dir, "--local-storage", "data", ...args]);
+
+/** The summary as cells (` | `-joined), without what changes each run: ids, times, byte counts. */
+function stable(stdout: string): string {
+  return stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) =>
+      line
+        .trim()
+        .split(/\s{2,}/)
+        .map((cell) =>
+          cell
+            .replace(/\d{8}T\d{6}Z-[0-9a-f]+/g, "<id>")
+            .replace(/^\d+(\.\d+)? (k|M)?B$/, "<bytes>")
+            .replace(/^\d+\.\d+ s$/, "<time>"),
+        )
+        .join(" | "),
+    )
+    .join("\n");
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  writeSampleData(join(project.dir, "data"));
+});
+afterAll(project.remove);
+
+describe("glacier run (local)", () => {
+  it("runs the example, prints a summary and records the run", async () => {
+    const { code, stdout, stderr } = await run();
+    expect(code).toBe(0);
+    expect(stable(stdout)).toMatchInlineSnapshot(`
+      "run <id> succeeded (2 steps: 2 succeeded)
+      step | status | rows | bytes | time | reason
+      cleanSales | succeeded | 3,616 | <bytes> | <time> | never ran
+      dailyRevenue | succeeded | 124 | <bytes> | <time> | never ran
+      record: .glacier/runs/<id>"
+    `);
+    // Progress goes to stderr, never mixed into the summary.
+    expect(stderr).toContain("cleanSales");
+    expect(existsSync(OUTPUT)).toBe(true);
+  });
+
+  it("--plan says what would run and why, and runs nothing", async () => {
+    const before = readFileSync(OUTPUT);
+    const { code, stdout } = await run("--plan", "--param", "minOrders=50");
+    expect(code).toBe(0);
+    expect(stdout).toMatchInlineSnapshot(`
+      "plan: 1 step to run, 1 up to date
+        cleanSales    skip  (up to date)
+        dailyRevenue  run   (parameters changed)
+      "
+    `);
+    expect(readFileSync(OUTPUT).equals(before)).toBe(true);
+  });
+
+  it("a rerun skips the up-to-date steps", async () => {
+    const { code, stdout } = await run();
+    expect(code).toBe(0);
+    expect(stable(stdout)).toMatchInlineSnapshot(`
+      "run <id> succeeded (2 steps: 2 skipped)
+      step | status | rows | bytes | time | reason
+      cleanSales | skipped | 3,616 | <bytes> | up to date
+      dailyRevenue | skipped | 124 | <bytes> | up to date
+      record: .glacier/runs/<id>"
+    `);
+  });
+
+  it("an undeclared --param is the interpreter's PARAM_UNKNOWN, exit 2", async () => {
+    const { code, stdout, stderr } = await run("--param", "minOrder=5");
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr.trimEnd()).toMatchInlineSnapshot(
+      `"error [PARAM_UNKNOWN] param "minOrder": no task declares this parameter. Declared parameters: minOrders."`,
+    );
+  });
+
+  it("glacier runs lists the recorded runs, newest first", async () => {
+    const { code, stdout } = await glacier(["runs", "--cwd", project.dir, "--format", "json"]);
+    expect(code).toBe(0);
+    const runs = JSON.parse(stdout) as { status: string; steps: { succeeded: number; skipped: number } }[];
+    expect(runs.map((r) => [r.status, r.steps.succeeded, r.steps.skipped])).toEqual([
+      ["succeeded", 0, 2],
+      ["succeeded", 2, 0],
+    ]);
+    const text = await glacier(["runs", "--cwd", project.dir, "--limit", "1"]);
+    expect(text.stdout.split("\n")[0]).toMatch(/^run +status +started +time +pipeline +steps$/);
+    expect(text.stdout.trimEnd().split("\n")).toHaveLength(2);
+  });
+});
+
+describe("a failing step", () => {
+  const failing = tempProject({
+    "data/acme-data/raw/orders.csv": "order_id,amount\n1,10.5\n2,3.25\n",
+    "pipeline.ts": `import { Provider } from "@glacier/core";
+const provider = new Provider({ cloud: "local", basePath: new URL("./data", import.meta.url).pathname });
+const local = provider.local();
+const raw = provider.bucket({ bucket: "acme-data", path: "raw/orders.csv" });
+const out = provider.bucket({ bucket: "acme-data", path: "out/orders.parquet" });
+export const orders = raw.transform(local.task(function explode() { throw new Error("the task exploded"); })).to(out);
+`,
+  });
+  afterAll(failing.remove);
+
+  it("exits 1, names the step and its error, writes no output", async () => {
+    const { code, stdout, stderr } = await glacier(["run", "pipeline.ts", "--concurrency", "1"], {
+      cwd: failing.dir,
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^failed explode: .*the task exploded/m);
+    expect(stderr).toMatch(/^error run \S+ failed: explode\.$/m);
+    expect(existsSync(join(failing.dir, "data/acme-data/out/orders.parquet"))).toBe(false);
+  });
+});
