@@ -4,7 +4,14 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**", "coverage/**", "bench/data/**", "test/.output/**"],
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "**/.turbo/**",
+      "coverage/**",
+      "bench/data/**",
+      "test/.output/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
 
 /**
  * Shared by the examples' sample-data generators: a seeded random source (so every machine writes the same
