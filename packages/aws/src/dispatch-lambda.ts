@@ -1,0 +1,109 @@
+import type { ParamValue } from "@glacier/core";
+import type { AwsClients } from "./aws-clients.js";
+import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
+import type { StepEvent, StepResponse } from "./lambda-handler.js";
+import { codeOfErrorType, TaskFailure } from "./task-failure.js";
+
+/** What a dispatched step reports back. */
+export interface StepOutcome {
+  readonly rows?: number;
+  readonly bytes?: number;
+  readonly outputFingerprint?: string;
+  /** Where the step's logs are. */
+  readonly logs?: string;
+}
+
+/** What one dispatch needs. */
+export interface DispatchContext {
+  readonly clients: AwsClients;
+  readonly runId: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Aborted on timeout, Ctrl-C, or a fail-fast failure elsewhere. */
+  readonly signal: AbortSignal;
+  /** Error types a retry cannot fix (shared with the generated state machine). */
+  readonly permanentErrors: readonly string[];
+  readonly attempt: number;
+}
+
+interface LambdaError {
+  readonly errorType?: string;
+  readonly errorMessage?: string;
+}
+
+const LOG_SUFFIX = /\s*\(log: ([^()]*)\)\s*$/;
+
+/**
+ * Invokes a serverless step's function (RequestResponse) with the handler's event — `{ stepId, runId, params }`
+ * — and returns its `{ rows, bytes, outputFingerprint }`. A function error (the task threw) becomes a
+ * {@link TaskFailure} with the handler's code and message and the CloudWatch log stream the handler named.
+ * Throttling, 5xx and network errors are retried inside the SDK (see `aws-clients.ts`).
+ *
+ * @example
+ * ```ts
+ * await invokeStep(ctx, step, { kind: "lambda", functionName: "glacier-clean-sales-f7e1d6", … });
+ * // { rows: 3962, bytes: 48211, outputFingerprint: 'etag:"…"', logs: "/aws/lambda/glacier-clean-sales-f7e1d6" }
+ * ```
+ */
+export async function invokeStep(
+  ctx: DispatchContext,
+  step: CloudStepPlan,
+  dispatch: Extract<Dispatch, { kind: "lambda" }>,
+): Promise<StepOutcome> {
+  const { InvokeCommand } = await import("@aws-sdk/client-lambda");
+  const lambda = await ctx.clients.lambda();
+  const event: StepEvent = { stepId: step.id, runId: ctx.runId, params: ctx.params };
+  const response = await lambda.send(
+    new InvokeCommand({
+      FunctionName: dispatch.functionName,
+      InvocationType: "RequestResponse",
+      LogType: "Tail",
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+    { abortSignal: ctx.signal },
+  );
+  const group = `/aws/lambda/${dispatch.functionName}`;
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
+  if (response.FunctionError) {
+    let error: LambdaError = {};
+    try {
+      error = JSON.parse(text) as LambdaError;
+    } catch {
+      error = { errorMessage: text };
+    }
+    const raw = error.errorMessage ?? `the function failed (${response.FunctionError}) without a message`;
+    const named = LOG_SUFFIX.exec(raw);
+    // The handler names the step (by id, or by name when the error was already about it); so does TaskFailure.
+    const message = raw
+      .replace(LOG_SUFFIX, "")
+      .replace(`step "${step.id}": `, "")
+      .replace(`step "${step.name}": `, "");
+    const logs = named?.[1]?.trim() || `${group} (request ${response.$metadata.requestId ?? "unknown"})`;
+    return Promise.reject(
+      new TaskFailure(codeOfErrorType(error.errorType), step.name, message, {
+        permanent: ctx.permanentErrors.includes(error.errorType ?? ""),
+        logs,
+        cause: error,
+      }),
+    );
+  }
+  let result: Partial<StepResponse>;
+  try {
+    result = JSON.parse(text) as Partial<StepResponse>;
+  } catch {
+    result = {};
+  }
+  if (typeof result.rows !== "number" || typeof result.bytes !== "number") {
+    throw new TaskFailure(
+      "TASK_RESULT_INVALID",
+      step.name,
+      `function ${dispatch.functionName} answered ${JSON.stringify(text.slice(0, 200))}, not a Glacier step result. Regenerate and apply: the deployed code is not Glacier's handler.`,
+      { permanent: true, logs: group },
+    );
+  }
+  return {
+    rows: result.rows,
+    bytes: result.bytes,
+    ...(typeof result.outputFingerprint === "string" ? { outputFingerprint: result.outputFingerprint } : {}),
+    logs: group,
+  };
+}

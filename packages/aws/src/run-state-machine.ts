@@ -1,0 +1,219 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { GlacierError, type ParamValue } from "@glacier/core";
+import type { AwsClients } from "./aws-clients.js";
+import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
+import { pollDelayMs } from "./dispatch-emr.js";
+import type { InfrastructureNames } from "./naming.js";
+import type { RunJournal } from "./run-journal.js";
+import type { CloudStepRecord } from "./run-steps.js";
+
+type StateMachine = InfrastructureNames["stateMachines"][number];
+
+/** What following one execution needs. */
+export interface StateMachineRun {
+  readonly clients: AwsClients;
+  readonly plan: CloudPlan;
+  readonly machine: StateMachine;
+  readonly partition: string;
+  readonly runId: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly journal: RunJournal;
+  readonly signal: AbortSignal;
+}
+
+/** The state machine a `--via stepfunctions` run starts: the pipeline's, which must be named when there are several. */
+export function pipelineMachine(infra: InfrastructureNames, pipeline: string | undefined): StateMachine {
+  const candidates =
+    pipeline === undefined ? infra.stateMachines : infra.stateMachines.filter((m) => m.pipeline === pipeline);
+  const [machine] = candidates;
+  if (candidates.length !== 1 || !machine) {
+    throw new GlacierError(
+      "INVALID_OPTION",
+      pipeline === undefined
+        ? `--via stepfunctions starts one pipeline's state machine; this graph has ${infra.stateMachines.length}.`
+        : `pipeline "${pipeline}" has no state machine: none of its steps runs on Lambda or EMR Serverless.`,
+      {
+        subject: { kind: "option", name: "via" },
+        hint:
+          pipeline === undefined
+            ? `Pass --pipeline (${infra.stateMachines.map((m) => m.pipeline).join(", ")}).`
+            : "Run it with --via direct.",
+      },
+    );
+  }
+  return machine;
+}
+
+/** State name → step id, from the `Comment: "step <id>"` generate puts on every task state (Parallel included). */
+export function stateSteps(definition: Readonly<Record<string, unknown>>): Map<string, string> {
+  const found = new Map<string, string>();
+  const walk = (
+    states: Record<
+      string,
+      { Type?: string; Comment?: string; Branches?: { States: Record<string, never> }[] }
+    >,
+  ) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === "Task" && state.Comment?.startsWith("step "))
+        found.set(name, state.Comment.slice("step ".length));
+      for (const branch of state.Branches ?? []) walk(branch.States);
+    }
+  };
+  walk((definition["States"] ?? {}) as never);
+  return found;
+}
+
+/** The task state an event belongs to: follow `previousEventId` back to its `TaskStateEntered`. */
+function stateOf(event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): string | undefined {
+  let current: HistoryEvent | undefined = event;
+  while (current) {
+    if (current.type === "TaskStateEntered") return current.stateEnteredEventDetails?.name;
+    current = current.previousEventId === undefined ? undefined : byId.get(current.previousEventId);
+  }
+  return undefined;
+}
+
+function metrics(output: string | undefined): { rows?: number; bytes?: number } {
+  try {
+    const payload = (JSON.parse(output ?? "{}") as { Payload?: { rows?: unknown; bytes?: unknown } }).Payload;
+    return {
+      ...(typeof payload?.rows === "number" ? { rows: payload.rows } : {}),
+      ...(typeof payload?.bytes === "number" ? { bytes: payload.bytes } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * `--via stepfunctions`: starts the pipeline's generated state machine (execution name = run id, input
+ * `{ params }`) and follows its execution history, reporting each step as its task state starts, retries,
+ * succeeds or fails. Steps the state machine does not run (local executor) are reported `not-run` with
+ * generate's reason. Ctrl-C stops the execution (StopExecution).
+ *
+ * @example
+ * ```ts
+ * await sales.run({ mode: "cloud", via: "stepfunctions" });
+ * // steps: [{ name: "cleanSales", status: "succeeded", rows: 3616 },
+ * //         { name: "dailyRevenue", status: "not-run", reason: "runs on the local executor: …" }]
+ * ```
+ */
+export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRecord[]> {
+  const sfn = await run.clients.sfn();
+  const sdk = await import("@aws-sdk/client-sfn");
+  const arn = `arn:${run.partition}:states:${run.plan.region}:${run.plan.accountId}:stateMachine:${run.machine.name}`;
+  try {
+    await sfn.send(new sdk.DescribeStateMachineCommand({ stateMachineArn: arn }));
+  } catch (error) {
+    throw new GlacierError(
+      "CLOUD_ERROR",
+      `state machine ${run.machine.name} does not exist in ${run.plan.region}.`,
+      {
+        subject: { kind: "mode", name: "cloud" },
+        hint: "Run `glacier generate` and apply it first (terraform init && terraform apply).",
+        cause: error,
+      },
+    );
+  }
+  const { executionArn } = await sfn.send(
+    new sdk.StartExecutionCommand({
+      stateMachineArn: arn,
+      name: run.runId,
+      input: JSON.stringify({ params: run.params }),
+    }),
+  );
+  const steps = new Map(run.plan.steps.map((s) => [s.id, s]));
+  const names = stateSteps(run.machine.definition);
+  const records = new Map<string, CloudStepRecord>();
+  const started = new Map<string, number>();
+  const byId = new Map<number, HistoryEvent>();
+  const base = (step: CloudStepPlan) => ({
+    id: step.id,
+    name: step.name,
+    output: step.writes,
+    runsOn: step.dispatch.kind,
+  });
+  let token: string | undefined;
+  let outcome: string | undefined;
+  let stoppedAt: number | undefined;
+  for (let poll = 0; outcome === undefined; poll++) {
+    if (run.signal.aborted && stoppedAt === undefined) {
+      // Stop, then keep reading the history to its end: steps that finished meanwhile are reported as such.
+      stoppedAt = poll;
+      await sfn
+        .send(new sdk.StopExecutionCommand({ executionArn, cause: "cancelled by the user (Ctrl-C)" }))
+        .catch(() => undefined);
+    }
+    if (stoppedAt !== undefined && poll - stoppedAt > 20) {
+      outcome = "ExecutionAborted";
+      break;
+    }
+    const page = await sfn.send(
+      new sdk.GetExecutionHistoryCommand({
+        executionArn,
+        maxResults: 1000,
+        ...(token === undefined ? {} : { nextToken: token }),
+      }),
+    );
+    for (const event of page.events ?? []) {
+      if (event.id === undefined || byId.has(event.id)) continue;
+      byId.set(event.id, event);
+      const stepId = names.get(stateOf(event, byId) ?? "");
+      const step = stepId === undefined ? undefined : steps.get(stepId);
+      if (event.type?.startsWith("Execution") && event.type !== "ExecutionStarted") outcome = event.type;
+      if (!step) continue;
+      if (event.type === "TaskStateEntered") {
+        started.set(step.id, event.timestamp?.getTime() ?? Date.now());
+        run.journal.started(step, "state machine");
+      } else if (event.type === "TaskSucceeded") {
+        const record: CloudStepRecord = {
+          ...base(step),
+          status: "succeeded",
+          reason: "state machine",
+          ...metrics(event.taskSucceededEventDetails?.output),
+          durationMs: (event.timestamp?.getTime() ?? Date.now()) - (started.get(step.id) ?? Date.now()),
+        };
+        records.set(step.id, record);
+        await run.journal.step(record);
+      } else if (event.type === "TaskFailed") {
+        const details = event.taskFailedEventDetails;
+        const record: CloudStepRecord = {
+          ...base(step),
+          status: "failed",
+          reason: "state machine",
+          code: details?.error?.startsWith("GlacierError.")
+            ? details.error.slice("GlacierError.".length)
+            : "TASK_FAILED",
+          error: `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
+        };
+        records.set(step.id, record);
+        run.journal.attemptFailed(step, 1, 1, record.error ?? "");
+      }
+    }
+    token = page.nextToken;
+    if (outcome === undefined && token === undefined) {
+      const delay = stoppedAt === undefined ? pollDelayMs(poll) : 100;
+      await sleep(delay, undefined, stoppedAt === undefined ? { signal: run.signal } : {}).catch(
+        () => undefined,
+      );
+    }
+  }
+  const excluded = new Map(run.machine.excluded.map((e) => [e.stepId, e.reason]));
+  const result: CloudStepRecord[] = [];
+  for (const step of run.plan.steps) {
+    const record = records.get(step.id);
+    if (record) {
+      if (record.status === "failed") await run.journal.step(record);
+      result.push(record);
+      continue;
+    }
+    const why =
+      excluded.get(step.id) ??
+      (outcome === "ExecutionAborted" ? "cancelled" : "the execution ended before it");
+    const notRun: CloudStepRecord = { ...base(step), status: "not-run", reason: why };
+    await run.journal.step(notRun);
+    result.push(notRun);
+  }
+  return result;
+}

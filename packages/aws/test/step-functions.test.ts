@@ -1,0 +1,95 @@
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GlacierError, runGraph } from "@glacier/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AwsRunOptions, CloudRunRecord, CloudRunResult } from "../src/index.js";
+import { cloudEnvironment, type CloudEnvironment } from "./fixtures/cloud-environment.js";
+
+let env: CloudEnvironment;
+beforeAll(async () => {
+  env = await cloudEnvironment("multi-source");
+}, 180_000);
+afterAll(() => env?.stop());
+
+describe("--via stepfunctions", () => {
+  it("starts the pipeline's generated state machine and reports each step from its execution history", async () => {
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      via: "stepfunctions",
+      pipeline: "regional",
+      projectDir: env.projectDir,
+    })) as CloudRunResult;
+    expect(result.status).toBe("succeeded");
+    const [execution] = env.sfn.executions;
+    expect(execution?.name).toBe(result.runId);
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ["joinCustomers", "succeeded"],
+      ["joinProducts", "succeeded"],
+      ["byRegion", "succeeded"],
+    ]);
+    expect(result.steps[0]?.rows).toBeGreaterThan(0);
+    const head = await env.client.send(
+      new HeadObjectCommand({ Bucket: "glacier-example-shop", Key: "analytics/regional.parquet" }),
+    );
+    expect(head.ContentLength).toBeGreaterThan(0);
+    const object = await env.client.send(
+      new GetObjectCommand({ Bucket: env.artefactsBucket, Key: `_glacier/runs/${result.runId}.json` }),
+    );
+    const record = JSON.parse(await object.Body!.transformToString()) as CloudRunRecord;
+    expect(record).toMatchObject({ via: "stepfunctions", status: "succeeded", pipeline: "regional" });
+  }, 120_000);
+
+  it("runs the steps the state machine cannot run (local executor) in-process afterwards", async () => {
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      via: "stepfunctions",
+      pipeline: "categories",
+      projectDir: env.projectDir,
+    })) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["joinCustomers", "succeeded", "state machine"],
+      ["joinProducts", "succeeded", "state machine"],
+      ["byCategory", "succeeded", "never ran"],
+    ]);
+    expect(result.status).toBe("succeeded");
+  }, 120_000);
+
+  it("stops the execution on Ctrl-C and reports what finished", async () => {
+    env.emr.hold(true);
+    const controller = new AbortController();
+    const options: AwsRunOptions = {
+      mode: "cloud",
+      via: "stepfunctions",
+      pipeline: "regional",
+      projectDir: env.projectDir,
+      signal: controller.signal,
+    };
+    const running = runGraph(env.graph, options);
+    try {
+      const submitted = env.emr.submissions.length;
+      while (env.emr.submissions.length === submitted)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      controller.abort();
+      const result = (await running) as CloudRunResult;
+      expect(env.sfn.executions.at(-1)).toMatchObject({ name: result.runId, stopped: true });
+      expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+        ["joinCustomers", "succeeded", "state machine"],
+        ["joinProducts", "succeeded", "state machine"],
+        ["byRegion", "not-run", "cancelled"],
+      ]);
+      expect(result.status).toBe("failed");
+    } finally {
+      env.emr.hold(false);
+    }
+  }, 120_000);
+
+  it("needs --pipeline when the graph has several state machines", async () => {
+    const error = await runGraph(env.graph, { mode: "cloud", via: "stepfunctions" }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(GlacierError.is(error) && error.code).toBe("INVALID_OPTION");
+    expect((error as Error).message).toMatchInlineSnapshot(
+      `"option "via": --via stepfunctions starts one pipeline's state machine; this graph has 4. Pass --pipeline (categories, customerValue, enriched, regional)."`,
+    );
+  });
+});
