@@ -86,9 +86,12 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option("-f, --format <format>", `output format: ${CLI_VISUALIZE_FORMATS.join(", ")}`, "mermaid")
     .option("-o, --output <file>", "write to a file instead of stdout")
     .option("-p, --pipeline <name>", "only this pipeline and the upstream steps it needs")
+    .option("--infra", "overlay the infrastructure `glacier generate` creates: what runs each step")
     .action(
-      async (entry: string | undefined, options: { format: string; output?: string; pipeline?: string }) =>
-        done(await visualizeCommand(entry, options, io)),
+      async (
+        entry: string | undefined,
+        options: { format: string; output?: string; pipeline?: string; infra?: boolean },
+      ) => done(await visualizeCommand(entry, options, io)),
     );
 
   program

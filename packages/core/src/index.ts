@@ -64,7 +64,12 @@ export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-conte
 export { destructuredKeys } from "./task-inputs.js";
 export type { Inputs, SqlTables, Task, TaskFunction, TaskInput, TaskOptions, TaskResult } from "./task.js";
 export type { GlacierTypeError, MatchingInputs, SingleSourceTask } from "./type-checks.js";
-export { visualize, VISUALIZE_FORMATS, type VisualizeFormat } from "./visualize/visualize.js";
+export {
+  visualize,
+  VISUALIZE_FORMATS,
+  type VisualizeFormat,
+  type VisualizeOptions,
+} from "./visualize/visualize.js";
 export { toDot } from "./visualize/dot.js";
 export { toMermaid } from "./visualize/mermaid.js";
 export { toText } from "./visualize/text.js";

@@ -220,3 +220,28 @@ describe("rendering", () => {
     );
   });
 });
+
+describe("step notes (the infrastructure overlay)", () => {
+  const graph = LineageGraph.from(simple);
+  const [first, second] = graph.executionOrder();
+  const stepNotes = { [first?.id ?? ""]: 'Lambda fn-1 · "quoted"' };
+
+  it("adds the note to the noted step only, in every format", () => {
+    const mermaid = visualize(graph, "mermaid", { stepNotes });
+    expect(mermaid).toContain("<br/><small>Lambda fn-1 · #quot;quoted#quot;</small>");
+    expect(mermaid.match(/fn-1/g)).toHaveLength(1);
+    expect(visualize(graph, "dot", { stepNotes })).toContain('\\nLambda fn-1 · \\"quoted\\""');
+    const text = visualize(graph, "text", { stepNotes });
+    expect(text).toContain('     runs on Lambda fn-1 · "quoted"');
+    expect(text.match(/runs on/g)).toHaveLength(1);
+    const json = JSON.parse(visualize(graph, "json", { stepNotes })) as { stepNotes: Record<string, string> };
+    expect(json.stepNotes).toEqual(stepNotes);
+    expect(second).toBeDefined();
+  });
+
+  it("renders exactly as without notes when none are given", () => {
+    for (const format of ["mermaid", "dot", "json", "text"] as const) {
+      expect(visualize(graph, format, {})).toBe(visualize(graph, format));
+    }
+  });
+});

@@ -15,11 +15,12 @@ export interface VisualizeCommandOptions {
   readonly format: string;
   readonly output?: string;
   readonly pipeline?: string;
+  readonly infra?: boolean;
 }
 
 /**
  * `glacier visualize [entry]`: renders the graph (or one pipeline with its upstream) as Mermaid, DOT, JSON,
- * text, or a self-contained HTML page. A graph with problems still renders (that is when a picture helps);
+ * text, or a self-contained HTML page. `--infra` adds what `glacier generate` deploys for each step. A graph with problems still renders (that is when a picture helps);
  * stderr says to run `glacier validate`.
  *
  * @example
@@ -40,10 +41,15 @@ export async function visualizeCommand(
     cwd: process.cwd(),
   });
   const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
+  // The overlay is opt-in: it loads @glacier/terraform's planner (no cdktf), which plain diagrams never need.
+  const stepNotes = options.infra
+    ? await (await import("../infra-overlay.js")).infrastructureNotes(graph)
+    : undefined;
+  const overlay = stepNotes === undefined ? {} : { stepNotes };
   const text =
     format === "html"
-      ? await (await import("../html/render-html.js")).renderHtml(graph)
-      : visualize(graph, format);
+      ? await (await import("../html/render-html.js")).renderHtml(graph, overlay)
+      : visualize(graph, format, overlay);
   writeResult(text, options.output, io);
   const problems = graph.problems().length;
   if (problems > 0) {

@@ -60,7 +60,7 @@ function bucketDetails(
   };
 }
 
-function stepDetails(step: StepNode, inPipelines: string): NodeDetails {
+function stepDetails(step: StepNode, inPipelines: string, runsOn: string | undefined): NodeDetails {
   const task = step.task;
   const params = Object.entries(task.params).map(
     ([name, spec]) =>
@@ -85,6 +85,7 @@ function stepDetails(step: StepNode, inPipelines: string): NodeDetails {
       ...(task.timeout === undefined ? [] : [["timeout", `${task.timeout} s`] as const]),
       ["code hash", task.codeHash],
       ["pipelines", inPipelines || "(none)"],
+      ...(runsOn === undefined ? [] : [["deployed as", runsOn] as const]),
     ],
     tables: params.length > 0 ? [{ title: "Parameters (--param name=value)", rows: params }] : [],
     ...(task.sql === undefined ? {} : { code: task.sql }),
@@ -95,7 +96,7 @@ function stepDetails(step: StepNode, inPipelines: string): NodeDetails {
  * The page's data for the details panel and the pipeline highlighting, keyed by the drawing ids of
  * {@link drawingIds}.
  */
-export function pageData(graph: LineageGraph): PageData {
+export function pageData(graph: LineageGraph, stepNotes: Readonly<Record<string, string>> = {}): PageData {
   const role = bucketRoles(graph);
   const ids = drawingIds(graph);
   const membership = new Map<string, string[]>();
@@ -124,7 +125,11 @@ export function pageData(graph: LineageGraph): PageData {
     nodes[ids.bucket(b)] = bucketDetails(graph, b, role(b), (membership.get(ids.bucket(b)) ?? []).join(", "));
   }
   for (const s of graph.steps) {
-    nodes[ids.step(s.id)] = stepDetails(s, (membership.get(ids.step(s.id)) ?? []).join(", "));
+    nodes[ids.step(s.id)] = stepDetails(
+      s,
+      (membership.get(ids.step(s.id)) ?? []).join(", "),
+      stepNotes[s.id],
+    );
   }
   return { nodes, pipelines };
 }

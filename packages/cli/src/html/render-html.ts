@@ -1,4 +1,4 @@
-import type { LineageGraph } from "@glacier/core";
+import type { LineageGraph, VisualizeOptions } from "@glacier/core";
 import { pageData } from "./details.js";
 import { layoutGraph } from "./layout.js";
 import { htmlPage } from "./page.js";
@@ -16,13 +16,13 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
  * writeFileSync("lineage.html", await renderHtml(LineageGraph.from({ sales })));
  * ```
  */
-export async function renderHtml(graph: LineageGraph): Promise<string> {
+export async function renderHtml(graph: LineageGraph, options: VisualizeOptions = {}): Promise<string> {
   const diagram = await layoutGraph(graph);
   const names = graph.pipelines.map((p) => p.name);
   return htmlPage({
     title: `Glacier lineage: ${names.length > 3 ? `${names.slice(0, 3).join(", ")} …` : names.join(", ")}`,
     svg: diagramSvg(diagram),
-    data: pageData(graph),
+    data: pageData(graph, options.stepNotes),
     storage: [
       ...new Set(graph.buckets.map((b) => b.location.slice(0, b.location.length - b.path.length - 1))),
     ],

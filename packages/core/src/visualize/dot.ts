@@ -1,5 +1,6 @@
 import type { LineageGraph } from "../lineage-graph.js";
 import { stepInputs } from "../nodes.js";
+import type { VisualizeOptions } from "./visualize.js";
 import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
 
 /** A DOT quoted string; a line break becomes DOT's `\n` escape so every statement stays on one line. */
@@ -22,7 +23,7 @@ const FILL = { local: "#f1f8ee", serverless: "#fff5e6", spark: "#fdeeee" } as co
  * }
  * ```
  */
-export function toDot(graph: LineageGraph): string {
+export function toDot(graph: LineageGraph, options: VisualizeOptions = {}): string {
   const ids = diagramIds(graph);
   const lines = ["digraph glacier {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];'];
   for (const b of graph.buckets) {
@@ -32,7 +33,7 @@ export function toDot(graph: LineageGraph): string {
   for (const s of steps) {
     const kind = s.task.executor.kind;
     lines.push(
-      `  ${ids.step(s)} [shape=box, style="rounded,filled", fillcolor="${FILL[kind]}", label=${q(`${s.name}\n${executorLabel(s.task.executor)}`)}];`,
+      `  ${ids.step(s)} [shape=box, style="rounded,filled", fillcolor="${FILL[kind]}", label=${q(`${s.name}\n${executorLabel(s.task.executor)}${options.stepNotes?.[s.id] ? `\n${options.stepNotes[s.id]}` : ""}`)}];`,
     );
   }
   for (const s of steps) {

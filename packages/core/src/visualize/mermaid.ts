@@ -1,5 +1,6 @@
 import type { LineageGraph } from "../lineage-graph.js";
 import { stepInputs } from "../nodes.js";
+import type { VisualizeOptions } from "./visualize.js";
 import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
 
 function quote(text: string): string {
@@ -17,8 +18,12 @@ function quote(text: string): string {
  *   b_acme_data_raw_sales_parquet --> s_clean
  * ```
  */
-export function toMermaid(graph: LineageGraph): string {
+export function toMermaid(graph: LineageGraph, options: VisualizeOptions = {}): string {
   const ids = diagramIds(graph);
+  const note = (id: string): string => {
+    const text = options.stepNotes?.[id];
+    return text ? `<br/><small>${text}</small>` : "";
+  };
   const lines = ["graph LR"];
   for (const p of graph.pipelines)
     lines.push(`  %% pipeline ${p.name}: ${p.steps.length} step(s) → ${p.target.id}`);
@@ -26,7 +31,7 @@ export function toMermaid(graph: LineageGraph): string {
   const steps = stepsForDisplay(graph);
   for (const s of steps) {
     lines.push(
-      `  ${ids.step(s)}(${quote(`${s.name}<br/><small>${executorLabel(s.task.executor)}</small>`)})`,
+      `  ${ids.step(s)}(${quote(`${s.name}<br/><small>${executorLabel(s.task.executor)}</small>${note(s.id)}`)})`,
     );
   }
   for (const s of steps) {

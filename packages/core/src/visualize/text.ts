@@ -1,4 +1,5 @@
 import type { LineageGraph } from "../lineage-graph.js";
+import type { VisualizeOptions } from "./visualize.js";
 import { stepInputs, type StepNode } from "../nodes.js";
 
 function describeInputs(step: StepNode): string {
@@ -20,7 +21,7 @@ function describeInputs(step: StepNode): string {
  *   2. daily [local]  acme-data/clean/sales.parquet → acme-data/reports/daily.parquet
  * ```
  */
-export function toText(graph: LineageGraph): string {
+export function toText(graph: LineageGraph, options: VisualizeOptions = {}): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   const lines = [
     `${plural(graph.pipelines.length, "pipeline")}, ${plural(graph.steps.length, "step")}, ${plural(graph.buckets.length, "bucket")}`,
@@ -32,6 +33,8 @@ export function toText(graph: LineageGraph): string {
     p.steps.forEach((id, i) => {
       const s = byId.get(id) as StepNode;
       lines.push(`  ${i + 1}. ${s.name} [${s.task.executor.kind}]  ${describeInputs(s)} → ${s.output.id}`);
+      const note = options.stepNotes?.[s.id];
+      if (note) lines.push(`     runs on ${note}`);
     });
   }
   const problems = graph.problems();

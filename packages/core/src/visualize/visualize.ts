@@ -8,17 +8,37 @@ import { toText } from "./text.js";
 export const VISUALIZE_FORMATS = Object.freeze(["mermaid", "dot", "json", "text"] as const);
 export type VisualizeFormat = (typeof VISUALIZE_FORMATS)[number];
 
-/** Renders a lineage graph. */
-export function visualize(graph: LineageGraph, format: VisualizeFormat = "mermaid"): string {
+/**
+ * Extra information drawn on the diagram. `stepNotes` maps a step id to a line shown with the step, e.g. the
+ * Lambda function or EMR application that runs it (`glacier visualize --infra`).
+ */
+export interface VisualizeOptions {
+  readonly stepNotes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Renders a lineage graph.
+ *
+ * @example
+ * ```ts
+ * visualize(graph, "mermaid", { stepNotes: { "clean->acme/clean.parquet": "Lambda glacier-clean-3f2a9c" } });
+ * // s_clean("clean<br/><small>serverless · Lambda 2048 MB</small><br/><small>Lambda glacier-clean-3f2a9c</small>")
+ * ```
+ */
+export function visualize(
+  graph: LineageGraph,
+  format: VisualizeFormat = "mermaid",
+  options: VisualizeOptions = {},
+): string {
   switch (format) {
     case "mermaid":
-      return toMermaid(graph);
+      return toMermaid(graph, options);
     case "dot":
-      return toDot(graph);
+      return toDot(graph, options);
     case "json":
-      return `${JSON.stringify(graph.toJSON(), null, 2)}\n`;
+      return `${JSON.stringify(options.stepNotes ? { ...graph.toJSON(), stepNotes: options.stepNotes } : graph.toJSON(), null, 2)}\n`;
     case "text":
-      return toText(graph);
+      return toText(graph, options);
     default: {
       const never: never = format;
       throw new GlacierError("INVALID_OPTION", `${JSON.stringify(never)} is not a visualize format.`, {
