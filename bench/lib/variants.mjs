@@ -1,0 +1,103 @@
+/**
+ * The measured variants: how to start each one as its own process and where it leaves its outputs.
+ * `glacier-noop` reruns Glacier over the directory its full run just wrote, so it is always measured right
+ * after a `glacier` run of the same iteration.
+ */
+import { join } from "node:path";
+import { BENCH_DIR } from "./dataset.mjs";
+
+const NODE = process.execPath;
+const PYTHON = "/usr/bin/python3"; // Debian's interpreter, where python3-pandas is installed (not a pyenv shim)
+
+const parquetOutputs = (clean, enriched, summary) => (out) => ({
+  format: "parquet",
+  clean: join(out, clean),
+  enriched: join(out, enriched),
+  summary: join(out, summary),
+});
+
+const glacierOutputs = parquetOutputs(
+  "warehouse/clean/orders.parquet",
+  "warehouse/enriched/orders.parquet",
+  "warehouse/summary/orders_by_month.parquet",
+);
+
+const floorWith = (label, flags, env) => ({
+  label,
+  command: NODE,
+  args: (rows, out) => [
+    join(BENCH_DIR, "variants/floor.mjs"),
+    "--rows",
+    String(rows),
+    "--out",
+    out,
+    ...flags,
+  ],
+  outputs: parquetOutputs("clean.parquet", "enriched.parquet", "summary.parquet"),
+  ...(env ? { env } : {}),
+  diagnostic: true,
+});
+
+/** Every variant, in the order they are listed in reports. */
+export const VARIANTS = {
+  floor: {
+    label: "floor (hand-written nodejs-polars)",
+    command: NODE,
+    args: (rows, out) => [join(BENCH_DIR, "variants/floor.mjs"), "--rows", String(rows), "--out", out],
+    outputs: parquetOutputs("clean.parquet", "enriched.parquet", "summary.parquet"),
+  },
+  glacier: {
+    label: "Glacier (@glacier/local), full run",
+    command: NODE,
+    args: (rows, out) => [join(BENCH_DIR, "variants/glacier.mjs"), "--rows", String(rows), "--out", out],
+    outputs: glacierOutputs,
+  },
+  "glacier-noop": {
+    label: "Glacier, no-op rerun",
+    command: NODE,
+    args: (rows, out) => [
+      join(BENCH_DIR, "variants/glacier.mjs"),
+      "--rows",
+      String(rows),
+      "--out",
+      out,
+      "--rerun",
+    ],
+    outputs: glacierOutputs,
+    reuses: "glacier",
+  },
+  duckdb: {
+    label: "DuckDB (@duckdb/node-api)",
+    command: NODE,
+    args: (rows, out) => [join(BENCH_DIR, "variants/duckdb.mjs"), "--rows", String(rows), "--out", out],
+    outputs: parquetOutputs("clean.parquet", "enriched.parquet", "summary.parquet"),
+  },
+  pandas: {
+    label: "pandas (Debian python3-pandas, CSV)",
+    command: PYTHON,
+    args: (rows, out) => [
+      join(BENCH_DIR, "variants/pandas_pipeline.py"),
+      "--rows",
+      String(rows),
+      "--out",
+      out,
+    ],
+    outputs: (out) => ({
+      format: "csv",
+      clean: join(out, "clean.csv"),
+      enriched: join(out, "enriched.csv"),
+      summary: join(out, "summary.csv"),
+    }),
+    needsCsv: true,
+  },
+  // Diagnostics, run only when named in --variants: the floor with one of Glacier's choices changed.
+  "floor-zstd": floorWith("floor, zstd instead of snappy", ["--zstd"]),
+  "floor-ordered": floorWith("floor, sinks keep row order", ["--ordered"]),
+  "floor-zstd-ordered": floorWith("floor, zstd + ordered sinks", ["--zstd", "--ordered"]),
+  "floor-async": floorWith("floor, POLARS_FORCE_ASYNC=1 (no mmap)", [], { POLARS_FORCE_ASYNC: "1" }),
+};
+
+export const VARIANT_NAMES = Object.keys(VARIANTS);
+
+/** What `npm run bench` runs when --variants is not given. */
+export const DEFAULT_VARIANTS = VARIANT_NAMES.filter((name) => !VARIANTS[name].diagnostic);
