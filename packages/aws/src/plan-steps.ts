@@ -1,16 +1,9 @@
 import type { LineageGraph, ParamValue } from "@glacier/core";
-import type { StepRecord } from "@glacier/local";
+import { readJson, type StepRecord } from "@glacier/local";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan } from "./cloud-plan.js";
 import { s3Content } from "./s3-content.js";
-import {
-  componentsOf,
-  decide,
-  fingerprintOf,
-  readJsonFile,
-  statePath,
-  type CloudStepState,
-} from "./step-state.js";
+import { componentsOf, decide, fingerprintOf, statePath, type CloudStepState } from "./step-state.js";
 
 /**
  * `--plan` in cloud mode: for every step, whether it would run and why, from S3 metadata and the last
@@ -43,7 +36,7 @@ export async function planSteps(
       continue;
     }
     const components = await componentsOf(clients, step, p.dispatch.kind, params);
-    const last = await readJsonFile<CloudStepState>(statePath(projectDir, p.id));
+    const last = await readJson<CloudStepState>(statePath(projectDir, p.id));
     const decision = decide(
       components,
       last?.stepId === p.id ? last : null,

@@ -2,11 +2,10 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { ParamValue, TaskLogger } from "@glacier/core";
-import type { RunRecord } from "@glacier/local";
+import { writeJsonAtomic, type RunRecord } from "@glacier/local";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import type { CloudStepRecord } from "./run-steps.js";
-import { writeJsonFile } from "./step-state.js";
 
 /**
  * A cloud run's record: the local run record's shape (so `glacier runs`, `readRun` and `--resume` read it like
@@ -151,7 +150,7 @@ export class RunJournal {
   write(): Promise<void> {
     const snapshot = this.#record;
     this.#writing = this.#writing.then(async () => {
-      await writeJsonFile(join(this.runDir, "run.json"), snapshot);
+      await writeJsonAtomic(join(this.runDir, "run.json"), snapshot);
       const { PutObjectCommand } = await import("@aws-sdk/client-s3");
       const s3 = await this.#clients.s3();
       try {

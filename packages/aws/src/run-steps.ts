@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GlacierError, type LineageGraph, type ParamValue, type StepNode } from "@glacier/core";
-import { executeStep, type RunRecord, type StepRecord } from "@glacier/local";
+import {
+  executeStep,
+  readJson,
+  semaphore,
+  writeJsonAtomic,
+  type RunRecord,
+  type StepRecord,
+} from "@glacier/local";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { runSparkStep } from "./dispatch-emr.js";
@@ -11,9 +18,7 @@ import {
   componentsOf,
   decide,
   fingerprintOf,
-  readJsonFile,
   statePath,
-  writeJsonFile,
   type CloudComponents,
   type CloudReason,
   type CloudStepState,
@@ -57,21 +62,6 @@ export interface CloudRun {
 /** Milliseconds to wait before task retry `n` (1-based): full jitter over 1 s, 2 s, 4 s … capped at 30 s. */
 export function retryDelayMs(n: number, random: () => number = Math.random): number {
   return Math.floor(random() * Math.min(30_000, 1000 * 2 ** (n - 1)));
-}
-
-function semaphore(limit: number): { acquire(): Promise<void>; release(): void } {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async acquire() {
-      while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      active++;
-    },
-    release() {
-      active--;
-      waiting.shift()?.();
-    },
-  };
 }
 
 function resourceOf(plan: CloudStepPlan): string | undefined {
@@ -199,7 +189,7 @@ export async function runSteps(run: CloudRun): Promise<CloudStepRecord[]> {
       components = await componentsOf(run.clients, step, plan.dispatch.kind, run.params);
       const earlier = run.resumed?.steps.find((s) => s.id === plan.id);
       const output = await s3Content(s3, step.output);
-      const last = await readJsonFile<CloudStepState>(statePath(run.projectDir, plan.id));
+      const last = await readJson<CloudStepState>(statePath(run.projectDir, plan.id));
       const decision = decide(components, last?.stepId === plan.id ? last : null, output, run.force);
       const completed = earlier?.status === "succeeded" || earlier?.status === "skipped";
       if (run.resumed && completed && output.exists && !run.force) {
@@ -245,7 +235,7 @@ export async function runSteps(run: CloudRun): Promise<CloudStepRecord[]> {
             ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
             runId: run.runId,
           };
-          await writeJsonFile(statePath(run.projectDir, plan.id), state);
+          await writeJsonAtomic(statePath(run.projectDir, plan.id), state);
           return settle({
             ...base,
             status: "succeeded",

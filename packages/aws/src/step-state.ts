@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
 import { canonicalJson, stepInputs, type ParamValue, type StepNode } from "@glacier/core";
 import { taskParams } from "@glacier/local";
 import type { AwsClients } from "./aws-clients.js";
@@ -55,28 +54,6 @@ export function statePath(projectDir: string | undefined, stepId: string): strin
     "cloud-state",
     `${slug}-${hash(stepId, 12)}.json`,
   );
-}
-
-/** A JSON file's value, or null when it is absent or torn (a killed run). */
-export async function readJsonFile<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, "utf8")) as T;
-  } catch {
-    return null;
-  }
-}
-
-/** Writes JSON through a temporary file and a rename, so a killed run never leaves half a file. */
-export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 /** The components of a step now, read from S3 metadata (no data is read). */

@@ -5,6 +5,7 @@ import type { RunRecord, RunRecorder, StepRecord } from "./run-record.js";
 import { runStep, StepCancelled, type StepRunner } from "./run-step.js";
 import { fingerprintOf, type StepComponents, type StepState } from "./step-fingerprint.js";
 import { readJson, writeJsonAtomic } from "./project-store.js";
+import { semaphore } from "./semaphore.js";
 import { describeLocation } from "./storage.js";
 
 /** How to schedule a run's steps. */
@@ -16,22 +17,6 @@ export interface Schedule {
   readonly recorder: RunRecorder;
   /** Aborted on the first failure when failing fast. */
   readonly controller: AbortController;
-}
-
-/** A limit on steps running at once. */
-function semaphore(limit: number): { acquire(): Promise<void>; release(): void } {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async acquire() {
-      while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      active++;
-    },
-    release() {
-      active--;
-      waiting.shift()?.();
-    },
-  };
 }
 
 /**

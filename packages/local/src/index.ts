@@ -5,3 +5,5 @@ export type { RunRecord, RunStatus, StepRecord } from "./run-record.js";
 export { createFileStore } from "./file-store.js";
 export { resolveLocation, type ResolvedLocation, type S3Options, type StorageOptions } from "./storage.js";
 export type { StepComponents, StepReason, StepState } from "./step-fingerprint.js";
+export { readJson, writeJsonAtomic } from "./project-store.js";
+export { semaphore } from "./semaphore.js";
