@@ -19,6 +19,9 @@ export interface Schedule {
   readonly controller: AbortController;
 }
 
+/** What a consumer needs to know of a step before it starts: whether the step's output is there to read. */
+type Gate = Pick<StepRecord, "name" | "status">;
+
 /**
  * The components a step ran with, once its inputs are hashed. Without them (an input vanished meanwhile) the
  * step's output stands but no state is kept, so the next run reruns it.
@@ -50,6 +53,8 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
   const { ctx } = runner;
   const slots = semaphore(schedule.concurrency);
   const finished = new Map<string, Promise<StepRecord>>();
+  // Opened when a step's output is final: committed (the record may follow), skipped, failed or not run.
+  const gates = new Map<string, Promise<Gate>>();
   const logPath = schedule.recorder.record.logPath;
 
   const settle = async (record: StepRecord): Promise<StepRecord> => {
@@ -69,10 +74,10 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
     return record;
   };
 
-  const run = async (step: StepNode): Promise<StepRecord> => {
+  const run = async (step: StepNode, open: (gate: Gate) => void): Promise<StepRecord> => {
     const base = { id: step.id, name: step.name, output: describeLocation(ctx.location(step.output)) };
     const upstream = await Promise.all(
-      ctx.graph.dependenciesOf(step).map((d) => finished.get(d.id) as Promise<StepRecord>),
+      ctx.graph.dependenciesOf(step).map((d) => gates.get(d.id) as Promise<Gate>),
     );
     const blocked = upstream.find((r) => r.status === "failed" || r.status === "not-run");
     if (blocked) {
@@ -143,14 +148,24 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
       runner.log.write({ level: "info", step: step.name, message: `step started (${evaluation.reason})` });
       const outcome = await runStep(runner, step);
       const finishedAt = new Date().toISOString();
-      const components = await settledComponents(runner, step, evaluation);
+      // The output is committed: consumers may start while its hash and this step's record are completed.
+      open({ name: step.name, status: "succeeded" });
+      const outputFingerprint = await outcome.outputFingerprint.catch((error: unknown) => {
+        runner.log.write({
+          level: "warn",
+          step: step.name,
+          message: `the output could not be fingerprinted, so the next run reruns this step: ${messageOf(error)}`,
+        });
+        return null;
+      });
+      const components = outputFingerprint === null ? null : await settledComponents(runner, step, evaluation);
       const fingerprint = components ? fingerprintOf(components) : undefined;
-      if (components && fingerprint) {
+      if (components && fingerprint && outputFingerprint !== null) {
         const state: StepState = {
           stepId: step.id,
           fingerprint,
           components,
-          outputFingerprint: outcome.outputFingerprint,
+          outputFingerprint,
           rows: outcome.rows,
           bytes: outcome.bytes,
           runId: runner.runId,
@@ -167,7 +182,7 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
         durationMs: Math.round(performance.now() - started),
         ...(fingerprint ? { fingerprint } : {}),
         ...(components ? { components } : {}),
-        outputFingerprint: outcome.outputFingerprint,
+        ...(outputFingerprint === null ? {} : { outputFingerprint }),
         attempts: outcome.attempts,
         startedAt,
         finishedAt,
@@ -182,6 +197,17 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
     }
   };
 
-  for (const step of ctx.graph.executionOrder()) finished.set(step.id, run(step));
+  for (const step of ctx.graph.executionOrder()) {
+    let open!: (gate: Gate) => void;
+    gates.set(step.id, new Promise<Gate>((resolve) => (open = resolve)));
+    // A step that did not succeed opens its gate when it settles (a later call to `open` is ignored).
+    finished.set(
+      step.id,
+      run(step, open).then((record) => {
+        open(record);
+        return record;
+      }),
+    );
+  }
   return Promise.all([...finished.values()]);
 }

@@ -18,14 +18,32 @@ export class FileHashCache {
   readonly #store: ProjectStore | undefined;
   readonly #readOnly: boolean;
   readonly #memory = new Map<string, Entry>();
+  /** Hashes being computed, by path: concurrent readers of one file share a single read. */
+  readonly #pending = new Map<string, { readonly statKey: string; readonly hash: Promise<string> }>();
 
   constructor(store: ProjectStore | undefined, options: { readOnly?: boolean } = {}) {
     this.#store = store;
     this.#readOnly = options.readOnly ?? false;
   }
 
-  /** The hash of a file whose stat key is known, reading the file only on a cache miss. */
-  async hash(path: string, statKey: string): Promise<string> {
+  /**
+   * The hash of a file whose stat key is known, reading the file only on a cache miss. Calls for the same
+   * file and stat key while it is being read share that read: a step's output is hashed once, in the
+   * background after its commit, however many consumers ask for it meanwhile.
+   */
+  hash(path: string, statKey: string): Promise<string> {
+    const pending = this.#pending.get(path);
+    if (pending?.statKey === statKey) return pending.hash;
+    const hash = this.#compute(path, statKey);
+    this.#pending.set(path, { statKey, hash });
+    const done = (): void => {
+      if (this.#pending.get(path)?.hash === hash) this.#pending.delete(path);
+    };
+    hash.then(done, done);
+    return hash;
+  }
+
+  async #compute(path: string, statKey: string): Promise<string> {
     const cached = await this.#lookup(path);
     if (cached?.statKey === statKey) return cached.hash;
     const hash = await hashFile(path);
@@ -35,7 +53,7 @@ export class FileHashCache {
     return hash;
   }
 
-  /** Records a hash computed elsewhere (a step's output, hashed while it was still a temporary file). */
+  /** Records a hash computed elsewhere. */
   async remember(path: string, statKey: string, hash: string): Promise<void> {
     const entry = { path, statKey, hash };
     this.#memory.set(path, entry);

@@ -16,6 +16,11 @@ export interface MaterializeJob {
   readonly format: Format;
   readonly target: OutputTarget;
   readonly schema?: Schema;
+  /**
+   * Leave a local output unhashed: the caller hashes the committed file itself, off the critical path
+   * (the local executor, so the next step need not wait for the hash).
+   */
+  readonly deferHash?: boolean;
 }
 
 /** What was written to the temporary location. */
@@ -110,7 +115,7 @@ export function measureOutput(
 /**
  * Writes a step's result to its temporary location and checks it, without committing: the streaming sink,
  * then the schema (declared types for Parquet and IPC; names for CSV and NDJSON, which hold no types), the
- * row count and, for local files, size and content hash. Runs wherever polars may block: a worker thread of
+ * row count and, for local files, size and content hash (unless `deferHash`). Runs wherever polars may block: a worker thread of
  * the local executor, or the only thread of a Lambda. On failure the temporary file is removed.
  */
 export async function materialize(pl: Polars, frame: LazyFrame, job: MaterializeJob): Promise<Materialized> {
@@ -127,6 +132,7 @@ export async function materialize(pl: Polars, frame: LazyFrame, job: Materialize
     });
     if (job.target.kind !== "file") return measured;
     const written = await stat(job.target.temp);
+    if (job.deferHash) return { ...measured, bytes: written.size };
     return { ...measured, bytes: written.size, fingerprint: await hashFile(job.target.temp) };
   } catch (error) {
     if (job.target.kind === "file") await rm(job.target.temp, { force: true });

@@ -19,7 +19,11 @@ import { JobInterrupted, type WorkerPool } from "./worker-pool.js";
 export interface StepOutcome {
   readonly rows: number;
   readonly bytes: number;
-  readonly outputFingerprint: string;
+  /**
+   * The committed output's content fingerprint. A local file is hashed in the background after its commit,
+   * so consumers can start while it is read; they share the same read when they need the hash.
+   */
+  readonly outputFingerprint: Promise<string>;
   readonly attempts: number;
 }
 
@@ -56,7 +60,7 @@ function isRetryable(error: unknown): boolean {
 /**
  * Runs one step of a local run with its retries: each attempt calls the task in this thread (building a lazy
  * plan is cheap), ships the plan to a worker thread that streams it into a temporary file, then commits the
- * file here. Failed attempts are retried after a backoff of 0.5 s, 1 s, 2 s … unless the failure is one a
+ * file here and starts hashing it in the background (see {@link StepOutcome.outputFingerprint}). Failed attempts are retried after a backoff of 0.5 s, 1 s, 2 s … unless the failure is one a
  * retry cannot fix.
  */
 export async function runStep(runner: StepRunner, step: StepNode): Promise<StepOutcome> {
@@ -134,6 +138,7 @@ async function attemptStep(runner: StepRunner, step: StepNode): Promise<Omit<Ste
     format: step.output.format,
     target,
     ...(step.output.schema === undefined ? {} : { schema: step.output.schema }),
+    deferHash: true,
   };
   let plan: Uint8Array | undefined;
   try {
@@ -159,14 +164,15 @@ async function attemptStep(runner: StepRunner, step: StepNode): Promise<Omit<Ste
     throw error;
   }
   const committed = await commitOutput(target, step.name, ctx.storage);
-  if (target.kind === "file" && written.fingerprint !== undefined) {
-    const s = await statFile(target.final);
-    if (s) await ctx.cache.remember(target.final, s.statKey, written.fingerprint);
-  }
   ctx.invalidate(step.output);
-  return {
-    rows: written.rows,
-    bytes: committed.bytes ?? written.bytes ?? 0,
-    outputFingerprint: committed.fingerprint ?? written.fingerprint ?? "",
-  };
+  let outputFingerprint = Promise.resolve(committed.fingerprint ?? written.fingerprint ?? "");
+  if (target.kind === "file" && written.fingerprint === undefined) {
+    // Hashed from here, after the commit: the worker is free for the next step at once, and a consumer
+    // that needs this hash to decide whether it runs shares this read instead of starting its own.
+    const s = await statFile(target.final);
+    if (s) outputFingerprint = ctx.cache.hash(target.final, s.statKey);
+  }
+  // Awaited by the caller once the step is recorded; meanwhile a failure must not go unhandled.
+  outputFingerprint.catch(() => undefined);
+  return { rows: written.rows, bytes: committed.bytes ?? written.bytes ?? 0, outputFingerprint };
 }
