@@ -158,7 +158,8 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
         });
         return null;
       });
-      const components = outputFingerprint === null ? null : await settledComponents(runner, step, evaluation);
+      const components =
+        outputFingerprint === null ? null : await settledComponents(runner, step, evaluation);
       const fingerprint = components ? fingerprintOf(components) : undefined;
       if (components && fingerprint && outputFingerprint !== null) {
         const state: StepState = {
