@@ -122,7 +122,7 @@ async function runOnce(variant, iteration) {
   process.stdout.write(`[${iteration + 1}/${iterations}] ${variant.padEnd(13)} `);
   const m = await measure(spec.command, spec.args(rows, out), {
     cwd: join(BENCH_DIR, ".."),
-    env: { ...process.env, ...spec.env },
+    env: { ...process.env, ...(typeof spec.env === "function" ? spec.env(rows) : spec.env) },
   });
   const verified = verify(variant, out);
   const sum = checksum(verified);

@@ -4,7 +4,7 @@
  * after a `glacier` run of the same iteration.
  */
 import { join } from "node:path";
-import { BENCH_DIR } from "./dataset.mjs";
+import { BENCH_DIR, customerCount } from "./dataset.mjs";
 
 const NODE = process.execPath;
 const PYTHON = "/usr/bin/python3"; // Debian's interpreter, where python3-pandas is installed (not a pyenv shim)
@@ -65,6 +65,28 @@ export const VARIANTS = {
     ],
     outputs: glacierOutputs,
     reuses: "glacier",
+  },
+  // Low-memory mode (`--low-memory`), against the floor run with the Polars settings that mode derives: reads
+  // without memory maps, and a join sample just above the dimension's row count (1.25 × customers + 1).
+  "glacier-low-memory": {
+    label: "Glacier, --low-memory",
+    command: NODE,
+    args: (rows, out) => [
+      join(BENCH_DIR, "variants/glacier.mjs"),
+      "--rows",
+      String(rows),
+      "--out",
+      out,
+      "--low-memory",
+    ],
+    outputs: glacierOutputs,
+  },
+  "floor-low-memory": {
+    ...floorWith("floor, same Polars settings as --low-memory", [], (rows) => ({
+      POLARS_FORCE_ASYNC: "1",
+      POLARS_JOIN_SAMPLE_LIMIT: String(Math.ceil(customerCount(rows) * 1.25) + 1),
+    })),
+    diagnostic: false,
   },
   duckdb: {
     label: "DuckDB (@duckdb/node-api)",

@@ -12,7 +12,7 @@ import { Pipeline, Provider } from "@glacier/core";
 import { aggregateOrders, cleanOrders, enrichOrders } from "../lib/pipeline-polars.mjs";
 import { variantArgs } from "../lib/variant-cli.mjs";
 
-const { out, data, flags } = variantArgs(["rerun"]);
+const { out, data, flags } = variantArgs(["rerun", "low-memory"]);
 
 // Sources live in the shared dataset directory; everything the run writes (outputs, .glacier/) goes to DIR.
 const raw = new Provider({ cloud: "local", basePath: data.root });
@@ -43,7 +43,7 @@ const summary = Pipeline({ orders: orders.transform(clean).to(cleanOut), custome
   .withName("orders", "Orders per region, segment, month and status");
 
 const started = performance.now();
-const result = await summary.run({ mode: "local", projectDir: out });
+const result = await summary.run({ mode: "local", projectDir: out, lowMemory: flags["low-memory"] });
 const runMs = Math.round(performance.now() - started);
 const expected = flags.rerun ? "skipped" : "succeeded";
 const wrong = result.steps.filter((s) => s.status !== expected);

@@ -123,6 +123,10 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option("--plan", "print what would run and why; run nothing")
     .option("--resume <runId>", "rerun what failed in this run, and what depends on it")
     .option("--local-storage <dir>", "local mode: map every S3 bucket to <dir>/<bucket>/<path>")
+    .option(
+      "--low-memory",
+      "local mode: lower polars' memory peak (no memory-mapped reads, smaller join samples)",
+    )
     .option("--via <how>", "cloud mode: direct (invoke each step) or stepfunctions (start the state machine)")
     .action(async (entry: string | undefined, options: RunCommandOptions) =>
       done(await runCommand(entry, options, io)),

@@ -134,6 +134,13 @@ describe.concurrent("user mistakes: one line, exit 2, nothing written", () => {
     `);
   });
 
+  it("a local-only option in cloud mode", async ({ expect }) => {
+    expect(await mistake("run", "pipeline.ts", "--mode", "cloud", "--low-memory")).toMatchInlineSnapshot(`
+      "error [INVALID_OPTION] option "--low-memory": applies to --mode local only. Drop --low-memory, or add --mode local.
+      "
+    `);
+  });
+
   it("an unknown option, with a suggestion", async ({ expect }) => {
     expect(await mistake("visualize", "pipeline.ts", "--frmat", "dot")).toMatchInlineSnapshot(`
       "error [INVALID_OPTION] unknown option '--frmat' (Did you mean --format?). See glacier --help.

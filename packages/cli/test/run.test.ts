@@ -103,6 +103,21 @@ describe("glacier run (local)", () => {
     expect(text.stdout.split("\n")[0]).toMatch(/^run +status +started +time +pipeline +steps$/);
     expect(text.stdout.trimEnd().split("\n")).toHaveLength(2);
   });
+
+  it("--low-memory runs with polars' low-memory settings and records them", async () => {
+    const { code, stdout } = await run("--low-memory", "--force");
+    expect(code).toBe(0);
+    const id = /run (\S+) succeeded/.exec(stdout)?.[1] as string;
+    const record = JSON.parse(readFileSync(join(project.dir, ".glacier/runs", id, "run.json"), "utf8")) as {
+      options: { lowMemory?: Record<string, string> };
+      logPath: string;
+    };
+    // The example's steps each have one input, so only the reader setting applies.
+    expect(record.options.lowMemory).toEqual({ POLARS_FORCE_ASYNC: "1" });
+    expect(readFileSync(record.logPath, "utf8")).toContain(
+      "low-memory mode: no step has several inputs: Polars' join sample limit is left as it is",
+    );
+  });
 });
 
 describe("a failing step", () => {

@@ -43,6 +43,12 @@ export interface LocalRunOptions extends ExecutionOptions {
   readonly mode: "local";
   /** Map every S3 bucket to `DIR/<bucket>/<path>`, to develop an AWS pipeline offline. */
   readonly localStorage?: string;
+  /**
+   * Trade a little speed for a lower memory peak: Polars reads files without memory-mapping them, and
+   * streaming joins buffer fewer rows before choosing their build side (sized from the inputs). See
+   * `@glacier/local`'s README for what it sets and its caveat.
+   */
+  readonly lowMemory?: boolean;
 }
 
 export interface CloudRunOptions extends ExecutionOptions {

@@ -14,6 +14,7 @@ import { messageOf } from "./errors.js";
 import { executeGraph } from "./execute-graph.js";
 import { evaluateStep } from "./evaluate-step.js";
 import { createFileStore } from "./file-store.js";
+import { lowMemorySettings, type LowMemorySettings } from "./low-memory.js";
 import { lockOutputs } from "./output-lock.js";
 import { preflightSources } from "./preflight.js";
 import { createProgress } from "./progress.js";
@@ -50,6 +51,13 @@ function checkOptions(options: RunOptions): LocalRunOptions {
       "concurrency",
       `${JSON.stringify(concurrency)} is not a whole number ≥ 1.`,
       "Pass --concurrency 1 or more.",
+    );
+  }
+  if (options.lowMemory !== undefined && typeof options.lowMemory !== "boolean") {
+    throw optionError(
+      "lowMemory",
+      `${JSON.stringify(options.lowMemory)} is not true or false.`,
+      "Pass lowMemory: true (CLI: --low-memory), or leave it out.",
     );
   }
   if (options.resume !== undefined && options.force) {
@@ -111,7 +119,9 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     { runId, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
   );
   const pool = WorkerPool.shared();
+  let lowMemory: LowMemorySettings | undefined;
   try {
+    if (local.lowMemory) lowMemory = await lowMemorySettings(ctx);
     const concurrency = local.concurrency ?? availableParallelism();
     const pipeline = local.pipeline ?? resumed?.pipeline;
     const recorder = await RunRecorder.create(store, {
@@ -124,12 +134,25 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
         failFast: local.failFast === true,
         concurrency,
         ...(local.localStorage === undefined ? {} : { localStorage: local.localStorage }),
+        ...(lowMemory ? { lowMemory: lowMemory.wanted } : {}),
       },
       steps: [],
     });
     const progress = await createProgress(local.progress);
     const log = await RunLog.open(recorder.record.logPath, runId, (line) => progress.log(line));
     log.write({ level: "info", message: "run started", fields: { params, steps: selected.steps.length } });
+    if (lowMemory) {
+      const { applied } = lowMemory;
+      const kept = Object.keys(lowMemory.wanted).filter((key) => !(key in applied));
+      log.write({
+        level: "info",
+        message: `low-memory mode: ${lowMemory.reason}`,
+        fields: {
+          polarsEnv: applied,
+          ...(kept.length > 0 ? { keptFromEnvironment: kept } : {}),
+        },
+      });
+    }
     progress.begin(runId, selected.executionOrder());
     const controller = new AbortController();
     const records = await executeGraph(
@@ -158,6 +181,9 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     await progress.end(result);
     return result;
   } finally {
+    // Polars reads POLARS_FORCE_ASYNC at every scan, so a later run in this process reads as it asks; the
+    // join sample limit stays whatever Polars read first (see lowMemorySettings).
+    for (const key of Object.keys(lowMemory?.applied ?? {})) delete process.env[key];
     await locks.release();
   }
 }

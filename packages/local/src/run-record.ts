@@ -40,6 +40,8 @@ export interface RunRecord {
     readonly failFast: boolean;
     readonly concurrency: number;
     readonly localStorage?: string;
+    /** Low-memory mode: the Polars settings it asked for (the run log says which the environment overrode). */
+    readonly lowMemory?: Readonly<Record<string, string>>;
   };
   readonly steps: readonly StepRecord[];
   /** The JSON-lines log beside this record. */

@@ -17,6 +17,7 @@ export interface RunCommandOptions {
   readonly plan?: boolean;
   readonly resume?: string;
   readonly localStorage?: string;
+  readonly lowMemory?: boolean;
   readonly via?: string;
 }
 
@@ -61,6 +62,7 @@ export async function runCommand(
 ): Promise<ExitCode> {
   const mode = parseChoice(options.mode, ["local", "cloud"] as const, "mode", "UNKNOWN_MODE");
   if (mode === "cloud" && options.localStorage !== undefined) throw onlyFor("--local-storage", "local");
+  if (mode === "cloud" && options.lowMemory) throw onlyFor("--low-memory", "local");
   if (mode === "local" && options.via !== undefined) throw onlyFor("--via", "cloud");
   const via =
     options.via === undefined
@@ -74,6 +76,7 @@ export async function runCommand(
           mode,
           ...common,
           ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
+          ...(options.lowMemory ? { lowMemory: true } : {}),
         })
       : await runGraph(graph, { mode, ...common, ...(via === undefined ? {} : { via }) });
   io.stdout.write(options.plan ? renderPlan(result, io.outColors) : renderRunSummary(result, io.outColors));
