@@ -88,6 +88,14 @@ export const VARIANTS = {
     })),
     diagnostic: false,
   },
+  "floor-low-memory-ordered": floorWith(
+    "floor, --low-memory's Polars settings + ordered sinks",
+    ["--ordered"],
+    (rows) => ({
+      POLARS_FORCE_ASYNC: "1",
+      POLARS_JOIN_SAMPLE_LIMIT: String(Math.ceil(customerCount(rows) * 1.25) + 1),
+    }),
+  ),
   duckdb: {
     label: "DuckDB (@duckdb/node-api)",
     command: NODE,

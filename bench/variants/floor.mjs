@@ -19,7 +19,7 @@ const enriched = join(out, "enriched.parquet");
 const summary = join(out, "summary.parquet");
 const SINK = {
   compression: flags.zstd ? "zstd" : "snappy",
-  ...(flags.ordered ? { sinkOptions: { syncOnClose: "all", maintainOrder: true, mkdir: true } } : {}),
+  ...(flags.ordered ? { sinkOptions: { syncOnClose: "none", maintainOrder: true, mkdir: true } } : {}),
 };
 
 // nodejs-polars 0.24.1: sinkParquet returns the native frame; collectSync("streaming") runs the sink.

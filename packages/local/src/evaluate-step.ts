@@ -7,6 +7,7 @@ import {
   decide,
   optionsHash,
   type Decision,
+  type OutputNow,
   type StepComponents,
   type StepState,
 } from "./step-fingerprint.js";
@@ -62,9 +63,15 @@ export async function evaluateStep(
   components?.catch(() => undefined);
   const stored = await readJson<StepState>(ctx.store.statePath(step.id));
   const last = stored?.stepId === step.id ? stored : null;
-  let decision = decide({ ...base, inputs: null }, last, output.exists, options.force);
+  // The output's content is compared only when it could decide: an unchanged file costs a stat (its hash is
+  // cached under its stat since the step wrote it), a changed one is hashed.
+  const now: OutputNow =
+    last && output.exists && !options.force
+      ? { exists: true, fingerprint: (await ctx.content(step.output)).fingerprint }
+      : { exists: output.exists };
+  let decision = decide({ ...base, inputs: null }, last, now, options.force);
   if (decision.reason === "upstream will run" && components !== null) {
-    decision = decide(await components, last, output.exists, options.force);
+    decision = decide(await components, last, now, options.force);
   }
   if (resume === "rerun" && !decision.run) return { run: true, reason: "resumed", components };
   return { ...decision, components };

@@ -4,7 +4,6 @@ import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
 import { messageOf, withoutSubject } from "./errors.js";
 import { taskParams } from "./execute-step.js";
-import { statFile } from "./local-files.js";
 import { materialize, type MaterializeJob, type Materialized } from "./materialize.js";
 import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
@@ -165,13 +164,10 @@ async function attemptStep(runner: StepRunner, step: StepNode): Promise<Omit<Ste
   }
   const committed = await commitOutput(target, step.name, ctx.storage);
   ctx.invalidate(step.output);
-  let outputFingerprint = Promise.resolve(committed.fingerprint ?? written.fingerprint ?? "");
-  if (target.kind === "file" && written.fingerprint === undefined) {
-    // Hashed from here, after the commit: the worker is free for the next step at once, and a consumer
-    // that needs this hash to decide whether it runs shares this read instead of starting its own.
-    const s = await statFile(target.final);
-    if (s) outputFingerprint = ctx.cache.hash(target.final, s.statKey);
-  }
+  // The committed output's content fingerprint, the way its consumers and the next run's "output changed"
+  // check compute it. A local file is hashed from here, after the commit: the worker is free for the next
+  // step at once, and a consumer that needs this hash to decide shares this read instead of starting its own.
+  const outputFingerprint = ctx.content(step.output).then((content) => content.fingerprint);
   // Awaited by the caller once the step is recorded; meanwhile a failure must not go unhandled.
   outputFingerprint.catch(() => undefined);
   return { rows: written.rows, bytes: committed.bytes ?? written.bytes ?? 0, outputFingerprint };

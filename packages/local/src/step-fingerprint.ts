@@ -9,6 +9,7 @@ export type StepReason =
   | "code changed"
   | "input changed"
   | "output missing"
+  | "output changed"
   | "parameters changed"
   | "options changed"
   | "forced"
@@ -89,21 +90,31 @@ export interface Decision {
   readonly reason: StepReason;
 }
 
+/** A step's output as it is now: whether it exists and, once known, its content fingerprint. */
+export interface OutputNow {
+  readonly exists: boolean;
+  readonly fingerprint?: string;
+}
+
 /**
  * Decides whether a step runs, comparing its components now with its last successful run. The first
- * difference found names the reason, in this order: forced, never ran, output missing, code changed,
- * options changed, parameters changed, input changed. `inputs: null` means an input is about to be
- * rewritten by an upstream step (plan mode), so the inputs cannot be compared yet.
+ * difference found names the reason, in this order: forced, never ran, output missing, output changed (its
+ * content is not what the step wrote: edited, replaced, or lost to a crash), code changed, options changed,
+ * parameters changed, input changed. `inputs: null` means an input is about to be rewritten by an upstream
+ * step (plan mode), so the inputs cannot be compared yet.
  */
 export function decide(
   now: Omit<StepComponents, "inputs"> & { readonly inputs: StepComponents["inputs"] | null },
   last: StepState | null,
-  outputExists: boolean,
+  output: OutputNow,
   force: boolean,
 ): Decision {
   if (force) return { run: true, reason: "forced" };
   if (!last) return { run: true, reason: "never ran" };
-  if (!outputExists) return { run: true, reason: "output missing" };
+  if (!output.exists) return { run: true, reason: "output missing" };
+  if (output.fingerprint !== undefined && output.fingerprint !== last.outputFingerprint) {
+    return { run: true, reason: "output changed" };
+  }
   if (last.components.code !== now.code) return { run: true, reason: "code changed" };
   if (last.components.options !== now.options) return { run: true, reason: "options changed" };
   if (canonicalJson(last.components.params) !== canonicalJson(now.params)) {
