@@ -63,9 +63,7 @@ export function summarise(results) {
   };
   const paired = (name, reference) => {
     const p = perRound(name, reference);
-    return p
-      ? `; per round: median ${p.median.toFixed(2)}×, ${p.min.toFixed(2)}–${p.max.toFixed(2)}×`
-      : "";
+    return p ? `; per round: median ${p.median.toFixed(2)}×, ${p.min.toFixed(2)}–${p.max.toFixed(2)}×` : "";
   };
   const glacier = variants.glacier;
   const noop = variants["glacier-noop"];
