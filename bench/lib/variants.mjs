@@ -38,6 +38,21 @@ const floorWith = (label, flags, env) => ({
   diagnostic: true,
 });
 
+/** Glacier's variant script (`bench/variants/glacier.mjs`) with extra flags. */
+const glacierWith = (label, flags) => ({
+  label,
+  command: NODE,
+  args: (rows, out) => [
+    join(BENCH_DIR, "variants/glacier.mjs"),
+    "--rows",
+    String(rows),
+    "--out",
+    out,
+    ...flags,
+  ],
+  outputs: glacierOutputs,
+});
+
 /** Every variant, in the order they are listed in reports. */
 export const VARIANTS = {
   floor: {
@@ -46,41 +61,11 @@ export const VARIANTS = {
     args: (rows, out) => [join(BENCH_DIR, "variants/floor.mjs"), "--rows", String(rows), "--out", out],
     outputs: parquetOutputs("clean.parquet", "enriched.parquet", "summary.parquet"),
   },
-  glacier: {
-    label: "Glacier (@glacier/local), full run",
-    command: NODE,
-    args: (rows, out) => [join(BENCH_DIR, "variants/glacier.mjs"), "--rows", String(rows), "--out", out],
-    outputs: glacierOutputs,
-  },
-  "glacier-noop": {
-    label: "Glacier, no-op rerun",
-    command: NODE,
-    args: (rows, out) => [
-      join(BENCH_DIR, "variants/glacier.mjs"),
-      "--rows",
-      String(rows),
-      "--out",
-      out,
-      "--rerun",
-    ],
-    outputs: glacierOutputs,
-    reuses: "glacier",
-  },
+  glacier: glacierWith("Glacier (@glacier/local), full run", []),
+  "glacier-noop": { ...glacierWith("Glacier, no-op rerun", ["--rerun"]), reuses: "glacier" },
   // Low-memory mode (`--low-memory`), against the floor run with the Polars settings that mode derives: reads
   // without memory maps, and a join sample just above the dimension's row count (1.25 × customers + 1).
-  "glacier-low-memory": {
-    label: "Glacier, --low-memory",
-    command: NODE,
-    args: (rows, out) => [
-      join(BENCH_DIR, "variants/glacier.mjs"),
-      "--rows",
-      String(rows),
-      "--out",
-      out,
-      "--low-memory",
-    ],
-    outputs: glacierOutputs,
-  },
+  "glacier-low-memory": glacierWith("Glacier, --low-memory", ["--low-memory"]),
   "floor-low-memory": {
     ...floorWith("floor, same Polars settings as --low-memory", [], (rows) => ({
       POLARS_FORCE_ASYNC: "1",
