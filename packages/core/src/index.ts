@@ -60,6 +60,7 @@ export {
 } from "./run.js";
 export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
 export { canonicalJson, shortHash, slug } from "./stable-id.js";
+export { formatBytes } from "./format.js";
 export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";
 export { destructuredKeys } from "./task-inputs.js";
 export type { Inputs, SqlTables, Task, TaskFunction, TaskInput, TaskOptions, TaskResult } from "./task.js";

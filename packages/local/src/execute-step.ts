@@ -1,7 +1,7 @@
 import { resolveParams, type ParamValue, type StepNode, type TaskLogger } from "@glacier/core";
 import { abortOutput, commitOutput } from "./commit.js";
 import { createFileStore } from "./file-store.js";
-import { materialize, type MaterializeJob } from "./materialize.js";
+import { materialize, materializeJob } from "./materialize.js";
 import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
 import { prepareFrame } from "./prepare-step.js";
@@ -68,13 +68,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     probeInputs: true,
   });
   const target = outputTarget(step.output, resolveLocation(step.output, exec.storage), exec.runId);
-  const job: MaterializeJob = {
-    step: step.name,
-    outputId: step.output.id,
-    format: step.output.format,
-    target,
-    ...(step.output.schema === undefined ? {} : { schema: step.output.schema }),
-  };
+  const job = materializeJob(step, target);
   let written;
   try {
     written = await materialize(pl, frame, job);

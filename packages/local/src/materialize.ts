@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { GlacierError, type Format, type Schema } from "@glacier/core";
+import { GlacierError, type Format, type Schema, type StepNode } from "@glacier/core";
 import { hashFile } from "./content-hash.js";
 import { messageOf, storageError, storageProblem } from "./errors.js";
 import { tempUrl, type OutputTarget } from "./output-target.js";
@@ -21,6 +21,22 @@ export interface MaterializeJob {
    * (the local executor, so the next step need not wait for the hash).
    */
   readonly deferHash?: boolean;
+}
+
+/** The job that writes a step's output to `target`. */
+export function materializeJob(
+  step: StepNode,
+  target: OutputTarget,
+  options: { readonly deferHash?: boolean } = {},
+): MaterializeJob {
+  return {
+    step: step.name,
+    outputId: step.output.id,
+    format: step.output.format,
+    target,
+    ...(step.output.schema === undefined ? {} : { schema: step.output.schema }),
+    ...(options.deferHash ? { deferHash: true } : {}),
+  };
 }
 
 /** What was written to the temporary location. */

@@ -1,4 +1,4 @@
-import type { RunResult, StepResult } from "@glacier/core";
+import { formatBytes, type RunResult, type StepResult } from "@glacier/core";
 import type { Colors as Colors_ } from "picocolors/types.js";
 import type { LogLine } from "./run-log.js";
 
@@ -28,17 +28,6 @@ export function formatRows(rows: number): string {
   return rows.toLocaleString("en-US");
 }
 
-/** `61.2 kB` (decimal units). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
 /** `412 ms`, `1.4 s`. */
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;

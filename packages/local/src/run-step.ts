@@ -4,7 +4,7 @@ import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
 import { messageOf, withoutSubject } from "./errors.js";
 import { taskParams } from "./execute-step.js";
-import { materialize, type MaterializeJob, type Materialized } from "./materialize.js";
+import { materialize, materializeJob, type Materialized } from "./materialize.js";
 import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
 import { prepareFrame } from "./prepare-step.js";
@@ -131,14 +131,7 @@ async function attemptStep(runner: StepRunner, step: StepNode): Promise<Omit<Ste
   // worker thread cannot change: export them from here.
   if (target.kind === "s3" && step.output.format !== "parquet") exportCloudEnv(target.cloudOptions);
   await sweepTemporaries(target);
-  const job: MaterializeJob = {
-    step: step.name,
-    outputId: step.output.id,
-    format: step.output.format,
-    target,
-    ...(step.output.schema === undefined ? {} : { schema: step.output.schema }),
-    deferHash: true,
-  };
+  const job = materializeJob(step, target, { deferHash: true });
   let plan: Uint8Array | undefined;
   try {
     plan = frame.serialize("bincode");

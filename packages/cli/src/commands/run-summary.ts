@@ -1,20 +1,12 @@
 import { relative } from "node:path";
-import type { RunResult, StepResult } from "@glacier/core";
+import { formatBytes, type RunResult, type StepResult } from "@glacier/core";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 
 type Colors = Io["outColors"];
 
 function bytes(n: number | undefined): string {
-  if (n === undefined) return "";
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return n === undefined ? "" : formatBytes(n);
 }
 
 function seconds(ms: number | undefined): string {
