@@ -4,7 +4,7 @@
  *   node --conditions=source --import tsx generators/terraform/bench/synth-200.ts [--cold-layer]
  *
  * 1. A synthetic 200-step graph (20 chains of 10 steps: Lambda, Spark SQL and local, 20 pipelines):
- *    planInfrastructure, then cdktf synthesis (stand-in zips), three rounds (the first pays for loading cdktf).
+ *    planInfrastructure, then cdktn synthesis (stand-in zips), three rounds (the first pays for loading cdktn).
  * 2. `generate` of examples/complete end to end (ts-morph, esbuild, zips, synthesis, writing) with the polars
  *    layer cached, and — with --cold-layer — with an empty cache (zipping the ~100 MB binary).
  */
@@ -53,7 +53,7 @@ const graph = syntheticGraph(20, 10);
 console.log(`graph: ${graph.steps.length} steps, ${graph.pipelines.length} pipelines (${ms(start)})`);
 start = performance.now();
 const { synthesizeStack } = await import("../src/synth/synth-stack.js");
-console.log(`load cdktf + provider resources: ${ms(start)}`);
+console.log(`load cdktn + provider resources: ${ms(start)}`);
 for (let round = 1; round <= 3; round++) {
   start = performance.now();
   const plan = planInfrastructure(graph);

@@ -25,7 +25,7 @@ function json(value: unknown): string {
 
 /**
  * Generates the Terraform module of a graph into `outputDir`: validates and plans, packages the Lambda code
- * and the polars layer, synthesises with cdktf, then writes. On any error nothing is written.
+ * and the polars layer, synthesises with cdktn, then writes. On any error nothing is written.
  *
  * @example
  * ```ts

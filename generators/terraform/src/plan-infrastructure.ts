@@ -79,7 +79,7 @@ function mergedTags(providers: readonly AwsProvider[]): Record<string, string> {
 /**
  * Plans every AWS resource a graph needs, validating first: a {@link GlacierError} names the first problem
  * (local provider, Polars on Spark, an external bucket written, Lambda limits, AWS name limits …).
- * Pure and fast: no cdktf, no file system, no network.
+ * Pure and fast: no cdktn, no file system, no network.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@ import { shortHash } from "@glacier/core";
 /**
  * The one naming module of Glacier's AWS infrastructure. `generate` names every resource through these
  * functions; the cloud executor (`@glacier/aws`) and `analyze` import them to find the same resources, so the
- * three can never disagree. Pure string functions: no cdktf, no AWS SDK.
+ * three can never disagree. Pure string functions: no cdktn, no AWS SDK.
  *
  * Names derive from the step's task name and id, the pipeline name or the bucket name — never from an index or
  * a random value — so renaming one step renames only that step's resources.

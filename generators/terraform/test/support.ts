@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineageGraph } from "@glacier/core";
-import { Testing } from "cdktf";
+import { Testing } from "cdktn";
 import { afterAll, expect } from "vitest";
 import type { InfrastructurePlan } from "../src/index.js";
 import type { SynthAssets } from "../src/synth/synth-context.js";
@@ -24,6 +25,16 @@ export async function exampleGraph(example: Example): Promise<LineageGraph> {
   return LineageGraph.from((await import(exampleEntry(example))) as Record<string, never>);
 }
 
+/** The nodejs-polars version this project resolves: the one `generate` puts in the layer. */
+export const POLARS_VERSION = (
+  JSON.parse(
+    readFileSync(createRequire(import.meta.url).resolve("nodejs-polars/package.json"), "utf8"),
+  ) as { version: string }
+).version;
+
+/** The layer zip's path in a generated module, for this project's polars. */
+export const LAYER_ZIP = `assets/layers/nodejs-polars-${POLARS_VERSION}-x86_64.zip`;
+
 /** Stand-in zips for synthesis tests that do not package (packaging has its own tests). */
 export function placeholderAssets(plan: InfrastructurePlan): SynthAssets {
   return {
@@ -34,9 +45,9 @@ export function placeholderAssets(plan: InfrastructurePlan): SynthAssets {
       plan.layers.map((l) => [
         l.logicalId,
         {
-          path: `assets/layers/nodejs-polars-0.24.1-${l.architecture}.zip`,
+          path: `assets/layers/nodejs-polars-${POLARS_VERSION}-${l.architecture}.zip`,
           sha256: "TEFZRVI=",
-          version: "0.24.1",
+          version: POLARS_VERSION,
         },
       ]),
     ),
@@ -57,8 +68,8 @@ export function tempDir(label: string): string {
 export const LAYER_CACHE = join(tmpdir(), "glacier-terraform-test-cache");
 
 let matchers = false;
-/** cdktf's Testing matchers (`toHaveResourceWithProperties` …) on vitest's expect. */
-export function useCdktfMatchers(): void {
+/** cdktn's Testing matchers (`toHaveResourceWithProperties` …) on vitest's expect. */
+export function useCdktnMatchers(): void {
   if (matchers) return;
   (globalThis as { expect?: unknown }).expect = expect;
   Testing.setupJest();
@@ -66,17 +77,19 @@ export function useCdktfMatchers(): void {
 }
 
 declare module "vitest" {
-  interface Assertion<T> {
-    toHaveResource(type: { readonly tfResourceType: string }): T;
+  // vitest 5 merges custom matchers through `Matchers<R, T>` (R: what the matcher returns); merged declarations
+  // must repeat its type parameters.
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> {
+    toHaveResource(type: { readonly tfResourceType: string }): R;
     toHaveResourceWithProperties(
       type: { readonly tfResourceType: string },
       properties: Record<string, unknown>,
-    ): T;
-    toHaveDataSource(type: { readonly tfResourceType: string }): T;
+    ): R;
+    toHaveDataSource(type: { readonly tfResourceType: string }): R;
     toHaveProviderWithProperties(
       type: { readonly tfResourceType: string },
       properties: Record<string, unknown>,
-    ): T;
+    ): R;
   }
 }
 

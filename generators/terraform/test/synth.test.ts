@@ -1,27 +1,28 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
-import { EmrserverlessApplication } from "@cdktf/provider-aws/lib/emrserverless-application/index.js";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
-import { LambdaLayerVersion } from "@cdktf/provider-aws/lib/lambda-layer-version/index.js";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.js";
-import { S3Object } from "@cdktf/provider-aws/lib/s3-object/index.js";
-import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine/index.js";
-import { Testing } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group/index.js";
+import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-identity/index.js";
+import { EmrserverlessApplication } from "@cdktn/provider-aws/lib/emrserverless-application/index.js";
+import { LambdaFunction } from "@cdktn/provider-aws/lib/lambda-function/index.js";
+import { LambdaLayerVersion } from "@cdktn/provider-aws/lib/lambda-layer-version/index.js";
+import { AwsProvider } from "@cdktn/provider-aws/lib/provider/index.js";
+import { S3Bucket } from "@cdktn/provider-aws/lib/s3-bucket/index.js";
+import { S3BucketPolicy } from "@cdktn/provider-aws/lib/s3-bucket-policy/index.js";
+import { S3Object } from "@cdktn/provider-aws/lib/s3-object/index.js";
+import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine/index.js";
+import { Testing } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planInfrastructure, type InfrastructurePlan } from "../src/index.js";
 import { buildStack, synthesizeStack } from "../src/synth/synth-stack.js";
 import {
   EXAMPLES,
   exampleGraph,
+  LAYER_ZIP,
   placeholderAssets,
   resourcesOf,
-  useCdktfMatchers,
+  useCdktnMatchers,
   type Example,
 } from "./support.js";
 
-useCdktfMatchers();
+useCdktnMatchers();
 
 const plans = {} as Record<Example, InfrastructurePlan>;
 const synthesized = {} as Record<Example, string>;
@@ -36,7 +37,7 @@ beforeAll(async () => {
   }
 });
 
-describe("resource properties (cdktf Testing matchers)", () => {
+describe("resource properties (cdktn Testing matchers)", () => {
   it("sets the AWS provider's region and default tags from the Provider", () => {
     expect(synthesized.simple).toHaveProviderWithProperties(AwsProvider, { region: "eu-west-1" });
     expect(synthesized["multi-source"]).toHaveProviderWithProperties(AwsProvider, { region: "us-east-1" });
@@ -90,7 +91,7 @@ describe("resource properties (cdktf Testing matchers)", () => {
     ]);
     expect(synthesized.complete).toHaveResourceWithProperties(S3Object, {
       bucket: "${aws_s3_bucket.artefacts.bucket}",
-      source: "${path.module}/assets/layers/nodejs-polars-0.24.1-x86_64.zip",
+      source: `${"${path.module}"}/${LAYER_ZIP}`,
     });
   });
 

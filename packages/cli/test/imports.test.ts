@@ -26,7 +26,7 @@ async function loaded(args: string[]): Promise<string> {
   return readFileSync(trace, "utf8");
 }
 
-const HEAVY = /nodejs-polars|cdktf|@aws-sdk|@glacier\/(local|aws|terraform|analyze)|packages\/(local|aws)\//;
+const HEAVY = /nodejs-polars|cdktn|@cdktn|@aws-sdk|@glacier\/(local|aws|terraform|analyze)|packages\/(local|aws)\//;
 
 describe.concurrent("what glacier visualize loads", () => {
   // dot, json and text take the same path as mermaid: core's visualize().

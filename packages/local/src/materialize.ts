@@ -64,47 +64,39 @@ export const WRITER_SETTINGS = {
  */
 const SYNC_ON_CLOSE = "none";
 
-interface NativeSink {
-  collectSync(engine: "streaming"): unknown;
-}
+/** Options every sink shares: order kept, no fsync, the temporary directory made by us (0.26 defaults `mkdir` off). */
+const SINK_OPTIONS = { maintainOrder: WRITER_SETTINGS.maintainOrder, syncOnClose: SYNC_ON_CLOSE, mkdir: true } as const;
 
-/** Runs the frame into the temporary location with the polars streaming sink of the format. */
+/**
+ * Runs the frame into the temporary location with the polars streaming sink of the format. Since
+ * nodejs-polars 0.26 a sink returns a lazy frame that writes only when collected; `collectSync` with the
+ * streaming engine runs it (the async `collect` ignores the engine and materialises in memory).
+ */
 export function sinkFrame(frame: LazyFrame, format: Format, target: OutputTarget): void {
   const path = tempUrl(target);
   const cloud = target.kind === "s3" ? { cloudOptions: { ...target.cloudOptions } } : {};
   if (target.kind === "file") mkdirSync(dirname(path), { recursive: true });
   else if (format !== "parquet") exportCloudEnv(target.cloudOptions);
-  const order = WRITER_SETTINGS.maintainOrder;
-  let sink: unknown;
+  let sink: LazyFrame;
   switch (format) {
     case "parquet":
-      // 0.24.1: sinkParquet returns the native frame; its collectSync takes the engine name.
-      sink = frame.sinkParquet(path, {
-        ...WRITER_SETTINGS.parquet,
-        ...cloud,
-        sinkOptions: { mkdir: true, maintainOrder: order, syncOnClose: SYNC_ON_CLOSE },
-      });
+      sink = frame.sinkParquet(path, { ...WRITER_SETTINGS.parquet, ...cloud, ...SINK_OPTIONS });
       break;
     case "csv":
-      sink = frame.sinkCSV(path, { maintainOrder: order });
+      sink = frame.sinkCSV(path, SINK_OPTIONS);
       break;
     case "ndjson":
-      sink = frame.sinkNdJson(path, { mkdir: true, maintainOrder: order, syncOnClose: SYNC_ON_CLOSE });
+      sink = frame.sinkNdJson(path, SINK_OPTIONS);
       break;
     case "ipc":
-      sink = frame.sinkIpc(path, {
-        ...WRITER_SETTINGS.ipc,
-        mkdir: true,
-        maintainOrder: order,
-        syncOnClose: SYNC_ON_CLOSE,
-      });
+      sink = frame.sinkIpc(path, { ...WRITER_SETTINGS.ipc, ...SINK_OPTIONS });
       break;
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);
     }
   }
-  (sink as NativeSink).collectSync("streaming");
+  sink.collectSync({ engine: "streaming" });
 }
 
 /** Reads back what was written: its schema (a footer or header) and row count (Parquet: from metadata). */

@@ -1,9 +1,9 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
-import { EmrserverlessApplication } from "@cdktf/provider-aws/lib/emrserverless-application/index.js";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
-import { LambdaLayerVersion } from "@cdktf/provider-aws/lib/lambda-layer-version/index.js";
+import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group/index.js";
+import { EmrserverlessApplication } from "@cdktn/provider-aws/lib/emrserverless-application/index.js";
+import { IamRole } from "@cdktn/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy/index.js";
+import { LambdaFunction } from "@cdktn/provider-aws/lib/lambda-function/index.js";
+import { LambdaLayerVersion } from "@cdktn/provider-aws/lib/lambda-layer-version/index.js";
 import { ref } from "../plan-roles.js";
 import type { PolicyStatement, RolePlan, WorkerCapacity } from "../plan-types.js";
 import { modulePath, policyJson, type SynthContext } from "./synth-context.js";

@@ -1,4 +1,4 @@
-import type { TerraformStack } from "cdktf";
+import type { TerraformStack } from "cdktn";
 import type { InfrastructurePlan } from "../plan-types.js";
 
 /** The code zip of one function, or the layer zip of one architecture, as packaged into the output. */

@@ -1,5 +1,5 @@
-import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule/index.js";
-import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine/index.js";
+import { SchedulerSchedule } from "@cdktn/provider-aws/lib/scheduler-schedule/index.js";
+import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine/index.js";
 import { ref } from "../plan-roles.js";
 import type { SynthContext } from "./synth-context.js";
 

@@ -1,6 +1,6 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
-import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-identity/index.js";
+import { AwsProvider } from "@cdktn/provider-aws/lib/provider/index.js";
+import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktn";
 import { ACCOUNT_REF } from "../plan-infrastructure.js";
 import { ref } from "../plan-roles.js";
 import type { InfrastructurePlan } from "../plan-types.js";
@@ -11,7 +11,7 @@ import { synthStorage } from "./synth-storage.js";
 
 /**
  * Turns an {@link InfrastructurePlan} into one Terraform root module (JSON). The only place Glacier touches
- * cdktf; callers import this module lazily so `planInfrastructure` stays cheap.
+ * cdktn; callers import this module lazily so `planInfrastructure` stays cheap.
  */
 
 /** The stack's name: the module's `//.metadata.stackName`. */
@@ -100,14 +100,14 @@ function outputs(stack: TerraformStack, plan: InfrastructurePlan): void {
 }
 
 /**
- * Builds the cdktf stack of a plan (for cdktf's `Testing` matchers); {@link synthesizeStack} renders it.
+ * Builds the cdktn stack of a plan (for cdktn's `Testing` matchers); {@link synthesizeStack} renders it.
  */
 export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): TerraformStack {
   // No construct stack traces: capturing one per resource is most of the synthesis time.
   const app = new App({ skipValidation: true, skipBackendValidation: true, stackTraces: false });
   const stack = new TerraformStack(app, STACK);
   new LocalBackend(stack, { path: "terraform.tfstate" });
-  // cdktf writes the short source "aws" and an exact version; name the registry namespace and allow patches.
+  // cdktn writes the short source "aws" and an exact version; name the registry namespace and allow patches.
   stack.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: "~> 6.25" });
   const vars = variables(stack, plan);
   new AwsProvider(stack, "aws", {
@@ -151,7 +151,7 @@ export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): Terra
 }
 
 /**
- * Synthesises the plan: the Terraform JSON object of `main.tf.json`, without cdktf's metadata.
+ * Synthesises the plan: the Terraform JSON object of `main.tf.json`, without cdktn's metadata.
  *
  * @example
  * ```ts
@@ -160,7 +160,7 @@ export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): Terra
  * ```
  */
 export function synthesizeStack(plan: InfrastructurePlan, assets: SynthAssets): Record<string, unknown> {
-  // cdktf records a full stack trace for every token it creates; with source maps on (tsx, vitest,
+  // cdktn records a full stack trace for every token it creates; with source maps on (tsx, vitest,
   // --enable-source-maps) formatting those traces is most of the synthesis time, and nothing reads them.
   const sourceMaps = process.sourceMapsEnabled;
   if (sourceMaps) process.setSourceMapsEnabled(false);
@@ -171,7 +171,7 @@ export function synthesizeStack(plan: InfrastructurePlan, assets: SynthAssets): 
   }
 }
 
-/** cdktf's construct metadata (`"//"`) is for its own CLI; plain Terraform ignores it, so it is dropped. */
+/** cdktn's construct metadata (`"//"`) is for its own CLI; plain Terraform ignores it, so it is dropped. */
 function withoutMetadata(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutMetadata);
   if (value === null || typeof value !== "object") return value;

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
@@ -141,13 +142,13 @@ export function installWithoutInterpreters(files: Readonly<Record<string, string
     const target = join(modules, "@glacier", pkg.split("/")[1] as string);
     for (const part of parts) cpSync(join(REPO, pkg, part), join(target, part), { recursive: true });
   }
-  const linked = {
-    commander: join(REPO, "packages/cli/node_modules/commander"),
-    picocolors: join(REPO, "node_modules/picocolors"),
-    tinyglobby: join(REPO, "node_modules/tinyglobby"),
-    tsx: join(REPO, "node_modules/tsx"),
-  };
-  for (const [name, source] of Object.entries(linked)) symlinkSync(source, join(modules, name), "dir");
+  // The CLI's own dependencies, wherever npm placed them for it.
+  const fromCli = createRequire(join(REPO, "packages/cli/package.json"));
+  for (const name of ["commander", "picocolors", "tinyglobby", "tsx"]) {
+    const source = (fromCli.resolve.paths(name) ?? []).map((p) => join(p, name)).find((p) => existsSync(p));
+    if (source === undefined) throw new Error(`${name} is not installed for @glacier/cli`);
+    symlinkSync(source, join(modules, name), "dir");
+  }
   for (const [name, text] of Object.entries({ "package.json": '{ "type": "module" }\n', ...files })) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
