@@ -148,6 +148,23 @@ describe.concurrent("without an entry or config: ts-morph discovery", () => {
     expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (pipeline.ts)\n");
   });
 
+  it("loads TypeScript that Node's own type stripping refuses, through tsx", async ({ expect }) => {
+    // An enum (not erasable) and a NodeNext-style `./names.js` import of `names.ts`: Node 24 refuses both.
+    const names = 'export enum Region { Eu = "eu" }\nexport const BUCKET = "acme-data";\n';
+    const pipeline = ORDERS.replace(
+      'const raw = provider.bucket({ bucket: "acme-data",',
+      'import { BUCKET, Region } from "./names.js";\nconst raw = provider.bucket({ bucket: BUCKET + (Region.Eu ? "" : "-x"),',
+    );
+    expect(pipeline).toContain("./names.js");
+    const { code, stdout, stderr } = await inProject({ "pipeline.ts": pipeline, "names.ts": names }, [
+      "validate",
+      "pipeline.ts",
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (pipeline.ts)\n");
+  });
+
   it("names both modules when two define a pipeline with one name", async ({ expect }) => {
     const { code, stderr } = await inProject({ "a.ts": ORDERS, "b.ts": ORDERS_AGAIN }, ["validate"]);
     expect(code).toBe(2);
