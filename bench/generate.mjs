@@ -193,13 +193,13 @@ async function generateParquet(rows, paths) {
   process.stderr.write("\n");
   // One file, streamed from the chunks: row groups of the sink's default size (122,880 rows), with statistics.
   pl.scanParquet(join(chunkDir, "*.parquet"))
-    .sinkParquet(paths.orders, { compression: "snappy", statistics: true, sinkOptions: ORDERED })
-    .collectSync("streaming");
+    .sinkParquet(paths.orders, { compression: "snappy", statistics: true, ...ORDERED })
+    .collectSync({ engine: "streaming" });
   rmSync(chunkDir, { recursive: true, force: true });
   customersFrame(customers)
     .lazy()
-    .sinkParquet(paths.customers, { compression: "snappy", statistics: true, sinkOptions: ORDERED })
-    .collectSync("streaming");
+    .sinkParquet(paths.customers, { compression: "snappy", statistics: true, ...ORDERED })
+    .collectSync({ engine: "streaming" });
   return {
     orders: await describe(paths.root, paths.orders),
     customers: await describe(paths.root, paths.customers),
@@ -209,8 +209,8 @@ async function generateParquet(rows, paths) {
 async function generateCsv(paths) {
   mkdirSync(dirname(paths.ordersCsv), { recursive: true });
   const csv = { dateFormat: "%Y-%m-%d", maintainOrder: true };
-  pl.scanParquet(paths.orders).sinkCSV(paths.ordersCsv, csv).collectSync("streaming");
-  pl.scanParquet(paths.customers).sinkCSV(paths.customersCsv, csv).collectSync("streaming");
+  pl.scanParquet(paths.orders).sinkCSV(paths.ordersCsv, csv).collectSync({ engine: "streaming" });
+  pl.scanParquet(paths.customers).sinkCSV(paths.customersCsv, csv).collectSync({ engine: "streaming" });
   return {
     ordersCsv: await describe(paths.root, paths.ordersCsv),
     customersCsv: await describe(paths.root, paths.customersCsv),

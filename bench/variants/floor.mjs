@@ -17,21 +17,26 @@ const timer = stepTimer("floor");
 const clean = join(out, "clean.parquet");
 const enriched = join(out, "enriched.parquet");
 const summary = join(out, "summary.parquet");
+// Every setting explicit: nodejs-polars 0.26 changed the sinks' defaults (maintainOrder and statistics now on).
 const SINK = {
   compression: flags.zstd ? "zstd" : "snappy",
-  ...(flags.ordered ? { sinkOptions: { syncOnClose: "none", maintainOrder: true, mkdir: true } } : {}),
+  statistics: false,
+  maintainOrder: flags.ordered,
+  syncOnClose: "none",
+  mkdir: true,
 };
+const STREAMING = { engine: "streaming" };
 
-// nodejs-polars 0.24.1: sinkParquet returns the native frame; collectSync("streaming") runs the sink.
+// nodejs-polars 0.26: sinkParquet returns a lazy frame; collectSync with the streaming engine runs the sink.
 await timer.step("clean", () =>
-  cleanOrders(pl.scanParquet(data.orders)).sinkParquet(clean, SINK).collectSync("streaming"),
+  cleanOrders(pl.scanParquet(data.orders)).sinkParquet(clean, SINK).collectSync(STREAMING),
 );
 await timer.step("enrich", () =>
   enrichOrders(pl.scanParquet(clean), pl.scanParquet(data.customers))
     .sinkParquet(enriched, SINK)
-    .collectSync("streaming"),
+    .collectSync(STREAMING),
 );
 await timer.step("aggregate", () =>
-  aggregateOrders(pl.scanParquet(enriched)).sinkParquet(summary, SINK).collectSync("streaming"),
+  aggregateOrders(pl.scanParquet(enriched)).sinkParquet(summary, SINK).collectSync(STREAMING),
 );
 timer.done();

@@ -3,7 +3,7 @@ import { loadPolars } from "./polars.js";
 import type { RunContext } from "./run-context.js";
 import { openSource } from "./scan.js";
 
-/** Polars' own default for `POLARS_JOIN_SAMPLE_LIMIT` (nodejs-polars 0.24.1). */
+/** Polars' own default for `POLARS_JOIN_SAMPLE_LIMIT` (nodejs-polars 0.24.1 to 0.26.1). */
 export const POLARS_JOIN_SAMPLE_DEFAULT = 10_000_000;
 
 /** The Polars settings of low-memory mode, and which of them took effect. */

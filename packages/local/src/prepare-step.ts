@@ -116,7 +116,7 @@ async function callTask(
       { subject, hint: "Fix the task; its stack trace is in the run log.", cause: error },
     );
   }
-  // nodejs-polars 0.24.1's SQLContext returns a failed query as a frame wrapping the error.
+  // nodejs-polars (0.24 to 0.26) SQLContext returns a failed query as a frame wrapping the error.
   const native = (result as { _ldf?: unknown } | null)?._ldf;
   if (native instanceof Error) {
     throw new GlacierError("TASK_FAILED", `the SQL query failed: ${messageOf(native, true)}`, {

@@ -15,7 +15,7 @@ export const EXTENSIONS: Readonly<Record<Format, string>> = {
 };
 
 /**
- * polars 0.24.1 honours `cloudOptions` only in its Parquet scan and sink; the CSV, NDJSON and IPC readers and
+ * nodejs-polars (0.24.1, still 0.26.1) honours `cloudOptions` only in its Parquet scan and sink; the CSV, NDJSON and IPC readers and
  * writers take S3 settings from the `AWS_*` environment variables, which polars (Rust) reads from the process
  * environment when it runs. Explicit settings are therefore exported there too.
  */
