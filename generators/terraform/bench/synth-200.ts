@@ -12,8 +12,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { planInfrastructure } from "@glacier/aws-model";
 import { LineageGraph, Provider, type Bucket } from "@glacier/core";
-import { generateTerraform, planInfrastructure } from "../src/index.js";
+import { generateTerraform } from "../src/index.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 

@@ -4,7 +4,5 @@ export {
   type GenerateReport,
   type TerraformGenerateOptions,
 } from "./interpret.js";
-export { planInfrastructure, ACCOUNT_REF, type PlanOptions } from "./plan-infrastructure.js";
-export { NON_RETRYABLE_ERRORS } from "./plan-state-machine.js";
-export type * from "./plan-types.js";
-export * from "./resource-names.js";
+// The plan is @glacier/aws-model's; its types are re-exported because generate's options and report use them.
+export type { InfrastructurePlan, PlanOptions } from "@glacier/aws-model";

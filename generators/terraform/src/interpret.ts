@@ -1,9 +1,8 @@
 import { resolve } from "node:path";
+import { planInfrastructure, type InfrastructurePlan, type PlanOptions } from "@glacier/aws-model";
 import { GlacierError, type GenerateOptions, type GenerateResult, type LineageGraph } from "@glacier/core";
 import { outputReadme } from "./output-readme.js";
 import type { PackageOptions } from "./package/package-assets.js";
-import { planInfrastructure, type PlanOptions } from "./plan-infrastructure.js";
-import type { InfrastructurePlan } from "./plan-types.js";
 import { MANIFEST, writeOutput } from "./write-output.js";
 
 /** Options of `generate`: core's, plus packaging and naming settings of this package. */

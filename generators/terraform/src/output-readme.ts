@@ -1,4 +1,4 @@
-import type { InfrastructurePlan } from "./plan-types.js";
+import type { InfrastructurePlan } from "@glacier/aws-model";
 import type { StepLocation } from "./package/locate-steps.js";
 
 /**

@@ -1,6 +1,6 @@
+import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
 import { LineageGraph, Provider, type StepNode, stepInputs } from "@glacier/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planInfrastructure, type InfrastructurePlan } from "../src/index.js";
 import { synthesizeStack } from "../src/synth/synth-stack.js";
 import { EXAMPLES, exampleGraph, placeholderAssets, resourcesOf } from "./support.js";
 

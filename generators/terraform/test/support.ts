@@ -3,10 +3,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { InfrastructurePlan } from "@glacier/aws-model";
 import { LineageGraph } from "@glacier/core";
 import { Testing } from "cdktn";
 import { afterAll, expect } from "vitest";
-import type { InfrastructurePlan } from "../src/index.js";
 import type { SynthAssets } from "../src/synth/synth-context.js";
 
 /** The repository root. */
@@ -27,9 +27,9 @@ export async function exampleGraph(example: Example): Promise<LineageGraph> {
 
 /** The nodejs-polars version this project resolves: the one `generate` puts in the layer. */
 export const POLARS_VERSION = (
-  JSON.parse(
-    readFileSync(createRequire(import.meta.url).resolve("nodejs-polars/package.json"), "utf8"),
-  ) as { version: string }
+  JSON.parse(readFileSync(createRequire(import.meta.url).resolve("nodejs-polars/package.json"), "utf8")) as {
+    version: string;
+  }
 ).version;
 
 /** The layer zip's path in a generated module, for this project's polars. */

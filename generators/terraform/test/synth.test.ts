@@ -8,9 +8,9 @@ import { S3Bucket } from "@cdktn/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketPolicy } from "@cdktn/provider-aws/lib/s3-bucket-policy/index.js";
 import { S3Object } from "@cdktn/provider-aws/lib/s3-object/index.js";
 import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine/index.js";
+import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
 import { Testing } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planInfrastructure, type InfrastructurePlan } from "../src/index.js";
 import { buildStack, synthesizeStack } from "../src/synth/synth-stack.js";
 import {
   EXAMPLES,

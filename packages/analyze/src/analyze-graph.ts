@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
+import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
 import { stepInputs, type AnalyzeOptions, type BucketNode, type LineageGraph } from "@glacier/core";
-import { planInfrastructure, type InfrastructurePlan } from "@glacier/terraform";
 import type {
   AnalysisReport,
   OrchestrationAnalysis,

@@ -1,4 +1,4 @@
-import type { InfrastructurePlan } from "@glacier/terraform";
+import type { InfrastructurePlan } from "@glacier/aws-model";
 import type { AnalysisReport, ResourceEntry } from "./analysis-report.js";
 
 /**

@@ -1,5 +1,5 @@
+import { artefactsBucketName, stepResourceNames, type InfrastructurePlan } from "@glacier/aws-model";
 import { stepInputs, type ExecutorKind, type LineageGraph } from "@glacier/core";
-import type { InfrastructureNames, TerraformNaming } from "./naming.js";
 
 /** How one step is dispatched. */
 export type Dispatch =
@@ -43,23 +43,18 @@ export interface CloudPlan {
 }
 
 /**
- * Turns a graph and the names generate gave its infrastructure into a dispatch plan.
+ * Turns a graph and the infrastructure plan generate deployed for it into a dispatch plan.
  *
  * @example
  * ```ts
- * cloudPlan(LineageGraph.from({ sales }), names, infra, "123456789012");
+ * cloudPlan(LineageGraph.from({ sales }), planInfrastructure(graph), "123456789012");
  * // { region: "eu-west-1", artefactsBucket: "glacier-artefacts-123456789012-eu-west-1", steps: [
  * //   { name: "cleanSales", dispatch: { kind: "lambda", functionName: "glacier-clean-sales-f7e1d6" }, … },
  * //   { name: "dailyRevenue", dispatch: { kind: "in-process" }, dependsOn: ["cleanSales->…"], … }] }
  * ```
  */
-export function cloudPlan(
-  graph: LineageGraph,
-  naming: TerraformNaming,
-  infra: InfrastructureNames,
-  accountId: string,
-): CloudPlan {
-  const artefactsBucket = naming.artefactsBucketName(accountId, infra.region, infra.namePrefix);
+export function cloudPlan(graph: LineageGraph, infra: InfrastructurePlan, accountId: string): CloudPlan {
+  const artefactsBucket = artefactsBucketName(accountId, infra.region, infra.namePrefix);
   const steps = graph.executionOrder().map((step): CloudStepPlan => {
     const fn = infra.functions.find((f) => f.stepId === step.id);
     const job = infra.sparkJobs.find((j) => j.stepId === step.id);
@@ -72,7 +67,7 @@ export function cloudPlan(
         break;
       case "spark": {
         if (!job) throw new Error(`the infrastructure plan has no Spark job for ${step.id}`);
-        const role = naming.stepResourceNames(step, infra.namePrefix).jobRoleName;
+        const role = stepResourceNames(step, infra.namePrefix).jobRoleName;
         dispatch = {
           kind: "emr",
           applicationName: job.applicationName,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { NON_RETRYABLE_ERRORS, planInfrastructure, runRecordKey } from "@glacier/aws-model";
 import {
   GlacierError,
   mergeParamSpecs,
@@ -12,7 +13,6 @@ import {
 import { readRun, type RunRecord, type StepRecord } from "@glacier/local";
 import { AwsClients } from "./aws-clients.js";
 import { cloudPlan, type CloudPlan } from "./cloud-plan.js";
-import { loadNaming } from "./naming.js";
 import { planSteps } from "./plan-steps.js";
 import {
   checkArtefacts,
@@ -91,7 +91,7 @@ export function newRunId(now: Date = new Date()): string {
  * Runs a lineage graph on AWS: the interpreter `runGraph` calls for mode `"cloud"`.
  *
  * 1. Plans: the names `glacier generate` gave every function, application and role (from
- *    `@glacier/terraform`'s own naming), and where each step runs.
+ *    `@glacier/aws-model`'s `planInfrastructure`, the plan generate synthesises), and where each step runs.
  * 2. Preflight, before any step runs: credentials (STS GetCallerIdentity), every source object, every function
  *    and application, the artefacts bucket. A missing resource says to run `glacier generate` and apply it.
  * 3. With `plan`, reports what would run and why and stops. Otherwise dispatches each step — serverless to
@@ -126,14 +126,13 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     given,
   );
 
-  const naming = await loadNaming();
   const namePrefix = cloud.namePrefix ?? (process.env["GLACIER_NAME_PREFIX"] || undefined);
-  const infra = naming.planInfrastructure(selected, namePrefix === undefined ? {} : { namePrefix });
+  const infra = planInfrastructure(selected, namePrefix === undefined ? {} : { namePrefix });
   const clients = new AwsClients(infra.region);
   try {
     const machine = cloud.via === "stepfunctions" ? pipelineMachine(infra, cloud.pipeline) : undefined;
     const accountId = await checkIdentity(clients, infra.accountId);
-    const plan = cloudPlan(selected, naming, infra, accountId);
+    const plan = cloudPlan(selected, infra, accountId);
     const [applicationIds] = await Promise.all([
       findApplications(clients, plan),
       checkFunctions(clients, plan),
@@ -151,7 +150,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
       ...projectDir,
       runId,
       plan,
-      key: naming.runRecordKey(runId),
+      key: runRecordKey(runId),
       clients,
       params,
       ...(pipeline === undefined ? {} : { pipeline }),
@@ -175,7 +174,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
           runId,
           params,
           applicationIds,
-          permanentErrors: [...naming.NON_RETRYABLE_ERRORS, "GlacierError.TASK_RESULT_INVALID"],
+          permanentErrors: [...NON_RETRYABLE_ERRORS, "GlacierError.TASK_RESULT_INVALID"],
           concurrency,
           failFast: cloud.failFast === true,
           force: cloud.force === true,

@@ -15,7 +15,7 @@ import { executeStep } from "@glacier/local";
  * Event: `{ stepId, runId, params }` — `stepId` may be omitted (the function's `GLACIER_STEP_ID` is used).
  * Response: `{ stepId, rows, bytes, durationMs, outputFingerprint }`.
  * Failure: the invocation fails with error type `GlacierError.<CODE>` (Step Functions retries on it, see
- * NON_RETRYABLE_ERRORS in @glacier/terraform) and a message naming the step, ending with the log stream.
+ * NON_RETRYABLE_ERRORS in @glacier/aws-model) and a message naming the step, ending with the log stream.
  */
 
 /** What the state machine or the cloud executor sends. */

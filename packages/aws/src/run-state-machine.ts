@@ -1,20 +1,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import type { InfrastructurePlan, StateMachinePlan } from "@glacier/aws-model";
 import { GlacierError, type ParamValue } from "@glacier/core";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { pollDelayMs } from "./dispatch-emr.js";
-import type { InfrastructureNames } from "./naming.js";
 import type { RunJournal } from "./run-journal.js";
 import type { CloudStepRecord } from "./run-steps.js";
-
-type StateMachine = InfrastructureNames["stateMachines"][number];
 
 /** What following one execution needs. */
 export interface StateMachineRun {
   readonly clients: AwsClients;
   readonly plan: CloudPlan;
-  readonly machine: StateMachine;
+  readonly machine: StateMachinePlan;
   readonly partition: string;
   readonly runId: string;
   readonly params: Readonly<Record<string, ParamValue>>;
@@ -23,7 +21,7 @@ export interface StateMachineRun {
 }
 
 /** The state machine a `--via stepfunctions` run starts: the pipeline's, which must be named when there are several. */
-export function pipelineMachine(infra: InfrastructureNames, pipeline: string | undefined): StateMachine {
+export function pipelineMachine(infra: InfrastructurePlan, pipeline: string | undefined): StateMachinePlan {
   const candidates =
     pipeline === undefined ? infra.stateMachines : infra.stateMachines.filter((m) => m.pipeline === pipeline);
   const [machine] = candidates;

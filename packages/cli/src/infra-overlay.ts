@@ -13,7 +13,7 @@ import type { LineageGraph } from "@glacier/core";
  * ```
  */
 export async function infrastructureNotes(graph: LineageGraph): Promise<Record<string, string>> {
-  const { planInfrastructure } = await import("@glacier/terraform");
+  const { planInfrastructure } = await import("@glacier/aws-model");
   const plan = planInfrastructure(graph);
   const notes: Record<string, string> = {};
   for (const placement of plan.steps) {

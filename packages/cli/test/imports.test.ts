@@ -26,7 +26,8 @@ async function loaded(args: string[]): Promise<string> {
   return readFileSync(trace, "utf8");
 }
 
-const HEAVY = /nodejs-polars|cdktn|@cdktn|@aws-sdk|@glacier\/(local|aws|terraform|analyze)|packages\/(local|aws)\//;
+const HEAVY =
+  /nodejs-polars|cdktn|@cdktn|@aws-sdk|@glacier\/(local|aws|terraform|analyze)|packages\/(local|aws)\//;
 
 describe.concurrent("what glacier visualize loads", () => {
   // dot, json and text take the same path as mermaid: core's visualize().
@@ -42,6 +43,13 @@ describe.concurrent("what glacier visualize loads", () => {
     expect(modules).toMatch(/elkjs/);
     expect(modules).not.toMatch(HEAVY);
     expect(modules).not.toMatch(/ts-morph/);
+  });
+
+  it("--infra adds the AWS model's planner, not the Terraform generator", async ({ expect }) => {
+    const modules = await loaded(["visualize", "pipeline.ts", "--infra"]);
+    expect(modules).toMatch(/packages\/aws-model\/dist\/index\.js/);
+    expect(modules).not.toMatch(HEAVY);
+    expect(modules).not.toMatch(/generators\/terraform|esbuild|ts-morph|elkjs/);
   });
 
   it("discovery adds ts-morph, nothing heavy", async ({ expect }) => {

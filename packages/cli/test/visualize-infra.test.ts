@@ -1,5 +1,5 @@
 import { LineageGraph } from "@glacier/core";
-import { planInfrastructure } from "@glacier/terraform";
+import { planInfrastructure } from "@glacier/aws-model";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as simple from "../../../examples/simple/pipeline.js";
 import { ensureBuilt, example, glacier, tempProject } from "./helpers/cli.js";

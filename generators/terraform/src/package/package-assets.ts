@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { InfrastructurePlan } from "@glacier/aws-model";
 import { GlacierError, type LineageGraph } from "@glacier/core";
-import type { InfrastructurePlan } from "../plan-types.js";
 import type { SynthAssets } from "../synth/synth-context.js";
 import { bundleFunction, type FunctionBundle } from "./bundle-function.js";
 import { deterministicZip, sha256Base64 } from "./deterministic-zip.js";

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
+import type { LayerPlan } from "@glacier/aws-model";
 import { GlacierError } from "@glacier/core";
-import type { LayerPlan } from "../plan-types.js";
 import { deterministicZip, sha256Base64, type ZipEntry } from "./deterministic-zip.js";
 
 /**

@@ -4,8 +4,7 @@ import { IamRole } from "@cdktn/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy/index.js";
 import { LambdaFunction } from "@cdktn/provider-aws/lib/lambda-function/index.js";
 import { LambdaLayerVersion } from "@cdktn/provider-aws/lib/lambda-layer-version/index.js";
-import { ref } from "../plan-roles.js";
-import type { PolicyStatement, RolePlan, WorkerCapacity } from "../plan-types.js";
+import { ref, type PolicyStatement, type RolePlan, type WorkerCapacity } from "@glacier/aws-model";
 import { modulePath, policyJson, type SynthContext } from "./synth-context.js";
 
 /**

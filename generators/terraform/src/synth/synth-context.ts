@@ -1,5 +1,5 @@
+import type { InfrastructurePlan } from "@glacier/aws-model";
 import type { TerraformStack } from "cdktn";
-import type { InfrastructurePlan } from "../plan-types.js";
 
 /** The code zip of one function, or the layer zip of one architecture, as packaged into the output. */
 export interface BuiltAsset {

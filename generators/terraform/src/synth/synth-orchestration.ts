@@ -1,6 +1,6 @@
 import { SchedulerSchedule } from "@cdktn/provider-aws/lib/scheduler-schedule/index.js";
 import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine/index.js";
-import { ref } from "../plan-roles.js";
+import { ref } from "@glacier/aws-model";
 import type { SynthContext } from "./synth-context.js";
 
 /**

@@ -1,9 +1,7 @@
 import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-identity/index.js";
 import { AwsProvider } from "@cdktn/provider-aws/lib/provider/index.js";
+import { ACCOUNT_REF, ref, type InfrastructurePlan } from "@glacier/aws-model";
 import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Token } from "cdktn";
-import { ACCOUNT_REF } from "../plan-infrastructure.js";
-import { ref } from "../plan-roles.js";
-import type { InfrastructurePlan } from "../plan-types.js";
 import type { SynthAssets, SynthContext } from "./synth-context.js";
 import { synthCompute } from "./synth-compute.js";
 import { synthOrchestration } from "./synth-orchestration.js";

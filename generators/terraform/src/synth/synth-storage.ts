@@ -7,7 +7,7 @@ import { S3BucketPublicAccessBlock } from "@cdktn/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
 import { S3BucketVersioningA } from "@cdktn/provider-aws/lib/s3-bucket-versioning/index.js";
 import { S3Object } from "@cdktn/provider-aws/lib/s3-object/index.js";
-import { ATOMIC_TEMP_PREFIX } from "../resource-names.js";
+import { ATOMIC_TEMP_PREFIX } from "@glacier/aws-model";
 import { modulePath, policyJson, type SynthContext } from "./synth-context.js";
 
 /**

@@ -41,7 +41,7 @@ export async function visualizeCommand(
     cwd: process.cwd(),
   });
   const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
-  // The overlay is opt-in: it loads @glacier/terraform's planner (no cdktf), which plain diagrams never need.
+  // The overlay is opt-in: it loads @glacier/aws-model's planner (no cdktn), which plain diagrams never need.
   const stepNotes = options.infra
     ? await (await import("../infra-overlay.js")).infrastructureNotes(graph)
     : undefined;

@@ -22,7 +22,7 @@ export const EXAMPLES = ["simple", "complete", "multi-source"] as const;
 export const example = (name: string): string => join(REPO, "examples", name, "pipeline.ts");
 
 /** The packages the binary runs from (its dist and its dependencies' dist). */
-const BUILT = ["packages/core", "packages/local", "packages/cli"];
+const BUILT = ["packages/core", "packages/local", "packages/aws-model", "packages/cli"];
 
 function newest(dir: string): number {
   let latest = 0;
