@@ -78,7 +78,8 @@ export function useCdktnMatchers(): void {
 
 declare module "vitest" {
   // vitest 5 merges custom matchers through `Matchers<R, T>` (R: what the matcher returns); merged declarations
-  // must repeat its type parameters.
+  // must repeat its type parameters, so T stays although these matchers do not use it.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> {
     toHaveResource(type: { readonly tfResourceType: string }): R;
     toHaveResourceWithProperties(
