@@ -50,6 +50,7 @@ describe("glacier run (local)", () => {
       step | status | rows | bytes | time | reason
       cleanSales | succeeded | 3,616 | <bytes> | <time> | never ran
       dailyRevenue | succeeded | 124 | <bytes> | <time> | never ran
+      note cleanSales: ran on the main thread (blocking other steps, without its timeout): nodejs-polars cannot serialise str.toUpperCase() (column "region") for a worker thread. Rewrite str.toUpperCase() as SQL upper(region) (SQL runs as executor.sql, or as pl.SQLContext inside the task).
       record: .glacier/runs/<id>"
     `);
     // Progress goes to stderr, never mixed into the summary.

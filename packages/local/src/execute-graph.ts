@@ -1,7 +1,7 @@
 import { GlacierError, type StepNode } from "@glacier/core";
 import { evaluateStep, type Evaluation } from "./evaluate-step.js";
 import { messageOf, withoutSubject } from "./errors.js";
-import type { RunRecord, RunRecorder, StepRecord } from "./run-record.js";
+import type { RunRecord, RunRecorder, StepNote, StepRecord } from "./run-record.js";
 import { runStep, StepCancelled, type StepRunner } from "./run-step.js";
 import { fingerprintOf, type StepComponents, type StepState } from "./step-fingerprint.js";
 import { readJson, writeJsonAtomic } from "./project-store.js";
@@ -98,6 +98,7 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
     ): Promise<StepRecord> => {
       if (schedule.failFast) schedule.controller.abort();
       const message = withoutSubject(messageOf(error), step.name);
+      const notes = (error as { notes?: readonly StepNote[] }).notes ?? [];
       return settle({
         ...base,
         status: "failed",
@@ -108,6 +109,7 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
         attempts: (error as { attempts?: number }).attempts ?? 1,
         ...(startedAt === undefined ? {} : { startedAt }),
         finishedAt: new Date().toISOString(),
+        ...(notes.length > 0 ? { notes } : {}),
       });
     };
     let evaluation: Evaluation;
@@ -187,6 +189,7 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
         attempts: outcome.attempts,
         startedAt,
         finishedAt,
+        ...(outcome.notes.length > 0 ? { notes: outcome.notes } : {}),
       });
     } catch (error) {
       if (error instanceof StepCancelled) {

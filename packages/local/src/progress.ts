@@ -1,6 +1,7 @@
 import { formatBytes, type RunResult, type StepResult } from "@glacier/core";
 import type { Colors as Colors_ } from "picocolors/types.js";
 import type { LogLine } from "./run-log.js";
+import type { StepNote } from "./run-record.js";
 
 type Colors = Colors_;
 
@@ -9,6 +10,11 @@ export interface Progress {
   begin(runId: string, steps: readonly { readonly id: string; readonly name: string }[]): void;
   started(id: string): void;
   retrying(id: string, attempt: number, attempts: number, error: string): void;
+  /**
+   * Something the user should know about how a running step runs (e.g. on the main thread). Resolves once it
+   * is shown: a step about to block the main thread waits for that.
+   */
+  noted(id: string, note: StepNote): Promise<void>;
   finished(result: StepResult): void;
   log(line: LogLine): void;
   end(result: RunResult): Promise<void>;
@@ -18,6 +24,7 @@ const SILENT: Progress = {
   begin() {},
   started() {},
   retrying() {},
+  noted: async () => {},
   finished() {},
   log() {},
   end: async () => {},
@@ -53,6 +60,17 @@ function summary(result: RunResult): string {
   return `run ${result.runId} ${result.status}: ${parts.join(", ")}${result.recordPath ? `  (record: ${result.recordPath})` : ""}`;
 }
 
+/**
+ * A note in the few words a live row has room for: `main thread: str.toLowerCase() → SQL lower(name)`.
+ * Plain output and the CLI's summary print the note's full message and hint.
+ */
+function noteText(note: StepNote): string {
+  const calls = note.expressions.map((e) =>
+    e.rewrite ? `${e.call} → ${e.rewrite}` : `${e.call} (no serialisable form)`,
+  );
+  return `main thread: ${calls.length > 0 ? calls.join(", ") : "unserialisable plan"}`;
+}
+
 function logText(line: LogLine): string {
   const fields = line.fields && Object.keys(line.fields).length > 0 ? ` ${JSON.stringify(line.fields)}` : "";
   return `${line.level === "info" ? "" : `${line.level} `}${line.message}${fields}`;
@@ -68,6 +86,8 @@ export async function createProgress(stream: NodeJS.WritableStream | undefined):
   if ((stream as { isTTY?: boolean }).isTTY === true) return liveProgress(stream, pc);
   const write = (text: string) => stream.write(`${text}\n`);
   const names = new Map<string, string>();
+  const warnings = new Map<string, string>();
+  const warning = (id: string): string => (warnings.has(id) ? `  ⚠ ${warnings.get(id)}` : "");
   return {
     begin: (runId, steps) => {
       for (const s of steps) names.set(s.id, s.name);
@@ -76,10 +96,14 @@ export async function createProgress(stream: NodeJS.WritableStream | undefined):
     started: (id) => write(`▶ ${names.get(id) ?? id} started`),
     retrying: (id, attempt, attempts, error) =>
       write(`↻ ${names.get(id) ?? id} attempt ${attempt}/${attempts} after: ${error}`),
+    noted: async (id, note) => {
+      warnings.set(id, noteText(note));
+      write(`⚠ ${names.get(id) ?? id} ${note.message} ${note.hint}`);
+    },
     finished: (r) => {
-      if (r.status === "succeeded") write(`✔ ${r.name} succeeded  ${detail(r)}`);
+      if (r.status === "succeeded") write(`✔ ${r.name} succeeded  ${detail(r)}${warning(r.id)}`);
       else if (r.status === "skipped") write(`↷ ${r.name} skipped (${r.reason ?? "up to date"})`);
-      else if (r.status === "failed") write(`✖ ${r.name} failed: ${r.error ?? ""}`);
+      else if (r.status === "failed") write(`✖ ${r.name} failed: ${r.error ?? ""}${warning(r.id)}`);
       else write(`○ ${r.name} not run${r.reason ? ` (${r.reason})` : ""}`);
     },
     log: (line) => write(`  ${line.step ?? "run"} │ ${logText(line)}`),
@@ -95,6 +119,8 @@ interface Row {
   started?: number;
   result?: StepResult;
   note?: string;
+  /** Shown on the row while it runs and after it finished. */
+  warning?: string;
 }
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -113,17 +139,18 @@ function liveProgress(stream: NodeJS.WritableStream, pc: Colors): Progress {
     const width = Math.max(...[...rows.values()].map((r) => r.name.length), 4);
     const lines = [...rows.values()].map((row) => {
       const name = row.name.padEnd(width);
+      const warning = row.warning ? pc.yellow(`  ⚠ ${row.warning}`) : "";
       switch (row.status) {
         case "pending":
           return `${pc.dim("·")} ${pc.dim(name)}`;
         case "running":
-          return `${pc.cyan(SPINNER[frame] ?? "*")} ${name}  ${pc.dim(formatDuration(performance.now() - (row.started ?? 0)))}${row.note ? pc.yellow(`  ${row.note}`) : ""}`;
+          return `${pc.cyan(SPINNER[frame] ?? "*")} ${name}  ${pc.dim(formatDuration(performance.now() - (row.started ?? 0)))}${row.note ? pc.yellow(`  ${row.note}`) : ""}${warning}`;
         case "succeeded":
-          return `${pc.green("✔")} ${name}  ${row.result ? detail(row.result) : ""}`;
+          return `${pc.green("✔")} ${name}  ${row.result ? detail(row.result) : ""}${warning}`;
         case "skipped":
           return `${pc.dim("↷")} ${pc.dim(`${name}  ${row.result?.reason ?? "up to date"}`)}`;
         case "failed":
-          return `${pc.red("✖")} ${name}  ${pc.red(row.result?.error ?? "failed")}`;
+          return `${pc.red("✖")} ${name}  ${pc.red(row.result?.error ?? "failed")}${warning}`;
         case "not-run":
           return `${pc.dim("○")} ${pc.dim(`${name}  not run${row.result?.reason ? ` (${row.result.reason})` : ""}`)}`;
         default: {
@@ -149,6 +176,13 @@ function liveProgress(stream: NodeJS.WritableStream, pc: Colors): Progress {
     retrying: (id, attempt, attempts) => {
       const row = rows.get(id);
       if (row) row.note = `attempt ${attempt}/${attempts}`;
+    },
+    noted: async (id, note) => {
+      const row = rows.get(id);
+      if (row) row.warning = noteText(note);
+      // Drawn now: a step on the main thread blocks the redraw timer until it ends.
+      await ready;
+      draw();
     },
     finished: (result) => {
       const row = rows.get(result.id);

@@ -4,6 +4,35 @@ import type { ParamValue, StepResult } from "@glacier/core";
 import { type ProjectStore, writeJsonAtomic } from "./project-store.js";
 import type { StepComponents } from "./step-fingerprint.js";
 
+/**
+ * Something a step's user should know that is neither its status nor an error: so far, that it ran on the
+ * main thread because polars could not serialise its plan, with the rewrite that lets it run in a worker.
+ *
+ * @example
+ * ```ts
+ * { kind: "main-thread",
+ *   message: 'ran on the main thread (blocking other steps, without its timeout): nodejs-polars cannot serialise
+ *     str.toLowerCase() (column "name") for a worker thread.',
+ *   hint: "Rewrite str.toLowerCase() as SQL lower(name) (SQL runs as executor.sql, or as pl.SQLContext inside the task).",
+ *   expressions: [{ call: "str.toLowerCase()", rewrite: "SQL lower(name)" }],
+ *   columns: ["name"] }
+ * ```
+ */
+export interface StepNote {
+  readonly kind: "main-thread";
+  /** What happened and why, one sentence. */
+  readonly message: string;
+  /** How to fix it. */
+  readonly hint: string;
+  /**
+   * The unserialisable calls found in the task's source, each with its serialisable rewrite when one exists;
+   * empty when none was recognised.
+   */
+  readonly expressions: readonly { readonly call: string; readonly rewrite?: string }[];
+  /** The columns polars' plan applies them to. */
+  readonly columns: readonly string[];
+}
+
 /** One step in a run record: its result plus what decided it. */
 export interface StepRecord extends StepResult {
   /** Where the step writes. */
@@ -16,6 +45,8 @@ export interface StepRecord extends StepResult {
   readonly code?: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;
+  /** What the user should know about how the step ran (absent when nothing). */
+  readonly notes?: readonly StepNote[];
 }
 
 /** A run's status; `interrupted` is a run whose process died before it finished. */

@@ -4,6 +4,7 @@ import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
 import { messageOf, withoutSubject } from "./errors.js";
 import { taskParams } from "./execute-step.js";
+import { mainThreadNote } from "./main-thread-note.js";
 import { materialize, materializeJob, type Materialized } from "./materialize.js";
 import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
@@ -12,6 +13,7 @@ import { exportCloudEnv } from "./scan.js";
 import type { Progress } from "./progress.js";
 import type { RunContext } from "./run-context.js";
 import type { RunLog } from "./run-log.js";
+import type { StepNote } from "./run-record.js";
 import { JobInterrupted, type WorkerPool } from "./worker-pool.js";
 
 /** What a step run produced. */
@@ -24,6 +26,8 @@ export interface StepOutcome {
    */
   readonly outputFingerprint: Promise<string>;
   readonly attempts: number;
+  /** How the step ran, when the user should know (e.g. on the main thread); empty otherwise. */
+  readonly notes: readonly StepNote[];
 }
 
 /** A step stopped because another failed and the run fails fast. */
@@ -59,14 +63,23 @@ function isRetryable(error: unknown): boolean {
 /**
  * Runs one step of a local run with its retries: each attempt calls the task in this thread (building a lazy
  * plan is cheap), ships the plan to a worker thread that streams it into a temporary file, then commits the
- * file here and starts hashing it in the background (see {@link StepOutcome.outputFingerprint}). Failed attempts are retried after a backoff of 0.5 s, 1 s, 2 s … unless the failure is one a
+ * file here and starts hashing it in the background (see {@link StepOutcome.outputFingerprint}). A plan polars
+ * cannot serialise runs on this thread instead, reported as a {@link StepNote} to the progress view and in the
+ * outcome. Failed attempts are retried after a backoff of 0.5 s, 1 s, 2 s … unless the failure is one a
  * retry cannot fix.
  */
 export async function runStep(runner: StepRunner, step: StepNode): Promise<StepOutcome> {
   const attempts = step.task.retries + 1;
+  // Every attempt plans the same task, so a note is shown and kept once, not per retry.
+  const notes = new Map<string, StepNote>();
+  const noted = async (note: StepNote): Promise<void> => {
+    if (notes.has(note.message)) return;
+    notes.set(note.message, note);
+    await runner.progress.noted(step.id, note);
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ...(await attemptStep(runner, step)), attempts: attempt };
+      return { ...(await attemptStep(runner, step, noted)), attempts: attempt, notes: [...notes.values()] };
     } catch (error) {
       if (runner.signal.aborted) throw new StepCancelled();
       runner.log.write({
@@ -81,7 +94,7 @@ export async function runStep(runner: StepRunner, step: StepNode): Promise<StepO
         },
       });
       if (attempt >= attempts || !isRetryable(error))
-        throw Object.assign(asGlacierError(error, step), { attempts: attempt });
+        throw Object.assign(asGlacierError(error, step), { attempts: attempt, notes: [...notes.values()] });
       runner.progress.retrying(step.id, attempt + 1, attempts, messageOf(error, true));
       await sleep(backoffSeconds(attempt) * 1000, undefined, { signal: runner.signal }).catch(
         () => undefined,
@@ -106,7 +119,11 @@ function asGlacierError(error: unknown, step: StepNode): GlacierError {
   });
 }
 
-async function attemptStep(runner: StepRunner, step: StepNode): Promise<Omit<StepOutcome, "attempts">> {
+async function attemptStep(
+  runner: StepRunner,
+  step: StepNode,
+  noted: (note: StepNote) => Promise<void>,
+): Promise<Omit<StepOutcome, "attempts" | "notes">> {
   const { ctx, runId, signal } = runner;
   runner.pool.warm();
   const pl = await loadPolars();
@@ -136,11 +153,16 @@ async function attemptStep(runner: StepRunner, step: StepNode): Promise<Omit<Ste
   try {
     plan = frame.serialize("bincode");
   } catch (error) {
+    // The step still runs, on this thread: say so where the user looks (progress, summary, record), with
+    // the rewrite that moves it back to a worker.
+    const note = mainThreadNote(step, frame, error);
     runner.log.write({
       level: "warn",
       step: step.name,
-      message: `the plan cannot be sent to a worker thread (${messageOf(error, true)}); running it on the main thread`,
+      message: `${note.message} ${note.hint}`,
+      fields: { expressions: note.expressions, columns: note.columns, cause: messageOf(error, true) },
     });
+    await noted(note);
   }
   let written: Materialized;
   try {

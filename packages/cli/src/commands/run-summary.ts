@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { formatBytes, type RunResult, type StepResult } from "@glacier/core";
+import type { StepNote, StepRecord } from "@glacier/local";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 
@@ -30,6 +31,11 @@ function statusCell(step: StepResult, c: Colors): string {
   }
 }
 
+/** A local step's notes: core's StepResult, shared with cloud runs, has no such field, local's StepRecord has. */
+function notesOf(step: StepResult): readonly StepNote[] {
+  return (step as Partial<Pick<StepRecord, "notes">>).notes ?? [];
+}
+
 function counts(steps: readonly StepResult[]): string {
   const by = new Map<string, number>();
   for (const s of steps) by.set(s.status, (by.get(s.status) ?? 0) + 1);
@@ -38,7 +44,8 @@ function counts(steps: readonly StepResult[]): string {
 
 /**
  * The table `glacier run` prints when a run ends: per step its status, rows, bytes, time and why it ran or
- * was skipped; failed steps with their error; where the run's record is.
+ * was skipped; failed steps with their error; steps' notes (a step that ran on the main thread, with the
+ * rewrite that fixes it); where the run's record is.
  *
  * @example
  * ```text
@@ -46,6 +53,9 @@ function counts(steps: readonly StepResult[]): string {
  *   step          status     rows   bytes    time    reason
  *   cleanSales    succeeded  4012   52.1 kB  0.42 s  input changed
  *   dailyRevenue  skipped                            up to date
+ * note cleanSales: ran on the main thread (blocking other steps, without its timeout): nodejs-polars cannot
+ *   serialise str.toLowerCase() (column "region") for a worker thread. Rewrite str.toLowerCase() as SQL
+ *   lower(region) (SQL runs as executor.sql, or as pl.SQLContext inside the task).
  * record: .glacier/runs/20240131-101500-a1b2
  * ```
  */
@@ -66,6 +76,9 @@ export function renderRunSummary(result: RunResult, c: Colors): string {
   ];
   for (const s of result.steps.filter((step) => step.status === "failed")) {
     lines.push(`${c.red("failed")} ${s.name}: ${(s.error ?? "no error message").replace(/\s*\n\s*/g, " ")}`);
+  }
+  for (const s of result.steps) {
+    for (const note of notesOf(s)) lines.push(`${c.yellow("note")} ${s.name}: ${note.message} ${note.hint}`);
   }
   if (result.recordPath) lines.push(`record: ${relative(process.cwd(), result.recordPath) || "."}`);
   return `${lines.join("\n")}\n`;
