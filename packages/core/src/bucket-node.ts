@@ -54,6 +54,16 @@ function s3NameProblem(name: string): string | null {
   return null;
 }
 
+/** C0 controls and DEL: a newline in a name starts a new statement in a diagram, a NUL ends a C string. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The first control character of a text, written as an escape (`\n`, `\u0000`) so the message shows it. */
+export function controlCharacterIn(text: string): string | null {
+  const match = CONTROL.exec(text);
+  if (!match) return null;
+  return JSON.stringify(match[0]).slice(1, -1);
+}
+
 function checkPath(path: unknown, id: string): string {
   const subject = { kind: "bucket", name: id } as const;
   if (typeof path !== "string" || path.trim() === "") {
@@ -62,7 +72,18 @@ function checkPath(path: unknown, id: string): string {
       hint: `Give the key inside the bucket, e.g. path: "raw/sales.parquet".`,
     });
   }
-  if (path.startsWith("/") || path.includes("\\") || path.includes("\0")) {
+  const control = controlCharacterIn(path);
+  if (control !== null) {
+    throw new GlacierError(
+      "INVALID_PATH",
+      `path ${JSON.stringify(path)} contains a control character (${control}).`,
+      {
+        subject: { kind: "bucket", name: JSON.stringify(id).slice(1, -1) },
+        hint: "Remove line breaks, tabs and other control characters from the path.",
+      },
+    );
+  }
+  if (path.startsWith("/") || path.includes("\\")) {
     throw new GlacierError("INVALID_PATH", `path "${path}" must be relative, with / separators.`, {
       subject,
       hint: "Write the key without a leading / (the bucket is its root).",
@@ -105,6 +126,17 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     });
   }
   const id = `${bucket}/${typeof options.path === "string" ? options.path : "(no path)"}`;
+  const control = controlCharacterIn(bucket);
+  if (control !== null) {
+    throw new GlacierError(
+      "INVALID_BUCKET",
+      `bucket name ${JSON.stringify(bucket)} contains a control character (${control}).`,
+      {
+        subject: { kind: "bucket", name: JSON.stringify(id).slice(1, -1) },
+        hint: "Remove line breaks, tabs and other control characters from the bucket name.",
+      },
+    );
+  }
   if (provider.cloud === "aws") {
     const problem = s3NameProblem(bucket);
     if (problem) {

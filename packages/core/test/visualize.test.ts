@@ -245,3 +245,33 @@ describe("step notes (the infrastructure overlay)", () => {
     }
   });
 });
+
+describe("labels are text, never markup or statements", () => {
+  const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
+  const raw = provider.bucket({ bucket: "acme-data", path: 'raw/<img src=x onerror=alert(1)>#"q"&.csv' });
+  const out = provider.bucket({ bucket: "acme-data", path: "out/a&b<c>.parquet" });
+  const graph = raw
+    .transform(provider.local().task((df: LazyDataFrame) => df, { name: "copy" }))
+    .to(out)
+    .graph();
+
+  it("mermaid writes every user character that means something to it as an entity code", () => {
+    const text = visualize(graph, "mermaid");
+    expect(text).not.toContain("<img");
+    expect(text).not.toContain('"q"');
+    expect(text.split("\n").filter((l) => l.includes("raw/"))).toMatchInlineSnapshot(`
+      [
+        "  b_acme_data_raw_img_src_x_onerror_alert_1_q_csv[("acme-data/raw/#60;img src=x onerror=alert(1)#62;#35;#34;q#34;#38;.csv")]",
+      ]
+    `);
+  });
+
+  it("dot keeps every label one quoted string", () => {
+    const text = visualize(graph, "dot");
+    expect(text.split("\n").filter((l) => l.includes("raw/"))).toMatchInlineSnapshot(`
+      [
+        "  b_acme_data_raw_img_src_x_onerror_alert_1_q_csv [shape=cylinder, style=filled, fillcolor="#eef4fb", label="acme-data/raw/<img src=x onerror=alert(1)>#\\"q\\"&.csv"];",
+      ]
+    `);
+  });
+});

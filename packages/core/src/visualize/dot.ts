@@ -3,9 +3,16 @@ import { stepInputs } from "../nodes.js";
 import type { VisualizeOptions } from "./visualize.js";
 import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
 
-/** A DOT quoted string; a line break becomes DOT's `\n` escape so every statement stays on one line. */
+/**
+ * A DOT quoted string; a line break becomes DOT's `\n` escape so every statement stays on one line, and any
+ * other control character is dropped (core rejects them in names and paths at definition).
+ */
 function q(text: string): string {
-  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r?\n/g, "\\n")}"`;
+  return `"${text
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\r?\n/g, "\\n")
+    .replace(/[\u0000-\u001f\u007f]/g, "")}"`;
 }
 
 const FILL = { local: "#f1f8ee", serverless: "#fff5e6", spark: "#fdeeee" } as const;

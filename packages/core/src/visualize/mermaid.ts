@@ -3,8 +3,18 @@ import { stepInputs } from "../nodes.js";
 import type { VisualizeOptions } from "./visualize.js";
 import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
 
-function quote(text: string): string {
-  return `"${text.replace(/"/g, "#quot;")}"`;
+/**
+ * A user's text inside a Mermaid label: Mermaid renders labels as HTML and reads `#…;` as entity codes, so
+ * `#`, `"`, `&`, `<` and `>` become entity codes (a name can add no markup, link or statement), and a line
+ * break, which core rejects at definition, would still stay on its line.
+ */
+function mermaidText(text: string): string {
+  return text.replace(/[#"&<>\r\n]/g, (c) => `#${c.charCodeAt(0)};`);
+}
+
+/** A label already escaped (it may hold our own `<br/><small>` markup), in Mermaid's quotes. */
+function quote(label: string): string {
+  return `"${label}"`;
 }
 
 /**
@@ -22,16 +32,16 @@ export function toMermaid(graph: LineageGraph, options: VisualizeOptions = {}): 
   const ids = diagramIds(graph);
   const note = (id: string): string => {
     const text = options.stepNotes?.[id];
-    return text ? `<br/><small>${text}</small>` : "";
+    return text ? `<br/><small>${mermaidText(text)}</small>` : "";
   };
   const lines = ["graph LR"];
   for (const p of graph.pipelines)
-    lines.push(`  %% pipeline ${p.name}: ${p.steps.length} step(s) → ${p.target.id}`);
-  for (const b of graph.buckets) lines.push(`  ${ids.bucket(b)}[(${quote(b.id)})]`);
+    lines.push(`  %% pipeline ${p.name}: ${p.steps.length} step(s) → ${mermaidText(p.target.id)}`);
+  for (const b of graph.buckets) lines.push(`  ${ids.bucket(b)}[(${quote(mermaidText(b.id))})]`);
   const steps = stepsForDisplay(graph);
   for (const s of steps) {
     lines.push(
-      `  ${ids.step(s)}(${quote(`${s.name}<br/><small>${executorLabel(s.task.executor)}</small>${note(s.id)}`)})`,
+      `  ${ids.step(s)}(${quote(`${mermaidText(s.name)}<br/><small>${mermaidText(executorLabel(s.task.executor))}</small>${note(s.id)}`)})`,
     );
   }
   for (const s of steps) {
