@@ -261,7 +261,7 @@ describe("labels are text, never markup or statements", () => {
     expect(text).not.toContain('"q"');
     expect(text.split("\n").filter((l) => l.includes("raw/"))).toMatchInlineSnapshot(`
       [
-        "  b_acme_data_raw_img_src_x_onerror_alert_1_q_csv[("acme-data/raw/#60;img src=x onerror=alert(1)#62;#35;#34;q#34;#38;.csv")]",
+        "  b_acme_data_raw_img_src_x_onerror_alert_1_q_csv[("acme-data/raw/#60;img src=x onerror=alert(1)#62;#35;#quot;q#quot;#38;.csv")]",
       ]
     `);
   });

@@ -9,7 +9,7 @@ import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
  * break, which core rejects at definition, would still stay on its line.
  */
 function mermaidText(text: string): string {
-  return text.replace(/[#"&<>\r\n]/g, (c) => `#${c.charCodeAt(0)};`);
+  return text.replace(/[#"&<>\r\n]/g, (c) => (c === '"' ? "#quot;" : `#${c.charCodeAt(0)};`));
 }
 
 /** A label already escaped (it may hold our own `<br/><small>` markup), in Mermaid's quotes. */
