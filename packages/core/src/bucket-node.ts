@@ -1,3 +1,4 @@
+import { controlCharacterIn } from "./control-characters.js";
 import { GlacierError } from "./errors.js";
 import { isDatasetPath, resolveFormat } from "./formats.js";
 import type { BucketNode, ExpectedSize, ProviderNode } from "./nodes.js";
@@ -52,16 +53,6 @@ function s3NameProblem(name: string): string | null {
     return "uses a prefix or suffix AWS reserves";
   }
   return null;
-}
-
-/** C0 controls and DEL: a newline in a name starts a new statement in a diagram, a NUL ends a C string. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** The first control character of a text, written as an escape (`\n`, `\u0000`) so the message shows it. */
-export function controlCharacterIn(text: string): string | null {
-  const match = CONTROL.exec(text);
-  if (!match) return null;
-  return JSON.stringify(match[0]).slice(1, -1);
 }
 
 function checkPath(path: unknown, id: string): string {

@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS } from "../control-characters.js";
 import type { LineageGraph } from "../lineage-graph.js";
 import { stepInputs } from "../nodes.js";
 import type { VisualizeOptions } from "./visualize.js";
@@ -12,7 +13,7 @@ function q(text: string): string {
     .replace(/\\/g, "\\\\")
     .replace(/"/g, '\\"')
     .replace(/\r?\n/g, "\\n")
-    .replace(/[\u0000-\u001f\u007f]/g, "")}"`;
+    .replace(CONTROL_CHARACTERS, "")}"`;
 }
 
 const FILL = { local: "#f1f8ee", serverless: "#fff5e6", spark: "#fdeeee" } as const;

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Lints what we publish, as npm would publish it: every non-private workspace package is `npm pack`ed once,
+// then its tarball is checked by
+//   - publint (package.json fields, exports, files that are referenced but not packed), strict: warnings fail;
+//   - Are The Types Wrong (attw), profile "esm-only".
+// Why "esm-only": the packages are ESM only ("type": "module", exports without a "require" condition) and
+// need Node >= 22.12, so their consumers resolve them as Node ESM (TypeScript "node16"/"nodenext" from an
+// ES module) or through a bundler, and attw checks exactly those two. It skips "node10" (TypeScript's legacy
+// `moduleResolution: node`, which ignores "exports", cannot see subpaths like @glacier/aws/lambda-handler,
+// and is deprecated in TypeScript 6 and gone in 7) and "node16 from CJS" (a CommonJS `require`, which we do
+// not offer). The "strict" profile would fail on both by design; "node16" would still fail on the CJS one.
+// Needs a build first (`npm run build`; `npm test` builds before linting); `npm run lint` runs it after ESLint.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { publint } from "publint";
+import { formatMessage } from "publint/utils";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+
+/** Non-private workspace packages, from the root's `workspaces` globs (`dir/*` forms). */
+function publishable() {
+  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  const found = [];
+  for (const pattern of root.workspaces ?? []) {
+    if (!pattern.endsWith("/*")) throw new Error(`unsupported workspaces pattern ${pattern}`);
+    const parent = join(ROOT, pattern.slice(0, -2));
+    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+      const manifest = join(parent, entry.name, "package.json");
+      if (!entry.isDirectory() || !existsSync(manifest)) continue;
+      const pkg = JSON.parse(readFileSync(manifest, "utf8"));
+      if (pkg.private !== true) found.push({ name: pkg.name, dir: join(parent, entry.name), pkg });
+    }
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Resolves once `node script args…` exits; collects its output. */
+function run(script, args) {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, output }));
+  });
+}
+
+function attwBin() {
+  const manifestPath = require.resolve("@arethetypeswrong/cli/package.json");
+  const { bin } = JSON.parse(readFileSync(manifestPath, "utf8"));
+  return join(dirname(manifestPath), typeof bin === "string" ? bin : bin.attw);
+}
+
+const packages = publishable();
+const unbuilt = packages.filter(({ dir }) => !existsSync(join(dir, "dist")));
+if (unbuilt.length > 0) {
+  console.error(
+    `lint-packages: not built: ${unbuilt.map((p) => p.name).join(", ")}. Run npm run build first.`,
+  );
+  process.exit(1);
+}
+
+const dest = mkdtempSync(join(tmpdir(), "glacier-lint-packages-"));
+let failed = false;
+try {
+  const npm = process.env.npm_execpath?.endsWith("npm-cli.js")
+    ? [process.execPath, process.env.npm_execpath]
+    : ["npm"];
+  const packed = spawnSync(
+    npm[0],
+    [
+      ...npm.slice(1),
+      "pack",
+      ...packages.flatMap((p) => ["--workspace", p.name]),
+      "--pack-destination",
+      dest,
+      "--json",
+    ],
+    { cwd: ROOT, encoding: "utf8" },
+  );
+  if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stdout}\n${packed.stderr}`);
+  const tarballs = new Map(
+    JSON.parse(packed.stdout).map((entry) => [entry.name, join(dest, entry.filename)]),
+  );
+
+  const attw = attwBin();
+  const checks = packages.map(async ({ name }) => {
+    const tarball = tarballs.get(name);
+    if (tarball === undefined) throw new Error(`npm pack did not pack ${name}`);
+    const lines = [];
+    const bytes = readFileSync(tarball);
+    const packedTarball = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const { messages, pkg } = await publint({ pack: { tarball: packedTarball }, strict: true });
+    for (const message of messages) lines.push(`  publint ${message.type}: ${formatMessage(message, pkg)}`);
+    const errors = messages.filter((m) => m.type === "error").length;
+    const types = await run(attw, [tarball, "--profile", "esm-only", "--format", "ascii", "--no-color"]);
+    if (types.code !== 0) lines.push(types.output.trimEnd().replace(/^/gm, "  attw: "));
+    return { name, ok: errors === 0 && types.code === 0, lines };
+  });
+  for (const result of await Promise.all(checks)) {
+    console.log(`${result.ok ? "ok  " : "FAIL"} ${result.name} (publint --strict, attw --profile esm-only)`);
+    for (const line of result.lines) console.log(line);
+    failed ||= !result.ok;
+  }
+} finally {
+  rmSync(dest, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
