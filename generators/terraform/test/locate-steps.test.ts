@@ -144,6 +144,20 @@ describe("bundling what was located", () => {
     expect(error.message).toContain(graph.step("clean").id);
   });
 
+  it("leaves out the code fingerprint's parser: it runs where runs are planned, never in a Lambda", async () => {
+    const bundle = await bundleFunction({
+      projectDir: REPO,
+      module: join(fixture, "pipelines.ts"),
+      exports: ["cleaned"],
+    });
+    const code = Buffer.from(bundle.code).toString("utf8");
+    expect(code).toContain("createLambdaHandler");
+    // eslint-scope's and acorn's own names: @glacier/local is side-effect free, so esbuild drops what
+    // createLambdaHandler does not use.
+    expect(code).not.toContain("PatternVisitor");
+    expect(code).not.toContain("allowHashBang");
+  });
+
   it("bundles the same bytes every time", async () => {
     const request = { projectDir: REPO, module: join(fixture, "pipelines.ts"), exports: ["cleaned"] };
     const [a, b] = await Promise.all([bundleFunction(request), bundleFunction(request)]);
