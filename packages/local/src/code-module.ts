@@ -1,20 +1,17 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { SourceMap, stripTypeScriptTypes } from "node:module";
-import { extname } from "node:path";
 import {
   parse,
-  type AnyNode,
   type CallExpression,
-  type Identifier,
-  type Literal,
+  type MemberExpression,
   type Node,
-  type Pattern,
   type Program,
   type Token,
 } from "acorn";
 import { analyze, type Reference, type Scope, type Variable } from "eslint-scope";
 import { KEYS } from "eslint-visitor-keys";
+import { prepare } from "./code-strip.js";
+import { nameOf, stringOf, tables, type ExportTarget, type ModuleRequest } from "./code-tables.js";
 
 /**
  * One module of the user's code, parsed for the code fingerprint: TypeScript types stripped (positions kept),
@@ -22,20 +19,6 @@ import { KEYS } from "eslint-visitor-keys";
  * position, exports, and every module the code names. Parsed once per file content: the cache is keyed by the
  * file's size and mtime, so a run of many steps reads each file once.
  */
-
-/** What an export name stands for in its module. */
-export type ExportTarget =
-  | { readonly kind: "local"; readonly name: string }
-  | { readonly kind: "node"; readonly node: Node }
-  | { readonly kind: "from"; readonly specifier: string; readonly imported: string };
-
-/** A module named by a string: `import … from "x"`, `export … from "x"`, `import("x")`, `require("x")`. */
-export interface ModuleRequest {
-  readonly specifier: string;
-  /** Where it is written, so a walk follows the dynamic ones only inside code it reached. */
-  readonly start: number;
-  readonly dynamic: boolean;
-}
 
 /** A parsed module. */
 export interface CodeModule {
@@ -67,62 +50,8 @@ export type LoadedModule =
   | { readonly ok: true; readonly module: CodeModule }
   | { readonly ok: false; readonly reason: string; readonly bytesHash: string | null };
 
-const TYPESCRIPT = new Set([".ts", ".mts", ".cts"]);
-const JAVASCRIPT = new Set([".js", ".mjs", ".cjs"]);
-
 function sha(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
-}
-
-/**
- * Node's `stripTypeScriptTypes` warns once per process that it is experimental; the warning is about our use,
- * not the user's code, so it is not shown.
- */
-function quietly<T>(fn: () => T): T {
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
-    const text = typeof warning === "string" ? warning : warning.message;
-    if (/stripTypeScriptTypes/.test(text)) return;
-    emit.call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return fn();
-  } finally {
-    process.emitWarning = emit;
-  }
-}
-
-interface Prepared {
-  readonly code: string;
-  /** Maps a generated 0-based line/column back to the source, when stripping had to transform. */
-  readonly map?: SourceMap;
-}
-
-/** Strips types in place when the syntax is erasable; otherwise transforms (enums, namespaces) with a map. */
-function prepare(file: string, source: string): Prepared | string {
-  const ext = extname(file);
-  if (JAVASCRIPT.has(ext)) return { code: source };
-  if (!TYPESCRIPT.has(ext))
-    return `${ext || "a file without extension"} is not a module the fingerprint reads`;
-  if (typeof stripTypeScriptTypes !== "function") {
-    return "this Node has no module.stripTypeScriptTypes (Node 22.13 or later has it)";
-  }
-  try {
-    return { code: quietly(() => stripTypeScriptTypes(source, { mode: "strip" })) };
-  } catch {
-    try {
-      const out = quietly(() => stripTypeScriptTypes(source, { mode: "transform", sourceMap: true }));
-      const inline = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(out);
-      const payload = inline
-        ? (JSON.parse(Buffer.from(inline[1] as string, "base64").toString("utf8")) as ConstructorParameters<
-            typeof SourceMap
-          >[0])
-        : undefined;
-      return payload ? { code: out, map: new SourceMap(payload) } : { code: out };
-    } catch (error) {
-      return `its types cannot be stripped: ${(error as Error).message.split("\n")[0]}`;
-    }
-  }
 }
 
 function lineStarts(code: string): number[] {
@@ -141,124 +70,6 @@ function floorIndex(sorted: readonly number[], target: number): number {
     else hi = mid - 1;
   }
   return lo;
-}
-
-function children(node: Node): Node[] {
-  const out: Node[] = [];
-  for (const key of KEYS[node.type] ?? []) {
-    const value = (node as unknown as Record<string, unknown>)[key];
-    for (const child of Array.isArray(value) ? value : [value]) {
-      if (child && typeof (child as Node).type === "string") out.push(child as Node);
-    }
-  }
-  return out;
-}
-
-function stringOf(node: Node | null | undefined): string | undefined {
-  const literal = node as Literal | null | undefined;
-  return literal?.type === "Literal" && typeof literal.value === "string" ? literal.value : undefined;
-}
-
-function nameOf(node: Node): string {
-  const named = node as Identifier | Literal;
-  return named.type === "Identifier" ? named.name : String(named.value);
-}
-
-/** Exports, star re-exports, the modules named, and method calls, in one walk. */
-function tables(program: Program): {
-  exports: Map<string, ExportTarget>;
-  stars: string[];
-  requests: ModuleRequest[];
-  memberCalls: CallExpression[];
-} {
-  const exports = new Map<string, ExportTarget>();
-  const stars: string[] = [];
-  const requests: ModuleRequest[] = [];
-  const memberCalls: CallExpression[] = [];
-  const request = (source: Node | null | undefined, start: number, dynamic: boolean): void => {
-    const specifier = stringOf(source);
-    if (specifier !== undefined) requests.push({ specifier, start, dynamic });
-  };
-  for (const s of program.body) {
-    switch (s.type) {
-      case "ImportDeclaration":
-        request(s.source, s.start, false);
-        break;
-      case "ExportAllDeclaration":
-        request(s.source, s.start, false);
-        if (s.exported) {
-          exports.set(nameOf(s.exported), { kind: "from", specifier: String(s.source.value), imported: "*" });
-        } else stars.push(String(s.source.value));
-        break;
-      case "ExportNamedDeclaration": {
-        request(s.source, s.start, false);
-        const from = stringOf(s.source);
-        const declaration = s.declaration;
-        if (declaration?.type === "VariableDeclaration") {
-          for (const d of declaration.declarations)
-            for (const name of patternNames(d.id)) exports.set(name, { kind: "local", name });
-        } else if (declaration) {
-          exports.set(declaration.id.name, { kind: "local", name: declaration.id.name });
-        }
-        for (const spec of s.specifiers) {
-          exports.set(
-            nameOf(spec.exported),
-            from === undefined
-              ? { kind: "local", name: nameOf(spec.local) }
-              : { kind: "from", specifier: from, imported: nameOf(spec.local) },
-          );
-        }
-        break;
-      }
-      case "ExportDefaultDeclaration": {
-        const declaration = s.declaration;
-        const id =
-          declaration.type === "FunctionDeclaration" || declaration.type === "ClassDeclaration"
-            ? declaration.id
-            : null;
-        exports.set("default", id ? { kind: "local", name: id.name } : { kind: "node", node: declaration });
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  const visit = (node: Node): void => {
-    const any = node as AnyNode;
-    if (any.type === "ImportExpression") request(any.source, any.start, true);
-    if (any.type === "CallExpression") {
-      if (any.callee.type === "MemberExpression") memberCalls.push(any);
-      if (any.callee.type === "Identifier" && any.callee.name === "require")
-        request(any.arguments[0], any.start, true);
-    }
-    for (const child of children(node)) visit(child);
-  };
-  visit(program);
-  return { exports, stars, requests, memberCalls };
-}
-
-/** The names a binding pattern declares: `a`, `{ a, b: [c] }`, `...rest`. */
-export function patternNames(pattern: Pattern): string[] {
-  switch (pattern.type) {
-    case "Identifier":
-      return [pattern.name];
-    case "ObjectPattern":
-      return pattern.properties.flatMap((p) =>
-        p.type === "RestElement" ? patternNames(p) : patternNames(p.value),
-      );
-    case "ArrayPattern":
-      return pattern.elements.flatMap((e) => (e ? patternNames(e) : []));
-    case "RestElement":
-      return patternNames(pattern.argument);
-    case "AssignmentPattern":
-      return patternNames(pattern.left);
-    case "MemberExpression":
-      return [];
-    default: {
-      const never: never = pattern;
-      return never;
-    }
-  }
 }
 
 function parseModule(file: string, source: string): LoadedModule {
@@ -370,8 +181,11 @@ export function callAt(
   at: { readonly line: number; readonly column: number },
 ): CallExpression | undefined {
   return module.memberCalls.find((call) => {
-    const property = (call.callee as Node & { property: Node }).property;
-    if (!methods.includes(nameOf(property))) return false;
+    const callee = call.callee as MemberExpression;
+    const property = callee.property;
+    // `x[task](…)` names a variable, `x["task"](…)` the method.
+    const method = callee.computed ? stringOf(property) : nameOf(property);
+    if (method === undefined || !methods.includes(method)) return false;
     const position = module.original(property.start);
     return position?.line === at.line && position.column === at.column;
   });

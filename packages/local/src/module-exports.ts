@@ -2,7 +2,8 @@ import type { Program } from "acorn";
 import type { Variable } from "eslint-scope";
 import type { SourceLocation } from "@glacier/core";
 import { importTarget } from "./code-imports.js";
-import { callAt, freeVariables, loadModule, patternNames, type CodeModule } from "./code-module.js";
+import { callAt, freeVariables, loadModule, type CodeModule } from "./code-module.js";
+import { patternNames } from "./code-tables.js";
 
 /**
  * Which exports of a module carry a step, found from where the step was recorded rather than guessed from
