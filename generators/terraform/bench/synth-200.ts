@@ -5,7 +5,7 @@
  *
  * 1. A synthetic 200-step graph (20 chains of 10 steps: Lambda, Spark SQL and local, 20 pipelines):
  *    planInfrastructure, then cdktn synthesis (stand-in zips), three rounds (the first pays for loading cdktn).
- * 2. `generate` of examples/complete end to end (ts-morph, esbuild, zips, synthesis, writing) with the polars
+ * 2. `generate` of examples/complete end to end (locating, esbuild, zips, synthesis, writing) with the polars
  *    layer cached, and — with --cold-layer — with an empty cache (zipping the ~100 MB binary).
  */
 import { mkdtempSync, rmSync } from "node:fs";

@@ -28,8 +28,13 @@ beforeAll(async () => {
   located = locateSteps(entry, graph.steps);
 });
 
-describe("locating a step's module and exports (ts-morph)", () => {
+describe("locating a step's module and exports from its recorded definition", () => {
   it("finds the module that wires the task into a pipeline, not the index re-exporting it", () => {
+    expect(graph.step("clean").definedAt).toEqual({
+      file: join(fixture, "pipelines.ts"),
+      line: lineOf("pipelines.ts", '.to(lake("clean'),
+      column: 4,
+    });
     expect(located.get(graph.step("clean").id)).toEqual({
       module: join(fixture, "pipelines.ts"),
       exports: ["cleaned", "default"],
@@ -38,7 +43,7 @@ describe("locating a step's module and exports (ts-morph)", () => {
     });
   });
 
-  it("follows a task named by its options into a default export", () => {
+  it("follows a step recorded in a default export, with a task named by its options", () => {
     expect(located.get(graph.step("summarise").id)).toEqual({
       module: join(fixture, "pipelines.ts"),
       exports: ["default"],
@@ -47,13 +52,48 @@ describe("locating a step's module and exports (ts-morph)", () => {
     });
   });
 
-  it("falls back to every export of the entry when a task's definition is not in the project", () => {
-    const stranger = { ...graph.step("clean"), id: "elsewhere->x/y.parquet", name: "elsewhere" };
+  it("falls back to every export of the entry when a step has no recorded definition", () => {
+    const { definedAt: _step, ...clean } = graph.step("clean");
+    const { definedAt: _task, ...task } = clean.task;
+    const stranger = { ...clean, task, id: "elsewhere->x/y.parquet", name: "elsewhere" };
     expect(locateSteps(entry, [stranger]).get(stranger.id)).toEqual({
       module: entry,
       exports: ["cleaned", "summary"],
       located: false,
     });
+  });
+
+  it("falls back when the record does not point at a .to( call (a loader whose positions are not the file's)", () => {
+    const step = graph.step("clean");
+    const moved = { ...step, definedAt: { ...step.definedAt!, column: step.definedAt!.column + 1 } };
+    expect(locateSteps(entry, [moved]).get(step.id)).toMatchObject({
+      module: entry,
+      exports: ["cleaned", "summary"],
+      located: false,
+    });
+  });
+
+  it("falls back when the step is built by a function no export of its module calls", () => {
+    const module = join(root, "helper.ts");
+    writeFileSync(
+      module,
+      ["export function wire(raw, task, out) {", "  return raw.transform(task).to(out);", "}", ""].join("\n"),
+    );
+    const step = { ...graph.step("clean"), definedAt: { file: module, line: 2, column: 31 } };
+    expect(locateSteps(entry, [step]).get(step.id)).toMatchObject({ module: entry, located: false });
+  });
+
+  it("imports the whole entry module when the parser cannot read it", () => {
+    const jsx = join(root, "entry.jsx");
+    writeFileSync(jsx, "export const view = <div />;\n");
+    const { definedAt: _step, ...stranger } = graph.step("clean");
+    expect(locateSteps(jsx, [stranger]).get(stranger.id)).toMatchObject({ module: jsx, exports: ["*"] });
+    expect(entrySource({ projectDir: root, module: jsx, exports: ["*"] })).toMatchInlineSnapshot(`
+      "import { createLambdaHandler } from "glacier:lambda-handler";
+      import * as module from "./entry.jsx";
+      export const handler = createLambdaHandler(module);
+      "
+    `);
   });
 });
 
@@ -102,6 +142,20 @@ describe("bundling what was located", () => {
     expect(error.name).toBe("GlacierError.UNKNOWN_STEP");
     expect(error.message).toContain(graph.step("summarise").id);
     expect(error.message).toContain(graph.step("clean").id);
+  });
+
+  it("leaves out the code fingerprint's parser: it runs where runs are planned, never in a Lambda", async () => {
+    const bundle = await bundleFunction({
+      projectDir: REPO,
+      module: join(fixture, "pipelines.ts"),
+      exports: ["cleaned"],
+    });
+    const code = Buffer.from(bundle.code).toString("utf8");
+    expect(code).toContain("createLambdaHandler");
+    // eslint-scope's and acorn's own names: @glacier/local is side-effect free, so esbuild drops what
+    // createLambdaHandler does not use.
+    expect(code).not.toContain("PatternVisitor");
+    expect(code).not.toContain("allowHashBang");
   });
 
   it("bundles the same bytes every time", async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GlacierError, type LineageGraph, type ParamValue, type StepNode } from "@glacier/core";
 import {
+  codeFingerprintNotes,
   executeStep,
   readJson,
   semaphore,
@@ -186,7 +187,10 @@ export async function runSteps(run: CloudRun): Promise<CloudStepRecord[]> {
     let reason: CloudReason;
     try {
       const s3 = await run.clients.s3();
-      components = await componentsOf(run.clients, step, plan.dispatch.kind, run.params);
+      components = await componentsOf(run.clients, step, plan.dispatch.kind, run.params, (code) => {
+        for (const note of codeFingerprintNotes(code))
+          run.journal.log(note.level, note.message, { step: plan.name });
+      });
       const earlier = run.resumed?.steps.find((s) => s.id === plan.id);
       const output = await s3Content(s3, step.output);
       const last = await readJson<CloudStepState>(statePath(run.projectDir, plan.id));

@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { canonicalJson, stepInputs, type ParamValue, type StepNode } from "@glacier/core";
-import { taskParams } from "@glacier/local";
+import { taskCodeFingerprint, taskParams, type TaskCode } from "@glacier/local";
 import type { AwsClients } from "./aws-clients.js";
 import { s3Content } from "./s3-content.js";
 
 /** What a cloud step's output depends on; equal components mean the step can be skipped. */
 export interface CloudComponents {
-  /** `<language>:<code hash>` of the task. */
+  /** The task's code fingerprint, as local runs compute it (see `taskCodeFingerprint` in `@glacier/local`). */
   readonly code: string;
+  /** The task's `codeVersion`, when set. */
+  readonly codeVersion?: string;
   /** Where it runs, reads and writes, and in which formats. */
   readonly options: string;
   readonly params: Readonly<Record<string, ParamValue>>;
@@ -56,13 +58,19 @@ export function statePath(projectDir: string | undefined, stepId: string): strin
   );
 }
 
-/** The components of a step now, read from S3 metadata (no data is read). */
+/**
+ * The components of a step now, read from S3 metadata (no data is read). `onCode` receives the task's code
+ * fingerprint, so the caller can log what it could not see.
+ */
 export async function componentsOf(
   clients: AwsClients,
   step: StepNode,
   runsOn: string,
   params: Readonly<Record<string, ParamValue>>,
+  onCode?: (code: TaskCode) => void,
 ): Promise<CloudComponents> {
+  const code = taskCodeFingerprint(step.task);
+  onCode?.(code);
   const s3 = await clients.s3();
   const inputs: Record<string, string> = {};
   for (const [key, bucket] of stepInputs(step)) inputs[key] = (await s3Content(s3, bucket)).fingerprint;
@@ -72,7 +80,8 @@ export async function componentsOf(
     schema: b.schema ?? null,
   });
   return {
-    code: `${step.task.language}:${step.task.codeHash}`,
+    code: code.code,
+    ...(code.codeVersion === undefined ? {} : { codeVersion: code.codeVersion }),
     options: hash(
       canonicalJson({
         runsOn,
@@ -115,7 +124,9 @@ export function decide(
   ) {
     return { run: true, reason: "output changed" };
   }
-  if (last.components.code !== now.code) return { run: true, reason: "code changed" };
+  if (last.components.code !== now.code || last.components.codeVersion !== now.codeVersion) {
+    return { run: true, reason: "code changed" };
+  }
   if (last.components.options !== now.options) return { run: true, reason: "options changed" };
   if (canonicalJson(last.components.params) !== canonicalJson(now.params)) {
     return { run: true, reason: "parameters changed" };

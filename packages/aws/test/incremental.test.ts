@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { runGraph } from "@glacier/core";
+import { Bucket, LineageGraph, runGraph, type StepNode } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudRunResult } from "../src/index.js";
 import { cloudEnvironment, type CloudEnvironment } from "./fixtures/cloud-environment.js";
@@ -38,6 +38,21 @@ describe("--plan in cloud mode", () => {
     ]);
     expect(env.lambda.invocations).toHaveLength(invocations);
     expect(runs()).toBe(records);
+  });
+
+  it("sees a new codeVersion as a code change", async () => {
+    const [clean, daily] = env.graph.executionOrder() as [StepNode, StepNode];
+    const versioned: StepNode = { ...clean, task: { ...clean.task, codeVersion: "2" } };
+    const graph = LineageGraph.from(Bucket.fromNode(daily.output, [versioned, daily]));
+    const plan = (await runGraph(graph, {
+      mode: "cloud",
+      projectDir: env.projectDir,
+      plan: true,
+    })) as CloudRunResult;
+    expect(decisions(plan)).toEqual([
+      ["cleanSales", "not-run", "code changed"],
+      ["dailyRevenue", "not-run", "upstream will run"],
+    ]);
   });
 
   it("sees a changed source through its ETag, and everything downstream of it", async () => {

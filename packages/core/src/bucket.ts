@@ -6,6 +6,7 @@ import { inputBuckets, stepKey } from "./nodes.js";
 import { deepFreeze } from "./stable-id.js";
 import { runGraph, type RunOptionsFor, type RunOutcome, type RunMode } from "./run.js";
 import { checkSchedule } from "./schedule.js";
+import { callerLocation } from "./source-location.js";
 import type { Task } from "./task.js";
 import type { SingleSourceTask } from "./type-checks.js";
 import type { VisualizeFormat } from "./visualize/visualize.js";
@@ -276,6 +277,7 @@ export class PendingTransform {
         );
       }
     }
+    const definedAt = callerLocation();
     // Deep: the input record is part of the step, and recorded lineage must not change afterwards.
     const step: StepNode = deepFreeze({
       kind: "step",
@@ -284,6 +286,7 @@ export class PendingTransform {
       task: this.#task,
       input: this.#input,
       output,
+      ...(definedAt === undefined ? {} : { definedAt }),
     });
     return Bucket.fromNode(output, mergeLineage(this.#upstream, target.lineage, [step]));
   }

@@ -59,6 +59,7 @@ export {
   type StepResult,
 } from "./run.js";
 export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
+export type { SourceLocation } from "./source-location.js";
 export { canonicalJson, shortHash, slug } from "./stable-id.js";
 export { formatBytes } from "./format.js";
 export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";

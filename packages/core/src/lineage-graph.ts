@@ -2,6 +2,7 @@ import type { Bucket, PipelineInfo } from "./bucket.js";
 import { isBucketLike } from "./bucket-brand.js";
 import { GlacierError } from "./errors.js";
 import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
+import type { SourceLocation } from "./source-location.js";
 import { canonicalJson } from "./stable-id.js";
 
 /**
@@ -376,7 +377,10 @@ export class LineageGraph {
     return new LineageGraph([[pipeline.name, target]]);
   }
 
-  /** Plain data: pipelines, buckets, steps (task functions dropped) and edges between steps. */
+  /**
+   * Plain data: pipelines, buckets, steps (task functions dropped) and edges between steps. A step's
+   * `definedAt` is where `.to(` was called and `taskDefinedAt` where its task was defined, when known.
+   */
   toJSON(): GraphJson {
     return {
       pipelines: this.pipelines.map((p) => ({
@@ -401,8 +405,11 @@ export class LineageGraph {
         language: s.task.language,
         retries: s.task.retries,
         codeHash: s.task.codeHash,
+        ...(s.task.codeVersion === undefined ? {} : { codeVersion: s.task.codeVersion }),
         inputs: Object.fromEntries(stepInputs(s).map(([key, b]) => [key, b.id])),
         output: s.output.id,
+        ...(s.definedAt === undefined ? {} : { definedAt: s.definedAt }),
+        ...(s.task.definedAt === undefined ? {} : { taskDefinedAt: s.task.definedAt }),
       })),
       edges: this.steps.flatMap((s) =>
         this.consumersOf(s).map((c) => ({ from: s.id, to: c.id, via: s.output.id })),
@@ -435,8 +442,11 @@ export interface GraphJson {
     language: string;
     retries: number;
     codeHash: string;
+    codeVersion?: string;
     inputs: Readonly<Record<string, string>>;
     output: string;
+    definedAt?: SourceLocation;
+    taskDefinedAt?: SourceLocation;
   }[];
   readonly edges: readonly { from: string; to: string; via: string }[];
 }
@@ -451,7 +461,7 @@ function describeWriters(writers: readonly StepNode[]): string {
   if (others.some((s) => s.name !== first.name)) return names;
   const aspects: Readonly<Record<string, (s: StepNode) => unknown>> = {
     executor: (s) => s.task.executor,
-    code: (s) => s.task.sql ?? s.task.codeHash,
+    code: (s) => [s.task.sql ?? s.task.codeHash, s.task.codeVersion],
     retries: (s) => s.task.retries,
     timeout: (s) => s.task.timeout,
     params: (s) => s.task.params,

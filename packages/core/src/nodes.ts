@@ -1,6 +1,7 @@
 import type { Format } from "./formats.js";
 import type { ParamSpecs } from "./params.js";
 import type { Schema } from "./schema.js";
+import type { SourceLocation } from "./source-location.js";
 import { canonicalJson, shortHash } from "./stable-id.js";
 
 /**
@@ -85,7 +86,8 @@ export interface ExpectedSize {
 
 /**
  * A transform task. `fn` is the user's function (absent for SQL tasks); JSON serialisation drops it and
- * keeps `codeHash`, the fingerprint of its source.
+ * keeps `codeHash` (the hash of its text) and `definedAt` (where it is written), from which interpreters
+ * fingerprint the code the task can reach.
  */
 export interface TaskNode {
   readonly kind: "task";
@@ -104,8 +106,19 @@ export interface TaskNode {
   /** Seconds; an interpreter stops the task after this long. */
   readonly timeout?: number;
   readonly params: ParamSpecs;
-  /** sha256 prefix of the function source or SQL text. */
+  /**
+   * sha256 prefix of the function's text (as the loader compiled it) or of the SQL text. Shown by `visualize`;
+   * incremental runs fingerprint the code the task reaches from {@link definedAt} instead, and fall back to this
+   * hash only when that location cannot be read.
+   */
   readonly codeHash: string;
+  /**
+   * The user's version of the task's code (`codeVersion` option): part of every run's fingerprint, for what the
+   * code fingerprint cannot see (environment variables, the clock, files read at run time).
+   */
+  readonly codeVersion?: string;
+  /** Where `executor.task(` / `executor.sql(` was called; absent when no stack frame outside Glacier had a file. */
+  readonly definedAt?: SourceLocation;
   readonly fn?: (input: never, ctx: never) => unknown;
 }
 
@@ -124,6 +137,8 @@ export interface StepNode {
   readonly task: TaskNode;
   readonly input: StepInput;
   readonly output: BucketNode;
+  /** Where `.to(` was called: the module whose exports carry this step. Never part of an id or key. */
+  readonly definedAt?: SourceLocation;
 }
 
 /** A named pipeline: the target bucket whose lineage it is. */
@@ -157,8 +172,10 @@ export function stepKey(step: StepNode): string {
   const known = stepKeys.get(step);
   if (known !== undefined) return known;
   const inputs = stepInputs(step).map(([key, bucket]) => `${key}=${bucket.location}`);
-  // JSON drops the task's function; its source is represented by codeHash.
-  const key = `${step.id}|${shortHash(canonicalJson(step.task), 16)}|${inputs.join(",")}`;
+  // JSON drops the task's function; its source is represented by codeHash. Where the task is written is not
+  // what it is: moving a definition to another line must not turn one step into two writers.
+  const task = { ...step.task, definedAt: undefined };
+  const key = `${step.id}|${shortHash(canonicalJson(task), 16)}|${inputs.join(",")}`;
   stepKeys.set(step, key);
   return key;
 }

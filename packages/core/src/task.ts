@@ -2,6 +2,7 @@ import type { LazyDataFrame } from "nodejs-polars";
 import { GlacierError, shown } from "./errors.js";
 import type { ExecutorNode, TaskNode } from "./nodes.js";
 import { checkParamSpecs, type ParamSpecs } from "./params.js";
+import { callerLocation } from "./source-location.js";
 import { deepFreeze, shortHash } from "./stable-id.js";
 import type { TaskContext } from "./task-context.js";
 import { destructuredKeys } from "./task-inputs.js";
@@ -36,6 +37,20 @@ export interface TaskOptions<S extends ParamSpecs = ParamSpecs> {
   readonly params?: S;
   /** Names of a multi-source task's inputs, when its first parameter is not destructured. */
   readonly inputs?: readonly string[];
+  /**
+   * Your version of the task's code. Incremental runs fingerprint the code a task can reach (its function,
+   * the module-level declarations and local imports it uses, the versions of the packages it imports), but not
+   * values read while it runs — environment variables, the clock, a file read by path. Change `codeVersion`
+   * when those change what the task computes: the step reruns ("code changed"). It adds to the code
+   * fingerprint; it does not replace it.
+   *
+   * @example
+   * ```ts
+   * local.task(function fx(df) { return df.withColumns(pl.lit(Number(process.env.EUR_RATE)).alias("rate")); },
+   *   { codeVersion: "eur-rate-2024-06" });
+   * ```
+   */
+  readonly codeVersion?: string;
 }
 
 declare const taskTypes: unique symbol;
@@ -100,8 +115,22 @@ export function defineTask<I, P>(
       { subject, hint: `Raise provider.serverless({ timeout }) or lower the task's timeout.` },
     );
   }
+  if (
+    options.codeVersion !== undefined &&
+    (typeof options.codeVersion !== "string" || options.codeVersion.trim() === "")
+  ) {
+    throw new GlacierError(
+      "INVALID_OPTION",
+      `codeVersion ${shown(options.codeVersion)} is not a non-empty string.`,
+      {
+        subject,
+        hint: 'Set codeVersion to a label you change with the code, e.g. codeVersion: "2", or leave it out.',
+      },
+    );
+  }
   const params = checkParamSpecs(options.params, name);
   const inputs = declaredInputs(name, fn, options.inputs);
+  const definedAt = callerLocation();
   const node: TaskNode = {
     kind: "task",
     name,
@@ -114,6 +143,8 @@ export function defineTask<I, P>(
     ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
     params,
     codeHash: shortHash(sql ?? Function.prototype.toString.call(fn), 16),
+    ...(options.codeVersion === undefined ? {} : { codeVersion: options.codeVersion }),
+    ...(definedAt === undefined ? {} : { definedAt }),
     ...(fn === undefined ? {} : { fn: fn as NonNullable<TaskNode["fn"]> }),
   };
   return deepFreeze(node) as Task<I, P>;

@@ -1,4 +1,5 @@
 import type { LazyDataFrame } from "nodejs-polars";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type Bucket, type Inputs, isBucket, Pipeline, Provider, stepInputs } from "@glacier/core";
 import { failure } from "./support.js";
@@ -25,6 +26,8 @@ const join = lambda.task(function join({ orders, customers }: Inputs<"orders" | 
   return orders.join(customers, { on: "id" });
 });
 
+const HERE = fileURLToPath(import.meta.url);
+
 /** Passes a task the way a JavaScript caller can, past the compile-time check. */
 const untyped = (task: object): never => task as never;
 
@@ -46,7 +49,7 @@ describe(".transform(task).to(target)", () => {
     expect(produced.lineage).toHaveLength(1);
   });
 
-  it("records a step with a stable id, the task and both buckets", () => {
+  it("records a step with a stable id, the task, both buckets and where .to( was called", () => {
     const [step] = raw.transform(clean).to(cleaned).lineage;
     expect(step).toEqual({
       kind: "step",
@@ -55,6 +58,7 @@ describe(".transform(task).to(target)", () => {
       task: clean,
       input: { kind: "single", bucket: raw.node },
       output: cleaned.node,
+      definedAt: { file: HERE, line: 53, column: 41 },
     });
     expect(stepInputs(step!)).toEqual([["input", raw.node]]);
   });
@@ -145,7 +149,9 @@ describe("lineage", () => {
       task: cleanNode,
       input: { kind: "single", bucket: raw.node },
       output: cleaned.node,
+      definedAt: report.lineage[0]?.definedAt,
     });
+    expect(json[0]?.task).toMatchObject({ definedAt: { file: HERE, line: 19, column: 22 } });
   });
 
   it("is part of the bucket's JSON with its node and pipeline", () => {

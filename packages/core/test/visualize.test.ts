@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { LazyDataFrame } from "nodejs-polars";
 import { describe, expect, it } from "vitest";
 import {
@@ -55,9 +56,18 @@ const EXTENSIONS: Readonly<Record<VisualizeFormat, string>> = {
   text: "txt",
 };
 
-/** codeHash fingerprints a Polars function's source as the test transpiler emits it: pinned elsewhere, masked here. */
+/** The repository root: where a task or step is defined is an absolute path, shown from here. */
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * codeHash fingerprints a Polars function's source as the test transpiler emits it: pinned elsewhere, masked
+ * here. Definition sites are kept, relative to the repository.
+ */
 const masked = (json: string): string =>
-  json.replace(/"codeHash": "[0-9a-f]{16}"/g, '"codeHash": "<16 hex>"');
+  json
+    .replace(/"codeHash": "[0-9a-f]{16}"/g, '"codeHash": "<16 hex>"')
+    .split(`"${REPO}`)
+    .join('"');
 
 describe("snapshots", () => {
   for (const [name, graph] of Object.entries(graphs)) {

@@ -11,6 +11,7 @@ import {
   type StepComponents,
   type StepState,
 } from "./step-fingerprint.js";
+import { taskCodeFingerprint, type TaskCode } from "./task-code-fingerprint.js";
 
 /**
  * A step's decision, and the components it is fingerprinted by. The components may still be computing: a
@@ -20,6 +21,8 @@ import {
 export interface Evaluation extends Decision {
   /** Null when an input is yet to be written (plan mode) or the step is skipped as resumed. */
   readonly components: Promise<StepComponents> | null;
+  /** The task's code fingerprint: what the run log says about it (a fallback, values it cannot see). */
+  readonly code?: TaskCode;
 }
 
 /**
@@ -47,8 +50,10 @@ export async function evaluateStep(
   if (resume === "completed" && output.exists && !options.force) {
     return { run: false, reason: "resumed", components: null };
   }
+  const code = taskCodeFingerprint(step.task);
   const base = {
-    code: `${step.task.language}:${step.task.codeHash}`,
+    code: code.code,
+    ...(code.codeVersion === undefined ? {} : { codeVersion: code.codeVersion }),
     options: optionsHash(step, ctx.storage),
     params: taskParams(step, ctx.params),
   };
@@ -73,6 +78,6 @@ export async function evaluateStep(
   if (decision.reason === "upstream will run" && components !== null) {
     decision = decide(await components, last, now, options.force);
   }
-  if (resume === "rerun" && !decision.run) return { run: true, reason: "resumed", components };
-  return { ...decision, components };
+  if (resume === "rerun" && !decision.run) return { run: true, reason: "resumed", components, code };
+  return { ...decision, components, code };
 }

@@ -6,6 +6,7 @@ import { runStep, StepCancelled, type StepRunner } from "./run-step.js";
 import { fingerprintOf, type StepComponents, type StepState } from "./step-fingerprint.js";
 import { readJson, writeJsonAtomic } from "./project-store.js";
 import { semaphore } from "./semaphore.js";
+import { codeFingerprintNotes } from "./task-code-fingerprint.js";
 import { describeLocation } from "./storage.js";
 
 /** How to schedule a run's steps. */
@@ -41,6 +42,13 @@ async function settledComponents(
     });
     return null;
   }
+}
+
+/** Says in the run log when a step's code fingerprint is weaker than it should be. */
+function logCode(runner: StepRunner, step: StepNode, evaluation: Evaluation): void {
+  if (evaluation.code === undefined) return;
+  for (const note of codeFingerprintNotes(evaluation.code))
+    runner.log.write({ level: note.level, step: step.name, message: note.message });
 }
 
 /**
@@ -122,6 +130,7 @@ export async function executeGraph(runner: StepRunner, schedule: Schedule): Prom
     } catch (error) {
       return failed(error, performance.now());
     }
+    logCode(runner, step, evaluation);
     if (!evaluation.run) {
       const last = await readJson<StepState>(ctx.store.statePath(step.id));
       return settle({

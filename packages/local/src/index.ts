@@ -5,5 +5,7 @@ export type { RunRecord, RunStatus, StepNote, StepRecord } from "./run-record.js
 export { createFileStore } from "./file-store.js";
 export { resolveLocation, type ResolvedLocation, type S3Options, type StorageOptions } from "./storage.js";
 export type { StepComponents, StepReason, StepState } from "./step-fingerprint.js";
+export { codeFingerprintNotes, taskCodeFingerprint, type TaskCode } from "./task-code-fingerprint.js";
+export { exportNames, exportsCarrying } from "./module-exports.js";
 export { readJson, writeJsonAtomic } from "./project-store.js";
 export { semaphore } from "./semaphore.js";

@@ -20,7 +20,9 @@ export type StepReason =
 /**
  * What a step's output depends on. Equal components mean an equal output, so the step can be skipped.
  *
- * - `code`: the task's code hash (function source or SQL text) and language;
+ * - `code`: the task's language and code fingerprint: what its function can reach (see
+ *   `taskCodeFingerprint`), or its SQL text;
+ * - `codeVersion`: the task's `codeVersion` option, when set;
  * - `options`: everything else that shapes the output: input and output locations, formats and schemas, the
  *   writer settings and the polars version;
  * - `params`: the values of the parameters the task declared;
@@ -28,6 +30,7 @@ export type StepReason =
  */
 export interface StepComponents {
   readonly code: string;
+  readonly codeVersion?: string;
   readonly options: string;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly inputs: Readonly<Record<string, string>>;
@@ -115,7 +118,9 @@ export function decide(
   if (output.fingerprint !== undefined && output.fingerprint !== last.outputFingerprint) {
     return { run: true, reason: "output changed" };
   }
-  if (last.components.code !== now.code) return { run: true, reason: "code changed" };
+  if (last.components.code !== now.code || last.components.codeVersion !== now.codeVersion) {
+    return { run: true, reason: "code changed" };
+  }
   if (last.components.options !== now.options) return { run: true, reason: "options changed" };
   if (canonicalJson(last.components.params) !== canonicalJson(now.params)) {
     return { run: true, reason: "parameters changed" };

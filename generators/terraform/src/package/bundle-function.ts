@@ -52,14 +52,23 @@ function posix(path: string): string {
   return path.split(sep).join("/");
 }
 
-/** The generated entry: import the step's exports, export the handler built from them. */
+/** The generated entry: import the step's exports (or the whole namespace: `*`), export the handler built from them. */
 export function entrySource(request: BundleRequest): string {
   const specifier = posix(relative(request.projectDir, request.module));
+  const from = JSON.stringify(specifier.startsWith(".") ? specifier : `./${specifier}`);
+  if (request.exports.includes("*")) {
+    return [
+      `import { createLambdaHandler } from "${HANDLER}";`,
+      `import * as module from ${from};`,
+      "export const handler = createLambdaHandler(module);",
+      "",
+    ].join("\n");
+  }
   const names = request.exports.map((name, i) => `${name === "default" ? "default" : name} as e${i}`);
   const record = request.exports.map((name, i) => `${JSON.stringify(name)}: e${i}`);
   return [
     `import { createLambdaHandler } from "${HANDLER}";`,
-    `import { ${names.join(", ")} } from ${JSON.stringify(specifier.startsWith(".") ? specifier : `./${specifier}`)};`,
+    `import { ${names.join(", ")} } from ${from};`,
     `export const handler = createLambdaHandler({ ${record.join(", ")} });`,
     "",
   ].join("\n");

@@ -1,106 +1,50 @@
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { StepNode } from "@glacier/core";
-import { Project, type Node, type SourceFile } from "ts-morph";
-import { moduleSymbols, type ModuleSymbols, type TaskSite } from "./module-symbols.js";
+import { exportNames, exportsCarrying } from "@glacier/local";
 
 /**
- * Finds, with ts-morph (load this module lazily: ts-morph bundles TypeScript), which module and exports of the user's code a Lambda bundle must import so that its
- * graph contains a step: the module that exports buckets whose chains `.transform(...)` the step's task,
- * deepest in the import tree first (the pipeline's own file rather than an index re-exporting it). Only the
- * entry and the local modules it imports are read; syntax only, no type checking.
+ * Which module and exports of the user's code a Lambda bundle imports so that its graph contains a step. The
+ * step records where `.to(` was called (`step.definedAt`): the bundle imports that module's exports that carry
+ * the step (see `exportsCarrying`), so it holds the pipeline's own file and what it uses, not an index that
+ * re-exports every pipeline. Without a usable record (a graph built from JSON, a loader whose positions are not
+ * the file's, a step built in a function another module calls) the bundle imports every export of the entry,
+ * which holds every step.
  */
 
 /** Where a step's code is. Paths are absolute. */
 export interface StepLocation {
   readonly module: string;
-  /** Exports of `module` the bundle imports (`default` for a default export). */
+  /** Exports of `module` the bundle imports (`default` for a default export; `*` for the whole namespace). */
   readonly exports: readonly string[];
-  /** Where the task is defined, `path:line`, when found. */
+  /** Where the task is defined, `path:line`, when recorded. */
   readonly definedAt?: string;
-  /** False when the task's definition was not found and the bundle imports the whole entry module. */
+  /** False when the step's record could not be used and the bundle imports the whole entry module. */
   readonly located: boolean;
 }
 
-const EXTENSIONS = [".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"];
-
-/** Resolves a relative import the way Node with TypeScript sources does (`./a.js` may be `./a.ts`). */
-function resolveRelative(from: string, specifier: string): string | null {
-  const base = resolve(dirname(from), specifier);
-  const stem = base.replace(/\.(m|c)?jsx?$/, "");
-  const candidates = [
-    base,
-    ...EXTENSIONS.map((ext) => stem + ext),
-    ...EXTENSIONS.map((ext) => `${base}/index${ext}`),
-  ];
-  return candidates.find((c) => existsSync(c) && !c.endsWith("/")) ?? null;
-}
-
-/** The entry and every local module it imports, breadth first, with their depth. */
-function loadModules(entry: string): Map<string, { file: SourceFile; depth: number }> {
-  const project = new Project({
-    skipAddingFilesFromTsConfig: true,
-    skipFileDependencyResolution: true,
-    compilerOptions: { allowJs: true },
-  });
-  const modules = new Map<string, { file: SourceFile; depth: number }>();
-  const queue: [string, number][] = [[entry, 0]];
-  while (queue.length > 0) {
-    const [path, depth] = queue.shift() as [string, number];
-    if (modules.has(path)) continue;
-    const file = project.addSourceFileAtPath(path);
-    modules.set(path, { file, depth });
-    for (const decl of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
-      const specifier = decl.getModuleSpecifierValue();
-      if (!specifier?.startsWith(".")) continue;
-      const target = resolveRelative(path, specifier);
-      if (target && !target.includes("/node_modules/")) queue.push([target, depth + 1]);
-    }
-  }
-  return modules;
-}
-
-function lineOf(site: TaskSite): string {
-  return `${site.file}:${(site.node as Node).getStartLineNumber()}`;
-}
-
 /**
- * Locates every step: one ts-morph pass over the entry's modules.
+ * Locates every step from its recorded definition.
  *
  * @example
  * ```ts
  * locateSteps("/repo/examples/simple/pipeline.ts", [cleanSalesStep])
  * // Map { "cleanSales->…" => { module: "/repo/examples/simple/pipeline.ts", exports: ["sales"],
- * //                             definedAt: "/repo/examples/simple/pipeline.ts:27", located: true } }
+ * //                             definedAt: "/repo/examples/simple/pipeline.ts:31", located: true } }
  * ```
  */
 export function locateSteps(entry: string, steps: readonly StepNode[]): Map<string, StepLocation> {
-  const modules = loadModules(entry);
-  const symbols = moduleSymbols(modules, resolveRelative);
   const located = new Map<string, StepLocation>();
-  for (const step of steps) located.set(step.id, locateOne(step, modules, symbols, entry));
+  let entryExports: readonly string[] | undefined;
+  for (const step of steps) {
+    const task = step.task.definedAt;
+    const definedAt = task === undefined ? {} : { definedAt: `${task.file}:${task.line}` };
+    const carried = step.definedAt === undefined ? null : exportsCarrying(step.definedAt);
+    if (carried !== null && step.definedAt !== undefined) {
+      located.set(step.id, { module: step.definedAt.file, exports: carried, ...definedAt, located: true });
+      continue;
+    }
+    // An entry the parser cannot read is imported whole: its namespace still holds every pipeline.
+    entryExports ??= exportNames(entry) ?? ["*"];
+    located.set(step.id, { module: entry, exports: entryExports, ...definedAt, located: false });
+  }
   return located;
-}
-
-function locateOne(
-  step: StepNode,
-  modules: Map<string, { depth: number }>,
-  symbols: ModuleSymbols,
-  entry: string,
-): StepLocation {
-  const sites = symbols.taskSites(step.name);
-  const candidates = [...modules.entries()]
-    .map(([path, { depth }]) => ({
-      path,
-      depth,
-      exports: symbols
-        .exportsOf(path)
-        .filter((name) => sites.some((site) => symbols.exportUses(path, name, site))),
-    }))
-    .filter((c) => c.exports.length > 0)
-    .sort((a, b) => b.depth - a.depth || (a.path < b.path ? -1 : 1));
-  const best = candidates[0];
-  const definedAt = sites[0] ? { definedAt: lineOf(sites[0]) } : {};
-  if (!best) return { module: entry, exports: symbols.exportsOf(entry), ...definedAt, located: false };
-  return { module: best.path, exports: best.exports, ...definedAt, located: true };
 }

@@ -1,6 +1,7 @@
 import { visualize, VISUALIZE_FORMATS } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import { displayPath } from "../load/import-module.js";
 import { loadProject } from "../load/load-project.js";
 import { parseChoice } from "../options.js";
 import { writeResult } from "../output.js";
@@ -16,6 +17,21 @@ export interface VisualizeCommandOptions {
   readonly output?: string;
   readonly pipeline?: string;
   readonly infra?: boolean;
+}
+
+/**
+ * Where steps and tasks are defined, as the CLI shows every path: relative to the working directory when inside
+ * it, so the JSON is the same on every checkout.
+ */
+function withDisplayPaths(json: string): string {
+  return `${JSON.stringify(
+    JSON.parse(json),
+    (key, value: unknown) =>
+      (key === "definedAt" || key === "taskDefinedAt") && typeof value === "object" && value !== null
+        ? { ...value, file: displayPath((value as { file: string }).file) }
+        : value,
+    2,
+  )}\n`;
 }
 
 /**
@@ -46,10 +62,11 @@ export async function visualizeCommand(
     ? await (await import("../infra-overlay.js")).infrastructureNotes(graph)
     : undefined;
   const overlay = stepNotes === undefined ? {} : { stepNotes };
-  const text =
+  const rendered =
     format === "html"
       ? await (await import("../html/render-html.js")).renderHtml(graph, overlay)
       : visualize(graph, format, overlay);
+  const text = format === "json" ? withDisplayPaths(rendered) : rendered;
   writeResult(text, options.output, io);
   const problems = graph.problems().length;
   if (problems > 0) {
