@@ -63,6 +63,21 @@ function variables(stack: TerraformStack, plan: InfrastructurePlan) {
   return { environment, namePrefix, tags, logRetention, noncurrent };
 }
 
+/**
+ * `~> MAJOR.MINOR` of the hashicorp/aws release that `@cdktn/provider-aws` was generated from (6.66.0 for
+ * 25.x): every attribute the bindings can write exists from that release on, and `~>` stops before 7.0.
+ *
+ * @example
+ * ```ts
+ * providerVersionConstraint("6.66.0") // "~> 6.66"
+ * ```
+ */
+export function providerVersionConstraint(providerVersion: string | undefined): string {
+  const match = /^(\d+)\.(\d+)\./.exec(providerVersion ?? "");
+  if (!match) throw new Error(`@cdktn/provider-aws names no provider version (${String(providerVersion)})`);
+  return `~> ${match[1]}.${match[2]}`;
+}
+
 function outputs(stack: TerraformStack, plan: InfrastructurePlan): void {
   const map = <T>(items: readonly T[], key: (t: T) => string, value: (t: T) => string) =>
     Object.fromEntries(items.map((item) => [key(item), value(item)]));
@@ -105,10 +120,8 @@ export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): Terra
   const app = new App({ skipValidation: true, skipBackendValidation: true, stackTraces: false });
   const stack = new TerraformStack(app, STACK);
   new LocalBackend(stack, { path: "terraform.tfstate" });
-  // cdktn writes the short source "aws" and an exact version; name the registry namespace and allow patches.
-  stack.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: "~> 6.25" });
   const vars = variables(stack, plan);
-  new AwsProvider(stack, "aws", {
+  const provider = new AwsProvider(stack, "aws", {
     region: plan.region,
     ...(plan.accountId === null ? {} : { allowedAccountIds: [plan.accountId] }),
     defaultTags: [
@@ -125,6 +138,12 @@ export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): Terra
         ),
       },
     ],
+  });
+  // cdktn writes the short source "aws" and an exact version; name the registry namespace and allow the
+  // releases from the one the bindings were generated from up to the next major.
+  stack.addOverride("terraform.required_providers.aws", {
+    source: "hashicorp/aws",
+    version: providerVersionConstraint(provider.terraformGeneratorMetadata?.providerVersion),
   });
   if (plan.accountId === null) new DataAwsCallerIdentity(stack, "current");
   const prefixExpression = "${var.name_prefix}";
