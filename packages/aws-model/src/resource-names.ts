@@ -203,7 +203,5 @@ export const JOB_RUN_NAME_LIMIT = 256;
  * ```
  */
 export function sparkJobRunName(stateName: string, runId: string): string {
-  return `${stateName}-${runId}`
-    .replace(/[^A-Za-z0-9._/#-]+/g, "-")
-    .slice(0, JOB_RUN_NAME_LIMIT);
+  return `${stateName}-${runId}`.replace(/[^A-Za-z0-9._/#-]+/g, "-").slice(0, JOB_RUN_NAME_LIMIT);
 }

@@ -155,7 +155,9 @@ export function writeStatements(partition: string, target: WriteTarget, spark = 
       actions: ["s3:ListBucket"],
       resources: [bucketArn(partition, output.bucket)],
       condition: {
-        StringLike: { "s3:prefix": unique([...listPrefixes(output), stagingPrefix.slice(0, -1), stagingPrefix, staged]) },
+        StringLike: {
+          "s3:prefix": unique([...listPrefixes(output), stagingPrefix.slice(0, -1), stagingPrefix, staged]),
+        },
       },
     },
   ];
@@ -171,7 +173,9 @@ export function kmsStatements(
   reads: readonly S3Access[],
   write: S3Access | undefined,
 ): PolicyStatement[] {
-  const keys = unique([...reads, ...(write ? [write] : [])].flatMap((a) => (a.kmsKeyArn ? [a.kmsKeyArn] : [])));
+  const keys = unique(
+    [...reads, ...(write ? [write] : [])].flatMap((a) => (a.kmsKeyArn ? [a.kmsKeyArn] : [])),
+  );
   if (keys.length === 0) return [];
   const writeKeys = write?.kmsKeyArn ? [write.kmsKeyArn] : [];
   const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";

@@ -159,8 +159,7 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
   }
   const expectedSize =
     options.expectedSize === undefined ? undefined : checkExpectedSize(options.expectedSize, id);
-  const kmsKeyArn =
-    options.kmsKeyArn === undefined ? undefined : checkKmsKeyArn(options.kmsKeyArn, id);
+  const kmsKeyArn = options.kmsKeyArn === undefined ? undefined : checkKmsKeyArn(options.kmsKeyArn, id);
   return deepFreeze({
     kind: "bucket",
     id,

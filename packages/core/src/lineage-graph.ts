@@ -166,7 +166,10 @@ export class LineageGraph {
     for (const directory of outputs.filter((o) => o.path.endsWith("/"))) {
       for (const nested of outputs) {
         if (nested === directory || !nested.location.startsWith(directory.location)) continue;
-        const [outer, inner] = [this.#producers.get(directory.location), this.#producers.get(nested.location)];
+        const [outer, inner] = [
+          this.#producers.get(directory.location),
+          this.#producers.get(nested.location),
+        ];
         problems.push(
           new GlacierError(
             "INVALID_TARGET",

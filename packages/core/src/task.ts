@@ -110,7 +110,10 @@ export function defineTask<I, P>(
     throw new GlacierError(
       "INVALID_OPTION",
       `the task declares params, which Spark SQL receives as :name markers from Spark 3.4 (${EMR_RELEASE_FOR_SQL_PARAMS}); its executor uses ${executor.releaseLabel}.`,
-      { subject, hint: `Use releaseLabel "${EMR_RELEASE_FOR_SQL_PARAMS}" or later in provider.spark({ … }).` },
+      {
+        subject,
+        hint: `Use releaseLabel "${EMR_RELEASE_FOR_SQL_PARAMS}" or later in provider.spark({ … }).`,
+      },
     );
   }
   const inputs = declaredInputs(name, fn, options.inputs);
