@@ -149,8 +149,21 @@ let tools: TerraformTools;
 let sts: StsStandIn | undefined;
 let root: string | undefined;
 
+/** A missing tool or a failed generation: every test reports it, none is skipped. */
+let setupError: unknown;
+
+function outcomeOf(name: string): Outcome {
+  if (setupError !== undefined) throw setupError;
+  return outcomes.get(name) as Outcome;
+}
+
 beforeAll(async () => {
-  tools = findTerraformTools();
+  try {
+    tools = findTerraformTools();
+  } catch (error) {
+    setupError = error;
+    return;
+  }
   sts = await startStsStandIn();
   root = mkdtempSync(join(tmpdir(), "glacier-terraform-plan-"));
   // Concurrently: each plan spends most of its ~15 s starting the 700 MB provider and waiting on it.
@@ -175,9 +188,14 @@ function shown(diagnostics: readonly Diagnostic[]): string[] {
 }
 
 describe("terraform init, validate and plan of generated modules", () => {
+  it("finds terraform and a local hashicorp/aws provider mirror", () => {
+    if (setupError !== undefined) throw setupError;
+    expect(tools.awsVersion).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   for (const c of CASES) {
     it(`accepts ${c.name}: no error, no warning, ${c.resources} resources planned`, () => {
-      const outcome = outcomes.get(c.name) as Outcome;
+      const outcome = outcomeOf(c.name);
       expect(outcome.init.code, outcome.init.stderr).toBe(0);
       expect(shown(outcome.validate)).toEqual([]);
       expect(shown(outcome.plan.diagnostics)).toEqual([]);
@@ -187,7 +205,7 @@ describe("terraform init, validate and plan of generated modules", () => {
   }
 
   it("plans every kind of resource Glacier emits for the fixture pipeline", () => {
-    const { plan } = outcomes.get("every-resource") as Outcome;
+    const { plan } = outcomeOf("every-resource");
     expect(plan.types).toEqual({
       aws_cloudwatch_log_group: 1,
       aws_emrserverless_application: 1,
@@ -212,8 +230,8 @@ describe("terraform init, validate and plan of generated modules", () => {
   });
 
   it("changes nothing but what provider 5.x cannot know: the fixture is planned as generated", () => {
-    expect((outcomes.get("every-resource") as Outcome).override["resource"]).toBeUndefined();
-    const complete = outcomes.get("complete") as Outcome;
+    expect(outcomeOf("every-resource").override["resource"]).toBeUndefined();
+    const complete = outcomeOf("complete");
     expect(Object.values(resources(complete.main, "aws_lambda_function")).map((f) => f["runtime"])).toEqual([
       "nodejs24.x",
       "nodejs24.x",
@@ -225,6 +243,7 @@ describe("terraform init, validate and plan of generated modules", () => {
   });
 
   it("asks STS for the caller's identity and nothing else", () => {
+    outcomeOf("complete");
     expect(new Set(sts?.actions)).toEqual(new Set(["GetCallerIdentity"]));
   });
 });

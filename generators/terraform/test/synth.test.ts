@@ -10,7 +10,7 @@ import { S3Object } from "@cdktn/provider-aws/lib/s3-object/index.js";
 import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine/index.js";
 import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
 import { LineageGraph, Provider } from "@glacier/core";
-import { App, TerraformStack, Testing } from "cdktn";
+import { TerraformStack, Testing } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { esbuildTarget } from "../src/package/package-assets.js";
 import { buildStack, providerVersionConstraint, synthesizeStack } from "../src/synth/synth-stack.js";
@@ -156,7 +156,7 @@ describe("resource properties (cdktn Testing matchers)", () => {
     };
     expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
     // From the release @cdktn/provider-aws is generated from (6.66.0 for 25.x), not written by hand.
-    const generatedFrom = new AwsProvider(new TerraformStack(new App(), "probe"), "aws", {})
+    const generatedFrom = new AwsProvider(new TerraformStack(Testing.app(), "probe"), "aws", {})
       .terraformGeneratorMetadata?.providerVersion;
     expect(generatedFrom).toMatch(/^6\.66\./);
     expect(json.terraform.required_providers).toEqual({
@@ -320,5 +320,14 @@ describe("runtimes and encryption follow the pipeline's options", () => {
     expect(encryption["artefacts_encryption"]?.["rule"]).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
     ]);
+  });
+});
+
+describe("synthesis leaves the working directory alone", () => {
+  it("writes no cdktf.out/ where generate runs", async () => {
+    const { existsSync } = await import("node:fs");
+    const plan = planInfrastructure(await exampleGraph("simple"));
+    synthesizeStack(plan, placeholderAssets(plan));
+    expect(existsSync(`${process.cwd()}/cdktf.out`)).toBe(false);
   });
 });

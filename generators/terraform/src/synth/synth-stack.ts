@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-identity/index.js";
 import { AwsProvider } from "@cdktn/provider-aws/lib/provider/index.js";
 import { ACCOUNT_REF, ref, type InfrastructurePlan } from "@glacier/aws-model";
@@ -11,6 +14,14 @@ import { synthStorage } from "./synth-storage.js";
  * Turns an {@link InfrastructurePlan} into one Terraform root module (JSON). The only place Glacier touches
  * cdktn; callers import this module lazily so `planInfrastructure` stays cheap.
  */
+
+let scratch: string | undefined;
+
+/** One scratch directory per process for stacks built without synthesis (tests' cdktn matchers). */
+function scratchDir(): string {
+  scratch ??= mkdtempSync(join(tmpdir(), "glacier-cdktn-"));
+  return scratch;
+}
 
 /** The stack's name: the module's `//.metadata.stackName`. */
 const STACK = "glacier";
@@ -115,9 +126,15 @@ function outputs(stack: TerraformStack, plan: InfrastructurePlan): void {
 /**
  * Builds the cdktn stack of a plan (for cdktn's `Testing` matchers); {@link synthesizeStack} renders it.
  */
-export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): TerraformStack {
-  // No construct stack traces: capturing one per resource is most of the synthesis time.
-  const app = new App({ skipValidation: true, skipBackendValidation: true, stackTraces: false });
+export function buildStack(
+  plan: InfrastructurePlan,
+  assets: SynthAssets,
+  outdir: string = scratchDir(),
+): TerraformStack {
+  // No construct stack traces: capturing one per resource is most of the synthesis time. cdktn's App creates
+  // its output directory (`cdktf.out/stacks`) at construction; Glacier renders the JSON itself, so that goes to
+  // a scratch directory instead of the user's working directory.
+  const app = new App({ outdir, skipValidation: true, skipBackendValidation: true, stackTraces: false });
   const stack = new TerraformStack(app, STACK);
   new LocalBackend(stack, { path: "terraform.tfstate" });
   const vars = variables(stack, plan);
@@ -181,10 +198,12 @@ export function synthesizeStack(plan: InfrastructurePlan, assets: SynthAssets): 
   // --enable-source-maps) formatting those traces is most of the synthesis time, and nothing reads them.
   const sourceMaps = process.sourceMapsEnabled;
   if (sourceMaps) process.setSourceMapsEnabled(false);
+  const outdir = mkdtempSync(join(tmpdir(), "glacier-cdktn-"));
   try {
-    return withoutMetadata(buildStack(plan, assets).toTerraform()) as Record<string, unknown>;
+    return withoutMetadata(buildStack(plan, assets, outdir).toTerraform()) as Record<string, unknown>;
   } finally {
     if (sourceMaps) process.setSourceMapsEnabled(true);
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 
