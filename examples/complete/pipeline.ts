@@ -19,7 +19,7 @@ export const provider = new Provider({
 
 const local = provider.local();
 const lambda = provider.serverless({ memory: 3008, timeout: 600, ephemeralStorage: 2048 });
-const spark = provider.spark({ workers: 4, executor: { cpu: 4, memory: 16 }, releaseLabel: "emr-7.5.0" });
+const spark = provider.spark({ workers: 4, executor: { cpu: 4, memory: 16 }, releaseLabel: "emr-7.14.0" });
 
 const LAKE = "glacier-example-lake";
 

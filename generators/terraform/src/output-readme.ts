@@ -64,6 +64,7 @@ function resourcesSection(plan: InfrastructurePlan): string {
   const buckets = plan.buckets.map((b) => [
     `\`${b.name}\``,
     b.managed ? "created" : "external (referenced only)",
+    b.kmsKeyArn === undefined ? "SSE-S3" : `SSE-KMS \`${b.kmsKeyArn}\``,
   ]);
   const roles = plan.roles.map((r) => [
     `\`${r.name}\``,
@@ -79,15 +80,16 @@ function resourcesSection(plan: InfrastructurePlan): string {
   return [
     "## Resources\n",
     "### S3 buckets\n",
-    "Every created bucket has versioning, SSE-S3 encryption, all public access blocked, bucket-owner-enforced",
-    "ownership, a policy denying non-TLS requests, and a lifecycle expiring abandoned staged writes",
-    `(\`.glacier-tmp/\`) and old versions. Glacier's own artefacts go to \`${plan.artefacts.name.replace(/\$\{[^}]*\}/g, "<account id>")}\`.\n`,
-    table(["bucket", "managed"], buckets),
+    "Every created bucket has versioning, SSE-S3 encryption (SSE-KMS with a bucket's `kmsKeyArn`), all public",
+    "access blocked, bucket-owner-enforced ownership, a policy denying non-TLS requests, and a lifecycle expiring",
+    "abandoned staged writes (`.glacier-tmp/`) with their old versions, delete markers and incomplete uploads, and",
+    `old versions. Glacier's own artefacts go to \`${plan.artefacts.name.replace(/\$\{[^}]*\}/g, "<account id>")}\`.\n`,
+    table(["bucket", "managed", "encryption"], buckets),
     "### EMR Serverless applications\n",
     table(["application", "release", "initial capacity", "Spark SQL driver"], jobs),
     "### IAM roles\n",
     "Each role has one inline policy naming exact resources: a step reads only its inputs and writes only its",
-    "output (and its staged copies under `.glacier-tmp/`).\n",
+    "output and its own staging prefix (`.glacier-tmp/<step>/`), with the KMS keys of SSE-KMS buckets it uses.\n",
     table(["role", "assumed by", "statements"], roles),
   ].join("\n");
 }
@@ -110,7 +112,7 @@ function packagingSection(plan: InfrastructurePlan, sources: BundleSources): str
     "## Packaging\n",
     "Each function's zip holds `index.mjs`, an esbuild bundle of the exports below and Glacier's handler",
     `(\`@glacier/aws/lambda-handler\`). nodejs-polars and its native binary come from the shared layer ${layers};`,
-    "the AWS SDK from the Node.js 20 runtime. Zips are deterministic: regenerating unchanged code changes nothing.\n",
+    `the AWS SDK from the Lambda runtime (${[...new Set(plan.functions.map((f) => `\`${f.runtime}\``))].sort().join(", ")}). Zips are deterministic: regenerating unchanged code changes nothing.\n`,
     table(["function", "zip", "bundles", "task defined at"], rows),
   ].join("\n");
 }

@@ -53,7 +53,7 @@ describe("Step Functions and EventBridge Scheduler resources", () => {
       Effect: "Allow",
       Principal: { Service: "scheduler.amazonaws.com" },
       Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+      Condition: { StringEquals: { "aws:SourceAccount": ["123456789012"] } },
     });
   });
 });

@@ -1,5 +1,5 @@
 import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
-import { LineageGraph, Provider, type StepNode, stepInputs } from "@glacier/core";
+import { LineageGraph, Provider, type StepNode, stepInputs, stepStagingPrefix } from "@glacier/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { synthesizeStack } from "../src/synth/synth-stack.js";
 import { EXAMPLES, exampleGraph, placeholderAssets, resourcesOf } from "./support.js";
@@ -87,9 +87,11 @@ const ALLOWED_ACTIONS = new Set([
   "events:PutTargets",
   "events:DescribeRule",
   "states:StartExecution",
+  "kms:Decrypt",
+  "kms:GenerateDataKey",
 ]);
 
-/** The key patterns a step may touch: its inputs to read, its output and the output's staged copies. */
+/** The key patterns a step may touch: its inputs to read, its output and its own staging prefix. */
 function allowedKeys(step: StepNode): { read: string[]; write: string[] } {
   const pattern = (path: string, dataset: boolean) =>
     !dataset ? path : path.endsWith("/") ? `${path}*` : path.replace(/\{[^}]*\}|\[[^\]]*\]/g, "*");
@@ -97,7 +99,12 @@ function allowedKeys(step: StepNode): { read: string[]; write: string[] } {
     read: stepInputs(step).map(([, b]) => `arn:aws:s3:::${b.bucket}/${pattern(b.path, b.dataset)}`),
     write: [
       `arn:aws:s3:::${step.output.bucket}/${pattern(step.output.path, step.output.dataset)}`,
-      `arn:aws:s3:::${step.output.bucket}/.glacier-tmp/*/${step.output.path}*`,
+      // Its own staging prefix, which no other step's keys share (see aws-model's iam-isolation test).
+      `arn:aws:s3:::${step.output.bucket}/${stepStagingPrefix(step.id)}*`,
+      // EMRFS's HEAD of a dataset directory's own key before listing it (read-only: InspectOutput).
+      ...(step.task.executor.kind === "spark" && step.output.dataset
+        ? [`arn:aws:s3:::${step.output.bucket}/${step.output.path.replace(/\/+$/, "")}`]
+        : []),
     ],
   };
 }
@@ -202,7 +209,7 @@ describe("least privilege, per role", () => {
           ],
           "Effect": "Allow",
           "Resource": [
-            "arn:aws:s3:::glacier-example-sales/.glacier-tmp/*/clean/sales.parquet*",
+            "arn:aws:s3:::glacier-example-sales/.glacier-tmp/cleanSales-f7e1d6975f86/*",
             "arn:aws:s3:::glacier-example-sales/clean/sales.parquet",
           ],
           "Sid": "WriteOutput",
@@ -213,7 +220,7 @@ describe("least privilege, per role", () => {
           ],
           "Effect": "Allow",
           "Resource": [
-            "arn:aws:s3:::glacier-example-sales/.glacier-tmp/*/clean/sales.parquet*",
+            "arn:aws:s3:::glacier-example-sales/.glacier-tmp/cleanSales-f7e1d6975f86/*",
           ],
           "Sid": "StageOutput",
         },
@@ -224,7 +231,9 @@ describe("least privilege, per role", () => {
           "Condition": {
             "StringLike": {
               "s3:prefix": [
-                ".glacier-tmp/*/clean/sales.parquet*",
+                ".glacier-tmp/cleanSales-f7e1d6975f86",
+                ".glacier-tmp/cleanSales-f7e1d6975f86/",
+                ".glacier-tmp/cleanSales-f7e1d6975f86/*",
                 "clean/sales.parquet",
                 "clean/sales.parquet/",
               ],
@@ -261,7 +270,7 @@ describe("least privilege, per role", () => {
       StringLike: { "s3:prefix": ["events", "events/", "events/*"] },
     });
     expect(roll.statements.find((s) => s.Sid === "StageOutput")?.Resource).toEqual([
-      "arn:aws:s3:::acme-lake/.glacier-tmp/*/daily/*",
+      `arn:aws:s3:::acme-lake/${stepStagingPrefix(synthesized.get("datasets")!.graph.step("roll").id)}*`,
       "arn:aws:s3:::acme-lake/daily/*",
     ]);
   });

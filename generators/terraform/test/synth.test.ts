@@ -9,9 +9,11 @@ import { S3BucketPolicy } from "@cdktn/provider-aws/lib/s3-bucket-policy/index.j
 import { S3Object } from "@cdktn/provider-aws/lib/s3-object/index.js";
 import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine/index.js";
 import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
-import { Testing } from "cdktn";
+import { LineageGraph, Provider } from "@glacier/core";
+import { TerraformStack, Testing } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildStack, synthesizeStack } from "../src/synth/synth-stack.js";
+import { esbuildTarget } from "../src/package/package-assets.js";
+import { buildStack, providerVersionConstraint, synthesizeStack } from "../src/synth/synth-stack.js";
 import {
   EXAMPLES,
   exampleGraph,
@@ -49,7 +51,7 @@ describe("resource properties (cdktn Testing matchers)", () => {
   it("gives a serverless step a Lambda function sized by its executor", () => {
     expect(synthesized.simple).toHaveResourceWithProperties(LambdaFunction, {
       function_name: "${var.name_prefix}-clean-sales-f7e1d6",
-      runtime: "nodejs20.x",
+      runtime: "nodejs24.x",
       handler: "index.handler",
       memory_size: 2048,
       timeout: 300,
@@ -82,7 +84,7 @@ describe("resource properties (cdktn Testing matchers)", () => {
   it("ships polars in one layer, uploaded to the artefacts bucket", () => {
     expect(synthesized.complete).toHaveResourceWithProperties(LambdaLayerVersion, {
       layer_name: "${var.name_prefix}-nodejs-polars-x86-64",
-      compatible_runtimes: ["nodejs20.x"],
+      compatible_runtimes: ["nodejs24.x"],
       compatible_architectures: ["x86_64"],
       s3_bucket: "${aws_s3_object.nodejs_polars_x86_64_zip.bucket}",
     });
@@ -98,7 +100,7 @@ describe("resource properties (cdktn Testing matchers)", () => {
   it("gives a spark step an EMR Serverless application with the executor's initial capacity", () => {
     expect(synthesized.complete).toHaveResourceWithProperties(EmrserverlessApplication, {
       name: "${var.name_prefix}-enrich-orders-1314c5",
-      release_label: "emr-7.5.0",
+      release_label: "emr-7.14.0",
       type: "spark",
       initial_capacity: [
         {
@@ -153,9 +155,14 @@ describe("resource properties (cdktn Testing matchers)", () => {
       output: Record<string, { value: unknown }>;
     };
     expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
+    // From the release @cdktn/provider-aws is generated from (6.66.0 for 25.x), not written by hand.
+    const generatedFrom = new AwsProvider(new TerraformStack(Testing.app(), "probe"), "aws", {})
+      .terraformGeneratorMetadata?.providerVersion;
+    expect(generatedFrom).toMatch(/^6\.66\./);
     expect(json.terraform.required_providers).toEqual({
-      aws: { source: "hashicorp/aws", version: "~> 6.25" },
+      aws: { source: "hashicorp/aws", version: providerVersionConstraint(generatedFrom) },
     });
+    expect(providerVersionConstraint(generatedFrom)).toBe("~> 6.66");
     expect(Object.keys(json.variable).sort()).toEqual([
       "environment",
       "log_retention_days",
@@ -235,7 +242,30 @@ describe("security defaults on every bucket", () => {
         expect(rules.map((r) => r.id)).toEqual([
           "abort-incomplete-multipart-uploads",
           "expire-abandoned-staged-writes",
+          "remove-staging-delete-markers",
           "expire-noncurrent-versions",
+        ]);
+        // Staged copies are deleted on commit: in a versioned bucket each leaves a noncurrent version and a
+        // delete marker, which must not pile up for noncurrent_version_days.
+        expect(
+          rules.filter(
+            (r) => r.id !== "abort-incomplete-multipart-uploads" && r.id !== "expire-noncurrent-versions",
+          ),
+        ).toEqual([
+          {
+            id: "expire-abandoned-staged-writes",
+            status: "Enabled",
+            filter: [{ prefix: ".glacier-tmp/" }],
+            expiration: [{ days: 2 }],
+            noncurrent_version_expiration: [{ noncurrent_days: 1 }],
+            abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
+          },
+          {
+            id: "remove-staging-delete-markers",
+            status: "Enabled",
+            filter: [{ prefix: ".glacier-tmp/" }],
+            expiration: [{ expired_object_delete_marker: true }],
+          },
         ]);
       }
       expect(synthesized[example]).toHaveResource(S3BucketPolicy);
@@ -248,5 +278,56 @@ describe("security defaults on every bucket", () => {
       "bucket_glacier_example_lake",
     ]);
     expect(synthesized.complete).toHaveResourceWithProperties(S3Bucket, { bucket: "glacier-example-lake" });
+  });
+});
+
+describe("runtimes and encryption follow the pipeline's options", () => {
+  const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const aws = new Provider({ cloud: "aws", region: "eu-west-1" });
+  const node22 = aws.serverless({ runtime: "nodejs22.x" });
+  const copy = node22.task(function copy(df) {
+    return df;
+  });
+  const plan = planInfrastructure(
+    LineageGraph.from({
+      p: aws
+        .bucket({ bucket: "acme-lake", path: "in.parquet", kmsKeyArn: key })
+        .transform(copy)
+        .to(aws.bucket({ bucket: "acme-lake", path: "out.parquet", kmsKeyArn: key })),
+    }),
+  );
+  const json = synthesizeStack(plan, placeholderAssets(plan));
+
+  it("deploys a nodejs22.x function with a layer for that runtime, bundled for Node 22", () => {
+    expect(Object.values(resourcesOf(json, "aws_lambda_function")).map((f) => f["runtime"])).toEqual([
+      "nodejs22.x",
+    ]);
+    expect(
+      Object.values(resourcesOf(json, "aws_lambda_layer_version")).map((l) => l["compatible_runtimes"]),
+    ).toEqual([["nodejs22.x"]]);
+    expect(esbuildTarget("nodejs22.x")).toBe("node22");
+    expect(esbuildTarget("nodejs24.x")).toBe("node24");
+  });
+
+  it("encrypts a created bucket with its KMS key, one data key per bucket", () => {
+    const encryption = resourcesOf(json, "aws_s3_bucket_server_side_encryption_configuration");
+    expect(encryption["bucket_acme_lake_encryption"]?.["rule"]).toEqual([
+      {
+        apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: key },
+        bucket_key_enabled: true,
+      },
+    ]);
+    expect(encryption["artefacts_encryption"]?.["rule"]).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
+    ]);
+  });
+});
+
+describe("synthesis leaves the working directory alone", () => {
+  it("writes no cdktf.out/ where generate runs", async () => {
+    const { existsSync } = await import("node:fs");
+    const plan = planInfrastructure(await exampleGraph("simple"));
+    synthesizeStack(plan, placeholderAssets(plan));
+    expect(existsSync(`${process.cwd()}/cdktf.out`)).toBe(false);
   });
 });

@@ -54,19 +54,22 @@ function placement(step: StepNode, graph: LineageGraph, prefix: string): StepPla
 }
 
 function bucketPlans(graph: LineageGraph): BucketPlan[] {
-  const byName = new Map<string, { external: boolean; ids: string[] }>();
+  const byName = new Map<string, { external: boolean; ids: string[]; kmsKeyArn?: string }>();
   for (const bucket of graph.buckets) {
     const entry = byName.get(bucket.bucket) ?? { external: bucket.external, ids: [] };
     entry.ids.push(bucket.id);
+    // Validation has checked that every location of one bucket names the same key.
+    if (bucket.kmsKeyArn !== undefined) entry.kmsKeyArn = bucket.kmsKeyArn;
     byName.set(bucket.bucket, entry);
   }
   return [...byName.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, { external, ids }]) => ({
+    .map(([name, { external, ids, kmsKeyArn }]) => ({
       name,
       logicalId: bucketLogicalId(name),
       managed: !external,
       locations: ids.sort(),
+      ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
     }));
 }
 

@@ -149,7 +149,7 @@ export function planOrchestration(graph: LineageGraph, input: OrchestrationInput
         stateMachineLogicalId: names.logicalId,
       });
       result.roles.push(
-        schedulerRole(pipeline.name, schedulerRoleId, names.schedulerRoleName, names.logicalId),
+        schedulerRole(pipeline.name, schedulerRoleId, names.schedulerRoleName, names.logicalId, input.ctx),
       );
     }
   }

@@ -1,5 +1,5 @@
 import type { FunctionPlan, PolicyStatement, RolePlan, SparkJobPlan } from "./plan-types.js";
-import { readStatements, writeStatements } from "./s3-access.js";
+import { kmsStatements, readStatements, writeStatements, writeTarget } from "./s3-access.js";
 
 /**
  * The IAM roles of the plan, each with one inline policy that names exact resources: data ARNs from lineage,
@@ -37,7 +37,8 @@ export function lambdaRole(fn: FunctionPlan, name: string, ctx: RoleContext): Ro
     purpose: `Lambda function ${fn.functionName} (step ${fn.stepId})`,
     statements: [
       ...readStatements(ctx.partition, fn.reads),
-      ...writeStatements(ctx.partition, fn.writes),
+      ...writeStatements(ctx.partition, writeTarget(fn.stepId, fn.writes)),
+      ...kmsStatements(ctx.partition, ctx.region, fn.reads, fn.writes),
       {
         sid: "WriteLogs",
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -47,17 +48,27 @@ export function lambdaRole(fn: FunctionPlan, name: string, ctx: RoleContext): Ro
   };
 }
 
-/** The job execution role of a Spark step: its data, its driver script, its log prefix. */
+/**
+ * The job execution role of a Spark step: its data, its driver script, its log prefix. Only EMR Serverless
+ * acting for this account's application of the step may assume it (the confused-deputy guard EMR Serverless
+ * documents: `aws:SourceAccount` and `aws:SourceArn`).
+ */
 export function sparkJobRole(job: SparkJobPlan, name: string, ctx: RoleContext): RolePlan {
   const artefacts = ref("aws_s3_bucket", "artefacts", "arn");
+  const application = ref("aws_emrserverless_application", job.logicalId, "arn");
   return {
     logicalId: job.roleLogicalId,
     name,
     service: "emr-serverless.amazonaws.com",
     purpose: `EMR Serverless job of step ${job.stepId}`,
+    trustCondition: {
+      StringEquals: { "aws:SourceAccount": [ctx.account] },
+      ArnLike: { "aws:SourceArn": [application, `${application}/*`] },
+    },
     statements: [
       ...readStatements(ctx.partition, job.reads),
-      ...writeStatements(ctx.partition, job.writes, true),
+      ...writeStatements(ctx.partition, writeTarget(job.stepId, job.writes), true),
+      ...kmsStatements(ctx.partition, ctx.region, job.reads, job.writes),
       { sid: "ReadScript", actions: ["s3:GetObject"], resources: [`${artefacts}/${job.scriptKey}`] },
       { sid: "WriteJobLogs", actions: ["s3:PutObject"], resources: [`${artefacts}/${job.logPrefix}*`] },
     ],
@@ -123,18 +134,20 @@ export function stateMachineRole(
   };
 }
 
-/** The role EventBridge Scheduler assumes to start one state machine. */
+/** The role EventBridge Scheduler assumes to start one state machine, for schedules of this account only. */
 export function schedulerRole(
   pipeline: string,
   logicalId: string,
   name: string,
   stateMachineLogicalId: string,
+  ctx: RoleContext,
 ): RolePlan {
   return {
     logicalId,
     name,
     service: "scheduler.amazonaws.com",
     purpose: `EventBridge Scheduler schedule of pipeline ${pipeline}`,
+    trustCondition: { StringEquals: { "aws:SourceAccount": [ctx.account] } },
     statements: [
       {
         sid: "StartPipeline",

@@ -1,5 +1,6 @@
 import {
   stepInputs,
+  stepStagingPrefix,
   type ServerlessExecutorNode,
   type SparkExecutorNode,
   type StepNode,
@@ -8,9 +9,6 @@ import type { Architecture, FunctionPlan, LayerPlan, SparkJobPlan } from "./plan
 import { layerName, stepResourceNames } from "./resource-names.js";
 import { s3Access } from "./s3-access.js";
 import { sparkScript } from "./spark-script.js";
-
-/** The runtime every function uses: the newest Node.js Lambda runs that matches Glacier's engines. */
-export const LAMBDA_RUNTIME = "nodejs20.x";
 
 /** The npm package holding polars' native binary for a Lambda architecture (Amazon Linux, glibc). */
 export function polarsBinaryPackage(architecture: Architecture): string {
@@ -34,7 +32,7 @@ export function layerPlan(architecture: Architecture, prefix: string): LayerPlan
  * @example
  * ```ts
  * functionPlan(cleanSalesStep, executor, "glacier")
- * // { functionName: "glacier-clean-sales-3f2a9c", memory: 2048, timeout: 300, runtime: "nodejs20.x",
+ * // { functionName: "glacier-clean-sales-3f2a9c", memory: 2048, timeout: 300, runtime: "nodejs24.x",
  * //   reads: [{ location: "s3://glacier-example-sales/raw/sales.csv" }], writes: { … } }
  * ```
  */
@@ -47,7 +45,7 @@ export function functionPlan(step: StepNode, executor: ServerlessExecutorNode, p
     functionName: names.functionName,
     roleLogicalId: `${names.logicalId}_lambda`,
     logGroupLogicalId: `${names.logicalId}_logs`,
-    runtime: LAMBDA_RUNTIME,
+    runtime: executor.runtime,
     handler: "index.handler",
     memory: executor.memory,
     timeout: executor.timeout,
@@ -68,6 +66,7 @@ export function functionPlan(step: StepNode, executor: ServerlessExecutorNode, p
     bundlePath: names.bundlePath,
     reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
     writes: s3Access(step.output),
+    stagingPrefix: stepStagingPrefix(step.id),
   };
 }
 
@@ -97,7 +96,7 @@ export function sparkSubmitParameters(executor: SparkExecutorNode): string {
  * @example
  * ```ts
  * sparkJobPlan(regionalStep, executor, "glacier")
- * // { applicationName: "glacier-regional-summary-9b1c2d", releaseLabel: "emr-7.5.0",
+ * // { applicationName: "glacier-regional-summary-9b1c2d", releaseLabel: "emr-7.14.0",
  * //   driver: { workers: 1, cpu: 2, memory: 8 }, executor: { workers: 4, cpu: 4, memory: 16 },
  * //   scriptKey: "glacier/spark/regional-summary-9b1c2d.py", … }
  * ```
@@ -123,5 +122,6 @@ export function sparkJobPlan(step: StepNode, executor: SparkExecutorNode, prefix
       : { executionTimeoutMinutes: Math.ceil(step.task.timeout / 60) }),
     reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
     writes: s3Access(step.output),
+    stagingPrefix: stepStagingPrefix(step.id),
   };
 }

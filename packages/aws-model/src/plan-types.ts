@@ -1,4 +1,4 @@
-import type { ExecutorKind, Format } from "@glacier/core";
+import type { ExecutorKind, Format, LambdaNodeRuntime } from "@glacier/core";
 
 /**
  * The infrastructure plan: every AWS resource `glacier generate` creates, as plain serialisable data. The
@@ -66,6 +66,8 @@ export interface S3Access {
   readonly format: Format;
   /** `s3://bucket/key`. */
   readonly location: string;
+  /** The KMS key encrypting the bucket (SSE-KMS): the step's role may use this key, and no other. */
+  readonly kmsKeyArn?: string;
 }
 
 /** An S3 bucket holding pipeline data. */
@@ -76,6 +78,8 @@ export interface BucketPlan {
   readonly managed: boolean;
   /** Bucket ids (`<bucket>/<path>`) of the graph in this bucket. */
   readonly locations: readonly string[];
+  /** Default encryption with this KMS key (SSE-KMS) instead of SSE-S3. */
+  readonly kmsKeyArn?: string;
 }
 
 /** The bucket of Glacier's own artefacts: Spark scripts, the polars layer, job logs, run records. */
@@ -102,7 +106,7 @@ export interface FunctionPlan {
   readonly functionName: string;
   readonly roleLogicalId: string;
   readonly logGroupLogicalId: string;
-  readonly runtime: "nodejs20.x";
+  readonly runtime: LambdaNodeRuntime;
   readonly handler: "index.handler";
   readonly memory: number;
   readonly timeout: number;
@@ -115,6 +119,8 @@ export interface FunctionPlan {
   readonly bundlePath: string;
   readonly reads: readonly S3Access[];
   readonly writes: S3Access;
+  /** The step's own staging prefix in the output's bucket (`.glacier-tmp/<step token>/`). */
+  readonly stagingPrefix: string;
 }
 
 export interface LogGroupPlan {
@@ -150,6 +156,8 @@ export interface SparkJobPlan {
   readonly executionTimeoutMinutes?: number;
   readonly reads: readonly S3Access[];
   readonly writes: S3Access;
+  /** The step's own staging prefix in the output's bucket (`.glacier-tmp/<step token>/`). */
+  readonly stagingPrefix: string;
 }
 
 /** One IAM policy statement (always `Allow`). */
@@ -157,7 +165,7 @@ export interface PolicyStatement {
   readonly sid: string;
   readonly actions: readonly string[];
   readonly resources: readonly string[];
-  readonly condition?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  readonly condition?: PolicyCondition;
 }
 
 export type ServicePrincipal =
@@ -166,11 +174,19 @@ export type ServicePrincipal =
   | "states.amazonaws.com"
   | "scheduler.amazonaws.com";
 
+/** IAM condition block: operator → key → values. */
+export type PolicyCondition = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+
 /** An IAM role with one inline least-privilege policy. */
 export interface RolePlan {
   readonly logicalId: string;
   readonly name: string;
   readonly service: ServicePrincipal;
+  /**
+   * Conditions of the trust policy: the confused-deputy guard (`aws:SourceAccount`, `aws:SourceArn`) where
+   * the service documents one.
+   */
+  readonly trustCondition?: PolicyCondition;
   /** What assumes it, for humans: `Lambda function glacier-clean-sales-3f2a9c`. */
   readonly purpose: string;
   readonly statements: readonly PolicyStatement[];

@@ -1,4 +1,4 @@
-import { shortHash } from "@glacier/core";
+import { shortHash, STAGING_PREFIX } from "@glacier/core";
 
 /**
  * The one naming module of Glacier's AWS infrastructure. `generate` names every resource through these
@@ -28,10 +28,11 @@ export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]*$/;
 
 /**
  * Writers stage an output under this prefix of its bucket and copy it into place when complete, so readers
- * never see half an object: `.glacier-tmp/<run token>/<output key>`. Mirrors `S3_TEMP_PREFIX` of
- * `@glacier/local` (which cannot import this package); the Spark driver and IAM policies use it from here.
+ * never see half an object. The staging keys themselves (`.glacier-tmp/<step token>/<run token>/<key>`) are
+ * defined once, in `@glacier/core` (`stagingKey`, `stepStagingPrefix`), for every executor and for the IAM
+ * grants here.
  */
-export const ATOMIC_TEMP_PREFIX = ".glacier-tmp/";
+export const ATOMIC_TEMP_PREFIX = STAGING_PREFIX;
 /**
  * `cleanSales` → `clean-sales`, `ETL_job2` → `etl-job2`: the form task and pipeline names take in AWS names.
  *
@@ -187,23 +188,20 @@ export function partitionOf(region: string): string {
   return "aws";
 }
 
+/** EMR Serverless's limit and pattern for a job run name (`StartJobRun` `name`: 1–256, `.*\S.*`). */
+export const JOB_RUN_NAME_LIMIT = 256;
+
 /**
- * The key under which a writer stages `key` in run `token` (a dataset's directory stages as a directory).
+ * The name of a Spark step's job run: its state name and the run id, with anything outside EMR Serverless's
+ * conservative name characters (`[A-Za-z0-9._/#-]`, those of application names) replaced by `-`, at most 256
+ * characters. For callers that start job runs themselves (the state machine composes the same name from the
+ * execution name, which Step Functions already restricts).
  *
  * @example
  * ```ts
- * stagingKey("20240131T120000Z-3f2a", "reports/daily.parquet") // ".glacier-tmp/20240131T120000Z-3f2a/reports/daily.parquet"
+ * sparkJobRunName("regional-summary-4d6523", "2024-01-31 12:00 run") // "regional-summary-4d6523-2024-01-31-12-00-run"
  * ```
  */
-export function stagingKey(token: string, key: string): string {
-  return `${ATOMIC_TEMP_PREFIX}${token}/${key}`;
-}
-
-/**
- * The IAM key pattern of every staged copy of `key`: the staging prefix, any run token, then the key (a Spark
- * job stages a directory named like the key, so the pattern ends in `*`). For `reports/daily.parquet` it is
- * `.glacier-tmp/` + `*` + `/reports/daily.parquet*`.
- */
-export function stagingPattern(key: string): string {
-  return `${ATOMIC_TEMP_PREFIX}*/${key}*`;
+export function sparkJobRunName(stateName: string, runId: string): string {
+  return `${stateName}-${runId}`.replace(/[^A-Za-z0-9._/#-]+/g, "-").slice(0, JOB_RUN_NAME_LIMIT);
 }

@@ -1,11 +1,11 @@
-import type { BucketNode } from "@glacier/core";
+import { STAGING_PREFIX, stepStagingPrefix, type BucketNode } from "@glacier/core";
 import type { PolicyStatement, S3Access } from "./plan-types.js";
-import { ATOMIC_TEMP_PREFIX, stagingPattern } from "./resource-names.js";
 
 /**
  * Least-privilege S3 statements derived from lineage: a step may read exactly its input locations and write
- * exactly its output location (plus the staging prefix of atomic writes). Never `s3:*`, never a bucket-wide
- * object resource.
+ * exactly its output location plus its own staging prefix (`.glacier-tmp/<step token>/`, see `@glacier/core`'s
+ * `stepStagingPrefix`), which no other step's keys share. Never `s3:*`, never a bucket-wide object resource.
+ * Locations in SSE-KMS buckets add the key's use, on that key only and only through S3.
  */
 
 /** The S3 location of a bucket node. */
@@ -16,6 +16,7 @@ export function s3Access(node: BucketNode): S3Access {
     dataset: node.dataset,
     format: node.format,
     location: node.location,
+    ...(node.kmsKeyArn === undefined ? {} : { kmsKeyArn: node.kmsKeyArn }),
   };
 }
 
@@ -99,25 +100,38 @@ export function readStatements(partition: string, inputs: readonly S3Access[]): 
   return statements;
 }
 
+/** Where a step writes: its output and its own staging prefix. */
+export interface WriteTarget {
+  readonly output: S3Access;
+  /** The step's staging prefix, `.glacier-tmp/<step token>/`. */
+  readonly stagingPrefix: string;
+}
+
+/** The write target of a step: `stepStagingPrefix` of `@glacier/core`, the prefix every executor stages under. */
+export function writeTarget(stepId: string, output: S3Access): WriteTarget {
+  return { output, stagingPrefix: stepStagingPrefix(stepId) };
+}
+
 /**
- * `WriteOutput`: put (single and multipart) the output and its staged copies; `StageOutput`: delete staged
- * copies once committed (and, for a dataset, the previous generation's parts); `ListOutput`: list the output
- * and its staged copies.
+ * `WriteOutput`: put (single and multipart), read back and abort the output and the step's staged copies;
+ * `StageOutput`: delete staged copies once committed (and, for a dataset, the previous generation's parts);
+ * `ListOutput`: list the output and the step's staging prefix.
  *
- * `folderMarkers` adds the empty `…_$folder$` objects EMRFS writes when Spark creates a directory.
+ * `spark` adds what the Spark driver's Hadoop file system (EMRFS) does besides: the empty `…_$folder$` marker
+ * objects it writes when it creates a directory (the staging directories, the dataset directory), and the
+ * HEAD of a dataset directory's own key (`daily` for `daily/`) it makes before listing it (`InspectOutput`,
+ * read-only).
  */
-export function writeStatements(
-  partition: string,
-  output: S3Access,
-  folderMarkers = false,
-): PolicyStatement[] {
-  const staged = stagingPattern(output.key);
+export function writeStatements(partition: string, target: WriteTarget, spark = false): PolicyStatement[] {
+  const { output, stagingPrefix } = target;
+  const staged = `${stagingPrefix}*`;
   const outputObjects = objectPattern(output);
-  const markers = folderMarkers
+  const directory = output.dataset ? output.key.replace(/\/+$/, "") : undefined;
+  const markers = spark
     ? [
-        `${ATOMIC_TEMP_PREFIX.slice(0, -1)}_$folder$`,
-        `${ATOMIC_TEMP_PREFIX}*_$folder$`,
-        ...(output.dataset ? [`${output.key.replace(/\/+$/, "")}_$folder$`] : []),
+        `${STAGING_PREFIX.slice(0, -1)}_$folder$`,
+        `${stagingPrefix.slice(0, -1)}_$folder$`,
+        ...(directory === undefined ? [] : [`${directory}_$folder$`]),
       ]
     : [];
   const arns = (patterns: readonly string[]) =>
@@ -133,11 +147,43 @@ export function writeStatements(
       actions: ["s3:DeleteObject"],
       resources: arns([...(output.dataset ? [outputObjects] : []), staged, ...markers]),
     },
+    ...(spark && directory !== undefined
+      ? [{ sid: "InspectOutput", actions: ["s3:GetObject"], resources: arns([directory]) }]
+      : []),
     {
       sid: "ListOutput",
       actions: ["s3:ListBucket"],
       resources: [bucketArn(partition, output.bucket)],
-      condition: { StringLike: { "s3:prefix": unique([...listPrefixes(output), staged]) } },
+      condition: {
+        StringLike: {
+          "s3:prefix": unique([...listPrefixes(output), stagingPrefix.slice(0, -1), stagingPrefix, staged]),
+        },
+      },
     },
+  ];
+}
+
+/**
+ * `UseDataKeys`: for locations in SSE-KMS buckets, `kms:Decrypt` to read (and to complete multipart uploads)
+ * and `kms:GenerateDataKey` to write, on exactly the buckets' keys, only when S3 in this region asks.
+ */
+export function kmsStatements(
+  partition: string,
+  region: string,
+  reads: readonly S3Access[],
+  write: S3Access | undefined,
+): PolicyStatement[] {
+  const keys = unique(
+    [...reads, ...(write ? [write] : [])].flatMap((a) => (a.kmsKeyArn ? [a.kmsKeyArn] : [])),
+  );
+  if (keys.length === 0) return [];
+  const writeKeys = write?.kmsKeyArn ? [write.kmsKeyArn] : [];
+  const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+  const via = { StringEquals: { "kms:ViaService": [`s3.${region}.${domain}`] } };
+  return [
+    { sid: "DecryptData", actions: ["kms:Decrypt"], resources: keys, condition: via },
+    ...(writeKeys.length === 0
+      ? []
+      : [{ sid: "EncryptOutput", actions: ["kms:GenerateDataKey"], resources: writeKeys, condition: via }]),
   ];
 }

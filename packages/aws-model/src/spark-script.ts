@@ -1,15 +1,23 @@
 import type { Format, StepNode } from "@glacier/core";
-import { stepInputs } from "@glacier/core";
-import { stagingKey } from "./resource-names.js";
+import { stagingKey, stepInputs } from "@glacier/core";
 
 /**
  * The PySpark driver that runs a `spark.sql(...)` task on EMR Serverless: registers each input as a temp view
  * (`input` for a single source, the `Pipeline` keys otherwise), runs the SQL (with the task's declared params
  * as named parameter markers, `:name`), checks declared columns, and writes the output in its bucket's format.
  *
- * Writes go through the output's staging prefix (`.glacier-tmp/<run id>-spark/<output key>/`) and are moved
- * into place when complete: a single-file output becomes exactly one object at its key, a directory dataset is replaced by the
- * new parts (`part-00000.parquet`, …).
+ * Writes go through the step's own staging prefix (`stagingKey` of `@glacier/core`:
+ * `.glacier-tmp/<step token>/<run id>-spark/<output key>/`, the prefix its role may write) and are committed
+ * copy-before-replace: each staged part is copied over its target (S3 makes an object visible only when its
+ * upload completes, so a single-file output is replaced atomically and a failed copy leaves the previous output
+ * whole), then a dataset's previous parts that the new generation did not overwrite are deleted, and only then
+ * the staging directory. Nothing is deleted before its replacement exists. A single-file output becomes exactly
+ * one object at its key (`repartition(1)`: the query itself stays parallel); a directory dataset becomes
+ * `part-00000.<ext>`, `part-00001.<ext>`, …
+ *
+ * What the driver touches is exactly what `writeStatements(…, spark = true)` grants: objects and listings under
+ * the staging prefix, the output key(s), the dataset directory's own key (EMRFS's HEAD before a listing) and
+ * EMRFS's `_$folder$` markers.
  */
 
 const SPARK_FORMAT: Readonly<Record<Exclude<Format, "ipc">, string>> = {
@@ -61,7 +69,7 @@ export function sparkScript(step: StepNode): string {
     })),
     output: {
       uri: `s3://${output.bucket}/${output.path}`,
-      stagingUri: `s3://${output.bucket}/${stagingKey("{run}", output.path.replace(/\/+$/, ""))}/`,
+      stagingUri: `s3://${output.bucket}/${stagingKey(step.id, "{run}", output.path.replace(/\/+$/, ""))}/`,
       format: SPARK_FORMAT[sparkFormat(output.format)],
       extension: EXTENSION[sparkFormat(output.format)],
       dataset: output.dataset,
@@ -108,37 +116,51 @@ def read(spark, source):
     return frame
 
 
+def is_data_file(name):
+    """Hidden files and markers (_SUCCESS, …_$folder$) are not data, as for every Glacier reader."""
+    return not (name.startswith(".") or name.startswith("_") or name.endswith("_$folder$"))
+
+
+def copy_over(jvm, fs, conf, source, target):
+    """Copies source over target (overwrite). The new object becomes visible only once complete."""
+    if not jvm.org.apache.hadoop.fs.FileUtil.copy(fs, source, fs, target, False, True, conf):
+        raise GlacierStepError("STORAGE_ERROR: could not copy %s to %s" % (source.toString(), target.toString()))
+
+
 def write(spark, frame, output, run_id):
     staging = output["stagingUri"].replace("{run}", run_id + "-spark")
-    data = frame if output["dataset"] else frame.coalesce(1)
+    # repartition(1), not coalesce(1): coalesce would run the whole query in one task.
+    data = frame if output["dataset"] else frame.repartition(1)
     writer = data.write.mode("overwrite").format(output["format"])
     if output["format"] == "csv":
         writer = writer.option("header", "true")
     writer.save(staging)
+    commit(spark, output, staging)
 
+
+def commit(spark, output, staging):
+    """Copy before replace: copy the staged parts over the target, delete what they replace, then staging."""
     jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
     Path = jvm.org.apache.hadoop.fs.Path
-    fs = Path(staging).getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    fs = Path(staging).getFileSystem(conf)
     parts = sorted(
-        s.getPath().toString() for s in fs.listStatus(Path(staging)) if s.getPath().getName().startswith("part-")
+        (s.getPath() for s in fs.listStatus(Path(staging)) if s.getPath().getName().startswith("part-")),
+        key=lambda path: path.getName(),
     )
     if output["dataset"]:
-        target = Path(output["uri"])
-        if fs.exists(target):
-            for status in fs.listStatus(target):
-                fs.delete(status.getPath(), True)
-        for i, part in enumerate(parts):
-            moved = fs.rename(Path(part), Path("%spart-%05d.%s" % (output["uri"], i, output["extension"])))
-            if not moved:
-                raise GlacierStepError("STORAGE_ERROR: could not move %s into %s" % (part, output["uri"]))
+        written = ["part-%05d.%s" % (i, output["extension"]) for i in range(len(parts))]
+        for part, name in zip(parts, written):
+            copy_over(jvm, fs, conf, part, Path(output["uri"] + name))
+        # The previous generation's other parts go only now that the new one is complete.
+        for status in fs.listStatus(Path(output["uri"])):
+            name = status.getPath().getName()
+            if status.isFile() and is_data_file(name) and name not in written:
+                fs.delete(status.getPath(), False)
     else:
         if len(parts) != 1:
             raise GlacierStepError("STORAGE_ERROR: expected one part in %s, found %d" % (staging, len(parts)))
-        target = Path(output["uri"])
-        if fs.exists(target):
-            fs.delete(target, False)
-        if not fs.rename(Path(parts[0]), target):
-            raise GlacierStepError("STORAGE_ERROR: could not move %s to %s" % (parts[0], output["uri"]))
+        copy_over(jvm, fs, conf, parts[0], Path(output["uri"]))
     fs.delete(Path(staging), True)
 
 

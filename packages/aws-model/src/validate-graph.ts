@@ -1,4 +1,6 @@
 import {
+  EMR_RELEASE_FOR_SQL_PARAMS,
+  emrReleaseAtLeast,
   GlacierError,
   stepInputs,
   type BucketNode,
@@ -130,17 +132,18 @@ function sparkProblems(step: StepNode): GlacierError[] {
       }),
     );
   }
-  const release = /^emr-(\d+)\.(\d+)/.exec(executor.releaseLabel);
-  const major = Number(release?.[1] ?? 0);
-  const minor = Number(release?.[2] ?? 0);
-  if (Object.keys(step.task.params).length > 0 && (major < 6 || (major === 6 && minor < 12))) {
+  // The DSL checks this when the task is defined; a graph may come from another copy of core.
+  if (
+    Object.keys(step.task.params).length > 0 &&
+    !emrReleaseAtLeast(executor.releaseLabel, EMR_RELEASE_FOR_SQL_PARAMS)
+  ) {
     problems.push(
       new GlacierError(
         "INVALID_OPTION",
-        `the task declares params, which Spark SQL receives as :name markers from Spark 3.4 (emr-6.12.0); this executor uses ${executor.releaseLabel}.`,
+        `the task declares params, which Spark SQL receives as :name markers from Spark 3.4 (${EMR_RELEASE_FOR_SQL_PARAMS}); this executor uses ${executor.releaseLabel}.`,
         {
           subject: stepSubject(step),
-          hint: `Use releaseLabel "emr-6.12.0" or later in provider.spark({ … }).`,
+          hint: `Use releaseLabel "${EMR_RELEASE_FOR_SQL_PARAMS}" or later in provider.spark({ … }).`,
         },
       ),
     );
@@ -154,6 +157,19 @@ function externalProblems(graph: LineageGraph): GlacierError[] {
   for (const bucket of graph.buckets)
     byName.set(bucket.bucket, [...(byName.get(bucket.bucket) ?? []), bucket]);
   for (const [name, nodes] of byName) {
+    const keys = [...new Set(nodes.map((n) => n.kmsKeyArn ?? "none"))].sort();
+    if (keys.length > 1) {
+      problems.push(
+        new GlacierError(
+          "INVALID_BUCKET",
+          `S3 bucket "${name}" is declared with different KMS keys: ${keys.join(", ")}.`,
+          {
+            subject: { kind: "bucket", name: (nodes[0] as BucketNode).id },
+            hint: "A bucket has one default key: give every location in it the same kmsKeyArn.",
+          },
+        ),
+      );
+    }
     const external = nodes.filter((n) => n.external);
     if (external.length > 0 && external.length < nodes.length) {
       const managed = nodes.find((n) => !n.external) as BucketNode;

@@ -7,8 +7,6 @@ import {
   pipelineResourceNames,
   planInfrastructure,
   runRecordKey,
-  stagingKey,
-  stagingPattern,
   stepResourceNames,
 } from "../src/index.js";
 import { S3_TEMP_PREFIX } from "../../local/src/output-target.js";
@@ -150,9 +148,7 @@ describe("the naming module", () => {
   it("names the artefacts bucket, run records and staged writes", () => {
     expect(artefactsBucketName("123456789012", "eu-west-1")).toBe("glacier-artefacts-123456789012-eu-west-1");
     expect(runRecordKey("20240131T120000Z-3f2a")).toBe("_glacier/runs/20240131T120000Z-3f2a.json");
-    expect(stagingKey("r1-ab12", "clean/sales.parquet")).toBe(".glacier-tmp/r1-ab12/clean/sales.parquet");
-    expect(stagingPattern("clean/sales.parquet")).toBe(".glacier-tmp/*/clean/sales.parquet*");
-    // The local executor stages S3 writes under its own constant (it cannot import this package): they agree.
+    // One definition in core: the local executor's S3 staging and the lifecycle rule's prefix agree.
     expect(ATOMIC_TEMP_PREFIX).toBe(S3_TEMP_PREFIX);
   });
 });

@@ -30,7 +30,8 @@ describe("the Spark SQL driver", () => {
       ],
       output: {
         uri: "s3://glacier-example-lake/enriched/orders.parquet",
-        stagingUri: "s3://glacier-example-lake/.glacier-tmp/{run}/enriched/orders.parquet/",
+        stagingUri:
+          "s3://glacier-example-lake/.glacier-tmp/enrichOrders-1314c5ae9ad1/{run}/enriched/orders.parquet/",
         format: "parquet",
         dataset: false,
       },

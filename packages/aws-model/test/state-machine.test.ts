@@ -1,7 +1,13 @@
 import type { LineageGraph } from "@glacier/core";
 import aslValidator from "asl-validator";
 import { beforeAll, describe, expect, it } from "vitest";
-import { NON_RETRYABLE_ERRORS, planInfrastructure, type InfrastructurePlan } from "../src/index.js";
+import {
+  JOB_RUN_NAME_LIMIT,
+  NON_RETRYABLE_ERRORS,
+  planInfrastructure,
+  sparkJobRunName,
+  type InfrastructurePlan,
+} from "../src/index.js";
 import { diamondGraph } from "./fixtures/diamond-graph.js";
 import { EXAMPLES, exampleGraph } from "./support.js";
 
@@ -158,5 +164,42 @@ describe("Amazon States Language", () => {
       CausePath:
         "States.Format('step cleanSales->glacier-example-sales/clean/sales.parquet failed: {}', $.failure.Cause)",
     });
+  });
+});
+
+describe("EMR job run names", () => {
+  // StartJobRun's `name`: 1–256 characters matching `.*\S.*` (EMR Serverless API model). The state machine
+  // names a run `<state name>-<execution name>`: the state name is kebab case and a hash, and Step Functions
+  // forbids whitespace and control characters in execution names (at most 80 characters).
+  it("stay within EMR Serverless's pattern and length for the longest task name and execution name", async () => {
+    const { LineageGraph, Provider } = await import("@glacier/core");
+    const aws = new Provider({ cloud: "aws", region: "eu-west-1" });
+    // The longest a task name can be before its job role name passes 64 characters.
+    const longest = "a".repeat(45);
+    const plan = planInfrastructure(
+      LineageGraph.from({
+        p: aws
+          .bucket({ bucket: "acme-lake", path: "in.parquet" })
+          .transform(aws.spark().sql(longest, "SELECT * FROM input"))
+          .to(aws.bucket({ bucket: "acme-lake", path: "out.parquet" })),
+      }),
+    );
+    const states = (plan.stateMachines[0]?.definition["States"] ?? {}) as Record<
+      string,
+      { Parameters?: Record<string, string> }
+    >;
+    const format = Object.values(states).find((s) => s.Parameters?.["Name.$"])?.Parameters?.["Name.$"] ?? "";
+    const stateName = /^States\.Format\('(.*)-\{\}', \$\$\.Execution\.Name\)$/.exec(format)?.[1] ?? "";
+    expect(stateName).toMatch(/^[a-z0-9-]+$/);
+    const name = `${stateName}-${"é".repeat(80)}`;
+    expect(name.length).toBeLessThanOrEqual(JOB_RUN_NAME_LIMIT);
+    expect(name).toMatch(/.*\S.*/);
+  });
+
+  it("are sanitised for callers that start runs themselves", () => {
+    expect(sparkJobRunName("regional-summary-4d6523", "2024-01-31 12:00 run")).toBe(
+      "regional-summary-4d6523-2024-01-31-12-00-run",
+    );
+    expect(sparkJobRunName("a", "x".repeat(400))).toHaveLength(JOB_RUN_NAME_LIMIT);
   });
 });

@@ -6,7 +6,7 @@ import type { BucketNode, ExecutorNode, LineageGraph } from "@glacier/core";
  * @example
  * ```ts
  * describeExecutor(provider.serverless({ memory: 2048, timeout: 300 }).node); // "Lambda · 2048 MB · 300 s"
- * describeExecutor(provider.spark({ workers: 4 }).node); // "EMR Serverless · 4 workers · emr-7.5.0"
+ * describeExecutor(provider.spark({ workers: 4 }).node); // "EMR Serverless · 4 workers · emr-7.14.0"
  * ```
  */
 export function describeExecutor(executor: ExecutorNode): string {

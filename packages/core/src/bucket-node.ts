@@ -1,5 +1,5 @@
 import { controlCharacterIn } from "./control-characters.js";
-import { GlacierError } from "./errors.js";
+import { GlacierError, shown } from "./errors.js";
 import { isDatasetPath, resolveFormat } from "./formats.js";
 import type { BucketNode, ExpectedSize, ProviderNode } from "./nodes.js";
 import { checkSchema, type Schema } from "./schema.js";
@@ -19,6 +19,27 @@ export interface BucketOptions {
   readonly external?: boolean;
   /** Declared size of the data (`{ bytes: 5e9, rows: 1e8 }`), for `glacier analyze --offline`. */
   readonly expectedSize?: ExpectedSize;
+  /**
+   * The KMS key (a key ARN, not an alias) encrypting the bucket's objects (SSE-KMS). `generate` grants each
+   * step that reads or writes here `kms:Decrypt` (and `kms:GenerateDataKey` to write) on this key only, and
+   * a bucket it creates gets it as default encryption. All locations in one S3 bucket give the same key.
+   * Local providers ignore it.
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/** A KMS key ARN: IAM matches key usage against the key's ARN, never its alias. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+function checkKmsKeyArn(value: unknown, id: string): string {
+  const subject = { kind: "bucket", name: id } as const;
+  if (typeof value !== "string" || !KMS_KEY_ARN.test(value)) {
+    throw new GlacierError("INVALID_BUCKET", `kmsKeyArn ${shown(value)} is not a KMS key ARN.`, {
+      subject,
+      hint: 'Give the key\'s ARN, e.g. "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (aliases cannot be granted by ARN).',
+    });
+  }
+  return value;
 }
 
 function checkExpectedSize(value: unknown, id: string): ExpectedSize {
@@ -161,6 +182,7 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
   }
   const expectedSize =
     options.expectedSize === undefined ? undefined : checkExpectedSize(options.expectedSize, id);
+  const kmsKeyArn = options.kmsKeyArn === undefined ? undefined : checkKmsKeyArn(options.kmsKeyArn, id);
   return deepFreeze({
     kind: "bucket",
     id,
@@ -173,5 +195,6 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     ...(schema === undefined ? {} : { schema }),
     external: options.external ?? false,
     ...(expectedSize === undefined ? {} : { expectedSize }),
+    ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
   });
 }

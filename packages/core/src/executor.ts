@@ -1,3 +1,11 @@
+import {
+  DEFAULT_EMR_RELEASE,
+  DEFAULT_LAMBDA_RUNTIME,
+  EMR_SERVERLESS_RELEASES,
+  LAMBDA_NODE_RUNTIMES,
+  nearestEmrReleases,
+  type LambdaNodeRuntime,
+} from "./aws-releases.js";
 import { GlacierError, shown } from "./errors.js";
 import type {
   ExecutorNode,
@@ -30,6 +38,8 @@ export interface ServerlessOptions {
   readonly architecture?: "x86_64" | "arm64";
   readonly environment?: Readonly<Record<string, string>>;
   readonly reservedConcurrency?: number;
+  /** Lambda's Node.js runtime: `"nodejs24.x"` (default) or `"nodejs22.x"`. */
+  readonly runtime?: LambdaNodeRuntime;
 }
 
 /** Options of `provider.spark()` (EMR Serverless). Worker sizes are vCPUs and GB. */
@@ -40,7 +50,7 @@ export interface SparkOptions {
   readonly driver?: WorkerSize;
   /** Default `{ cpu: 4, memory: 16 }`. */
   readonly executor?: WorkerSize;
-  /** EMR release, `emr-6.6.0` or later. Default `emr-7.5.0`. */
+  /** An EMR Serverless release label (`emr-6.6.0` … `emr-7.14.0`). Default `emr-7.14.0`. */
   readonly releaseLabel?: string;
 }
 
@@ -213,6 +223,14 @@ export function serverlessExecutorNode(options: ServerlessOptions = {}): Serverl
     );
   }
   const environment = checkEnvironment(options.environment ?? {});
+  const runtime = options.runtime ?? DEFAULT_LAMBDA_RUNTIME;
+  if (!(LAMBDA_NODE_RUNTIMES as readonly unknown[]).includes(runtime)) {
+    throw optionError(
+      "serverless.runtime",
+      `${shown(runtime)} is not a Lambda runtime Glacier deploys to.`,
+      `Use ${LAMBDA_NODE_RUNTIMES.map((r) => JSON.stringify(r)).join(" or ")} (nodejs20.x can no longer be deployed: AWS blocks creating and updating functions on it).`,
+    );
+  }
   const config = {
     memory,
     timeout,
@@ -231,7 +249,9 @@ export function serverlessExecutorNode(options: ServerlessOptions = {}): Serverl
           ),
         }),
   };
-  return deepFreeze({ kind: "serverless", id: executorId("serverless", config), ...config });
+  // The default runtime stays out of the id, so executors defined before the option existed keep their ids.
+  const id = executorId("serverless", runtime === DEFAULT_LAMBDA_RUNTIME ? config : { ...config, runtime });
+  return deepFreeze({ kind: "serverless", id, ...config, runtime });
 }
 
 /** EMR Serverless worker sizes: vCPU → [min GB, max GB, step GB]. */
@@ -276,13 +296,14 @@ export function sparkExecutorNode(options: SparkOptions = {}): SparkExecutorNode
   const workers = checkRange("spark.workers", options.workers ?? 2, 1, 1000, "");
   const driver = checkWorker("spark.driver", options.driver ?? { cpu: 2, memory: 8 });
   const executor = checkWorker("spark.executor", options.executor ?? { cpu: 4, memory: 16 });
-  const releaseLabel = options.releaseLabel ?? "emr-7.5.0";
-  const release = /^emr-(\d+)\.(\d+)\.(\d+)$/.exec(releaseLabel);
-  if (!release || Number(release[1]) < 6 || (Number(release[1]) === 6 && Number(release[2]) < 6)) {
+  const releaseLabel = options.releaseLabel ?? DEFAULT_EMR_RELEASE;
+  if (!(EMR_SERVERLESS_RELEASES as readonly unknown[]).includes(releaseLabel)) {
     throw optionError(
       "spark.releaseLabel",
-      `${JSON.stringify(releaseLabel)} is not an EMR Serverless release.`,
-      `Use "emr-6.6.0" or later, e.g. "emr-7.5.0".`,
+      `${shown(releaseLabel)} is not an EMR Serverless release.`,
+      `Use a release label EMR Serverless has, e.g. ${nearestEmrReleases(String(releaseLabel))
+        .map((r) => JSON.stringify(r))
+        .join(", ")} (the default is "${DEFAULT_EMR_RELEASE}").`,
     );
   }
   const config = { workers, driver, executor, releaseLabel };

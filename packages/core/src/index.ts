@@ -61,6 +61,18 @@ export {
 export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
 export type { SourceLocation } from "./source-location.js";
 export { canonicalJson, shortHash, slug } from "./stable-id.js";
+export { STAGING_PREFIX, stagingKey, stagingToken, stepStagingPrefix } from "./staging.js";
+export {
+  DEFAULT_EMR_RELEASE,
+  DEFAULT_LAMBDA_RUNTIME,
+  EMR_RELEASE_FOR_SQL_PARAMS,
+  EMR_SERVERLESS_RELEASES,
+  emrReleaseAtLeast,
+  emrReleaseVersion,
+  LAMBDA_NODE_RUNTIMES,
+  nearestEmrReleases,
+  type LambdaNodeRuntime,
+} from "./aws-releases.js";
 export { formatBytes } from "./format.js";
 export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";
 export { destructuredKeys } from "./task-inputs.js";

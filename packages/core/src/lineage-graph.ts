@@ -163,6 +163,26 @@ export class LineageGraph {
         );
       }
     }
+    const outputs = [...this.#producers.values()].map((writers) => (writers[0] as StepNode).output);
+    for (const directory of outputs.filter((o) => o.path.endsWith("/"))) {
+      for (const nested of outputs) {
+        if (nested === directory || !nested.location.startsWith(directory.location)) continue;
+        const [outer, inner] = [
+          this.#producers.get(directory.location),
+          this.#producers.get(nested.location),
+        ];
+        problems.push(
+          new GlacierError(
+            "INVALID_TARGET",
+            `step "${(inner?.[0] as StepNode).name}" writes ${nested.location} inside the dataset directory ${directory.location} of step "${(outer?.[0] as StepNode).name}": readers of the dataset would read it as one of its files, and committing the dataset replaces it.`,
+            {
+              subject: { kind: "bucket", name: nested.id },
+              hint: "Write the output outside the directory dataset (e.g. a sibling path).",
+            },
+          ),
+        );
+      }
+    }
     const { cycle } = this.#ordered();
     if (cycle) {
       problems.push(

@@ -1,3 +1,4 @@
+import type { LambdaNodeRuntime } from "./aws-releases.js";
 import type { Format } from "./formats.js";
 import type { ParamSpecs } from "./params.js";
 import type { Schema } from "./schema.js";
@@ -37,6 +38,8 @@ export interface ServerlessExecutorNode {
   readonly architecture: "x86_64" | "arm64";
   readonly environment: Readonly<Record<string, string>>;
   readonly reservedConcurrency?: number;
+  /** Lambda's Node.js runtime, e.g. `"nodejs24.x"`. */
+  readonly runtime: LambdaNodeRuntime;
 }
 
 /** One EMR Serverless worker size: vCPUs and memory in GB. */
@@ -76,6 +79,8 @@ export interface BucketNode {
   readonly external: boolean;
   /** Declared size of the data, used by `analyze --offline` when storage is not read. */
   readonly expectedSize?: ExpectedSize;
+  /** The KMS key (ARN) encrypting the data (SSE-KMS); absent for SSE-S3 or local storage. */
+  readonly kmsKeyArn?: string;
 }
 
 /** The declared size of a bucket's data: bytes, rows, or both. */

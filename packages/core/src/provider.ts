@@ -169,8 +169,8 @@ export class Provider {
    *
    * @example
    * ```ts
-   * const lambda = provider.serverless({ memory: 2048, timeout: 300 });
-   * // generate → aws_lambda_function { memory_size = 2048, timeout = 300, runtime = "nodejs20.x" }
+   * const lambda = provider.serverless({ memory: 2048, timeout: 300 }); // runtime: "nodejs24.x" (or "nodejs22.x")
+   * // generate → aws_lambda_function { memory_size = 2048, timeout = 300, runtime = "nodejs24.x" }
    * ```
    */
   serverless(options: ServerlessOptions = {}): Executor<ServerlessExecutorNode> {
@@ -183,7 +183,7 @@ export class Provider {
    * @example
    * ```ts
    * const spark = provider.spark({ workers: 4, executor: { cpu: 4, memory: 16 } });
-   * // generate → aws_emrserverless_application { release_label = "emr-7.5.0", type = "spark" }
+   * // generate → aws_emrserverless_application { release_label = "emr-7.14.0", type = "spark" }
    * ```
    */
   spark(options: SparkOptions = {}): Executor<SparkExecutorNode> {

@@ -1,6 +1,7 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import { GlacierError, shown } from "./errors.js";
 import type { ExecutorNode, TaskNode } from "./nodes.js";
+import { EMR_RELEASE_FOR_SQL_PARAMS, emrReleaseAtLeast } from "./aws-releases.js";
 import { checkParamSpecs, type ParamSpecs } from "./params.js";
 import { callerLocation } from "./source-location.js";
 import { deepFreeze, shortHash } from "./stable-id.js";
@@ -129,6 +130,20 @@ export function defineTask<I, P>(
     );
   }
   const params = checkParamSpecs(options.params, name);
+  if (
+    executor.kind === "spark" &&
+    Object.keys(params).length > 0 &&
+    !emrReleaseAtLeast(executor.releaseLabel, EMR_RELEASE_FOR_SQL_PARAMS)
+  ) {
+    throw new GlacierError(
+      "INVALID_OPTION",
+      `the task declares params, which Spark SQL receives as :name markers from Spark 3.4 (${EMR_RELEASE_FOR_SQL_PARAMS}); its executor uses ${executor.releaseLabel}.`,
+      {
+        subject,
+        hint: `Use releaseLabel "${EMR_RELEASE_FOR_SQL_PARAMS}" or later in provider.spark({ … }).`,
+      },
+    );
+  }
   const inputs = declaredInputs(name, fn, options.inputs);
   const definedAt = callerLocation();
   const node: TaskNode = {

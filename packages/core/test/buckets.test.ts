@@ -296,3 +296,24 @@ describe("bucket values", () => {
     expect(isBucket("acme-data/x.csv")).toBe(false);
   });
 });
+
+describe("kmsKeyArn (SSE-KMS buckets)", () => {
+  const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+  it("records a KMS key ARN, multi-Region keys included", () => {
+    expect(bucket("raw/sales.parquet", { kmsKeyArn: key }).node.kmsKeyArn).toBe(key);
+    const mrk = "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+    expect(bucket("raw/sales.parquet", { kmsKeyArn: mrk }).node.kmsKeyArn).toBe(mrk);
+    expect(bucket("raw/sales.parquet").node).not.toHaveProperty("kmsKeyArn");
+  });
+
+  it("refuses an alias or anything else that IAM cannot grant by ARN", () => {
+    expect(bad({ kmsKeyArn: "alias/data" })).toMatchInlineSnapshot(
+      `"[INVALID_BUCKET] bucket "acme-data/raw/sales.parquet": kmsKeyArn "alias/data" is not a KMS key ARN. Give the key's ARN, e.g. "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (aliases cannot be granted by ARN)."`,
+    );
+    expect(bad({ kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:alias/data" })).toMatch(
+      /^\[INVALID_BUCKET\]/,
+    );
+    expect(bad({ kmsKeyArn: 42 as unknown as string })).toMatch(/^\[INVALID_BUCKET\].*kmsKeyArn 42 is not/);
+  });
+});

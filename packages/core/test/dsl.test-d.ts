@@ -225,6 +225,13 @@ describe("providers and executors", () => {
     // @ts-expect-error Lambda runs on x86_64 or arm64
     provider.serverless({ architecture: "x86" });
   });
+  it("accept only the Lambda runtimes Glacier deploys to", () => {
+    provider.serverless({ runtime: "nodejs24.x" });
+    provider.serverless({ runtime: "nodejs22.x" });
+    // @ts-expect-error nodejs20.x can no longer be deployed (create blocked 2026-08-31)
+    provider.serverless({ runtime: "nodejs20.x" });
+    expectTypeOf(lambda.node.runtime).toEqualTypeOf<"nodejs24.x" | "nodejs22.x">();
+  });
   it("type the executor node by kind", () => {
     expectTypeOf(lambda.node.kind).toEqualTypeOf<"serverless">();
     expectTypeOf(provider.spark().node.releaseLabel).toEqualTypeOf<string>();

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { Provider, type ServerlessOptions, type SparkOptions } from "@glacier/core";
+import {
+  DEFAULT_EMR_RELEASE,
+  EMR_SERVERLESS_RELEASES,
+  LAMBDA_NODE_RUNTIMES,
+  param,
+  Provider,
+  type ServerlessOptions,
+  type SparkOptions,
+} from "@glacier/core";
 import { failure } from "./support.js";
 
 const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
@@ -31,6 +39,7 @@ describe("serverless executor (Lambda)", () => {
       ephemeralStorage: 512,
       architecture: "x86_64",
       environment: {},
+      runtime: "nodejs24.x",
     });
     expect(Object.isFrozen(lambda.node)).toBe(true);
     expect(Object.isFrozen(lambda.node.environment)).toBe(true);
@@ -170,7 +179,7 @@ describe("spark executor (EMR Serverless)", () => {
       workers: 2,
       driver: { cpu: 2, memory: 8 },
       executor: { cpu: 4, memory: 16 },
-      releaseLabel: "emr-7.5.0",
+      releaseLabel: "emr-7.14.0",
     });
     expect(Object.isFrozen(emr.node.driver)).toBe(true);
   });
@@ -231,25 +240,76 @@ describe("spark executor (EMR Serverless)", () => {
     );
   });
 
-  it("accepts release labels from emr-6.6.0 on", () => {
-    for (const releaseLabel of ["emr-6.6.0", "emr-6.10.1", "emr-7.0.0", "emr-7.5.0"]) {
+  it("accepts every EMR Serverless release label, and only those", () => {
+    for (const releaseLabel of EMR_SERVERLESS_RELEASES) {
       expect(provider.spark({ releaseLabel }).node.releaseLabel).toBe(releaseLabel);
     }
+    expect(EMR_SERVERLESS_RELEASES[0]).toBe("emr-6.6.0");
+    expect(EMR_SERVERLESS_RELEASES).toContain(DEFAULT_EMR_RELEASE);
   });
 
-  it("rejects release labels before emr-6.6.0 or not of the emr-X.Y.Z form", () => {
+  it("rejects a label EMR Serverless does not have, naming the nearest real ones", () => {
     expect(spark({ releaseLabel: "emr-6.5.0" })).toMatchInlineSnapshot(
-      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-6.5.0" is not an EMR Serverless release. Use "emr-6.6.0" or later, e.g. "emr-7.5.0"."`,
+      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-6.5.0" is not an EMR Serverless release. Use a release label EMR Serverless has, e.g. "emr-6.6.0", "emr-6.7.0", "emr-6.8.0" (the default is "emr-7.14.0")."`,
+    );
+    expect(spark({ releaseLabel: "emr-6.10.1" })).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-6.10.1" is not an EMR Serverless release. Use a release label EMR Serverless has, e.g. "emr-6.10.0", "emr-6.11.0", "emr-6.9.0" (the default is "emr-7.14.0")."`,
+    );
+    expect(spark({ releaseLabel: "emr-7.99.0" })).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-7.99.0" is not an EMR Serverless release. Use a release label EMR Serverless has, e.g. "emr-7.14.0", "emr-7.13.0", "emr-7.12.0" (the default is "emr-7.14.0")."`,
     );
     expect(spark({ releaseLabel: "emr-5.36.0" })).toMatchInlineSnapshot(
-      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-5.36.0" is not an EMR Serverless release. Use "emr-6.6.0" or later, e.g. "emr-7.5.0"."`,
+      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-5.36.0" is not an EMR Serverless release. Use a release label EMR Serverless has, e.g. "emr-6.6.0", "emr-6.7.0", "emr-6.8.0" (the default is "emr-7.14.0")."`,
     );
     expect(spark({ releaseLabel: "7.5.0" })).toMatchInlineSnapshot(
-      `"[INVALID_OPTION] option "spark.releaseLabel": "7.5.0" is not an EMR Serverless release. Use "emr-6.6.0" or later, e.g. "emr-7.5.0"."`,
+      `"[INVALID_OPTION] option "spark.releaseLabel": "7.5.0" is not an EMR Serverless release. Use a release label EMR Serverless has, e.g. "emr-7.14.0", "emr-7.13.0", "emr-7.12.0" (the default is "emr-7.14.0")."`,
     );
     expect(spark({ releaseLabel: "emr-7.5" })).toMatchInlineSnapshot(
-      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-7.5" is not an EMR Serverless release. Use "emr-6.6.0" or later, e.g. "emr-7.5.0"."`,
+      `"[INVALID_OPTION] option "spark.releaseLabel": "emr-7.5" is not an EMR Serverless release. Use a release label EMR Serverless has, e.g. "emr-7.14.0", "emr-7.13.0", "emr-7.12.0" (the default is "emr-7.14.0")."`,
     );
+    expect(spark(untyped({ releaseLabel: 7 }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] option "spark.releaseLabel": 7 is not an EMR Serverless release. Use a release label EMR Serverless has, e.g. "emr-7.14.0", "emr-7.13.0", "emr-7.12.0" (the default is "emr-7.14.0")."`,
+    );
+  });
+
+  it("refuses SQL params on a release before Spark 3.4 (emr-6.12.0), when the task is defined", () => {
+    const since = { params: { since: param.string() } };
+    expect(
+      failure(() =>
+        provider.spark({ releaseLabel: "emr-6.11.0" }).sql("daily", "SELECT * FROM input", since),
+      ),
+    ).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] task "daily": the task declares params, which Spark SQL receives as :name markers from Spark 3.4 (emr-6.12.0); its executor uses emr-6.11.0. Use releaseLabel "emr-6.12.0" or later in provider.spark({ … })."`,
+    );
+    expect(
+      provider.spark({ releaseLabel: "emr-6.12.0" }).sql("daily", "SELECT 1", since).params,
+    ).toHaveProperty("since");
+    // Without params an older release is fine.
+    expect(provider.spark({ releaseLabel: "emr-6.6.0" }).sql("daily", "SELECT 1").executor).toMatchObject({
+      releaseLabel: "emr-6.6.0",
+    });
+  });
+});
+
+describe("Lambda runtime", () => {
+  it("defaults to nodejs24.x and accepts nodejs22.x", () => {
+    expect(provider.serverless().node.runtime).toBe("nodejs24.x");
+    expect(provider.serverless({ runtime: "nodejs22.x" }).node.runtime).toBe("nodejs22.x");
+    expect(LAMBDA_NODE_RUNTIMES).toEqual(["nodejs24.x", "nodejs22.x"]);
+  });
+
+  it("refuses a runtime Lambda no longer deploys, or another language's, naming the option", () => {
+    expect(serverless(untyped({ runtime: "nodejs20.x" }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] option "serverless.runtime": "nodejs20.x" is not a Lambda runtime Glacier deploys to. Use "nodejs24.x" or "nodejs22.x" (nodejs20.x can no longer be deployed: AWS blocks creating and updating functions on it)."`,
+    );
+    expect(serverless(untyped({ runtime: "python3.12" }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] option "serverless.runtime": "python3.12" is not a Lambda runtime Glacier deploys to. Use "nodejs24.x" or "nodejs22.x" (nodejs20.x can no longer be deployed: AWS blocks creating and updating functions on it)."`,
+    );
+  });
+
+  it("keeps the default executor's id whether the default runtime is written or not", () => {
+    expect(provider.serverless({ runtime: "nodejs24.x" }).node.id).toBe(provider.serverless().node.id);
+    expect(provider.serverless({ runtime: "nodejs22.x" }).node.id).not.toBe(provider.serverless().node.id);
   });
 });
 
@@ -277,12 +337,13 @@ describe("executor ids", () => {
       provider.spark({ driver: { cpu: 1, memory: 4 } }).node.id,
       provider.spark({ executor: { cpu: 8, memory: 32 } }).node.id,
       provider.spark({ releaseLabel: "emr-7.0.0" }).node.id,
+      provider.serverless({ runtime: "nodejs22.x" }).node.id,
     ];
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("are pinned: a change here churns Terraform addresses and run fingerprints", () => {
     expect(provider.serverless().node.id).toMatchInlineSnapshot(`"serverless-4f640f83"`);
-    expect(provider.spark().node.id).toMatchInlineSnapshot(`"spark-4af436e9"`);
+    expect(provider.spark().node.id).toMatchInlineSnapshot(`"spark-be369e1d"`);
   });
 });

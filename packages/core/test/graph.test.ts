@@ -365,3 +365,28 @@ describe("stable ids", () => {
     expect(build().steps.map((s) => s.id)).toEqual(["clean->acme-data/out.parquet"]);
   });
 });
+
+describe("outputs inside another step's dataset directory", () => {
+  it("are refused: readers of the dataset would read them, its commit would replace them", () => {
+    const daily = provider.bucket({ bucket: "acme-data", path: "out/", format: "parquet" });
+    const nested = at("out/team-b/orders.parquet");
+    const graph = LineageGraph.from({
+      d: raw.transform(task("daily")).to(daily),
+      n: raw.transform(task("teamB")).to(nested),
+    });
+    const [problem] = graph.problems();
+    expect(problem?.code).toBe("INVALID_TARGET");
+    expect(failure(() => graph.validate())).toMatchInlineSnapshot(
+      `"[INVALID_TARGET] bucket "acme-data/out/team-b/orders.parquet": step "teamB" writes s3://acme-data/out/team-b/orders.parquet inside the dataset directory s3://acme-data/out/ of step "daily": readers of the dataset would read it as one of its files, and committing the dataset replaces it. Write the output outside the directory dataset (e.g. a sibling path)."`,
+    );
+  });
+
+  it("leave siblings alone", () => {
+    const daily = provider.bucket({ bucket: "acme-data", path: "out/", format: "parquet" });
+    const graph = LineageGraph.from({
+      d: raw.transform(task("daily")).to(daily),
+      s: raw.transform(task("summary")).to(at("out-summary/orders.parquet")),
+    });
+    expect(graph.problems()).toEqual([]);
+  });
+});

@@ -67,7 +67,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     files: createFileStore(exec.storage),
     probeInputs: true,
   });
-  const target = outputTarget(step.output, resolveLocation(step.output, exec.storage), exec.runId);
+  const target = outputTarget(step, resolveLocation(step.output, exec.storage), exec.runId);
   const job = materializeJob(step, target);
   let written;
   try {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import type { BucketNode } from "@glacier/core";
+import { STAGING_PREFIX, stagingKey, type StepNode } from "@glacier/core";
 import { EXTENSIONS } from "./scan.js";
 import type { ResolvedLocation } from "./storage.js";
 
@@ -24,28 +24,30 @@ export type OutputTarget =
 
 /** Temporary files end with this, so no glob for data (`*.parquet`) ever matches one. */
 export const TEMP_SUFFIX = ".glacier-tmp";
-/** S3 temporaries live under this prefix of the output's bucket (give it a lifecycle rule). */
-export const S3_TEMP_PREFIX = ".glacier-tmp/";
+/** S3 temporaries live under this prefix of the output's bucket (give it a lifecycle rule): core's one definition. */
+export const S3_TEMP_PREFIX = STAGING_PREFIX;
 
 /** The file a directory dataset's output is written as. */
-export function partName(bucket: BucketNode): string {
+export function partName(bucket: StepNode["output"]): string {
   return `part-0.${EXTENSIONS[bucket.format]}`;
 }
 
 /**
  * Plans an atomic write. Locally the temporary file sits in the target's directory (a rename within one
- * file system is atomic) under a hidden name ending in `.glacier-tmp`; on S3 it is an object under
- * `.glacier-tmp/<token>/` in the same bucket, copied to the target key when complete. A directory dataset is
- * written as one file, `part-0.<ext>`, in its directory.
+ * file system is atomic) under a hidden name ending in `.glacier-tmp`; on S3 it is an object under the step's
+ * own staging prefix (`stagingKey` of `@glacier/core`: `.glacier-tmp/<step token>/<run token>/<key>`) in the
+ * same bucket, copied to the target key when complete — the prefix the step's IAM role may write, and no other
+ * step's. A directory dataset is written as one file, `part-0.<ext>`, in its directory.
  *
  * @example
  * ```ts
- * outputTarget(clean.node, { kind: "file", path: "/lake/acme/clean/sales.parquet" }, "20240131T120000Z-3f2a")
+ * outputTarget(cleanStep, { kind: "file", path: "/lake/acme/clean/sales.parquet" }, "20240131T120000Z-3f2a")
  * // { kind: "file", final: "/lake/acme/clean/sales.parquet",
  * //   temp: "/lake/acme/clean/.sales.parquet.20240131T120000Z-3f2a-9c1e.glacier-tmp" }
  * ```
  */
-export function outputTarget(bucket: BucketNode, location: ResolvedLocation, runId: string): OutputTarget {
+export function outputTarget(step: StepNode, location: ResolvedLocation, runId: string): OutputTarget {
+  const bucket = step.output;
   const token = `${runId}-${randomBytes(2).toString("hex")}`;
   if (location.kind === "file") {
     const final = bucket.dataset ? join(location.path, partName(bucket)) : location.path;
@@ -61,7 +63,7 @@ export function outputTarget(bucket: BucketNode, location: ResolvedLocation, run
     kind: "s3",
     bucket: location.bucket,
     finalKey,
-    tempKey: `${S3_TEMP_PREFIX}${token}/${finalKey}`,
+    tempKey: stagingKey(step.id, token, finalKey),
     ...(bucket.dataset ? { datasetPrefix: location.key } : {}),
     cloudOptions: location.cloudOptions,
   };

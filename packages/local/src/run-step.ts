@@ -143,7 +143,7 @@ async function attemptStep(
     known,
     probeInputs: false,
   });
-  const target = outputTarget(step.output, ctx.location(step.output), runId);
+  const target = outputTarget(step, ctx.location(step.output), runId);
   // The worker's polars reads S3 settings for non-Parquet sinks from the process environment, which a
   // worker thread cannot change: export them from here.
   if (target.kind === "s3" && step.output.format !== "parquet") exportCloudEnv(target.cloudOptions);

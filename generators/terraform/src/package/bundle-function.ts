@@ -16,6 +16,8 @@ export interface BundleRequest {
   /** Absolute path of the user's module. */
   readonly module: string;
   readonly exports: readonly string[];
+  /** esbuild's target, matching the function's Lambda runtime (`node24` for `nodejs24.x`). Default `node24`. */
+  readonly target?: string;
 }
 
 /** The bundle's files. */
@@ -109,7 +111,7 @@ export async function bundleFunction(request: BundleRequest): Promise<FunctionBu
       write: false,
       bundle: true,
       platform: "node",
-      target: "node20",
+      target: request.target ?? "node24",
       format: "esm",
       // Task names default to function names: renaming `function cleanSales` to avoid a clash in the bundle
       // would rename the task, and the handler would not find its step.

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import type { InfrastructurePlan } from "@glacier/aws-model";
+import type { FunctionPlan, InfrastructurePlan } from "@glacier/aws-model";
 import { GlacierError, type LineageGraph } from "@glacier/core";
 import type { SynthAssets } from "../synth/synth-context.js";
 import { bundleFunction, type FunctionBundle } from "./bundle-function.js";
@@ -67,6 +67,11 @@ function entryModule(given: string | undefined): string {
   return path;
 }
 
+/** esbuild's target for a Lambda runtime: `nodejs24.x` → `node24`. */
+export function esbuildTarget(runtime: FunctionPlan["runtime"]): string {
+  return runtime.replace(/^nodejs(\d+)\.x$/, "node$1");
+}
+
 function projectPath(projectDir: string, path: string): string {
   return relative(projectDir, path).split(sep).join("/");
 }
@@ -119,9 +124,14 @@ export async function packageAssets(
   const locations = new Map<string, StepLocation & { bundleInputs: number }>();
   for (const fn of plan.functions) {
     const location = located.get(fn.stepId) as StepLocation;
-    const key = `${location.module}\n${location.exports.join(",")}`;
-    if (!bundles.has(key))
-      bundles.set(key, bundleFunction({ projectDir, module: location.module, exports: location.exports }));
+    const target = esbuildTarget(fn.runtime);
+    const key = `${location.module}\n${location.exports.join(",")}\n${target}`;
+    if (!bundles.has(key)) {
+      bundles.set(
+        key,
+        bundleFunction({ projectDir, module: location.module, exports: location.exports, target }),
+      );
+    }
     const bundle = await (bundles.get(key) as Promise<FunctionBundle>);
     const zip = deterministicZip([
       { path: "index.mjs", data: bundle.code },

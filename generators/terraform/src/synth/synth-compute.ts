@@ -22,12 +22,9 @@ function statementJson(statement: PolicyStatement): Record<string, unknown> {
   };
 }
 
-function trustPolicy(role: RolePlan, account: string): string {
-  // Scheduler documents the confused-deputy guard; the other services assume roles only for their owner.
-  const condition =
-    role.service === "scheduler.amazonaws.com"
-      ? { Condition: { StringEquals: { "aws:SourceAccount": account } } }
-      : {};
+/** The role's trust policy: its service, with the plan's confused-deputy conditions. */
+function trustPolicy(role: RolePlan): string {
+  const condition = role.trustCondition === undefined ? {} : { Condition: role.trustCondition };
   return policyJson([
     { Effect: "Allow", Principal: { Service: role.service }, Action: "sts:AssumeRole", ...condition },
   ]);
@@ -38,7 +35,7 @@ function synthRoles(ctx: SynthContext): void {
     const resource = new IamRole(ctx.stack, role.logicalId, {
       name: ctx.name(role.name),
       description: role.purpose.slice(0, 1000),
-      assumeRolePolicy: trustPolicy(role, ctx.account),
+      assumeRolePolicy: trustPolicy(role),
     });
     new IamRolePolicy(ctx.stack, `${role.logicalId}_policy`, {
       name: "glacier-least-privilege",
@@ -59,7 +56,10 @@ function synthFunctions(ctx: SynthContext): void {
       s3Bucket: ref("aws_s3_object", `${layer.logicalId}_zip`, "bucket"),
       s3Key: ref("aws_s3_object", `${layer.logicalId}_zip`, "key"),
       sourceCodeHash: asset.sha256,
-      compatibleRuntimes: ["nodejs20.x"],
+      // The runtimes of the functions using it (Lambda rejects a layer version for another runtime).
+      compatibleRuntimes: [
+        ...new Set(plan.functions.filter((f) => f.layerLogicalId === layer.logicalId).map((f) => f.runtime)),
+      ].sort(),
       compatibleArchitectures: [layer.architecture],
     });
   }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-identity/index.js";
 import { AwsProvider } from "@cdktn/provider-aws/lib/provider/index.js";
 import { ACCOUNT_REF, ref, type InfrastructurePlan } from "@glacier/aws-model";
@@ -11,6 +14,14 @@ import { synthStorage } from "./synth-storage.js";
  * Turns an {@link InfrastructurePlan} into one Terraform root module (JSON). The only place Glacier touches
  * cdktn; callers import this module lazily so `planInfrastructure` stays cheap.
  */
+
+let scratch: string | undefined;
+
+/** One scratch directory per process for stacks built without synthesis (tests' cdktn matchers). */
+function scratchDir(): string {
+  scratch ??= mkdtempSync(join(tmpdir(), "glacier-cdktn-"));
+  return scratch;
+}
 
 /** The stack's name: the module's `//.metadata.stackName`. */
 const STACK = "glacier";
@@ -63,6 +74,21 @@ function variables(stack: TerraformStack, plan: InfrastructurePlan) {
   return { environment, namePrefix, tags, logRetention, noncurrent };
 }
 
+/**
+ * `~> MAJOR.MINOR` of the hashicorp/aws release that `@cdktn/provider-aws` was generated from (6.66.0 for
+ * 25.x): every attribute the bindings can write exists from that release on, and `~>` stops before 7.0.
+ *
+ * @example
+ * ```ts
+ * providerVersionConstraint("6.66.0") // "~> 6.66"
+ * ```
+ */
+export function providerVersionConstraint(providerVersion: string | undefined): string {
+  const match = /^(\d+)\.(\d+)\./.exec(providerVersion ?? "");
+  if (!match) throw new Error(`@cdktn/provider-aws names no provider version (${String(providerVersion)})`);
+  return `~> ${match[1]}.${match[2]}`;
+}
+
 function outputs(stack: TerraformStack, plan: InfrastructurePlan): void {
   const map = <T>(items: readonly T[], key: (t: T) => string, value: (t: T) => string) =>
     Object.fromEntries(items.map((item) => [key(item), value(item)]));
@@ -100,15 +126,19 @@ function outputs(stack: TerraformStack, plan: InfrastructurePlan): void {
 /**
  * Builds the cdktn stack of a plan (for cdktn's `Testing` matchers); {@link synthesizeStack} renders it.
  */
-export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): TerraformStack {
-  // No construct stack traces: capturing one per resource is most of the synthesis time.
-  const app = new App({ skipValidation: true, skipBackendValidation: true, stackTraces: false });
+export function buildStack(
+  plan: InfrastructurePlan,
+  assets: SynthAssets,
+  outdir: string = scratchDir(),
+): TerraformStack {
+  // No construct stack traces: capturing one per resource is most of the synthesis time. cdktn's App creates
+  // its output directory (`cdktf.out/stacks`) at construction; Glacier renders the JSON itself, so that goes to
+  // a scratch directory instead of the user's working directory.
+  const app = new App({ outdir, skipValidation: true, skipBackendValidation: true, stackTraces: false });
   const stack = new TerraformStack(app, STACK);
   new LocalBackend(stack, { path: "terraform.tfstate" });
-  // cdktn writes the short source "aws" and an exact version; name the registry namespace and allow patches.
-  stack.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: "~> 6.25" });
   const vars = variables(stack, plan);
-  new AwsProvider(stack, "aws", {
+  const provider = new AwsProvider(stack, "aws", {
     region: plan.region,
     ...(plan.accountId === null ? {} : { allowedAccountIds: [plan.accountId] }),
     defaultTags: [
@@ -125,6 +155,12 @@ export function buildStack(plan: InfrastructurePlan, assets: SynthAssets): Terra
         ),
       },
     ],
+  });
+  // cdktn writes the short source "aws" and an exact version; name the registry namespace and allow the
+  // releases from the one the bindings were generated from up to the next major.
+  stack.addOverride("terraform.required_providers.aws", {
+    source: "hashicorp/aws",
+    version: providerVersionConstraint(provider.terraformGeneratorMetadata?.providerVersion),
   });
   if (plan.accountId === null) new DataAwsCallerIdentity(stack, "current");
   const prefixExpression = "${var.name_prefix}";
@@ -162,10 +198,12 @@ export function synthesizeStack(plan: InfrastructurePlan, assets: SynthAssets): 
   // --enable-source-maps) formatting those traces is most of the synthesis time, and nothing reads them.
   const sourceMaps = process.sourceMapsEnabled;
   if (sourceMaps) process.setSourceMapsEnabled(false);
+  const outdir = mkdtempSync(join(tmpdir(), "glacier-cdktn-"));
   try {
-    return withoutMetadata(buildStack(plan, assets).toTerraform()) as Record<string, unknown>;
+    return withoutMetadata(buildStack(plan, assets, outdir).toTerraform()) as Record<string, unknown>;
   } finally {
     if (sourceMaps) process.setSourceMapsEnabled(true);
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 
