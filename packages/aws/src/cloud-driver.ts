@@ -90,7 +90,12 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
       case "lambda":
         return invokeStep(ctx, plan, d);
       case "emr": {
-        const outcome = await runSparkStep(ctx, plan, d, init.applicationIds.get(d.applicationName) as string);
+        const outcome = await runSparkStep(
+          ctx,
+          plan,
+          d,
+          init.applicationIds.get(d.applicationName) as string,
+        );
         const written = await outputNow(step);
         return { ...outcome, bytes: written.bytes, outputFingerprint: written.fingerprint };
       }
@@ -174,7 +179,9 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
       return {
         error: failure.message,
         code: failure.code,
-        ...(error instanceof TaskFailure && error.logs !== undefined ? { details: { logs: error.logs } } : {}),
+        ...(error instanceof TaskFailure && error.logs !== undefined
+          ? { details: { logs: error.logs } }
+          : {}),
       };
     },
   };

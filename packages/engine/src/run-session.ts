@@ -134,7 +134,9 @@ export class RunSession {
     });
     const complete = steps.length === this.#steps.length;
     const status =
-      !complete || steps.some((r) => r.status === "failed" || r.status === "not-run") ? "failed" : "succeeded";
+      !complete || steps.some((r) => r.status === "failed" || r.status === "not-run")
+        ? "failed"
+        : "succeeded";
     await this.recorder.finish(status);
     this.log.write({ level: status === "failed" ? "error" : "info", message: `run ${status}` });
     this.log.flush();

@@ -61,9 +61,7 @@ export async function readRun(
   options: { readonly projectDir?: string } = {},
 ): Promise<RunRecord> {
   const store = new RunStore(options.projectDir);
-  const record = /^[\w-]+$/.test(runId)
-    ? await readJson<RunRecord>(store.recordPath(runId))
-    : null;
+  const record = /^[\w-]+$/.test(runId) ? await readJson<RunRecord>(store.recordPath(runId)) : null;
   if (!record) {
     throw new GlacierError("RUN_NOT_FOUND", `no run with this id in ${store.runsDir()}.`, {
       subject: { kind: "run", name: runId },

@@ -42,7 +42,11 @@ export function resumeOf(stepId: string, resumed: RunRecord | undefined): "compl
 }
 
 /** The step's last successful run in the driver's mode, or null. */
-export async function lastState(session: { readonly store: RunSession["store"] }, driver: StepDriver, stepId: string) {
+export async function lastState(
+  session: { readonly store: RunSession["store"] },
+  driver: StepDriver,
+  stepId: string,
+) {
   const stored = await readJson<StepState>(session.store.statePath(driver.mode, stepId));
   return stored?.stepId === stepId ? stored : null;
 }
@@ -63,7 +67,8 @@ export async function decideStep(
   options: { readonly force: boolean; readonly resume: "completed" | "rerun" | null },
 ): Promise<Decision> {
   const { components, inputs, output } = evaluation;
-  if (options.resume === "completed" && output.exists && !options.force) return { run: false, reason: "resumed" };
+  if (options.resume === "completed" && output.exists && !options.force)
+    return { run: false, reason: "resumed" };
   let decision = decide({ ...components, inputs: null }, last, output, options.force);
   if (decision.reason === "upstream will run" && inputs !== null) {
     decision = decide({ ...components, inputs: await inputs }, last, output, options.force);
@@ -116,7 +121,9 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
 
   const run = async (step: StepNode, open: (gate: Gate) => void): Promise<StepRecord> => {
     const base = driver.describe(step);
-    const upstream = await Promise.all(graph.dependenciesOf(step).map((d) => gates.get(d.id) as Promise<Gate>));
+    const upstream = await Promise.all(
+      graph.dependenciesOf(step).map((d) => gates.get(d.id) as Promise<Gate>),
+    );
     const blocked = upstream.find((r) => r.status === "failed" || r.status === "not-run");
     if (blocked) {
       return settle({
@@ -235,7 +242,11 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
         durationMs: Math.round(performance.now() - started),
         ...(components && fingerprint
-          ? { fingerprint, components: components.components, outputFingerprint: components.outputFingerprint }
+          ? {
+              fingerprint,
+              components: components.components,
+              outputFingerprint: components.outputFingerprint,
+            }
           : {}),
         attempts: number,
         startedAt,

@@ -20,7 +20,11 @@ export function localDriver(runner: StepRunner, logPath: string | undefined): St
   const { ctx } = runner;
   return {
     mode: "local",
-    describe: (step) => ({ id: step.id, name: step.name, output: describeLocation(ctx.location(step.output)) }),
+    describe: (step) => ({
+      id: step.id,
+      name: step.name,
+      output: describeLocation(ctx.location(step.output)),
+    }),
     evaluate: (step, context) => evaluateStep(ctx, step, context),
     // This step will run: start a worker thread (polars loads in it) while the slot and inputs are prepared.
     prepare: () => runner.pool.warm(),
