@@ -1,4 +1,4 @@
-import { shortHash } from "@glacier/core";
+import { ATOMIC_TEMP_PREFIX, shortHash } from "@glacier/core";
 
 /**
  * The one naming module of Glacier's AWS infrastructure. `generate` names every resource through these
@@ -28,10 +28,10 @@ export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]*$/;
 
 /**
  * Writers stage an output under this prefix of its bucket and copy it into place when complete, so readers
- * never see half an object: `.glacier-tmp/<run token>/<output key>`. Mirrors `S3_TEMP_PREFIX` of
- * `@glacier/local` (which cannot import this package); the Spark driver and IAM policies use it from here.
+ * never see half an object: `.glacier-tmp/<run token>/<output key>`. Defined once in `@glacier/core`, for the
+ * local executor too; the Spark driver and IAM policies use it from here.
  */
-export const ATOMIC_TEMP_PREFIX = ".glacier-tmp/";
+export { ATOMIC_TEMP_PREFIX };
 /**
  * `cleanSales` → `clean-sales`, `ETL_job2` → `etl-job2`: the form task and pipeline names take in AWS names.
  *

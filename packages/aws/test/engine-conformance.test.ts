@@ -43,10 +43,8 @@ const keys = (value: object, without: readonly string[]) =>
 
 /** Compares two runs' records: the same fields, but for each driver's own. */
 async function sameShape(localRun: RecordedRunResult, cloudRun: RecordedRunResult): Promise<void> {
-  const [l, c]: RunRecord[] = [
-    await readRun(localRun.runId, { projectDir: localProject }),
-    await readRun(cloudRun.runId, { projectDir: env.projectDir }),
-  ];
+  const l: RunRecord = await readRun(localRun.runId, { projectDir: localProject });
+  const c: RunRecord = await readRun(cloudRun.runId, { projectDir: env.projectDir });
   expect([l.mode, c.mode]).toEqual(["local", "cloud"]);
   expect([l.version, c.version]).toEqual([1, 1]);
   expect(keys(c, CLOUD_RUN)).toEqual(keys(l, []));

@@ -1,3 +1,4 @@
+export { ATOMIC_TEMP_PREFIX } from "./atomic-staging.js";
 export { Bucket, isBucket, PendingTransform, type BucketOptions, type PipelineInfo } from "./bucket.js";
 export {
   ERROR_CODES,

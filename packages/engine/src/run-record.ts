@@ -1,5 +1,4 @@
 import type { GlacierErrorCode, ParamValue, RunMode, StepResult } from "@glacier/core";
-import type { StepComponents } from "./step-state.js";
 
 /** The modes that run steps, each through its own step driver; a run record says which ran it. */
 export type ExecutorMode = Extract<RunMode, "local" | "cloud">;
@@ -30,6 +29,23 @@ export type StepReason =
   | "upstream failed"
   | "cancelled"
   | "state machine";
+
+/**
+ * What a step's output depends on. Equal components mean an equal output, so the step can be skipped. Each
+ * step driver computes them its own way (local: content hashes of files; cloud: S3 ETags):
+ *
+ * - `code`: the task's code hash (function source or SQL text) and language;
+ * - `options`: everything else that shapes the output: input and output locations, formats and schemas, and
+ *   the executor's own settings (the local writer settings and polars version; where a cloud step runs);
+ * - `params`: the values of the parameters the task declared;
+ * - `inputs`: the content fingerprint of each input.
+ */
+export interface StepComponents {
+  readonly code: string;
+  readonly options: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly inputs: Readonly<Record<string, string>>;
+}
 
 /** Where a cloud step ran: a Lambda function, an EMR Serverless job run, or the process of the run. */
 export type CloudRunsOn = "lambda" | "emr" | "in-process";

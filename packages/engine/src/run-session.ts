@@ -52,17 +52,18 @@ export class RunSession {
 
   static async open(init: RunSessionInit): Promise<RunSession> {
     preloadLog();
-    let log: RunLog | undefined;
-    const { mirror } = init;
+    const { mirror, record } = init;
+    const progress = await createProgress(init.progress);
+    const log = await RunLog.open(init.store.logPath(record.runId), record.runId, (line) =>
+      progress.log(line),
+    );
     const recorder = await RunRecorder.create(
       init.store,
-      init.record,
+      record,
       init.steps.map((s) => s.id),
-      mirror && (async (record) => mirror(record, log ?? RunLog.silent())),
+      mirror && ((snapshot) => mirror(snapshot, log)),
     );
-    const progress = await createProgress(init.progress);
-    log = await RunLog.open(recorder.record.logPath, init.record.runId, (line) => progress.log(line));
-    progress.begin(init.record.runId, init.steps);
+    progress.begin(record.runId, init.steps);
     return new RunSession(init.store, recorder, log, progress, init.steps);
   }
 

@@ -1,22 +1,7 @@
-import { canonicalJson, shortHash, type ParamValue } from "@glacier/core";
-import type { StepReason } from "./run-record.js";
+import { canonicalJson, shortHash } from "@glacier/core";
+import type { StepComponents, StepReason } from "./run-record.js";
 
-/**
- * What a step's output depends on. Equal components mean an equal output, so the step can be skipped. Each
- * step driver computes them its own way (local: content hashes of files; cloud: S3 ETags):
- *
- * - `code`: the task's code hash (function source or SQL text) and language;
- * - `options`: everything else that shapes the output: input and output locations, formats and schemas, and
- *   the executor's own settings (the local writer settings and polars version; where a cloud step runs);
- * - `params`: the values of the parameters the task declared;
- * - `inputs`: the content fingerprint of each input.
- */
-export interface StepComponents {
-  readonly code: string;
-  readonly options: string;
-  readonly params: Readonly<Record<string, ParamValue>>;
-  readonly inputs: Readonly<Record<string, string>>;
-}
+export type { StepComponents };
 
 /** The step's fingerprint: a hash of its components (24 hex digits). */
 export function fingerprintOf(components: StepComponents): string {

@@ -1,5 +1,5 @@
 import { GlacierError, type FileStore, type StepNode } from "@glacier/core";
-import type { Attempt, RunLog, StepNote } from "@glacier/engine";
+import type { Attempt, RunLog } from "@glacier/engine";
 import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
 import { messageOf } from "./errors.js";
@@ -53,7 +53,7 @@ export function asGlacierError(error: unknown, step: StepNode): GlacierError {
  * One attempt of a local step: calls the task in this thread (building a lazy plan is cheap), ships the plan
  * to a worker thread that streams it into a temporary file, then commits the file here and starts hashing it
  * in the background (see {@link AttemptOutcome.outputFingerprint}). A plan polars cannot serialise runs on
- * this thread instead, reported as a {@link StepNote} through `attempt.note`. Retries are the engine's.
+ * this thread instead, reported as a step note through `attempt.note`. Retries are the engine's.
  */
 export async function attemptStep(
   runner: StepRunner,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import type { BucketNode } from "@glacier/core";
+import { ATOMIC_TEMP_PREFIX, type BucketNode } from "@glacier/core";
 import { EXTENSIONS } from "./scan.js";
 import type { ResolvedLocation } from "./storage.js";
 
@@ -25,7 +25,7 @@ export type OutputTarget =
 /** Temporary files end with this, so no glob for data (`*.parquet`) ever matches one. */
 export const TEMP_SUFFIX = ".glacier-tmp";
 /** S3 temporaries live under this prefix of the output's bucket (give it a lifecycle rule). */
-export const S3_TEMP_PREFIX = ".glacier-tmp/";
+export const S3_TEMP_PREFIX = ATOMIC_TEMP_PREFIX;
 
 /** The file a directory dataset's output is written as. */
 export function partName(bucket: BucketNode): string {
