@@ -77,7 +77,7 @@ export class RunSession {
   }
 
   /** A step starts running. */
-  started(step: StepRecord | { readonly id: string; readonly name: string }, reason: string): void {
+  started(step: { readonly id: string; readonly name: string }, reason: string): void {
     this.progress.started(step.id);
     this.log.write({ level: "info", step: step.name, message: `step started (${reason})` });
   }

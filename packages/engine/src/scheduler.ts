@@ -46,7 +46,7 @@ export async function lastState(
   session: { readonly store: RunSession["store"] },
   driver: StepDriver,
   stepId: string,
-) {
+): Promise<StepState | null> {
   const stored = await readJson<StepState>(session.store.statePath(driver.mode, stepId));
   return stored?.stepId === stepId ? stored : null;
 }

@@ -102,7 +102,8 @@ export interface StepDriver {
   prepare?(step: StepNode): void;
   /**
    * Runs one attempt. Rejects with the failure (a GlacierError whose code the retry policy reads); must stop
-   * soon after `attempt.signal` aborts. Retries, timeouts of the whole step and records are the engine's.
+   * soon after `attempt.signal` aborts. A per-attempt timeout (the task's `timeout`) is the driver's; retries
+   * and records are the engine's.
    */
   execute(step: StepNode, attempt: Attempt): Promise<StepOutcome>;
   /** The record fields of a step that failed with `error` (thrown by `evaluate` or the last `execute`). */
