@@ -188,7 +188,7 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
           error: `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
         };
         records.set(step.id, record);
-        run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "");
+        run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
       }
     }
     token = page.nextToken;

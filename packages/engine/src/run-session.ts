@@ -82,12 +82,13 @@ export class RunSession {
     this.log.write({ level: "info", step: step.name, message: `step started (${reason})` });
   }
 
-  /** An attempt failed; `retrying` when another follows. */
+  /** An attempt failed: logged with its stack and cause; shown as a retry when another attempt follows. */
   attemptFailed(
     step: { readonly id: string; readonly name: string },
     attempt: { readonly number: number; readonly of: number },
     error: unknown,
     message: string,
+    retrying: boolean,
   ): void {
     this.log.write({
       level: "error",
@@ -100,7 +101,7 @@ export class RunSession {
         ...(error instanceof Error && error.cause !== undefined ? { cause: messageOf(error.cause) } : {}),
       },
     });
-    if (attempt.number < attempt.of) {
+    if (retrying) {
       this.progress.retrying(step.id, attempt.number + 1, attempt.of, messageOf(error, true));
     }
   }

@@ -202,8 +202,15 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         outcome = await driver.execute(step, { number, of, signal, note });
       } catch (error) {
         if (signal.aborted) return cancelled();
-        session.attemptFailed(step, { number, of }, error, withoutSubject(messageOf(error), step.name));
-        if (number >= of || !isRetryable(error)) {
+        const retrying = number < of && isRetryable(error);
+        session.attemptFailed(
+          step,
+          { number, of },
+          error,
+          withoutSubject(messageOf(error), step.name),
+          retrying,
+        );
+        if (!retrying) {
           return failed(step, error, {
             reason,
             durationMs: Math.round(performance.now() - started),
