@@ -19,8 +19,9 @@ export type Observations = ReadonlyMap<string, StepObservation>;
 export const CALIBRATION_RUNS = 20;
 
 /**
- * Reads the project's recorded local runs (`.glacier/runs`, through `@glacier/local`) and keeps, per step,
- * the newest succeeded execution with its duration and output size. No runs: an empty map.
+ * Reads the project's recorded local runs (`.glacier/runs`, through `@glacier/engine`'s run store) and keeps,
+ * per step, the newest succeeded execution with its duration and output size. Cloud runs are left out: their
+ * durations include dispatch and start-up on other hardware. No runs: an empty map.
  *
  * @example
  * ```ts
@@ -36,9 +37,10 @@ export async function loadObservations(projectDir: string): Promise<Observations
   } catch {
     return observed;
   }
-  // Loaded only when runs exist: @glacier/local is a large package.
-  const { listRuns, readRun } = await import("@glacier/local");
+  // Loaded only when runs exist.
+  const { listRuns, readRun } = await import("@glacier/engine");
   for (const summary of await listRuns({ projectDir, limit: CALIBRATION_RUNS })) {
+    if (summary.mode !== "local") continue;
     const run = await readRun(summary.runId, { projectDir });
     for (const step of run.steps) {
       if (observed.has(step.id) || step.status !== "succeeded") continue;

@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGraph, type LineageGraph } from "@glacier/core";
-import { readRun, type RunRecord } from "@glacier/local";
+import { readRun, type RunRecord } from "@glacier/engine";
 import { analyzeGraph, renderAnalysis, type AnalysisReport } from "../src/index.js";
 import { loadExample, tempDir } from "./fixtures/examples.js";
 

@@ -1,3 +1,5 @@
+import { RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core";
+
 /**
  * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel
  * branches), Lambda invokes and EMR Serverless `startJobRun.sync` tasks, the task's retries as Retry blocks
@@ -32,17 +34,14 @@ export type MachineStep =
     };
 
 /**
- * Errors a rerun cannot fix (missing data, a schema or parameter mistake): never retried, whatever the task's
- * `retries`. The Lambda handler reports a GlacierError as error type `GlacierError.<CODE>`.
+ * Errors a rerun cannot fix (missing data, a schema or parameter mistake …): core's non-retryable codes as the
+ * Lambda handler reports them, error type `GlacierError.<CODE>`. Never retried, whatever the task's `retries`.
  */
-export const NON_RETRYABLE_ERRORS = [
-  "GlacierError.SOURCE_MISSING",
-  "GlacierError.SCHEMA_MISMATCH",
-  "GlacierError.PARAM_UNKNOWN",
-  "GlacierError.PARAM_MISSING",
-  "GlacierError.PARAM_INVALID",
-  "GlacierError.UNKNOWN_STEP",
-] as const;
+export const NON_RETRYABLE_ERRORS: readonly `GlacierError.${RetryPolicy["nonRetryable"][number]}`[] =
+  Object.freeze(RETRY_POLICY.nonRetryable.map((code) => `GlacierError.${code}` as const));
+
+/** Step Functions' name of each jitter of the retry policy. */
+const JITTER_STRATEGY = { full: "FULL" } as const satisfies Record<RetryJitter, string>;
 
 const LAMBDA_TRANSIENT = [
   "Lambda.ServiceException",
@@ -71,12 +70,14 @@ function retries(step: MachineStep): State[] {
     { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
   ];
   if (step.retries > 0) {
+    // The task's retries, by core's retry policy: the same waits a local or direct cloud run makes.
     retry.push({
       ErrorEquals: ["States.ALL"],
-      IntervalSeconds: 5,
+      IntervalSeconds: RETRY_POLICY.baseSeconds,
       MaxAttempts: step.retries,
-      BackoffRate: 2,
-      JitterStrategy: "FULL",
+      BackoffRate: RETRY_POLICY.factor,
+      MaxDelaySeconds: RETRY_POLICY.maxDelaySeconds,
+      JitterStrategy: JITTER_STRATEGY[RETRY_POLICY.jitter],
     });
   }
   return retry;

@@ -1,4 +1,4 @@
-import { LineageGraph, Provider } from "@glacier/core";
+import { LineageGraph, Provider, STAGING_PREFIX } from "@glacier/core";
 import { describe, expect, it } from "vitest";
 import {
   artefactsBucketName,
@@ -9,7 +9,6 @@ import {
   runRecordKey,
   stepResourceNames,
 } from "../src/index.js";
-import { S3_TEMP_PREFIX } from "../../local/src/output-target.js";
 import { exampleGraph } from "./support.js";
 
 describe("the plan", () => {
@@ -148,7 +147,7 @@ describe("the naming module", () => {
   it("names the artefacts bucket, run records and staged writes", () => {
     expect(artefactsBucketName("123456789012", "eu-west-1")).toBe("glacier-artefacts-123456789012-eu-west-1");
     expect(runRecordKey("20240131T120000Z-3f2a")).toBe("_glacier/runs/20240131T120000Z-3f2a.json");
-    // One definition in core: the local executor's S3 staging and the lifecycle rule's prefix agree.
-    expect(ATOMIC_TEMP_PREFIX).toBe(S3_TEMP_PREFIX);
+    // One definition in core: every executor's S3 staging and the lifecycle rule's prefix agree.
+    expect(ATOMIC_TEMP_PREFIX).toBe(STAGING_PREFIX);
   });
 });

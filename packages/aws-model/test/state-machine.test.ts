@@ -1,4 +1,4 @@
-import type { LineageGraph } from "@glacier/core";
+import { RETRY_POLICY, type LineageGraph } from "@glacier/core";
 import aslValidator from "asl-validator";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -125,7 +125,16 @@ describe("Amazon States Language", () => {
       Parameters: { Payload: { "runId.$": "$$.Execution.Name", "params.$": "$.params" } },
     });
     const retry = lambdaState!["Retry"] as { ErrorEquals: string[]; MaxAttempts: number }[];
-    expect(retry.at(-1)).toMatchObject({ ErrorEquals: ["States.ALL"], MaxAttempts: 3 });
+    // The task's retries follow core's retry policy: the same waits a local or direct cloud run makes.
+    expect(retry.at(-1)).toEqual({
+      ErrorEquals: ["States.ALL"],
+      MaxAttempts: 3,
+      IntervalSeconds: RETRY_POLICY.baseSeconds,
+      BackoffRate: RETRY_POLICY.factor,
+      MaxDelaySeconds: RETRY_POLICY.maxDelaySeconds,
+      JitterStrategy: "FULL",
+    });
+    expect(NON_RETRYABLE_ERRORS).toEqual(RETRY_POLICY.nonRetryable.map((code) => `GlacierError.${code}`));
     expect(retry[1]).toEqual({ ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 });
     expect(lambdaState!["Catch"]).toEqual([
       {

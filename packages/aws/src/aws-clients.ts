@@ -19,7 +19,7 @@ import type { STSClient } from "@aws-sdk/client-sts";
  * 2^attempt))`) behind a retry-token bucket that stops retry storms when a service is down. We raise its
  * attempts (see {@link RETRY_ATTEMPTS}) rather than wrap calls in a loop of our own, so each request is retried
  * exactly once per layer. Task failures (the function ran and threw) are not transport errors: the task's own
- * `retries` handle them, in `run-steps.ts`.
+ * `retries` handle them, by core's retry policy in `@glacier/engine`'s scheduler.
  */
 
 /** Attempts per request, first included. A Lambda invoke waits longest under throttling, so it gets most. */

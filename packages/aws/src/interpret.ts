@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { NON_RETRYABLE_ERRORS, planInfrastructure, runRecordKey } from "@glacier/aws-model";
+import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
 import {
   GlacierError,
   mergeParamSpecs,
@@ -8,12 +7,24 @@ import {
   type LineageGraph,
   type ParamValue,
   type RunOptions,
-  type RunResult,
 } from "@glacier/core";
-import { readRun, type RunRecord, type StepRecord } from "@glacier/local";
+import {
+  newRunId,
+  planResult,
+  planRun,
+  readRun,
+  RunLog,
+  RunSession,
+  RunStore,
+  runSchedule,
+  type CloudRunFields,
+  type RecordedRunResult,
+  type RunRecord,
+  type StepRecord,
+} from "@glacier/engine";
 import { AwsClients } from "./aws-clients.js";
+import { cloudDriver } from "./cloud-driver.js";
 import { cloudPlan, type CloudPlan } from "./cloud-plan.js";
-import { planSteps } from "./plan-steps.js";
 import {
   checkArtefacts,
   checkFunctions,
@@ -21,9 +32,7 @@ import {
   checkSources,
   findApplications,
 } from "./preflight.js";
-import { RunJournal } from "./run-journal.js";
 import { pipelineMachine, runStateMachine } from "./run-state-machine.js";
-import { runSteps, type CloudStepRecord } from "./run-steps.js";
 
 /** Options of a cloud run: core's, plus what only this package reads. */
 export interface AwsRunOptions extends CloudRunOptions {
@@ -33,11 +42,16 @@ export interface AwsRunOptions extends CloudRunOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A cloud run's result: core's RunResult, each step with its record (code, attempts, logs …), and the plan. */
-export interface CloudRunResult extends RunResult {
-  readonly steps: readonly StepRecord[];
+/** A cloud run's result: each step with its record (code, attempts, where it ran, logs …), and the plan. */
+export interface CloudRunResult extends RecordedRunResult {
   readonly plan: CloudPlan;
 }
+
+/** The engine's run record, as a cloud run writes it (also to `_glacier/runs/<id>.json` in the artefacts bucket). */
+export type CloudRunRecord = RunRecord & CloudRunFields & { readonly mode: "cloud" };
+
+/** The engine's step record, as a cloud step has it: with where it ran. */
+export type CloudStepRecord = StepRecord & Required<Pick<StepRecord, "runsOn">>;
 
 function optionError(name: string, message: string, hint: string): GlacierError {
   return new GlacierError("INVALID_OPTION", message, { subject: { kind: "option", name }, hint });
@@ -79,14 +93,6 @@ function checkOptions(options: RunOptions): AwsRunOptions {
   return options;
 }
 
-/** `20240131T120000Z-3f2a`: UTC start time and a random suffix, so ids sort by start (as local run ids). */
-export function newRunId(now: Date = new Date()): string {
-  return `${now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z")}-${randomBytes(2).toString("hex")}`;
-}
-
 /**
  * Runs a lineage graph on AWS: the interpreter `runGraph` calls for mode `"cloud"`.
  *
@@ -99,7 +105,9 @@ export function newRunId(now: Date = new Date()): string {
  *    inputs are written, skipping steps whose inputs (S3 ETags), code and parameters did not change.
  *    With `via: "stepfunctions"`, starts the pipeline's generated state machine instead and follows its
  *    execution history; steps it cannot run (local executor) then run in-process.
- * 4. Records the run in `.glacier/runs/<id>/run.json` and at `_glacier/runs/<id>.json` in the artefacts bucket.
+ * 4. Schedules, decides, retries and records through `@glacier/engine` (this package is its cloud step
+ *    driver): the run is recorded in `.glacier/runs/<id>/run.json`, mirrored to `_glacier/runs/<id>.json` in
+ *    the artefacts bucket.
  *
  * A failing step does not reject: the result's status is `"failed"` and the step carries the error.
  *
@@ -140,91 +148,116 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
       checkArtefacts(clients, plan),
     ]);
     const runId = newRunId();
+    const store = new RunStore(cloud.projectDir);
     if (cloud.plan) {
-      const steps = await planSteps(clients, selected, plan, params, cloud.force === true, cloud.projectDir);
-      return { runId, status: "succeeded", steps, plan };
+      const driver = cloudDriver({ plan, clients, runId, params, applicationIds, log: RunLog.silent() });
+      const decided = await planRun({
+        graph: selected,
+        driver,
+        store,
+        force: cloud.force === true,
+        ...(resumed ? { resumed } : {}),
+      });
+      return { ...planResult(runId, decided), plan };
     }
     const concurrency = cloud.concurrency ?? 32;
     const pipeline = cloud.pipeline ?? resumed?.pipeline;
-    const journal = new RunJournal({
-      ...projectDir,
-      runId,
-      plan,
-      key: runRecordKey(runId),
-      clients,
-      params,
-      ...(pipeline === undefined ? {} : { pipeline }),
-      ...(resumed ? { resumeOf: resumed.runId } : {}),
-      options: { force: cloud.force === true, failFast: cloud.failFast === true, concurrency },
-      via: machine ? "stepfunctions" : "direct",
+    const key = runRecordKey(runId);
+    const session = await RunSession.open({
+      store,
+      record: {
+        mode: "cloud",
+        via: machine ? "stepfunctions" : "direct",
+        runId,
+        region: plan.region,
+        accountId: plan.accountId,
+        artefact: `s3://${plan.artefactsBucket}/${key}`,
+        ...(pipeline === undefined ? {} : { pipeline }),
+        ...(resumed ? { resumeOf: resumed.runId } : {}),
+        params,
+        options: { force: cloud.force === true, failFast: cloud.failFast === true, concurrency },
+      },
+      steps: selected.executionOrder(),
       ...(cloud.progress === undefined ? {} : { progress: cloud.progress }),
+      mirror: (record, log) => mirrorRecord(clients, plan.artefactsBucket, key, record, log),
     });
-    await journal.write();
     const controller = new AbortController();
     const interrupt = () => controller.abort();
     process.once("SIGINT", interrupt);
     cloud.signal?.addEventListener("abort", interrupt, { once: true });
     try {
       const credentials = await (await clients.sts()).config.credentials();
-      const direct = (subset: CloudPlan) =>
-        runSteps({
-          graph: selected,
-          plan: subset,
-          clients,
-          runId,
-          params,
-          applicationIds,
-          permanentErrors: [...NON_RETRYABLE_ERRORS, "GlacierError.TASK_RESULT_INVALID"],
-          concurrency,
-          failFast: cloud.failFast === true,
-          force: cloud.force === true,
-          ...(resumed ? { resumed } : {}),
-          ...projectDir,
-          controller,
-          journal,
-          credentials: {
-            accessKeyId: credentials.accessKeyId,
-            secretAccessKey: credentials.secretAccessKey,
-            ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
-          },
-        });
-      let steps: CloudStepRecord[];
-      if (machine) {
-        steps = await runStateMachine({
-          clients,
-          plan,
-          machine,
-          partition: infra.partition,
-          runId,
-          params,
-          journal,
-          signal: controller.signal,
-        });
-        // Steps the state machine cannot run (local executor, or downstream of one) run here afterwards.
-        const outside = new Set(machine.excluded.map((e) => e.stepId));
-        const machineOk = steps.every((s) => outside.has(s.id) || s.status === "succeeded");
-        if (machineOk && outside.size > 0 && !controller.signal.aborted) {
-          const rest = plan.steps
-            .filter((s) => outside.has(s.id))
-            .map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => outside.has(d)) }));
-          const ran = new Map((await direct({ ...plan, steps: rest })).map((s) => [s.id, s]));
-          steps = steps.map((s) => ran.get(s.id) ?? s);
-        }
-      } else {
-        steps = await direct(plan);
-      }
-      const order = new Map(plan.steps.map((s, i) => [s.id, i]));
-      steps.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-      const status = steps.every((s) => s.status === "succeeded" || s.status === "skipped")
-        ? "succeeded"
-        : "failed";
-      await journal.finish(status);
-      return { runId, status, steps, recordPath: journal.runDir, plan };
+      const driver = cloudDriver({
+        plan,
+        clients,
+        runId,
+        params,
+        applicationIds,
+        log: session.log,
+        credentials: {
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: credentials.secretAccessKey,
+          ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
+        },
+      });
+      // Via Step Functions, AWS runs the machine's steps; the engine then runs the steps it cannot (local
+      // executor), gated by the machine's records like any upstream step.
+      const settled = machine
+        ? await runStateMachine({
+            clients,
+            plan,
+            machine,
+            partition: infra.partition,
+            runId,
+            params,
+            session,
+            signal: controller.signal,
+          })
+        : [];
+      await runSchedule(session, {
+        graph: selected,
+        driver,
+        concurrency,
+        failFast: cloud.failFast === true,
+        force: cloud.force === true,
+        ...(resumed ? { resumed } : {}),
+        signal: controller.signal,
+        settled: new Map(settled.map((record) => [record.id, record])),
+      }).catch((error: unknown) => session.abort(error));
+      return { ...(await session.finish()), plan };
     } finally {
       process.removeListener("SIGINT", interrupt);
       cloud.signal?.removeEventListener("abort", interrupt);
     }
   } finally {
     await clients.destroy();
+  }
+}
+
+/** Copies a record snapshot to the artefacts bucket; a failure is logged, and the next write tries again. */
+async function mirrorRecord(
+  clients: AwsClients,
+  bucket: string,
+  key: string,
+  record: RunRecord,
+  log: RunLog,
+): Promise<void> {
+  const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+  const s3 = await clients.s3();
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify(record, null, 2),
+        ContentType: "application/json",
+      }),
+    );
+  } catch (error) {
+    // The local record is complete; a later write (at the latest, the run's end) tries S3 again.
+    log.write({
+      level: "warn",
+      message: `could not write the run record to s3://${bucket}/${key}: ${(error as Error).message}`,
+    });
   }
 }

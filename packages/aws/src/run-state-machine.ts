@@ -2,11 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import type { InfrastructurePlan, StateMachinePlan } from "@glacier/aws-model";
 import { GlacierError, type ParamValue } from "@glacier/core";
+import type { RunSession, StepRecord } from "@glacier/engine";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { pollDelayMs } from "./dispatch-emr.js";
-import type { RunJournal } from "./run-journal.js";
-import type { CloudStepRecord } from "./run-steps.js";
+import { codeOfErrorType } from "./task-failure.js";
 
 /** What following one execution needs. */
 export interface StateMachineRun {
@@ -16,7 +16,8 @@ export interface StateMachineRun {
   readonly partition: string;
   readonly runId: string;
   readonly params: Readonly<Record<string, ParamValue>>;
-  readonly journal: RunJournal;
+  /** Every step is reported to the run's session (record, log, progress) as its task state ends. */
+  readonly session: RunSession;
   readonly signal: AbortSignal;
 }
 
@@ -87,17 +88,18 @@ function metrics(output: string | undefined): { rows?: number; bytes?: number } 
 /**
  * `--via stepfunctions`: starts the pipeline's generated state machine (execution name = run id, input
  * `{ params }`) and follows its execution history, reporting each step as its task state starts, retries,
- * succeeds or fails. Steps the state machine does not run (local executor) are reported `not-run` with
- * generate's reason. Ctrl-C stops the execution (StopExecution).
+ * succeeds or fails. AWS schedules and retries these steps (the Retry blocks follow core's retry policy);
+ * this only reports them. It returns the records of the steps the state machine runs; the ones it cannot
+ * (local executor) are left to the engine's scheduler, which the caller runs with these records settled.
+ * Ctrl-C stops the execution (StopExecution): steps it did not reach are `cancelled`.
  *
  * @example
  * ```ts
  * await sales.run({ mode: "cloud", via: "stepfunctions" });
- * // steps: [{ name: "cleanSales", status: "succeeded", rows: 3616 },
- * //         { name: "dailyRevenue", status: "not-run", reason: "runs on the local executor: …" }]
+ * // [{ name: "cleanSales", status: "succeeded", reason: "state machine", rows: 3616, runsOn: "lambda" }]
  * ```
  */
-export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRecord[]> {
+export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[]> {
   const sfn = await run.clients.sfn();
   const sdk = await import("@aws-sdk/client-sfn");
   const arn = `arn:${run.partition}:states:${run.plan.region}:${run.plan.accountId}:stateMachine:${run.machine.name}`;
@@ -123,7 +125,7 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
   );
   const steps = new Map(run.plan.steps.map((s) => [s.id, s]));
   const names = stateSteps(run.machine.definition);
-  const records = new Map<string, CloudStepRecord>();
+  const records = new Map<string, StepRecord>();
   const started = new Map<string, number>();
   const byId = new Map<number, HistoryEvent>();
   const base = (step: CloudStepPlan) => ({
@@ -131,6 +133,8 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
     name: step.name,
     output: step.writes,
     runsOn: step.dispatch.kind,
+    ...(step.dispatch.kind === "lambda" ? { resource: step.dispatch.functionName } : {}),
+    ...(step.dispatch.kind === "emr" ? { resource: step.dispatch.applicationName } : {}),
   });
   let token: string | undefined;
   let outcome: string | undefined;
@@ -163,9 +167,9 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
       if (!step) continue;
       if (event.type === "TaskStateEntered") {
         started.set(step.id, event.timestamp?.getTime() ?? Date.now());
-        run.journal.started(step, "state machine");
+        run.session.started(step, "state machine");
       } else if (event.type === "TaskSucceeded") {
-        const record: CloudStepRecord = {
+        const record: StepRecord = {
           ...base(step),
           status: "succeeded",
           reason: "state machine",
@@ -173,20 +177,18 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
           durationMs: (event.timestamp?.getTime() ?? Date.now()) - (started.get(step.id) ?? Date.now()),
         };
         records.set(step.id, record);
-        await run.journal.step(record);
+        await run.session.settle(record);
       } else if (event.type === "TaskFailed") {
         const details = event.taskFailedEventDetails;
-        const record: CloudStepRecord = {
+        const record: StepRecord = {
           ...base(step),
           status: "failed",
           reason: "state machine",
-          code: details?.error?.startsWith("GlacierError.")
-            ? details.error.slice("GlacierError.".length)
-            : "TASK_FAILED",
+          code: codeOfErrorType(details?.error),
           error: `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
         };
         records.set(step.id, record);
-        run.journal.attemptFailed(step, 1, 1, record.error ?? "");
+        run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
       }
     }
     token = page.nextToken;
@@ -197,20 +199,25 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
       );
     }
   }
-  const excluded = new Map(run.machine.excluded.map((e) => [e.stepId, e.reason]));
-  const result: CloudStepRecord[] = [];
-  for (const step of run.plan.steps) {
+  const outside = new Set(run.machine.excluded.map((e) => e.stepId));
+  const result: StepRecord[] = [];
+  for (const step of run.plan.steps.filter((s) => !outside.has(s.id))) {
     const record = records.get(step.id);
     if (record) {
-      if (record.status === "failed") await run.journal.step(record);
+      if (record.status === "failed") await run.session.settle(record);
       result.push(record);
       continue;
     }
-    const why =
-      excluded.get(step.id) ??
-      (outcome === "ExecutionAborted" ? "cancelled" : "the execution ended before it");
-    const notRun: CloudStepRecord = { ...base(step), status: "not-run", reason: why };
-    await run.journal.step(notRun);
+    const notRun: StepRecord =
+      outcome === "ExecutionAborted"
+        ? { ...base(step), status: "not-run", reason: "cancelled" }
+        : {
+            ...base(step),
+            status: "not-run",
+            reason: "upstream failed",
+            error: `not run: the state machine's execution ended (${outcome ?? "unknown"}) before it.`,
+          };
+    await run.session.settle(notRun);
     result.push(notRun);
   }
   return result;

@@ -1,8 +1,8 @@
+import { retryDelayMs } from "@glacier/core";
 import { describe, expect, it } from "vitest";
 import { pollDelayMs } from "../src/dispatch-emr.js";
-import { retryDelayMs } from "../src/run-steps.js";
 
-describe("task retries", () => {
+describe("task retries (core's retry policy, which the cloud executor runs through the engine)", () => {
   it("wait a full-jitter backoff: anywhere from 0 up to 1 s, 2 s, 4 s … capped at 30 s", () => {
     const highest = (n: number) => retryDelayMs(n, () => 0.999999);
     expect([1, 2, 3, 4, 5, 6, 7].map(highest)).toEqual([999, 1999, 3999, 7999, 15999, 29999, 29999]);

@@ -77,9 +77,11 @@ describe("a task that throws in the state machine (--via stepfunctions)", () => 
     const [check, summarise] = result.steps;
     expect(check).toMatchObject({ name: "checkTotals", status: "failed", code: "TASK_FAILED" });
     expect(check?.error).toContain("bad data: 1 negative totals");
+    // summarise runs on the local executor, outside the state machine: the engine gates it like any step.
     expect(summarise).toMatchObject({
       status: "not-run",
-      reason: "runs on the local executor: `glacier run --mode cloud` runs it in-process",
+      reason: "upstream failed",
+      error: 'not run: upstream step "checkTotals" failed.',
     });
     expect(await exists("checked/totals.parquet")).toBe(false);
   }, 60_000);

@@ -58,7 +58,6 @@ describe("in an installation without interpreter packages", () => {
 
   it.each([
     ["run", ["run", "pipeline.ts"]],
-    ["runs", ["runs"]],
     ["generate", ["generate", "out", "pipeline.ts"]],
     ["analyze", ["analyze", "pipeline.ts"]],
   ])("%s: one INTERPRETER_MISSING line, exit 2, nothing written", async (_, args) => {
@@ -69,6 +68,13 @@ describe("in an installation without interpreter packages", () => {
       /^error \[INTERPRETER_MISSING\] mode "\w+": this mode needs the package @glacier\/\w+, which is not installed\. Install it: npm install @glacier\/\w+\.\n$/,
     );
     expect(readdirSync(install.dir).sort()).toEqual(files);
+  });
+
+  it("runs needs no interpreter: the run records are the engine's", async () => {
+    const { code, stdout, stderr } = await glacier(["runs"], { cwd: install.dir, bin: install.bin });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toBe("no runs recorded yet (glacier run records them under .glacier/runs/)\n");
   });
 
   it("visualize and validate need no interpreter", async () => {

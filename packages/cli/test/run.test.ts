@@ -101,7 +101,7 @@ describe("glacier run (local)", () => {
       ["succeeded", 2, 0],
     ]);
     const text = await glacier(["runs", "--cwd", project.dir, "--limit", "1"]);
-    expect(text.stdout.split("\n")[0]).toMatch(/^run +status +started +time +pipeline +steps$/);
+    expect(text.stdout.split("\n")[0]).toMatch(/^run +mode +status +started +time +pipeline +steps$/);
     expect(text.stdout.trimEnd().split("\n")).toHaveLength(2);
   });
 

@@ -58,6 +58,16 @@ export {
   type RunResult,
   type StepResult,
 } from "./run.js";
+export {
+  isRetryable,
+  NON_RETRYABLE_CODES,
+  RETRY_POLICY,
+  retryAttempts,
+  retryCeilingMs,
+  retryDelayMs,
+  type RetryJitter,
+  type RetryPolicy,
+} from "./retry-policy.js";
 export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
 export type { SourceLocation } from "./source-location.js";
 export { canonicalJson, shortHash, slug } from "./stable-id.js";

@@ -1,12 +1,8 @@
 import { GlacierError, type ErrorSubject, type GlacierErrorCode } from "@glacier/core";
+import { messageOf } from "@glacier/engine";
 
-/** The message of any thrown value, first line of a polars error only when `firstLine`. */
-export function messageOf(error: unknown, firstLine = false): string {
-  const message =
-    error instanceof Error ? error.message : typeof error === "string" ? error : JSON.stringify(error);
-  if (!firstLine) return message;
-  return (message.split("\n").find((line) => line.trim() !== "") ?? message).trim();
-}
+// One definition of each, in the engine; re-exported for this package's modules.
+export { messageOf, withoutSubject } from "@glacier/engine";
 
 /** Why an S3 or polars storage call failed, from the SDK error or polars' object-store message. */
 export type StorageProblem = "missing" | "denied" | "unreachable" | "other";
@@ -127,10 +123,4 @@ export function deserializeError(data: SerializedError): Error {
   const error = new Error(data.message);
   if (data.stack !== undefined) error.stack = data.stack;
   return error;
-}
-
-/** `step "x": message` → `message`, where the step is already named by the caller. */
-export function withoutSubject(message: string, step: string): string {
-  const prefix = `step "${step}": `;
-  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }

@@ -5,7 +5,7 @@ import { materialize, materializeJob } from "./materialize.js";
 import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
 import { prepareFrame } from "./prepare-step.js";
-import { stderrLogger } from "./run-log.js";
+import { stderrLogger } from "./stderr-logger.js";
 import { resolveLocation, type StorageOptions } from "./storage.js";
 
 /** One step to run in this process: what {@link executeStep} takes. */

@@ -1,6 +1,6 @@
 import { hashFile } from "./content-hash.js";
 import { statFile } from "./local-files.js";
-import { type ProjectStore, readJson, writeJsonAtomic } from "./project-store.js";
+import { readJson, writeJsonAtomic, type RunStore } from "@glacier/engine";
 
 interface Entry {
   readonly path: string;
@@ -15,13 +15,13 @@ interface Entry {
  * (`readOnly`) nothing is written.
  */
 export class FileHashCache {
-  readonly #store: ProjectStore | undefined;
+  readonly #store: RunStore | undefined;
   readonly #readOnly: boolean;
   readonly #memory = new Map<string, Entry>();
   /** Hashes being computed, by path: concurrent readers of one file share a single read. */
   readonly #pending = new Map<string, { readonly statKey: string; readonly hash: Promise<string> }>();
 
-  constructor(store: ProjectStore | undefined, options: { readOnly?: boolean } = {}) {
+  constructor(store: RunStore | undefined, options: { readOnly?: boolean } = {}) {
     this.#store = store;
     this.#readOnly = options.readOnly ?? false;
   }
@@ -57,14 +57,14 @@ export class FileHashCache {
   async remember(path: string, statKey: string, hash: string): Promise<void> {
     const entry = { path, statKey, hash };
     this.#memory.set(path, entry);
-    if (this.#store && !this.#readOnly) await writeJsonAtomic(this.#store.fileCachePath(path), entry);
+    if (this.#store && !this.#readOnly) await writeJsonAtomic(this.#store.cachePath("files", path), entry);
   }
 
   async #lookup(path: string): Promise<Entry | null> {
     const known = this.#memory.get(path);
     if (known) return known;
     if (!this.#store) return null;
-    const entry = await readJson<Entry>(this.#store.fileCachePath(path));
+    const entry = await readJson<Entry>(this.#store.cachePath("files", path));
     if (entry?.path !== path) return null;
     this.#memory.set(path, entry);
     return entry;

@@ -7,26 +7,28 @@ import {
   type LocalRunOptions,
   type ParamValue,
   type RunOptions,
-  type RunResult,
-  type StepResult,
 } from "@glacier/core";
-import { messageOf } from "./errors.js";
-import { executeGraph } from "./execute-graph.js";
-import { evaluateStep } from "./evaluate-step.js";
+import {
+  planResult,
+  planRun,
+  preloadLog,
+  readRun,
+  RunLog,
+  RunSession,
+  RunStore,
+  newRunId,
+  runSchedule,
+  type RecordedRunResult,
+  type RunRecord,
+} from "@glacier/engine";
 import { createFileStore } from "./file-store.js";
+import { localDriver } from "./local-driver.js";
 import { lowMemorySettings, type LowMemorySettings } from "./low-memory.js";
 import { lockOutputs } from "./output-lock.js";
 import { preflightSources } from "./preflight.js";
-import { createProgress } from "./progress.js";
-import { ProjectStore } from "./project-store.js";
 import { RunContext } from "./run-context.js";
-import { newRunId } from "./run-id.js";
-import { preloadLog, RunLog } from "./run-log.js";
-import { RunRecorder, type RunRecord, type StepRecord } from "./run-record.js";
-import { readRun } from "./runs.js";
 import { withChainCredentials } from "./s3-client.js";
 import { describeLocation, effectiveS3, type StorageOptions } from "./storage.js";
-import { fingerprintOf } from "./step-fingerprint.js";
 import { WorkerPool } from "./worker-pool.js";
 
 function optionError(name: string, message: string, hint: string): GlacierError {
@@ -90,10 +92,10 @@ function checkOptions(options: RunOptions): LocalRunOptions {
  * //           { name: "dailyRevenue", status: "succeeded", reason: "never ran", rows: 155, … }] }
  * ```
  */
-export async function interpret(graph: LineageGraph, options: RunOptions): Promise<RunResult> {
+export async function interpret(graph: LineageGraph, options: RunOptions): Promise<RecordedRunResult> {
   const local = checkOptions(options);
   if (!local.plan) preloadLog();
-  const store = new ProjectStore(local.projectDir);
+  const store = new RunStore(local.projectDir);
   const resumed: RunRecord | undefined =
     local.resume === undefined
       ? undefined
@@ -111,35 +113,50 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
   const ctx = new RunContext({ graph: selected, storage, store, params, readOnly: local.plan === true });
   await preflightSources(ctx);
   const runId = newRunId();
-  if (local.plan) return planRun(ctx, runId, local, resumed);
+  const pool = WorkerPool.shared();
+  const files = createFileStore(storage);
+  if (local.plan) {
+    const driver = localDriver({ ctx, runId, pool, log: RunLog.silent(), files }, undefined);
+    const plan = await planRun({
+      graph: selected,
+      driver,
+      store,
+      force: local.force === true,
+      ...(resumed ? { resumed } : {}),
+    });
+    return planResult(runId, plan);
+  }
 
   const locks = await lockOutputs(
     store,
     selected.steps.map((s) => describeLocation(ctx.location(s.output))),
     { runId, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
   );
-  const pool = WorkerPool.shared();
   let lowMemory: LowMemorySettings | undefined;
   try {
     if (local.lowMemory) lowMemory = await lowMemorySettings(ctx);
     const concurrency = local.concurrency ?? availableParallelism();
     const pipeline = local.pipeline ?? resumed?.pipeline;
-    const recorder = await RunRecorder.create(store, {
-      runId,
-      ...(pipeline === undefined ? {} : { pipeline }),
-      ...(resumed ? { resumeOf: resumed.runId } : {}),
-      params,
-      options: {
-        force: local.force === true,
-        failFast: local.failFast === true,
-        concurrency,
-        ...(local.localStorage === undefined ? {} : { localStorage: local.localStorage }),
-        ...(lowMemory ? { lowMemory: lowMemory.wanted } : {}),
+    const session = await RunSession.open({
+      store,
+      record: {
+        mode: "local",
+        runId,
+        ...(pipeline === undefined ? {} : { pipeline }),
+        ...(resumed ? { resumeOf: resumed.runId } : {}),
+        params,
+        options: {
+          force: local.force === true,
+          failFast: local.failFast === true,
+          concurrency,
+          ...(local.localStorage === undefined ? {} : { localStorage: local.localStorage }),
+          ...(lowMemory ? { lowMemory: lowMemory.wanted } : {}),
+        },
       },
-      steps: [],
+      steps: selected.executionOrder(),
+      ...(local.progress === undefined ? {} : { progress: local.progress }),
     });
-    const progress = await createProgress(local.progress);
-    const log = await RunLog.open(recorder.record.logPath, runId, (line) => progress.log(line));
+    const { log } = session;
     log.write({ level: "info", message: "run started", fields: { params, steps: selected.steps.length } });
     if (lowMemory) {
       const { applied } = lowMemory;
@@ -153,33 +170,15 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
         },
       });
     }
-    progress.begin(runId, selected.executionOrder());
-    const controller = new AbortController();
-    const records = await executeGraph(
-      { ctx, runId, pool, log, files: createFileStore(storage), progress, signal: controller.signal },
-      {
-        concurrency,
-        failFast: local.failFast === true,
-        force: local.force === true,
-        ...(resumed ? { resumed } : {}),
-        recorder,
-        controller,
-      },
-    ).catch(async (error: unknown) => {
-      // A failure of the executor itself (not of a step): close the record before reporting it.
-      log.write({ level: "error", message: `run aborted: ${messageOf(error)}` });
-      await recorder.finish("failed");
-      throw error;
-    });
-    const status = records.some((r) => r.status === "failed" || r.status === "not-run")
-      ? "failed"
-      : "succeeded";
-    await recorder.finish(status);
-    log.write({ level: status === "failed" ? "error" : "info", message: `run ${status}` });
-    log.flush();
-    const result: RunResult = { runId, status, steps: records, recordPath: store.runDir(runId) };
-    await progress.end(result);
-    return result;
+    await runSchedule(session, {
+      graph: selected,
+      driver: localDriver({ ctx, runId, pool, log, files }, session.recorder.record.logPath),
+      concurrency,
+      failFast: local.failFast === true,
+      force: local.force === true,
+      ...(resumed ? { resumed } : {}),
+    }).catch((error: unknown) => session.abort(error));
+    return await session.finish();
   } finally {
     // Polars reads POLARS_FORCE_ASYNC at every scan, so a later run in this process reads as it asks; the
     // join sample limit stays whatever Polars read first (see lowMemorySettings).
@@ -197,36 +196,4 @@ async function runStorage(graph: LineageGraph, localStorage: string | undefined)
   if (!graph.buckets.some((b) => b.provider.cloud === "aws")) return {};
   // Each bucket still falls back to its own provider's region when AWS_REGION is not set.
   return { s3: await withChainCredentials(effectiveS3({})) };
-}
-
-/** `--plan`: every step's decision, nothing run, nothing written. */
-async function planRun(
-  ctx: RunContext,
-  runId: string,
-  options: LocalRunOptions,
-  resumed: RunRecord | undefined,
-): Promise<RunResult> {
-  const willRun = new Set<string>();
-  const steps: StepResult[] = [];
-  for (const step of ctx.graph.executionOrder()) {
-    const upstreamWillRun = ctx.graph.dependenciesOf(step).some((d) => willRun.has(d.id));
-    const evaluation = await evaluateStep(ctx, step, {
-      force: options.force === true,
-      upstreamWillRun,
-      ...(resumed ? { resumed } : {}),
-    });
-    if (evaluation.run) willRun.add(step.id);
-    const components = await evaluation.components;
-    const fingerprint = components ? fingerprintOf(components) : undefined;
-    const record: StepRecord = {
-      id: step.id,
-      name: step.name,
-      status: evaluation.run ? "not-run" : "skipped",
-      reason: evaluation.reason,
-      output: describeLocation(ctx.location(step.output)),
-      ...(fingerprint === undefined ? {} : { fingerprint }),
-    };
-    steps.push(record);
-  }
-  return { runId, status: "succeeded", steps };
 }

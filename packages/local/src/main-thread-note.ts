@@ -1,7 +1,7 @@
 import type { StepNode } from "@glacier/core";
 import { messageOf } from "./errors.js";
 import type { LazyFrame } from "./polars.js";
-import type { StepNote } from "./run-record.js";
+import type { StepNote } from "@glacier/engine";
 
 /** An expression nodejs-polars 0.26 builds as an opaque function, which its plan serialiser refuses. */
 interface OpaqueCall {

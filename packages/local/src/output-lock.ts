@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { GlacierError } from "@glacier/core";
-import type { ProjectStore } from "./project-store.js";
+import { isAlive, type RunStore } from "@glacier/engine";
 
 /** Who holds a lock: written into the lock file. */
 export interface LockOwner {
@@ -11,16 +11,6 @@ export interface LockOwner {
   readonly host: string;
   readonly startedAt: string;
   readonly location: string;
-}
-
-/** True when a process with this id runs on this machine. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
-  }
 }
 
 /** True when the owner is certainly gone: a process of this machine that no longer exists. */
@@ -93,7 +83,7 @@ export interface OutputLocks {
  * project directory on one machine.
  */
 export async function lockOutputs(
-  store: ProjectStore,
+  store: RunStore,
   locations: readonly string[],
   owner: Omit<LockOwner, "location">,
 ): Promise<OutputLocks> {

@@ -1,6 +1,5 @@
 import { canonicalJson, GlacierError, type BucketNode } from "@glacier/core";
-import { join } from "node:path";
-import { fileKey, readJson, writeJsonAtomic } from "./project-store.js";
+import { readJson, writeJsonAtomic } from "@glacier/engine";
 import { loadPolars } from "./polars.js";
 import type { RunContext } from "./run-context.js";
 import { openSource } from "./scan.js";
@@ -39,7 +38,7 @@ async function checkSource(ctx: RunContext, bucket: BucketNode): Promise<void> {
     format: bucket.format,
     schema: bucket.schema ?? null,
   });
-  const path = join(ctx.store.root, "cache", "probes", `${fileKey(bucket.location)}.json`);
+  const path = ctx.store.cachePath("probes", bucket.location);
   const known = await readJson<ProbeEntry>(path);
   if (known?.key === key && known.location === bucket.location) return;
   const pl = await loadPolars();

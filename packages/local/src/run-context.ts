@@ -1,7 +1,7 @@
 import type { BucketNode, LineageGraph, ParamValue } from "@glacier/core";
 import { fingerprintContent, type Content } from "./content-fingerprint.js";
 import { FileHashCache } from "./file-hash-cache.js";
-import type { ProjectStore } from "./project-store.js";
+import type { RunStore } from "@glacier/engine";
 import { resolveLocation, type ResolvedLocation, type StorageOptions } from "./storage.js";
 
 /**
@@ -12,7 +12,7 @@ import { resolveLocation, type ResolvedLocation, type StorageOptions } from "./s
 export class RunContext {
   readonly graph: LineageGraph;
   readonly storage: StorageOptions;
-  readonly store: ProjectStore;
+  readonly store: RunStore;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly cache: FileHashCache;
   /** Plan mode: read everything, write nothing. */
@@ -23,7 +23,7 @@ export class RunContext {
   constructor(init: {
     graph: LineageGraph;
     storage: StorageOptions;
-    store: ProjectStore;
+    store: RunStore;
     params: Readonly<Record<string, ParamValue>>;
     readOnly: boolean;
   }) {

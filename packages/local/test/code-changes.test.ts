@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import type { RunResult } from "@glacier/core";
-import type { StepState } from "../src/index.js";
+import type { StepState } from "@glacier/engine";
 import { testProject, type TestProject } from "./fixtures/project.js";
 import { statuses } from "./fixtures/results.js";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type pl from "nodejs-polars";
 import { LineageGraph, runGraph } from "@glacier/core";
-import { readRun } from "../src/index.js";
+import { readRun } from "@glacier/engine";
 import { salesFrame, testProject, type TestProject } from "./fixtures/project.js";
 import { statuses } from "./fixtures/results.js";
 
@@ -58,9 +58,10 @@ describe("concurrency", () => {
     );
     const result = await runGraph(graph, { mode: "local", projectDir: project.dir, concurrency: 1 });
     const steps = (await readRun(result.runId, { projectDir: project.dir })).steps;
-    const spans = steps.map(
-      (s) => [Date.parse(s.startedAt as string), Date.parse(s.finishedAt as string)] as const,
-    );
+    // The record lists steps in execution order; one at a time means no two spans overlap.
+    const spans = steps
+      .map((s) => [Date.parse(s.startedAt as string), Date.parse(s.finishedAt as string)] as const)
+      .sort((x, y) => x[0] - y[0]);
     for (let i = 1; i < spans.length; i++) {
       expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] as number);
     }

@@ -3,7 +3,7 @@ import { setImmediate as tick } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import { LineageGraph, param, runGraph } from "@glacier/core";
-import { readRun } from "../src/index.js";
+import { readRun } from "@glacier/engine";
 import { salesFrame, testProject, type TestProject } from "./fixtures/project.js";
 import { rejection, statuses, stepOf } from "./fixtures/results.js";
 

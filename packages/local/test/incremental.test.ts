@@ -226,6 +226,6 @@ describe("incremental runs", () => {
     );
     const again = await out.run({ mode: "local", projectDir: project.dir });
     expect(statuses(again)).toEqual([["attach", "succeeded", "input changed"]]);
-    expect(readdirSync(join(project.dir, ".glacier", "state")).length).toBe(1);
+    expect(readdirSync(join(project.dir, ".glacier", "state", "local")).length).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import type { RunResult } from "@glacier/core";
-import { listRuns, readRun } from "../src/index.js";
+import { listRuns, readRun } from "@glacier/engine";
 import { testProject, type TestProject } from "./fixtures/project.js";
 import { statuses } from "./fixtures/results.js";
 

@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import { LineageGraph, Pipeline, param, runGraph } from "@glacier/core";
-import { listRuns, readRun } from "../src/index.js";
+import { listRuns, readRun } from "@glacier/engine";
 import { salesFrame, testProject, type TestProject } from "./fixtures/project.js";
 import { stable, statuses } from "./fixtures/results.js";
 

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
-import { ProjectStore } from "../src/project-store.js";
+import { RunStore } from "@glacier/engine";
 import { salesFrame, testProject, type TestProject } from "./fixtures/project.js";
 import { rejection, stable, statuses } from "./fixtures/results.js";
 
@@ -63,7 +63,7 @@ describe("concurrent runs", () => {
     project = testProject();
     project.write("acme", "raw/sales.parquet", salesFrame(100));
     const dead = spawnSync(process.execPath, ["-e", "process.pid"]).pid as number;
-    const store = new ProjectStore(project.dir);
+    const store = new RunStore(project.dir);
     const lock = store.lockPath(project.path("acme", "out.parquet"));
     mkdirSync(join(store.root, "locks"), { recursive: true });
     writeFileSync(

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import { Pipeline } from "@glacier/core";
-import { readRun } from "../src/index.js";
+import { readRun } from "@glacier/engine";
 import { testProject, type TestProject } from "./fixtures/project.js";
 
 let project: TestProject;

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import type { RunResult } from "@glacier/core";
-import { readRun } from "../src/index.js";
+import { readRun } from "@glacier/engine";
 import { testProject, type TestProject } from "./fixtures/project.js";
 import { stepOf } from "./fixtures/results.js";
 

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import { LineageGraph, Provider } from "@glacier/core";
-import { createFileStore, executeStep, listRuns } from "../src/index.js";
+import { listRuns } from "@glacier/engine";
+import { createFileStore, executeStep } from "../src/index.js";
 import { s3Client } from "../src/s3-client.js";
 import { listObjects } from "../src/s3-objects.js";
 import { startS3, type S3Server } from "./fixtures/s3-server.js";

@@ -1,5 +1,5 @@
 import type { StepNode } from "@glacier/core";
-import { exportNames, exportsCarrying } from "@glacier/local";
+import { exportNames, exportsCarrying } from "@glacier/task-code";
 
 /**
  * Which module and exports of the user's code a Lambda bundle imports so that its graph contains a step. The

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import { formatBytes, type RunResult, type StepResult } from "@glacier/core";
-import type { StepNote, StepRecord } from "@glacier/local";
+import type { StepNote, StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 
@@ -31,7 +31,7 @@ function statusCell(step: StepResult, c: Colors): string {
   }
 }
 
-/** A local step's notes: core's StepResult, shared with cloud runs, has no such field, local's StepRecord has. */
+/** A step's notes: core's StepResult has no such field, the engine's StepRecord has. */
 function notesOf(step: StepResult): readonly StepNote[] {
   return (step as Partial<Pick<StepRecord, "notes">>).notes ?? [];
 }

@@ -1,11 +1,8 @@
-import { loadInterpreter } from "@glacier/core";
-import type { RunSummary } from "@glacier/local";
+import type { RunSummary } from "@glacier/engine";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { parseChoice, parsePositiveInteger } from "../options.js";
 import { formatTable } from "../table.js";
-
-type ListRuns = (options?: { projectDir?: string; limit?: number }) => Promise<readonly RunSummary[]>;
 
 function when(iso: string): string {
   const date = new Date(iso);
@@ -26,13 +23,13 @@ function stepCounts(steps: RunSummary["steps"]): string {
 }
 
 /**
- * `glacier runs`: the recent runs recorded under `.glacier/runs/` by the local executor, newest first.
+ * `glacier runs`: the recent runs recorded under `.glacier/runs/` (local and cloud), newest first.
  *
  * @example
  * ```sh
  * glacier runs --limit 5
- * # run                    status     started              time    pipeline  steps
- * # 20240131T101500Z-a1b2  succeeded  2024-01-31 10:15:00  1.21 s  (all)     1 succeeded, 1 skipped
+ * # run                    mode   status     started              time    pipeline  steps
+ * # 20240131T101500Z-a1b2  local  succeeded  2024-01-31 10:15:00  1.21 s  (all)     1 succeeded, 1 skipped
  * ```
  */
 export async function runsCommand(
@@ -41,9 +38,8 @@ export async function runsCommand(
 ): Promise<ExitCode> {
   const format = parseChoice(options.format, ["text", "json"] as const, "format");
   const limit = options.limit === undefined ? undefined : parsePositiveInteger(options.limit, "limit");
-  // The local executor owns the run records and loads polars, so it is imported only here, through core's
-  // loader (a missing package is a clear INTERPRETER_MISSING).
-  const { listRuns } = (await loadInterpreter("local")) as unknown as { listRuns: ListRuns };
+  // The engine owns the run records of every executor; it loads no executor (no polars, no AWS SDK).
+  const { listRuns } = await import("@glacier/engine");
   const runs = await listRuns({ projectDir: process.cwd(), ...(limit === undefined ? {} : { limit }) });
   if (format === "json") {
     io.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
@@ -55,12 +51,13 @@ export async function runsCommand(
   }
   const rows = runs.map((r) => [
     r.runId,
+    r.mode,
     r.status,
     when(r.startedAt),
     r.durationMs === undefined ? "" : `${(r.durationMs / 1000).toFixed(2)} s`,
     r.pipeline ?? "(all)",
     stepCounts(r.steps),
   ]);
-  io.out(formatTable([["run", "status", "started", "time", "pipeline", "steps"], ...rows]));
+  io.out(formatTable([["run", "mode", "status", "started", "time", "pipeline", "steps"], ...rows]));
   return EXIT.ok;
 }

@@ -22,7 +22,7 @@ export const EXAMPLES = ["simple", "complete", "multi-source"] as const;
 export const example = (name: string): string => join(REPO, "examples", name, "pipeline.ts");
 
 /** The packages the binary runs from (its dist and its dependencies' dist). */
-const BUILT = ["packages/core", "packages/local", "packages/aws-model", "packages/cli"];
+const BUILT = ["packages/core", "packages/engine", "packages/local", "packages/aws-model", "packages/cli"];
 
 function newest(dir: string): number {
   let latest = 0;
@@ -128,8 +128,9 @@ export function normalise(text: string, dirs: Readonly<Record<string, string>> =
 }
 
 /**
- * An installation of `@glacier/cli` with `@glacier/core` and the CLI's own dependencies but **no interpreter
- * package**, as a user gets who installs only the CLI: cli and core are copied (a symlink would resolve back
+ * An installation of `@glacier/cli` with `@glacier/core`, `@glacier/engine` (run records) and the CLI's own
+ * dependencies but **no interpreter package**, as a user gets who installs only the CLI: cli, core and engine
+ * are copied (a symlink would resolve back
  * into this repository, where the interpreters are), the third-party dependencies linked.
  */
 export function installWithoutInterpreters(files: Readonly<Record<string, string>>) {
@@ -138,6 +139,7 @@ export function installWithoutInterpreters(files: Readonly<Record<string, string
   for (const [pkg, parts] of [
     ["packages/cli", ["package.json", "bin", "dist"]],
     ["packages/core", ["package.json", "dist"]],
+    ["packages/engine", ["package.json", "dist"]],
   ] as const) {
     const target = join(modules, "@glacier", pkg.split("/")[1] as string);
     for (const part of parts) cpSync(join(REPO, pkg, part), join(target, part), { recursive: true });

@@ -1,10 +1,11 @@
 import { LineageGraph, Pipeline, Provider, stagingKey, stepStagingPrefix } from "@glacier/core";
 import { describe, expect, it } from "vitest";
-import { planInfrastructure, type InfrastructurePlan, type PolicyStatement } from "../src/index.js";
-import { outputTarget } from "../../local/src/output-target.js";
+import { planInfrastructure, type InfrastructurePlan, type PolicyStatement } from "@glacier/aws-model";
+import { outputTarget } from "../packages/local/src/output-target.js";
 
 /**
- * What each step's role may write, checked against the keys every other step writes: with IAM's wildcards
+ * Cross-package: the IAM grants of `@glacier/aws-model` against the staging keys the local executor (and so the
+ * Lambda handler) really writes. What each step's role may write, checked against the keys every other step writes: with IAM's wildcards
  * (`*` spans `/`), no role may put, delete or abort a key that belongs to another step's output or staging.
  */
 

@@ -1,14 +1,23 @@
 import { readdir } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { GlacierError } from "@glacier/core";
-import { isAlive } from "./output-lock.js";
-import { ProjectStore, readJson } from "./project-store.js";
-import type { RunRecord, RunStatus } from "./run-record.js";
+import type { ExecutorMode, RunRecord, RunStatus } from "./run-record.js";
+import { readJson, RunStore } from "./run-store.js";
+
+/** True when a process with this id runs on this machine. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
 
 /** One line of `glacier runs`. */
 export interface RunSummary {
   readonly runId: string;
+  readonly mode: ExecutorMode;
   readonly status: RunStatus;
   readonly startedAt: string;
   readonly finishedAt?: string;
@@ -26,8 +35,12 @@ export interface RunSummary {
   readonly recordPath: string;
 }
 
-/** A record whose process died mid-run reads as `interrupted`. */
-function withLiveness(record: RunRecord): RunRecord {
+/**
+ * A record as readers see it: one whose process died mid-run reads as `interrupted`, and one written before
+ * records had a mode is a local run's.
+ */
+function withLiveness(stored: RunRecord): RunRecord {
+  const record: RunRecord = stored.mode === undefined ? { ...stored, mode: "local" } : stored;
   if (record.status === "running" && record.host === hostname() && !isAlive(record.pid)) {
     return { ...record, status: "interrupted" };
   }
@@ -35,7 +48,7 @@ function withLiveness(record: RunRecord): RunRecord {
 }
 
 /**
- * Reads a run's record. A run whose process died before finishing has status `interrupted`.
+ * Reads a run's record, local or cloud. A run whose process died before finishing has status `interrupted`.
  *
  * @example
  * ```ts
@@ -47,10 +60,8 @@ export async function readRun(
   runId: string,
   options: { readonly projectDir?: string } = {},
 ): Promise<RunRecord> {
-  const store = new ProjectStore(options.projectDir);
-  const record = /^[\w-]+$/.test(runId)
-    ? await readJson<RunRecord>(join(store.runDir(runId), "run.json"))
-    : null;
+  const store = new RunStore(options.projectDir);
+  const record = /^[\w-]+$/.test(runId) ? await readJson<RunRecord>(store.recordPath(runId)) : null;
   if (!record) {
     throw new GlacierError("RUN_NOT_FOUND", `no run with this id in ${store.runsDir()}.`, {
       subject: { kind: "run", name: runId },
@@ -72,7 +83,7 @@ export async function readRun(
 export async function listRuns(
   options: { readonly projectDir?: string; readonly limit?: number } = {},
 ): Promise<RunSummary[]> {
-  const store = new ProjectStore(options.projectDir);
+  const store = new RunStore(options.projectDir);
   let ids: string[];
   try {
     ids = (await readdir(store.runsDir(), { withFileTypes: true }))
@@ -84,7 +95,7 @@ export async function listRuns(
   const summaries: RunSummary[] = [];
   for (const runId of ids.sort().reverse()) {
     if (options.limit !== undefined && summaries.length >= options.limit) break;
-    const record = await readJson<RunRecord>(join(store.runDir(runId), "run.json"));
+    const record = await readJson<RunRecord>(store.recordPath(runId));
     if (record) summaries.push(summarize(withLiveness(record), store.runDir(runId)));
   }
   // Ids have one-second resolution; the records' start times order runs started within one second.
@@ -95,6 +106,7 @@ function summarize(record: RunRecord, recordPath: string): RunSummary {
   const count = (status: string) => record.steps.filter((s) => s.status === status).length;
   return {
     runId: record.runId,
+    mode: record.mode,
     status: record.status,
     startedAt: record.startedAt,
     ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),

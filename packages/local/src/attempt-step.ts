@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { GlacierError, type FileStore, type StepNode } from "@glacier/core";
+import type { Attempt, RunLog } from "@glacier/engine";
 import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
-import { messageOf, withoutSubject } from "./errors.js";
+import { messageOf } from "./errors.js";
 import { taskParams } from "./execute-step.js";
 import { mainThreadNote } from "./main-thread-note.js";
 import { materialize, materializeJob, type Materialized } from "./materialize.js";
@@ -10,14 +10,11 @@ import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
 import { prepareFrame } from "./prepare-step.js";
 import { exportCloudEnv } from "./scan.js";
-import type { Progress } from "./progress.js";
 import type { RunContext } from "./run-context.js";
-import type { RunLog } from "./run-log.js";
-import type { StepNote } from "./run-record.js";
 import { JobInterrupted, type WorkerPool } from "./worker-pool.js";
 
-/** What a step run produced. */
-export interface StepOutcome {
+/** What one attempt of a local step produced. */
+export interface AttemptOutcome {
   readonly rows: number;
   readonly bytes: number;
   /**
@@ -25,86 +22,19 @@ export interface StepOutcome {
    * so consumers can start while it is read; they share the same read when they need the hash.
    */
   readonly outputFingerprint: Promise<string>;
-  readonly attempts: number;
-  /** How the step ran, when the user should know (e.g. on the main thread); empty otherwise. */
-  readonly notes: readonly StepNote[];
 }
 
-/** A step stopped because another failed and the run fails fast. */
-export class StepCancelled extends Error {
-  constructor() {
-    super("cancelled");
-  }
-}
-
-/** Where and how a step runs within a local run. */
+/** Where and how the steps of a local run run. */
 export interface StepRunner {
   readonly ctx: RunContext;
   readonly runId: string;
   readonly pool: WorkerPool;
   readonly log: RunLog;
   readonly files: FileStore;
-  readonly progress: Progress;
-  readonly signal: AbortSignal;
 }
 
-/** Seconds before retry `n` (1-based): 0.5, 1, 2, 4 … capped at 30. */
-export function backoffSeconds(n: number): number {
-  return Math.min(30, 0.5 * 2 ** (n - 1));
-}
-
-/** Errors that retrying cannot fix: the task's result or the data's shape is wrong. */
-function isRetryable(error: unknown): boolean {
-  return !(
-    GlacierError.is(error) && ["TASK_RESULT_INVALID", "SCHEMA_MISMATCH", "INVALID_TASK"].includes(error.code)
-  );
-}
-
-/**
- * Runs one step of a local run with its retries: each attempt calls the task in this thread (building a lazy
- * plan is cheap), ships the plan to a worker thread that streams it into a temporary file, then commits the
- * file here and starts hashing it in the background (see {@link StepOutcome.outputFingerprint}). A plan polars
- * cannot serialise runs on this thread instead, reported as a {@link StepNote} to the progress view and in the
- * outcome. Failed attempts are retried after a backoff of 0.5 s, 1 s, 2 s … unless the failure is one a
- * retry cannot fix.
- */
-export async function runStep(runner: StepRunner, step: StepNode): Promise<StepOutcome> {
-  const attempts = step.task.retries + 1;
-  // Every attempt plans the same task, so a note is shown and kept once, not per retry.
-  const notes = new Map<string, StepNote>();
-  const noted = async (note: StepNote): Promise<void> => {
-    if (notes.has(note.message)) return;
-    notes.set(note.message, note);
-    await runner.progress.noted(step.id, note);
-  };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { ...(await attemptStep(runner, step, noted)), attempts: attempt, notes: [...notes.values()] };
-    } catch (error) {
-      if (runner.signal.aborted) throw new StepCancelled();
-      runner.log.write({
-        level: "error",
-        step: step.name,
-        message: `attempt ${attempt}/${attempts} failed: ${withoutSubject(messageOf(error), step.name)}`,
-        fields: {
-          attempt,
-          ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
-          // polars' full message (with the plan where it failed) is the cause of the one-line error.
-          ...(error instanceof Error && error.cause !== undefined ? { cause: messageOf(error.cause) } : {}),
-        },
-      });
-      if (attempt >= attempts || !isRetryable(error))
-        throw Object.assign(asGlacierError(error, step), { attempts: attempt, notes: [...notes.values()] });
-      runner.progress.retrying(step.id, attempt + 1, attempts, messageOf(error, true));
-      await sleep(backoffSeconds(attempt) * 1000, undefined, { signal: runner.signal }).catch(
-        () => undefined,
-      );
-      if (runner.signal.aborted) throw new StepCancelled();
-    }
-  }
-}
-
-function asGlacierError(error: unknown, step: StepNode): GlacierError {
+/** The error a failed attempt reports: a GlacierError, whose code the engine's retry policy reads. */
+export function asGlacierError(error: unknown, step: StepNode): GlacierError {
   if (GlacierError.is(error)) return error;
   if (error instanceof JobInterrupted && error.interruption.kind === "timeout") {
     return new GlacierError("TASK_FAILED", `the task timed out after ${error.interruption.seconds} s.`, {
@@ -119,12 +49,19 @@ function asGlacierError(error: unknown, step: StepNode): GlacierError {
   });
 }
 
-async function attemptStep(
+/**
+ * One attempt of a local step: calls the task in this thread (building a lazy plan is cheap), ships the plan
+ * to a worker thread that streams it into a temporary file, then commits the file here and starts hashing it
+ * in the background (see {@link AttemptOutcome.outputFingerprint}). A plan polars cannot serialise runs on
+ * this thread instead, reported as a step note through `attempt.note`. Retries are the engine's.
+ */
+export async function attemptStep(
   runner: StepRunner,
   step: StepNode,
-  noted: (note: StepNote) => Promise<void>,
-): Promise<Omit<StepOutcome, "attempts" | "notes">> {
-  const { ctx, runId, signal } = runner;
+  attempt: Pick<Attempt, "signal" | "note">,
+): Promise<AttemptOutcome> {
+  const { ctx, runId } = runner;
+  const { signal } = attempt;
   runner.pool.warm();
   const pl = await loadPolars();
   const known = new Map<string, readonly ContentFile[]>();
@@ -162,7 +99,7 @@ async function attemptStep(
       message: `${note.message} ${note.hint}`,
       fields: { expressions: note.expressions, columns: note.columns, cause: messageOf(error, true) },
     });
-    await noted(note);
+    await attempt.note(note);
   }
   let written: Materialized;
   try {
@@ -172,7 +109,7 @@ async function attemptStep(
           signal,
         })
       : await materialize(pl, frame, job);
-    if (signal.aborted) throw new StepCancelled();
+    if (signal.aborted) throw new Error("cancelled");
   } catch (error) {
     await abortOutput(target, ctx.storage);
     throw error;

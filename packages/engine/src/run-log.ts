@@ -2,11 +2,12 @@ import type { TaskLogger } from "@glacier/core";
 import type * as Pino from "pino";
 import type { Logger } from "pino";
 
-type Level = "debug" | "info" | "warn" | "error";
+/** A log line's level. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** A log line as the console shows it. */
 export interface LogLine {
-  readonly level: Level;
+  readonly level: LogLevel;
   readonly step?: string;
   readonly message: string;
   readonly fields?: Readonly<Record<string, unknown>>;
@@ -66,7 +67,7 @@ export class RunLog {
   /** The logger a task gets as `ctx.log`: its lines carry the step name. */
   forStep(step: string): TaskLogger {
     const at =
-      (level: Level) =>
+      (level: LogLevel) =>
       (message: string, fields?: Readonly<Record<string, unknown>>): void =>
         this.write(
           { level, step, message: String(message), ...(fields === undefined ? {} : { fields }) },
@@ -78,16 +79,4 @@ export class RunLog {
   flush(): void {
     this.#logger?.flush();
   }
-}
-
-/** A TaskLogger printing JSON lines to stderr: the default of `executeStep` (CloudWatch in a Lambda). */
-export function stderrLogger(step: string, runId: string): TaskLogger {
-  const at =
-    (level: Level) =>
-    (message: string, fields?: Readonly<Record<string, unknown>>): void => {
-      process.stderr.write(
-        `${JSON.stringify({ level, time: new Date().toISOString(), runId, step, msg: String(message), ...fields })}\n`,
-      );
-    };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

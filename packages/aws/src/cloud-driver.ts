@@ -1,0 +1,198 @@
+import { NON_RETRYABLE_ERRORS } from "@glacier/aws-model";
+import { GlacierError, type ParamValue, type StepNode } from "@glacier/core";
+import type { RunLog, StepDriver, StepOutcome } from "@glacier/engine";
+import { executeStep } from "@glacier/local";
+import { codeFingerprintNotes } from "@glacier/task-code";
+import type { AwsClients } from "./aws-clients.js";
+import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
+import { runSparkStep } from "./dispatch-emr.js";
+import { invokeStep, type DispatchContext, type StepOutcome as DispatchOutcome } from "./dispatch-lambda.js";
+import { s3Content, type S3Content } from "./s3-content.js";
+import { componentsOf } from "./step-state.js";
+import { StepCancelled, TaskFailure, timedOut } from "./task-failure.js";
+
+/** What the cloud driver needs for one run. */
+export interface CloudDriverInit {
+  readonly plan: CloudPlan;
+  readonly clients: AwsClients;
+  readonly runId: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly applicationIds: ReadonlyMap<string, string>;
+  /** The run's log: an in-process step's `ctx.log` writes to it. */
+  readonly log: RunLog;
+  /** Credentials made explicit for in-process steps (polars reads only `AWS_*` variables otherwise). */
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
+}
+
+function resourceOf(plan: CloudStepPlan): string | undefined {
+  const d = plan.dispatch;
+  return d.kind === "lambda" ? d.functionName : d.kind === "emr" ? d.applicationName : undefined;
+}
+
+/** Where a step's logs go, before any request id or job run id is known. */
+function logsOf(plan: CloudStepPlan): string | undefined {
+  const d = plan.dispatch;
+  return d.kind === "lambda" ? `/aws/lambda/${d.functionName}` : d.kind === "emr" ? d.logUri : undefined;
+}
+
+/**
+ * An S3 fingerprint as decisions compare it. The handler reports `etag:<etag>:<size>`; a versioned bucket's
+ * HEAD adds the version id, which must not make an untouched output look changed.
+ */
+function withoutVersion(fingerprint: string): string {
+  return fingerprint.replace(/:v=[^:]*$/, "");
+}
+
+function asFailure(error: unknown, step: string): GlacierError {
+  if (GlacierError.is(error)) return error;
+  const name = (error as { name?: string }).name ?? "Error";
+  return new GlacierError("CLOUD_ERROR", `${name}: ${(error as Error).message ?? String(error)}`, {
+    subject: { kind: "step", name: step },
+    hint: "AWS refused or failed the request after retries; check the service's health and your permissions.",
+    cause: error,
+  });
+}
+
+/**
+ * The cloud executor as an engine step driver: a step is fingerprinted from S3 metadata (ETags, no data read)
+ * and dispatched where its executor says — Lambda (Invoke), EMR Serverless (StartJobRun, polled) or this
+ * process — one attempt at a time, bounded by the step's timeout. Scheduling, decisions, retries (core's
+ * policy, the same the generated state machines use) and records are the engine's.
+ *
+ * @example
+ * ```ts
+ * const driver = cloudDriver({ plan, clients, runId, params, applicationIds, log: session.log });
+ * await runSchedule(session, { graph, driver, concurrency: 32, failFast: false, force: false });
+ * ```
+ */
+export function cloudDriver(init: CloudDriverInit): StepDriver {
+  const plans = new Map(init.plan.steps.map((p) => [p.id, p]));
+  const planOf = (step: StepNode): CloudStepPlan => {
+    const plan = plans.get(step.id);
+    if (!plan) throw new Error(`the cloud plan has no step ${step.id}`);
+    return plan;
+  };
+  const outputNow = async (step: StepNode): Promise<S3Content> => {
+    const content = await s3Content(await init.clients.s3(), step.output);
+    return { ...content, fingerprint: withoutVersion(content.fingerprint) };
+  };
+
+  const dispatchOnce = async (
+    step: StepNode,
+    plan: CloudStepPlan,
+    ctx: DispatchContext,
+  ): Promise<DispatchOutcome & { jobRunId?: string }> => {
+    const d = plan.dispatch;
+    switch (d.kind) {
+      case "lambda":
+        return invokeStep(ctx, plan, d);
+      case "emr": {
+        const outcome = await runSparkStep(
+          ctx,
+          plan,
+          d,
+          init.applicationIds.get(d.applicationName) as string,
+        );
+        const written = await outputNow(step);
+        return { ...outcome, bytes: written.bytes, outputFingerprint: written.fingerprint };
+      }
+      case "in-process": {
+        const metrics = await executeStep({
+          step,
+          runId: init.runId,
+          params: init.params,
+          storage: { s3: { region: init.plan.region, ...(init.credentials ?? {}) } },
+          log: init.log.forStep(step.name),
+        });
+        return { rows: metrics.rows, bytes: metrics.bytes, outputFingerprint: metrics.outputFingerprint };
+      }
+      default: {
+        const never: never = d;
+        throw new Error(`unknown dispatch ${JSON.stringify(never)}`);
+      }
+    }
+  };
+
+  return {
+    mode: "cloud",
+    describe(step) {
+      const plan = planOf(step);
+      const resource = resourceOf(plan);
+      return {
+        id: plan.id,
+        name: plan.name,
+        output: plan.writes,
+        runsOn: plan.dispatch.kind,
+        ...(resource === undefined ? {} : { resource }),
+      };
+    },
+    async evaluate(step, context) {
+      const components = await componentsOf(
+        init.clients,
+        step,
+        planOf(step).dispatch.kind,
+        init.params,
+        (code) => {
+          for (const note of codeFingerprintNotes(code))
+            init.log.write({ level: note.level, step: step.name, message: note.message });
+        },
+      );
+      const output = await outputNow(step);
+      const { inputs, ...rest } = components;
+      return {
+        components: rest,
+        inputs: context.upstreamWillRun ? null : Promise.resolve(inputs),
+        output: output.exists ? { exists: true, fingerprint: output.fingerprint } : { exists: false },
+      };
+    },
+    async execute(step, attempt): Promise<StepOutcome> {
+      const plan = planOf(step);
+      const timeout =
+        plan.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(plan.timeoutSeconds * 1000);
+      const signal = timeout ? AbortSignal.any([attempt.signal, timeout]) : attempt.signal;
+      const ctx: DispatchContext = {
+        clients: init.clients,
+        runId: init.runId,
+        params: init.params,
+        signal,
+        permanentErrors: NON_RETRYABLE_ERRORS,
+        attempt: attempt.number,
+      };
+      let outcome: DispatchOutcome & { jobRunId?: string };
+      try {
+        outcome = await dispatchOnce(step, plan, ctx);
+      } catch (error) {
+        if (attempt.signal.aborted) throw new StepCancelled("cancelled");
+        if (timeout?.aborted) throw timedOut(step.name, plan.timeoutSeconds as number, logsOf(plan));
+        throw asFailure(error, plan.name);
+      }
+      // The handler reports what it committed; when it did not, the output's HEAD says.
+      const fingerprint = outcome.outputFingerprint
+        ? withoutVersion(outcome.outputFingerprint)
+        : outputNow(step).then((now) => now.fingerprint);
+      return {
+        ...(outcome.rows === undefined ? {} : { rows: outcome.rows }),
+        ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
+        outputFingerprint: fingerprint,
+        details: {
+          ...(outcome.logs === undefined ? {} : { logs: outcome.logs }),
+          ...(outcome.jobRunId === undefined ? {} : { jobRunId: outcome.jobRunId }),
+        },
+      };
+    },
+    failure(step, error) {
+      const failure = asFailure(error, step.name);
+      return {
+        error: failure.message,
+        code: failure.code,
+        ...(error instanceof TaskFailure && error.logs !== undefined
+          ? { details: { logs: error.logs } }
+          : {}),
+      };
+    },
+  };
+}

@@ -1,0 +1,41 @@
+export { semaphore } from "./semaphore.js";
+export { messageOf, withoutSubject } from "./message-of.js";
+export { newRunId } from "./run-id.js";
+export { createProgress, formatDuration, formatRows, type Progress } from "./progress.js";
+export { preloadLog, RunLog, type LogLevel, type LogLine } from "./run-log.js";
+export type {
+  CloudRunFields,
+  CloudRunsOn,
+  CloudStepFields,
+  ExecutorMode,
+  RecordedRunResult,
+  RunRecord,
+  RunRecordOptions,
+  RunStatus,
+  StepNote,
+  StepReason,
+  StepRecord,
+} from "./run-record.js";
+export { RunRecorder, type RecordMirror, type RunRecordInit } from "./run-recorder.js";
+export { fileKey, readJson, RunStore, writeJsonAtomic } from "./run-store.js";
+export { RunSession, type RunSessionInit } from "./run-session.js";
+export { isAlive, listRuns, readRun, type RunSummary } from "./runs.js";
+export { decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
+export { planResult, planRun, type PlannedStep, type RunPlan } from "./plan.js";
+export type {
+  Attempt,
+  EvaluationContext,
+  StepBase,
+  StepDriver,
+  StepEvaluation,
+  StepFailure,
+  StepOutcome,
+} from "./step-driver.js";
+export {
+  decide,
+  fingerprintOf,
+  type Decision,
+  type OutputNow,
+  type StepComponents,
+  type StepState,
+} from "./step-state.js";

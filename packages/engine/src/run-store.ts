@@ -1,0 +1,93 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { shortHash } from "@glacier/core";
+import type { ExecutorMode } from "./run-record.js";
+
+/**
+ * The layout of `<projectDir>/.glacier/`, the same for local and cloud runs:
+ *
+ * ```
+ * .glacier/
+ *   runs/<runId>/run.json        the run record (mode, params, options, per step status, reason, fingerprint …)
+ *   runs/<runId>/log.jsonl       the run's structured log, one JSON object per line
+ *   state/<mode>/<step>.json     the last successful run of each step in that mode (local, cloud)
+ *   cache/<kind>/<key>.json      an executor's caches (local: file hashes, probed sources)
+ *   locks/<output>.lock          which run is writing an output right now
+ * ```
+ *
+ * Every file named after a step, a path or a location is named by {@link fileKey}.
+ *
+ * @example
+ * ```ts
+ * new RunStore("/work/shop").statePath("cloud", "cleanSales->acme/clean/sales.parquet");
+ * // "/work/shop/.glacier/state/cloud/cleanSales-_acme_clean_sales.parquet-3f2a9c1b7d0e.json"
+ * ```
+ */
+export class RunStore {
+  readonly root: string;
+
+  constructor(projectDir: string = process.cwd()) {
+    this.root = join(resolve(projectDir), ".glacier");
+  }
+
+  runsDir(): string {
+    return join(this.root, "runs");
+  }
+  runDir(runId: string): string {
+    return join(this.root, "runs", runId);
+  }
+  recordPath(runId: string): string {
+    return join(this.runDir(runId), "run.json");
+  }
+  logPath(runId: string): string {
+    return join(this.runDir(runId), "log.jsonl");
+  }
+  statePath(mode: ExecutorMode, stepId: string): string {
+    return join(this.root, "state", mode, `${fileKey(stepId)}.json`);
+  }
+  cachePath(kind: string, key: string): string {
+    return join(this.root, "cache", kind, `${fileKey(key)}.json`);
+  }
+  lockPath(location: string): string {
+    return join(this.root, "locks", `${fileKey(location)}.lock`);
+  }
+}
+
+/**
+ * A file name for any string: a readable slug plus a hash (core's `shortHash`), so distinct keys never collide.
+ *
+ * @example
+ * ```ts
+ * fileKey("acme/raw/sales.parquet"); // "acme_raw_sales.parquet-6d1c0e9f2b3a"
+ * ```
+ */
+export function fileKey(text: string): string {
+  const slug = text
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .slice(-60);
+  return `${slug}-${shortHash(text, 12)}`;
+}
+
+/** Reads a JSON file, or returns null when it is absent or unreadable (a torn write from a killed run). */
+export async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes JSON atomically: a temporary file beside the target, then a rename. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

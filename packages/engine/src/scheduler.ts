@@ -1,0 +1,315 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { isRetryable, retryAttempts, retryDelayMs, type LineageGraph, type StepNode } from "@glacier/core";
+import { messageOf, withoutSubject } from "./message-of.js";
+import type { RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
+import type { RunSession } from "./run-session.js";
+import { readJson, writeJsonAtomic } from "./run-store.js";
+import { semaphore } from "./semaphore.js";
+import type { StepDriver, StepEvaluation } from "./step-driver.js";
+import { decide, fingerprintOf, type Decision, type StepComponents, type StepState } from "./step-state.js";
+
+/** How to schedule a run's steps. */
+export interface Schedule {
+  readonly graph: LineageGraph;
+  readonly driver: StepDriver;
+  /** Steps running at once (at least 1). */
+  readonly concurrency: number;
+  /** On the first failure, cancel running steps and start no more. */
+  readonly failFast: boolean;
+  /** Run every step, whatever its state. */
+  readonly force: boolean;
+  /** The run being resumed: what it completed is skipped, the rest reruns. */
+  readonly resumed?: RunRecord;
+  /** Cancels the run like Ctrl-C: running attempts are aborted, nothing new starts. */
+  readonly signal?: AbortSignal;
+  /**
+   * Steps whose record is already settled by someone else (a Step Functions execution): not run, not
+   * recorded again, but their status gates their consumers as a finished step's would.
+   */
+  readonly settled?: ReadonlyMap<string, StepRecord>;
+  /** The jitter of retry waits (default `Math.random`); the retry policy itself is core's `RETRY_POLICY`. */
+  readonly random?: () => number;
+}
+
+/** What a consumer needs to know of a step before it starts: whether the step's output is there to read. */
+type Gate = Pick<StepRecord, "name" | "status">;
+
+/** How a resumed run treats a step: the resumed run completed it (succeeded or skipped), or did not. */
+export function resumeOf(stepId: string, resumed: RunRecord | undefined): "completed" | "rerun" | null {
+  if (!resumed) return null;
+  const earlier = resumed.steps.find((s) => s.id === stepId);
+  return earlier?.status === "succeeded" || earlier?.status === "skipped" ? "completed" : "rerun";
+}
+
+/** The step's last successful run in the driver's mode, or null. */
+export async function lastState(
+  session: { readonly store: RunSession["store"] },
+  driver: StepDriver,
+  stepId: string,
+): Promise<StepState | null> {
+  const stored = await readJson<StepState>(session.store.statePath(driver.mode, stepId));
+  return stored?.stepId === stepId ? stored : null;
+}
+
+/**
+ * The decision from a driver's evaluation: inputs are awaited only when nothing else decides. A resumed run
+ * skips what the resumed run completed (when its output is still there) and reruns the rest, even up to date.
+ *
+ * @example
+ * ```ts
+ * await decideStep(evaluation, last, { force: false, resume: null });
+ * // { run: true, reason: "input changed" }
+ * ```
+ */
+export async function decideStep(
+  evaluation: StepEvaluation,
+  last: StepState | null,
+  options: { readonly force: boolean; readonly resume: "completed" | "rerun" | null },
+): Promise<Decision> {
+  const { components, inputs, output } = evaluation;
+  if (options.resume === "completed" && output.exists && !options.force)
+    return { run: false, reason: "resumed" };
+  let decision = decide({ ...components, inputs: null }, last, output, options.force);
+  if (decision.reason === "upstream will run" && inputs !== null) {
+    decision = decide({ ...components, inputs: await inputs }, last, output, options.force);
+  }
+  if (options.resume === "rerun" && !decision.run) return { run: true, reason: "resumed" };
+  return decision;
+}
+
+/**
+ * Runs the graph's steps through a driver: each in dependency order as soon as its inputs are ready, up to
+ * `concurrency` at once (steps waiting for a slot start in execution order), skipping those whose
+ * components match their last successful run. A failed attempt is retried by core's retry policy (attempts
+ * `retries + 1`, exponential backoff with full jitter, never for a non-retryable code). A failure marks
+ * everything downstream "not-run" ("upstream failed") while independent branches finish — or, failing fast,
+ * cancels running steps and starts no more. Every finished step is recorded at once (run record, log,
+ * progress) and a succeeded one's state is written to `.glacier/state/<mode>/`.
+ *
+ * @example
+ * ```ts
+ * await runSchedule(session, { graph, driver, concurrency: 2, failFast: false, force: false });
+ * // [{ name: "a", status: "failed", reason: "never ran", code: "TASK_FAILED", attempts: 3, … },
+ * //  { name: "aNext", status: "not-run", reason: "upstream failed", error: 'not run: upstream step "a" failed.' },
+ * //  { name: "b", status: "succeeded", reason: "never ran", rows: 5, … }]
+ * ```
+ */
+export async function runSchedule(session: RunSession, schedule: Schedule): Promise<StepRecord[]> {
+  const { graph, driver } = schedule;
+  const order = graph.executionOrder();
+  const rank = new Map(order.map((step, i) => [step.id, i]));
+  const slots = semaphore(schedule.concurrency);
+  const controller = new AbortController();
+  const signal = schedule.signal ? AbortSignal.any([controller.signal, schedule.signal]) : controller.signal;
+  // Opened when a step's output is final: committed (its record may follow), skipped, failed or not run.
+  const gates = new Map<string, Promise<Gate>>();
+  const settle = (record: StepRecord) => session.settle(record);
+
+  const failed = (step: StepNode, error: unknown, fields: Partial<StepRecord> = {}): Promise<StepRecord> => {
+    if (schedule.failFast) controller.abort();
+    const failure = driver.failure(step, error);
+    return settle({
+      ...driver.describe(step),
+      status: "failed",
+      ...fields,
+      error: failure.error,
+      ...(failure.code === undefined ? {} : { code: failure.code }),
+      ...failure.details,
+      ...(fields.startedAt === undefined ? {} : { finishedAt: new Date().toISOString() }),
+    });
+  };
+
+  const run = async (step: StepNode, open: (gate: Gate) => void): Promise<StepRecord> => {
+    const base = driver.describe(step);
+    const upstream = await Promise.all(
+      graph.dependenciesOf(step).map((d) => gates.get(d.id) as Promise<Gate>),
+    );
+    const blocked = upstream.find((r) => r.status === "failed" || r.status === "not-run");
+    if (blocked) {
+      return settle({
+        ...base,
+        status: "not-run",
+        reason: "upstream failed",
+        error: `not run: upstream step "${blocked.name}" ${blocked.status === "failed" ? "failed" : "did not run"}.`,
+      });
+    }
+    if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
+
+    let evaluation: StepEvaluation;
+    let last: StepState | null;
+    let decision: Decision;
+    try {
+      last = await lastState(session, driver, step.id);
+      evaluation = await driver.evaluate(step, { last, force: schedule.force, upstreamWillRun: false });
+      // Awaited later (or never, when the step is skipped): a failure must not go unhandled meanwhile.
+      evaluation.inputs?.catch(() => undefined);
+      decision = await decideStep(evaluation, last, {
+        force: schedule.force,
+        resume: resumeOf(step.id, schedule.resumed),
+      });
+    } catch (error) {
+      return failed(step, error);
+    }
+    if (!decision.run) {
+      return settle({
+        ...base,
+        status: "skipped",
+        reason: decision.reason,
+        ...(last
+          ? {
+              ...(last.rows === undefined ? {} : { rows: last.rows }),
+              ...(last.bytes === undefined ? {} : { bytes: last.bytes }),
+              fingerprint: last.fingerprint,
+              outputFingerprint: last.outputFingerprint,
+            }
+          : {}),
+      });
+    }
+    driver.prepare?.(step);
+    await slots.acquire(rank.get(step.id));
+    try {
+      if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
+      return await attempts(step, decision.reason, evaluation, open);
+    } finally {
+      slots.release();
+    }
+  };
+
+  /** Runs a step's attempts, then settles it: succeeded, failed, or cancelled. */
+  const attempts = async (
+    step: StepNode,
+    reason: StepReason,
+    evaluation: StepEvaluation,
+    open: (gate: Gate) => void,
+  ): Promise<StepRecord> => {
+    const base = driver.describe(step);
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    const of = retryAttempts(step.task.retries);
+    // Every attempt runs the same task, so a note is shown and kept once, not per retry.
+    const notes = new Map<string, StepNote>();
+    const note = async (n: StepNote): Promise<void> => {
+      if (notes.has(n.message)) return;
+      notes.set(n.message, n);
+      await session.progress.noted(step.id, n);
+    };
+    const kept = () => (notes.size > 0 ? { notes: [...notes.values()] } : {});
+    const cancelled = () => settle({ ...base, status: "not-run", reason: "cancelled", startedAt });
+    session.started(step, reason);
+    for (let number = 1; ; number++) {
+      let outcome;
+      try {
+        outcome = await driver.execute(step, { number, of, signal, note });
+      } catch (error) {
+        if (signal.aborted) return cancelled();
+        const retrying = number < of && isRetryable(error);
+        session.attemptFailed(
+          step,
+          { number, of },
+          error,
+          withoutSubject(messageOf(error), step.name),
+          retrying,
+        );
+        if (!retrying) {
+          return failed(step, error, {
+            reason,
+            durationMs: Math.round(performance.now() - started),
+            attempts: number,
+            startedAt,
+            ...kept(),
+          });
+        }
+        await sleep(retryDelayMs(number, schedule.random), undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) return cancelled();
+        continue;
+      }
+      const finishedAt = new Date().toISOString();
+      // The output is committed: consumers may start while its fingerprint and this step's record complete.
+      open({ name: step.name, status: "succeeded" });
+      const components = await settledComponents(session, step, evaluation, outcome.outputFingerprint);
+      const fingerprint = components ? fingerprintOf(components.components) : undefined;
+      if (components && fingerprint) {
+        const state: StepState = {
+          stepId: step.id,
+          fingerprint,
+          components: components.components,
+          outputFingerprint: components.outputFingerprint,
+          ...(outcome.rows === undefined ? {} : { rows: outcome.rows }),
+          ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
+          runId: session.runId,
+          finishedAt,
+        };
+        await writeJsonAtomic(session.store.statePath(driver.mode, step.id), state);
+      }
+      return settle({
+        ...base,
+        status: "succeeded",
+        reason,
+        ...(outcome.rows === undefined ? {} : { rows: outcome.rows }),
+        ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
+        durationMs: Math.round(performance.now() - started),
+        ...(components && fingerprint
+          ? {
+              fingerprint,
+              components: components.components,
+              outputFingerprint: components.outputFingerprint,
+            }
+          : {}),
+        attempts: number,
+        startedAt,
+        finishedAt,
+        ...outcome.details,
+        ...kept(),
+      });
+    }
+  };
+
+  const finished: Promise<StepRecord>[] = [];
+  for (const step of order) {
+    let open!: (gate: Gate) => void;
+    gates.set(step.id, new Promise<Gate>((resolve) => (open = resolve)));
+    const settled = schedule.settled?.get(step.id);
+    // A step that did not succeed opens its gate when it settles (a later call to `open` is ignored).
+    const record = settled ? Promise.resolve(settled) : run(step, open);
+    finished.push(
+      record.then((r) => {
+        open(r);
+        return r;
+      }),
+    );
+  }
+  return Promise.all(finished);
+}
+
+/**
+ * The components a step ran with and the output it wrote, once both are fingerprinted. Without either (an
+ * input vanished meanwhile, the output could not be read back) the step's output stands but no state is
+ * kept, so the next run reruns it.
+ */
+async function settledComponents(
+  session: RunSession,
+  step: StepNode,
+  evaluation: StepEvaluation,
+  output: string | Promise<string>,
+): Promise<{ readonly components: StepComponents; readonly outputFingerprint: string } | null> {
+  const warn = (what: string, error: unknown) =>
+    session.log.write({
+      level: "warn",
+      step: step.name,
+      message: `the ${what} could not be fingerprinted, so the next run reruns this step: ${messageOf(error)}`,
+    });
+  let outputFingerprint: string;
+  try {
+    outputFingerprint = await output;
+  } catch (error) {
+    warn("output", error);
+    return null;
+  }
+  if (evaluation.inputs === null) return null;
+  try {
+    return { components: { ...evaluation.components, inputs: await evaluation.inputs }, outputFingerprint };
+  } catch (error) {
+    warn("inputs", error);
+    return null;
+  }
+}

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { planResult, planRun } from "../src/index.js";
+import {
+  at,
+  branches,
+  memoryDriver,
+  MemoryWorld,
+  runInMemory,
+  tempProject,
+} from "./fixtures/memory-driver.js";
+
+let project: ReturnType<typeof tempProject>;
+afterEach(() => project?.cleanup());
+
+describe("the plan", () => {
+  it("says what would run and why, serialisable, and runs and writes nothing", async () => {
+    project = tempProject();
+    const world = new MemoryWorld();
+    world.data.set(at("raw").location, "raw-1");
+    const graph = branches();
+    await runInMemory(world, project.store, graph);
+    world.data.set(at("raw").location, "raw-2");
+    world.codeVersion = "v1";
+    const before = new Map(world.data);
+    const plan = await planRun({ graph, driver: memoryDriver(world), store: project.store, force: false });
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    expect(plan.mode).toBe("local");
+    expect(plan.steps.map((s) => [s.name, s.action, s.reason])).toEqual(
+      graph
+        .executionOrder()
+        .map((s) => [s.name, "run", s.name === "aNext" ? "upstream will run" : "input changed"]),
+    );
+    // A step whose inputs are about to change has no fingerprint yet; the others do.
+    expect(plan.steps.find((s) => s.name === "aNext")?.fingerprint).toBeUndefined();
+    expect(plan.steps.find((s) => s.name === "b")?.fingerprint).toMatch(/^[0-9a-f]{24}$/);
+    expect(world.events.filter((e) => e.event.startsWith("start:"))).toHaveLength(4);
+    expect(world.data).toEqual(before);
+    expect(planResult("r1", plan).steps.map((s) => s.status)).toEqual([
+      "not-run",
+      "not-run",
+      "not-run",
+      "not-run",
+    ]);
+  });
+
+  it("decides a step downstream of one that would run by what it can see first", async () => {
+    project = tempProject();
+    const world = new MemoryWorld();
+    world.data.set(at("raw").location, "raw-1");
+    const graph = branches();
+    await runInMemory(world, project.store, graph);
+    world.codeVersion = "v2";
+    const plan = await planRun({ graph, driver: memoryDriver(world), store: project.store, force: false });
+    // Every step's code changed: that decides before "upstream will run" could.
+    expect(plan.steps.map((s) => s.reason)).toEqual([
+      "code changed",
+      "code changed",
+      "code changed",
+      "code changed",
+    ]);
+    const forced = await planRun({ graph, driver: memoryDriver(world), store: project.store, force: true });
+    expect(forced.steps.map((s) => s.reason)).toEqual(["forced", "forced", "forced", "forced"]);
+  });
+});

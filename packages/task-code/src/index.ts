@@ -1,0 +1,2 @@
+export { codeFingerprintNotes, taskCodeFingerprint, type TaskCode } from "./task-code-fingerprint.js";
+export { exportNames, exportsCarrying } from "./module-exports.js";
