@@ -10,6 +10,7 @@ export default tseslint.config(
       "**/.turbo/**",
       "coverage/**",
       "bench/data/**",
+      "bench/.polars-0.24/**",
       "test/.output/**",
     ],
   },

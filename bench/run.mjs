@@ -80,6 +80,8 @@ if (opts.build && variants.some((v) => v.startsWith("glacier"))) {
     "build",
   );
 }
+// Whatever a variant needs installed (floor-polars-0.24: the previous nodejs-polars), before any round.
+for (const v of variants) VARIANTS[v].prepare?.();
 const needsCsv = variants.some((v) => VARIANTS[v].needsCsv);
 runOrFail(
   process.execPath,
@@ -119,7 +121,7 @@ async function runOnce(variant, iteration) {
   const out = join(runsDir, spec.reuses ?? variant);
   if (!spec.reuses) rmSync(out, { recursive: true, force: true });
   const load1 = os.loadavg()[0];
-  process.stdout.write(`[${iteration + 1}/${iterations}] ${variant.padEnd(13)} `);
+  process.stdout.write(`[${iteration + 1}/${iterations}] ${variant.padEnd(18)} `);
   const m = await measure(spec.command, spec.args(rows, out), {
     cwd: join(BENCH_DIR, ".."),
     env: { ...process.env, ...(typeof spec.env === "function" ? spec.env(rows) : spec.env) },
@@ -144,6 +146,7 @@ async function runOnce(variant, iteration) {
     steps: step?.steps ?? [],
     ...(step?.executorSteps ? { executorSteps: step.executorSteps } : {}),
     checksum: sum.sha256,
+    ...(step?.polars ? { polars: step.polars } : {}),
   });
   console.log(
     `${(m.wallMs / 1000).toFixed(2)} s  ${(peak / 1024).toFixed(0)} MiB (anon ${(m.anonPeakKiB / 1024).toFixed(0)})  ` +
@@ -177,7 +180,7 @@ console.log(`\nresults: ${resultFile}`);
 for (const [variant, s] of Object.entries(results.summary.variants)) {
   const ratio = s.wallRatio === null ? "" : ` (${s.wallRatio.toFixed(2)}× floor)`;
   console.log(
-    `${variant.padEnd(13)} ${(s.wallMs / 1000).toFixed(2)} s${ratio}  ${(s.peakRssKiB / 1024).toFixed(0)} MiB`,
+    `${variant.padEnd(18)} ${(s.wallMs / 1000).toFixed(2)} s${ratio}  ${(s.peakRssKiB / 1024).toFixed(0)} MiB`,
   );
 }
 for (const t of results.summary.targets)

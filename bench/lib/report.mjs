@@ -3,12 +3,13 @@
  * BENCHMARKS.md. Everything in the report is derived from the result file, except bench/notes.md (hand-written
  * analysis), which is included verbatim so it survives regeneration.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH_DIR } from "./dataset.mjs";
+import { BENCH_DIR, RESULTS_DIR } from "./dataset.mjs";
 import { VARIANTS } from "./variants.mjs";
 
 const GB = 1e9;
+const LEGACY_FLOOR = "floor-polars-0.24";
 const FULL_SIZE = 30_000_000;
 
 function median(values) {
@@ -112,7 +113,34 @@ export function summarise(results) {
       low && lowFloor ? `${(low.peakRssKiB / lowFloor.peakRssKiB).toFixed(2)}×` : "not measured",
     ),
   ];
-  return { variants, targets };
+  return { variants, targets, polarsUpgrade: polarsUpgrade(results, variants, perRound) };
+}
+
+/**
+ * The floor on the current nodejs-polars against the same floor on the previous one (`floor-polars-0.24`), both
+ * from this run: ratios current ÷ previous (below 1: the current version is faster or smaller). Null when the
+ * run did not measure both.
+ */
+function polarsUpgrade(results, variants, perRound) {
+  const current = variants.floor;
+  const previous = variants[LEGACY_FLOOR];
+  if (!current || !previous) return null;
+  const versionOf = (name, fallback) => results.runs.find((r) => r.variant === name)?.polars ?? fallback;
+  const ratio = (a, b) => (b > 0 ? a / b : null);
+  return {
+    current: { variant: "floor", version: versionOf("floor", results.machine.nodejsPolars) },
+    previous: { variant: LEGACY_FLOOR, version: versionOf(LEGACY_FLOOR, "0.24.1") },
+    wallRatio: ratio(current.wallMs, previous.wallMs),
+    // Per round: each round's floor ÷ the same round's floor-polars-0.24.
+    perRound: perRound("floor", LEGACY_FLOOR),
+    rssRatio: ratio(current.peakRssKiB, previous.peakRssKiB),
+    anonRatio: ratio(current.anonPeakKiB, previous.anonPeakKiB),
+    cpuRatio: ratio(current.cpuS, previous.cpuS),
+    steps: current.steps.map((step) => {
+      const before = previous.steps.find((s) => s.name === step.name)?.ms ?? 0;
+      return { name: step.name, ratio: ratio(step.ms, before) };
+    }),
+  };
 }
 
 const secs = (ms) => (ms / 1000).toFixed(2);
@@ -127,6 +155,159 @@ function table(header, rows, align) {
     `| ${header.map((_, i) => (align[i] === "r" ? "---:" : "---")).join(" | ")} |`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
+}
+
+/** The section comparing the floor on both nodejs-polars versions of this run, or "" when it did not run both. */
+function polarsSection(results) {
+  const u = results.summary.polarsUpgrade;
+  if (!u) return "";
+  const { variants } = results.summary;
+  const before = variants[u.previous.variant];
+  const after = variants[u.current.variant];
+  const cur = u.current.version;
+  const prev = u.previous.version;
+  const perRound = u.perRound
+    ? `; per round: median ${x(u.perRound.median)}, ${u.perRound.min.toFixed(2)}–${u.perRound.max.toFixed(2)}×`
+    : "";
+  const row = (label, a, b, ratio, extra = "") => [label, a, b, `${x(ratio)}${extra}`];
+  const rows = [
+    row("wall time (s)", secs(before.wallMs), secs(after.wallMs), u.wallRatio, perRound),
+    row("peak RSS (MiB)", mib(before.peakRssKiB), mib(after.peakRssKiB), u.rssRatio),
+    row("anonymous (MiB)", mib(before.anonPeakKiB), mib(after.anonPeakKiB), u.anonRatio),
+    row("CPU (s)", before.cpuS.toFixed(1), after.cpuS.toFixed(1), u.cpuRatio),
+    ...u.steps.map((step) =>
+      row(
+        `step ${step.name} (s)`,
+        secs(before.steps.find((s) => s.name === step.name)?.ms ?? 0),
+        secs(after.steps.find((s) => s.name === step.name)?.ms ?? 0),
+        step.ratio,
+      ),
+    ),
+  ];
+  return `
+## nodejs-polars ${cur} vs ${prev} (same run)
+
+\`floor\` and \`${u.previous.variant}\` are the same script (\`bench/variants/floor.mjs\`; \`--polars-0.24\` loads
+${prev} from \`bench/.polars-0.24/\`), run in the same rounds on the same inputs (${after.runs === before.runs ? `${after.runs} run(s) each` : `${after.runs} and ${before.runs} runs`}).
+Both write the same sink settings, set explicitly because the defaults changed between the versions: snappy, no
+statistics, rows in any order, no fsync. Row-group sizes are each version's default (0.24.1: 122,880 rows;
+0.26.1: smaller groups of equal size). Medians; below 1× the newer version is faster or smaller.
+
+${table(["measure", prev, cur, `${cur} ÷ ${prev}`], rows, "lrrr")}
+`;
+}
+
+/** The latest earlier full result file with as many rows as `results` that measured the floor, or null. */
+function previousRun(results) {
+  if (!existsSync(RESULTS_DIR)) return null;
+  const earlier = readdirSync(RESULTS_DIR)
+    .filter((f) => f.endsWith(".json") && f !== results.file)
+    .map((f) => ({ ...JSON.parse(readFileSync(join(RESULTS_DIR, f), "utf8")), file: f }))
+    .filter(
+      (r) =>
+        !r.options.quick &&
+        r.options.rows === results.options.rows &&
+        r.startedAt < results.startedAt &&
+        r.runs.some((run) => run.variant === "floor"),
+    )
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const previous = earlier.at(-1);
+  if (!previous) return null;
+  previous.summary = summarise(previous); // with this report module, like --report-only
+  return previous;
+}
+
+/** The section comparing this run's ratios with the previous result file's. */
+function previousSection(results) {
+  const before = previousRun(results);
+  if (!before) {
+    return `
+## Compared with the previous run
+
+No earlier result file in \`bench/results/\` measured the floor on ${results.options.rows.toLocaleString("en")} rows.
+`;
+  }
+  const now = results.summary.variants;
+  const then = before.summary.variants;
+  const when = (r) => `${r.startedAt.slice(0, 16).replace("T", " ")} UTC`;
+  const session = (label, r) => [
+    label,
+    `\`${r.machine.commit ?? "?"}\``,
+    r.machine.node,
+    r.machine.nodejsPolars ?? "?",
+    r.options.iterations,
+    secs(r.summary.variants.floor.wallMs),
+    mib(r.summary.variants.floor.peakRssKiB),
+    `\`${r.checks.floor?.sha256 ?? "—"}\``,
+  ];
+  const both = Object.keys(now).filter((name) => name !== "floor" && then[name]);
+  const sameInputs = ["orders", "customers"].every(
+    (key) => before.dataset.files[key]?.sha256 === results.dataset.files[key]?.sha256,
+  );
+  const sameResult = ["sha256", "cleanRows", "enrichedRows"].every(
+    (key) => before.checks.floor?.[key] === results.checks.floor?.[key],
+  );
+  const software = [
+    before.machine.node !== results.machine.node
+      ? `Node ${before.machine.node} then, ${results.machine.node} now`
+      : null,
+    before.machine.nodejsPolars !== results.machine.nodejsPolars
+      ? `nodejs-polars ${before.machine.nodejsPolars ?? "?"} then, ${results.machine.nodejsPolars} now`
+      : null,
+  ].filter(Boolean);
+  const upgrade = results.summary.polarsUpgrade
+    ? "The nodejs-polars upgrade itself is measured within this run (previous section)."
+    : `To compare nodejs-polars versions within one run, add \`${LEGACY_FLOOR}\` to --variants.`;
+  return `
+## Compared with the previous run
+
+Previous result file: \`bench/results/${before.file}\`. **Absolute numbers are not comparable across sessions**:
+${software.length > 0 ? `${software.join("; ")}; and ` : ""}this machine's speed drifts 10–15% between sessions
+and more within one. Only each variant's ratio to the floor of its own session compares. ${upgrade}
+
+${table(
+  [
+    "session",
+    "commit",
+    "Node",
+    "nodejs-polars",
+    "rounds",
+    "floor wall (s)",
+    "floor peak RSS (MiB)",
+    "result checksum",
+  ],
+  [session(`${when(before)} (previous)`, before), session(`${when(results)} (this run)`, results)],
+  "llllrrrl",
+)}
+
+${
+  sameResult
+    ? `Both sessions computed the same result (same checksum and row counts)`
+    : `**The results differ** (checksum \`${before.checks.floor?.sha256}\` then, \`${results.checks.floor?.sha256}\` now)`
+}${
+    sameInputs
+      ? ", from byte-identical input files."
+      : `; the input files were regenerated and their bytes differ (sha256 in the result files' manifests).`
+  }
+
+${table(
+  [
+    "variant",
+    "wall × floor, previous",
+    "wall × floor, this run",
+    "peak RSS × floor, previous",
+    "peak RSS × floor, this run",
+  ],
+  both.map((name) => [
+    VARIANTS[name].label,
+    x(then[name].wallRatio),
+    x(now[name].wallRatio),
+    x(then[name].rssRatio),
+    x(now[name].rssRatio),
+  ]),
+  "lrrrr",
+)}
+`;
 }
 
 /** BENCHMARKS.md for a result file. */
@@ -193,7 +374,7 @@ ${table(
   targets.map((t) => [t.name, t.measured, mark(t.met)]),
   "lrl",
 )}
-${notes ? `\n## Analysis\n\n${notes}\n` : ""}
+${polarsSection(results)}${previousSection(results)}${notes ? `\n## Analysis\n\n${notes}\n` : ""}
 ## Method
 
 - **Harness**: \`bench/run.mjs\`. Each round runs every variant once, starting at a different variant each round,
@@ -210,10 +391,12 @@ ${notes ? `\n## Analysis\n\n${notes}\n` : ""}
   the row counts of both intermediates and the whole aggregate must match the first run (integers exactly,
   revenue within 1e-9 relative), or the harness stops with an error.
 - **Same output format**: every variant but pandas reads the same snappy Parquet inputs and writes snappy
-  Parquet. The floor uses the streaming engine and \`sinkParquet\` (default row groups, 122,880 rows) per step;
-  DuckDB uses \`COPY … TO\` with its defaults (snappy, 122,880-row groups) and \`preserve_insertion_order = false\`
+  Parquet. The floor uses the streaming engine and \`sinkParquet\` per step, with the version's default row
+  groups (nodejs-polars 0.24.1: 122,880 rows; 0.26.1: smaller groups of equal size); DuckDB uses
+  \`COPY … TO\` with its defaults (snappy, 122,880-row groups) and \`preserve_insertion_order = false\`
   (the floor's sinks do not keep order either). Glacier writes with its executor's settings (see the analysis);
-  the \`floor-*\` rows are the floor with one of those settings changed, to measure what each costs.
+  the \`floor-*\` rows are the floor with one of those settings changed, to measure what each costs, and
+  \`${LEGACY_FLOOR}\` is the unchanged floor on the previous nodejs-polars.
 - **pandas**: Debian 12's \`python3-pandas\` has neither pyarrow nor fastparquet, so it cannot read or write
   Parquet: it reads CSV copies of the same dataset and writes CSV intermediates. Its numbers include CSV
   parsing and formatting and are not comparable one-for-one; they show what the default stack of a pandas
@@ -224,7 +407,7 @@ ${notes ? `\n## Analysis\n\n${notes}\n` : ""}
 
 ## Machine
 
-${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM; ${m.os}, Linux ${m.kernel}. Node ${m.node}, nodejs-polars ${m.nodejsPolars}, @duckdb/node-api ${m.duckdb}, Python ${m.python} with pandas ${m.pandas}.
+${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM; ${m.os}, Linux ${m.kernel}. Node ${m.node}, nodejs-polars ${m.nodejsPolars}${results.summary.polarsUpgrade ? ` (and ${results.summary.polarsUpgrade.previous.version} for \`${LEGACY_FLOOR}\`)` : ""}, @duckdb/node-api ${m.duckdb}, Python ${m.python} with pandas ${m.pandas}.
 
 ## Dataset
 
@@ -277,9 +460,11 @@ npm run bench                      # 30M rows, 3 rounds (pandas 1), rewrites BEN
 npm run bench -- --quick           # 1M rows, 1 round, smoke run; BENCHMARKS.md untouched
 npm run bench -- --variants floor,glacier,glacier-noop,duckdb --iterations 5
 npm run bench -- --rows 10000000 --pandas-iterations 3 --no-report
+npm run bench -- --variants floor,${LEGACY_FLOOR} --iterations 5   # the nodejs-polars upgrade alone
 \`\`\`
 
 Needs \`/usr/bin/time\` (\`apt-get install -y time\`) and, for pandas, \`apt-get install -y python3-pandas\`. Data goes
-to \`bench/data/\`, raw results to \`bench/results/\` (both gitignored).
+to \`bench/data/\`, raw results to \`bench/results/\` (both gitignored); \`${LEGACY_FLOOR}\` installs nodejs-polars
+0.24.1 into \`bench/.polars-0.24/\` (gitignored) on first use.
 `;
 }

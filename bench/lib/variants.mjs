@@ -1,10 +1,12 @@
 /**
- * The measured variants: how to start each one as its own process and where it leaves its outputs.
+ * The measured variants: how to start each one as its own process and where it leaves its outputs, and, for
+ * a variant that needs something installed first, a `prepare` function the harness calls before the first round.
  * `glacier-noop` reruns Glacier over the directory its full run just wrote, so it is always measured right
  * after a `glacier` run of the same iteration.
  */
 import { join } from "node:path";
 import { BENCH_DIR, customerCount } from "./dataset.mjs";
+import { LEGACY_POLARS_VERSION, ensureLegacyPolars } from "./polars-0.24.mjs";
 
 const NODE = process.execPath;
 const PYTHON = "/usr/bin/python3"; // Debian's interpreter, where python3-pandas is installed (not a pyenv shim)
@@ -110,6 +112,12 @@ export const VARIANTS = {
   "floor-ordered": floorWith("floor, sinks keep row order", ["--ordered"]),
   "floor-zstd-ordered": floorWith("floor, zstd + ordered sinks", ["--zstd", "--ordered"]),
   "floor-async": floorWith("floor, POLARS_FORCE_ASYNC=1 (no mmap)", [], { POLARS_FORCE_ASYNC: "1" }),
+  // The floor on the previous nodejs-polars, so the upgrade is measured within one run; `prepare` installs it
+  // into bench/.polars-0.24/ before the first round.
+  "floor-polars-0.24": {
+    ...floorWith(`floor on nodejs-polars ${LEGACY_POLARS_VERSION} (previous version)`, ["--polars-0.24"]),
+    prepare: ensureLegacyPolars,
+  },
 };
 
 export const VARIANT_NAMES = Object.keys(VARIANTS);

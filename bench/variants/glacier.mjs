@@ -9,8 +9,11 @@
  */
 import { performance } from "node:perf_hooks";
 import { Pipeline, Provider } from "@glacier/core";
-import { aggregateOrders, cleanOrders, enrichOrders } from "../lib/pipeline-polars.mjs";
+import pl from "nodejs-polars";
+import { polarsPipeline } from "../lib/pipeline-polars.mjs";
 import { variantArgs } from "../lib/variant-cli.mjs";
+
+const { aggregateOrders, cleanOrders, enrichOrders } = polarsPipeline(pl);
 
 const { out, data, flags } = variantArgs(["rerun", "low-memory"]);
 
