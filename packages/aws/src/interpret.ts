@@ -165,7 +165,16 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     process.once("SIGINT", interrupt);
     cloud.signal?.addEventListener("abort", interrupt, { once: true });
     try {
-      const credentials = await (await clients.sts()).config.credentials();
+      const sts = await clients.sts();
+      // The SDK's provider: cached, refreshed before expiry. Asked again for every in-process step.
+      const credentials = async () => {
+        const current = await sts.config.credentials();
+        return {
+          accessKeyId: current.accessKeyId,
+          secretAccessKey: current.secretAccessKey,
+          ...(current.sessionToken === undefined ? {} : { sessionToken: current.sessionToken }),
+        };
+      };
       const direct = (subset: CloudPlan) =>
         runSteps({
           graph: selected,
@@ -182,11 +191,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
           ...projectDir,
           controller,
           journal,
-          credentials: {
-            accessKeyId: credentials.accessKeyId,
-            secretAccessKey: credentials.secretAccessKey,
-            ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
-          },
+          credentials,
         });
       let steps: CloudStepRecord[];
       if (machine) {

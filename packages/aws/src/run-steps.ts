@@ -51,12 +51,19 @@ export interface CloudRun {
   /** Aborted by Ctrl-C (or a fail-fast failure): in-flight EMR job runs are cancelled, nothing new starts. */
   readonly controller: AbortController;
   readonly journal: RunJournal;
-  /** Credentials made explicit for in-process steps (polars reads only `AWS_*` variables otherwise). */
-  readonly credentials?: {
-    readonly accessKeyId: string;
-    readonly secretAccessKey: string;
-    readonly sessionToken?: string;
-  };
+  /**
+   * Credentials made explicit for in-process steps (polars reads only `AWS_*` variables otherwise), resolved
+   * again for every step: the SDK's provider caches them and refreshes them before they expire, so a long
+   * run never hands a step expired session credentials.
+   */
+  readonly credentials?: () => Promise<StepCredentials>;
+}
+
+/** What an in-process step's storage needs to sign S3 requests. */
+export interface StepCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
 }
 
 /** Milliseconds to wait before task retry `n` (1-based): full jitter over 1 s, 2 s, 4 s … capped at 30 s. */
@@ -84,19 +91,24 @@ async function dispatchOnce(
   const d = plan.dispatch;
   switch (d.kind) {
     case "lambda":
-      return invokeStep(ctx, plan, d);
+      return invokeStep(ctx, plan, d, step.output);
     case "emr": {
       const outcome = await runSparkStep(ctx, plan, d, run.applicationIds.get(d.applicationName) as string);
       const written = await s3Content(await run.clients.s3(), step.output);
       return { ...outcome, bytes: written.bytes, outputFingerprint: written.fingerprint };
     }
     case "in-process": {
+      const credentials = run.credentials ? await run.credentials() : {};
       const metrics = await executeStep({
         step,
         runId: run.runId,
         params: run.params,
-        storage: { s3: { region: run.plan.region, ...(run.credentials ?? {}) } },
+        storage: { s3: { region: run.plan.region, ...credentials } },
         log: run.journal.taskLogger(step.name),
+        // A cancelled run or a timed-out attempt keeps its previous output, as a Lambda step does.
+        beforeCommit: () => {
+          if (ctx.signal.aborted) throw new StepCancelled("cancelled before its commit");
+        },
       });
       return { rows: metrics.rows, bytes: metrics.bytes, outputFingerprint: metrics.outputFingerprint };
     }
@@ -117,11 +129,16 @@ async function attempt(
   const timeout =
     plan.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(plan.timeoutSeconds * 1000);
   const signal = timeout ? AbortSignal.any([run.controller.signal, timeout]) : run.controller.signal;
+  const limit =
+    plan.timeoutSeconds ??
+    (plan.dispatch.kind === "lambda" ? plan.dispatch.functionTimeoutSeconds : undefined);
   const ctx: DispatchContext = {
     clients: run.clients,
     runId: run.runId,
     params: run.params,
     signal,
+    cancelled: run.controller.signal,
+    deadline: limit === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + limit * 1000,
     permanentErrors: run.permanentErrors,
     attempt: n,
   };

@@ -48,7 +48,12 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
     );
     for (const call of invoked) {
       const fn = env.plan.functions.find((f) => f.functionName === call.functionName)!;
-      expect(call.event).toEqual({ stepId: fn.stepId, runId: cloud.runId, params: expect.any(Object) });
+      expect(call.event).toEqual({
+        stepId: fn.stepId,
+        runId: cloud.runId,
+        params: expect.any(Object),
+        deadline: expect.any(Number),
+      });
     }
   });
 

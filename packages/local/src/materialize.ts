@@ -65,7 +65,11 @@ export const WRITER_SETTINGS = {
 const SYNC_ON_CLOSE = "none";
 
 /** Options every sink shares: order kept, no fsync, the temporary directory made by us (0.26 defaults `mkdir` off). */
-const SINK_OPTIONS = { maintainOrder: WRITER_SETTINGS.maintainOrder, syncOnClose: SYNC_ON_CLOSE, mkdir: true } as const;
+const SINK_OPTIONS = {
+  maintainOrder: WRITER_SETTINGS.maintainOrder,
+  syncOnClose: SYNC_ON_CLOSE,
+  mkdir: true,
+} as const;
 
 /**
  * Runs the frame into the temporary location with the polars streaming sink of the format. Since
