@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import type { HistoryEvent, SFNClient } from "@aws-sdk/client-sfn";
 import type { InfrastructurePlan, StateMachinePlan } from "@glacier/aws-model";
 import { GlacierError, type ParamValue } from "@glacier/core";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
-import { pollDelayMs } from "./dispatch-emr.js";
+import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
 import type { RunJournal } from "./run-journal.js";
 import type { CloudStepRecord } from "./run-steps.js";
 
@@ -72,6 +72,42 @@ function stateOf(event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): 
   return undefined;
 }
 
+/** Events that end an execution. `ExecutionRedriven` is not one: a redriven execution runs again. */
+const ENDS = new Set(["ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"]);
+
+/** The page size asked for; AWS allows up to 1000 and may answer with fewer. */
+const HISTORY_PAGE = 100;
+
+/**
+ * The events added to an execution's history since `known` (the highest event id already read), oldest first.
+ * GetExecutionHistory gives no token for events that do not exist yet, so each poll reads newest first
+ * (`reverseOrder`) and stops at the first page reaching a known event: one request per poll while nothing
+ * happens, and every event read about once, where re-reading from the first page grows with the history.
+ */
+async function newEvents(
+  sfn: SFNClient,
+  sdk: typeof import("@aws-sdk/client-sfn"),
+  executionArn: string,
+  known: number,
+): Promise<HistoryEvent[]> {
+  const fresh: HistoryEvent[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sfn.send(
+      new sdk.GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: HISTORY_PAGE,
+        ...(token === undefined ? {} : { nextToken: token }),
+      }),
+    );
+    const events = page.events ?? [];
+    fresh.push(...events.filter((e) => (e.id ?? 0) > known));
+    token = events.some((e) => (e.id ?? 0) <= known) ? undefined : page.nextToken;
+  } while (token !== undefined);
+  return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+}
+
 function metrics(output: string | undefined): { rows?: number; bytes?: number } {
   try {
     const payload = (JSON.parse(output ?? "{}") as { Payload?: { rows?: unknown; bytes?: unknown } }).Payload;
@@ -132,7 +168,7 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
     output: step.writes,
     runsOn: step.dispatch.kind,
   });
-  let token: string | undefined;
+  let known = 0;
   let outcome: string | undefined;
   let stoppedAt: number | undefined;
   for (let poll = 0; outcome === undefined; poll++) {
@@ -147,19 +183,14 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
       outcome = "ExecutionAborted";
       break;
     }
-    const page = await sfn.send(
-      new sdk.GetExecutionHistoryCommand({
-        executionArn,
-        maxResults: 1000,
-        ...(token === undefined ? {} : { nextToken: token }),
-      }),
-    );
-    for (const event of page.events ?? []) {
+    for (const event of await newEvents(sfn, sdk, executionArn as string, known)) {
       if (event.id === undefined || byId.has(event.id)) continue;
       byId.set(event.id, event);
+      known = Math.max(known, event.id);
       const stepId = names.get(stateOf(event, byId) ?? "");
       const step = stepId === undefined ? undefined : steps.get(stepId);
-      if (event.type?.startsWith("Execution") && event.type !== "ExecutionStarted") outcome = event.type;
+      if (ENDS.has(event.type ?? "")) outcome = event.type;
+      else if (event.type === "ExecutionRedriven") outcome = undefined;
       if (!step) continue;
       if (event.type === "TaskStateEntered") {
         started.set(step.id, event.timestamp?.getTime() ?? Date.now());
@@ -182,15 +213,14 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
           reason: "state machine",
           code: details?.error?.startsWith("GlacierError.")
             ? details.error.slice("GlacierError.".length)
-            : "TASK_FAILED",
+            : (driverErrorCode(details?.cause ?? "") ?? "TASK_FAILED"),
           error: `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
         };
         records.set(step.id, record);
         run.journal.attemptFailed(step, 1, 1, record.error ?? "");
       }
     }
-    token = page.nextToken;
-    if (outcome === undefined && token === undefined) {
+    if (outcome === undefined) {
       const delay = stoppedAt === undefined ? pollDelayMs(poll) : 100;
       await sleep(delay, undefined, stoppedAt === undefined ? { signal: run.signal } : {}).catch(
         () => undefined,

@@ -108,6 +108,41 @@ describe("a task that throws in the state machine (--via stepfunctions)", () => 
   }, 60_000);
 });
 
+describe("an execution redriven after it failed (--via stepfunctions)", () => {
+  it("is followed to its real end: ExecutionRedriven does not end it", async () => {
+    const { Body } = await env.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "raw/totals.csv" }));
+    const bad = await Body!.transformToString();
+    env.sfn.redriveNextFailure(async () => {
+      await env.client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: "raw/totals.csv", Body: "id,total\n1,10\n2,5\n" }),
+      );
+    });
+    try {
+      const result = (await runGraph(env.graph, {
+        mode: "cloud",
+        via: "stepfunctions",
+        pipeline: "totals",
+        projectDir: join(env.root, "p-redrive"),
+      })) as CloudRunResult;
+      const execution = env.sfn.executions.find((e) => e.name === result.runId)!;
+      const ends = execution.events.map((e) => e.type).filter((t) => t.startsWith("Execution"));
+      expect(ends).toEqual([
+        "ExecutionStarted",
+        "ExecutionFailed",
+        "ExecutionRedriven",
+        "ExecutionSucceeded",
+      ]);
+      expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+        ["checkTotals", "succeeded"],
+        ["summarise", "succeeded"],
+      ]);
+      expect(result.status).toBe("succeeded");
+    } finally {
+      await env.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "raw/totals.csv", Body: bad }));
+    }
+  }, 60_000);
+});
+
 describe("a task that runs past its timeout", () => {
   it("fails its step with a timeout, and leaves no output", async () => {
     const result = (await runGraph(env.graph, {
