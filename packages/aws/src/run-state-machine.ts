@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type * as Sfn from "@aws-sdk/client-sfn";
 import type { HistoryEvent, SFNClient } from "@aws-sdk/client-sfn";
 import type { InfrastructurePlan, StateMachinePlan } from "@glacier/aws-model";
 import { GlacierError, type ParamValue } from "@glacier/core";
@@ -86,7 +87,7 @@ const HISTORY_PAGE = 100;
  */
 async function newEvents(
   sfn: SFNClient,
-  sdk: typeof import("@aws-sdk/client-sfn"),
+  sdk: typeof Sfn,
   executionArn: string,
   known: number,
 ): Promise<HistoryEvent[]> {
