@@ -7,6 +7,7 @@ import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
 import type { RunJournal } from "./run-journal.js";
+import { markCancelled } from "./step-deadline.js";
 import type { CloudStepRecord } from "./run-steps.js";
 
 /** What following one execution needs. */
@@ -71,6 +72,12 @@ function stateOf(event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): 
     current = current.previousEventId === undefined ? undefined : byId.get(current.previousEventId);
   }
   return undefined;
+}
+
+/** `s3://bucket/path` → its bucket and path. */
+function outputOf(step: CloudStepPlan): { readonly bucket: string; readonly path: string } {
+  const [, bucket = "", path = ""] = /^s3:\/\/([^/]+)\/(.*)$/.exec(step.writes) ?? [];
+  return { bucket, path };
 }
 
 /** Events that end an execution. `ExecutionRedriven` is not one: a redriven execution runs again. */
@@ -179,6 +186,14 @@ export async function runStateMachine(run: StateMachineRun): Promise<CloudStepRe
       await sfn
         .send(new sdk.StopExecutionCommand({ executionArn, cause: "cancelled by the user (Ctrl-C)" }))
         .catch(() => undefined);
+      // Stopping the execution does not stop a function it invoked: keep those from committing.
+      await Promise.all(
+        [...started.keys()]
+          .filter((id) => !records.has(id) && steps.get(id)?.dispatch.kind === "lambda")
+          .map((id) =>
+            markCancelled(run.clients, outputOf(steps.get(id)!), run.runId).catch(() => undefined),
+          ),
+      );
     }
     if (stoppedAt !== undefined && poll - stoppedAt > 20) {
       outcome = "ExecutionAborted";

@@ -79,7 +79,11 @@ async function cancelled(step: StepNode, runId: string): Promise<boolean> {
 }
 
 /** The executor's side: marks the run cancelled for a Lambda step still running (writes the marker). */
-export async function markCancelled(clients: AwsClients, writes: StepNode["output"], runId: string) {
+export async function markCancelled(
+  clients: AwsClients,
+  writes: { readonly bucket: string; readonly path: string },
+  runId: string,
+): Promise<void> {
   const { PutObjectCommand } = await import("@aws-sdk/client-s3");
   const { bucket, path } = writes;
   await (

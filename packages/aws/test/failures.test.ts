@@ -203,6 +203,32 @@ describe("a run cancelled while a Lambda step runs", () => {
   }, 60_000);
 });
 
+describe("a run cancelled while its state machine runs a Lambda step (--via stepfunctions)", () => {
+  it("stops the execution, and the function it invoked never commits afterwards", async () => {
+    const before = await previousOutput("counted/totals.parquet");
+    const controller = new AbortController();
+    const invoked = env.lambda.invocations.length;
+    const running = runGraph(env.graph, {
+      mode: "cloud",
+      via: "stepfunctions",
+      projectDir: env.projectDir,
+      pipeline: "counted",
+      signal: controller.signal,
+    } as AwsRunOptions);
+    while (!env.lambda.invocations.slice(invoked).some((i) => i.outcome === "running"))
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    const result = (await running) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["slowCount", "not-run", "cancelled"],
+    ]);
+    expect(env.sfn.executions.at(-1)).toMatchObject({ name: result.runId, status: "ABORTED" });
+    await env.lambda.idle();
+    expect(env.lambda.invocations.at(-1)?.error?.errorMessage).toContain(`run ${result.runId} was cancelled`);
+    expect((await bytesOf("counted/totals.parquet")).equals(before)).toBe(true);
+  }, 60_000);
+});
+
 describe("--resume", () => {
   it("reruns what failed once the data is fixed, and records which run it resumed", async () => {
     const failed = (await runGraph(env.graph, {
