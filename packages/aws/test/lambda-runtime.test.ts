@@ -17,7 +17,10 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "glacier-lambda-runtime-"));
 
 function zip(files: Record<string, string>): Uint8Array {
-  return zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)])));
+  // A fixed time, so the same files make the same zip (the fake keeps extracted layers by content hash).
+  return zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)])), {
+    mtime: new Date(1980, 0, 1),
+  });
 }
 
 /** A layer holding one CommonJS package, `layer-pkg`, where Lambda layers put Node.js packages. */
