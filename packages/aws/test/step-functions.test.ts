@@ -91,6 +91,11 @@ describe("--via stepfunctions", () => {
       controller.abort();
       const result = (await running) as CloudRunResult;
       expect(env.sfn.executions.at(-1)).toMatchObject({ name: result.runId, stopped: true });
+      // Stopping the execution cancels its .sync job run (Step Functions does it, a moment later).
+      const job = env.emr.submissions.at(-1)!.jobRunId;
+      for (let i = 0; i < 100 && !env.emr.cancelled.includes(job); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(env.emr.cancelled).toContain(job);
       expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
         ["joinCustomers", "succeeded", "state machine"],
         ["joinProducts", "succeeded", "state machine"],
