@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { Agent } from "node:http";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,7 +104,9 @@ beforeAll(async () => {
     endpoint: lambda.endpoint,
     region: "eu-west-1",
     credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    // One attempt, so the limits are seen as they are; no reused sockets, so no reset hides among them.
     maxAttempts: 1,
+    requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
   });
 }, 60_000);
 afterAll(async () => {
@@ -232,6 +235,7 @@ describe.skipIf(!ricInstalled)("the real aws-lambda-ric as the runtime client", 
       region: "eu-west-1",
       credentials: { accessKeyId: "x", secretAccessKey: "x" },
       maxAttempts: 1,
+      requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
     });
   }, 60_000);
   afterAll(async () => {
