@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineageGraph } from "@glacier/core";
@@ -156,6 +157,33 @@ describe("bundling what was located", () => {
     // createLambdaHandler does not use.
     expect(code).not.toContain("PatternVisitor");
     expect(code).not.toContain("allowHashBang");
+  });
+
+  it("loads from outside itself only the layer's polars and the runtime's SDK, and only with require", async () => {
+    const bundle = await bundleFunction({
+      projectDir: REPO,
+      module: join(fixture, "pipelines.ts"),
+      exports: ["cleaned"],
+    });
+    const code = Buffer.from(bundle.code).toString("utf8");
+    const builtin = (name: string) => name.startsWith("node:") || isBuiltin(name);
+    const required = [...code.matchAll(/\b\w*require\w*\("([^"]+)"\)/g)].map((m) => m[1]!);
+    const imported = [
+      ...code.matchAll(/^\s*import\s[^;]*?from\s*"([^"]+)"/gm),
+      ...code.matchAll(/\bimport\("([^"]+)"\)/g),
+    ].map((m) => m[1]!);
+    // Lambda's layer and runtime SDK sit on NODE_PATH, which only require follows.
+    expect(imported.filter((name) => !builtin(name))).toEqual([]);
+    const outside = [...new Set(required.filter((name) => !builtin(name)))].sort();
+    expect(outside).toContain("nodejs-polars");
+    expect(outside).toContain("@aws-sdk/client-s3");
+    // fdir (under tinyglobby, local files only) looks for picomatch with a require of its own, in a try.
+    const optional = new Set(["picomatch"]);
+    expect(
+      outside.filter((name) => !optional.has(name) && !/^(nodejs-polars(\/|$)|@aws-sdk\/)/.test(name)),
+    ).toEqual([]);
+    // The source map is linked, for NODE_OPTIONS=--enable-source-maps.
+    expect(code.trimEnd().endsWith("//# sourceMappingURL=index.mjs.map")).toBe(true);
   });
 
   it("bundles the same bytes every time", async () => {

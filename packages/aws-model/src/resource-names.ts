@@ -1,4 +1,4 @@
-import { shortHash, STAGING_PREFIX } from "@glacier/core";
+import { shortHash, STAGING_PREFIX, stagingKey } from "@glacier/core";
 
 /**
  * The one naming module of Glacier's AWS infrastructure. `generate` names every resource through these
@@ -21,6 +21,10 @@ export const NAME_LIMITS = {
   schedule: 64,
   lambdaLayer: 64,
   s3Bucket: 63,
+  /** EMR Serverless StartJobRun `name` (1–256, one line). */
+  emrJobRunName: 256,
+  /** EMR Serverless StartJobRun `clientToken` (1–64 of `[A-Za-z0-9._-]`). */
+  emrClientToken: 64,
 } as const;
 
 /** A prefix: lowercase (it is part of the artefacts bucket's name), a letter first. */
@@ -204,4 +208,54 @@ export const JOB_RUN_NAME_LIMIT = 256;
  */
 export function sparkJobRunName(stateName: string, runId: string): string {
   return `${stateName}-${runId}`.replace(/[^A-Za-z0-9._/#-]+/g, "-").slice(0, JOB_RUN_NAME_LIMIT);
+}
+
+/**
+ * The key of the marker that tells a Lambda step of run `runId` not to commit its output `key`: the cloud
+ * executor writes it when the run is cancelled, the handler looks for it right before its commit. It sits
+ * under the step's own staging prefix (core's `stepStagingPrefix`), which the function's role may already
+ * read, and outside every staged copy (those are under `<run id>-<random>/`).
+ *
+ * @example
+ * ```ts
+ * cancelMarkerKey(step.id, "20240131T120000Z-3f2a", "reports/daily.parquet")
+ * // ".glacier-tmp/<step token>/20240131T120000Z-3f2a/reports/daily.parquet.cancelled"
+ * ```
+ */
+export function cancelMarkerKey(stepId: string, runId: string, key: string): string {
+  return `${stagingKey(stepId, runId, key)}.cancelled`;
+}
+
+/** Characters AWS accepts in an EMR Serverless client token; the job run name is kept to them as well. */
+const EMR_TOKEN_CHARS = /[^A-Za-z0-9._-]+/g;
+
+/**
+ * The `name` of a spark step's EMR Serverless job run: the step's name part and the run id, in the characters
+ * of a client token (AWS allows more; these survive every console, CLI and log path) and within 256.
+ *
+ * @example
+ * ```ts
+ * emrJobRunName({ id: "regional->acme/regional.parquet", name: "regionalSummary" }, "20240131T120000Z-3f2a")
+ * // "regional-summary-9b1c2d-20240131T120000Z-3f2a"
+ * ```
+ */
+export function emrJobRunName(step: NamedStep, runId: string): string {
+  return `${stepSuffix(step)}-${runId}`.replace(EMR_TOKEN_CHARS, "_").slice(0, NAME_LIMITS.emrJobRunName);
+}
+
+/**
+ * The client token of one attempt of a spark step: the same for an SDK retry of the same StartJobRun (EMR
+ * returns the job run it started instead of a second one), different for each attempt. The run and step
+ * are hashed, so the attempt number at the end always fits in AWS's 64 characters.
+ *
+ * @example
+ * ```ts
+ * emrClientToken("20240131T120000Z-3f2a", "regional->acme/regional.parquet", 2)
+ * // "20240131T120000Z-3f2a-65571148064068206f895acb-2"
+ * ```
+ */
+export function emrClientToken(runId: string, stepId: string, attempt: number): string {
+  const suffix = `-${shortHash(`${runId}\n${stepId}`, 24)}-${attempt}`;
+  const run = runId.replace(EMR_TOKEN_CHARS, "_").slice(0, NAME_LIMITS.emrClientToken - suffix.length);
+  return `${run}${suffix}`;
 }

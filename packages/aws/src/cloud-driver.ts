@@ -20,12 +20,19 @@ export interface CloudDriverInit {
   readonly applicationIds: ReadonlyMap<string, string>;
   /** The run's log: an in-process step's `ctx.log` writes to it. */
   readonly log: RunLog;
-  /** Credentials made explicit for in-process steps (polars reads only `AWS_*` variables otherwise). */
-  readonly credentials?: {
-    readonly accessKeyId: string;
-    readonly secretAccessKey: string;
-    readonly sessionToken?: string;
-  };
+  /**
+   * Credentials made explicit for in-process steps (polars reads only `AWS_*` variables otherwise), resolved
+   * again for every step: the SDK's provider caches them and refreshes them before they expire, so a long
+   * run never hands a step expired session credentials.
+   */
+  readonly credentials?: () => Promise<StepCredentials>;
+}
+
+/** What an in-process step's storage needs to sign S3 requests. */
+export interface StepCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
 }
 
 function resourceOf(plan: CloudStepPlan): string | undefined {
@@ -89,7 +96,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
     const d = plan.dispatch;
     switch (d.kind) {
       case "lambda":
-        return invokeStep(ctx, plan, d);
+        return invokeStep(ctx, plan, d, step.output);
       case "emr": {
         const outcome = await runSparkStep(
           ctx,
@@ -101,12 +108,17 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         return { ...outcome, bytes: written.bytes, outputFingerprint: written.fingerprint };
       }
       case "in-process": {
+        const credentials = init.credentials ? await init.credentials() : {};
         const metrics = await executeStep({
           step,
           runId: init.runId,
           params: init.params,
-          storage: { s3: { region: init.plan.region, ...(init.credentials ?? {}) } },
+          storage: { s3: { region: init.plan.region, ...credentials } },
           log: init.log.forStep(step.name),
+          // A cancelled run or a timed-out attempt keeps its previous output, as a Lambda step does.
+          beforeCommit: () => {
+            if (ctx.signal.aborted) throw new StepCancelled("cancelled before its commit");
+          },
         });
         return { rows: metrics.rows, bytes: metrics.bytes, outputFingerprint: metrics.outputFingerprint };
       }
@@ -154,11 +166,16 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
       const timeout =
         plan.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(plan.timeoutSeconds * 1000);
       const signal = timeout ? AbortSignal.any([attempt.signal, timeout]) : attempt.signal;
+      const limit =
+        plan.timeoutSeconds ??
+        (plan.dispatch.kind === "lambda" ? plan.dispatch.functionTimeoutSeconds : undefined);
       const ctx: DispatchContext = {
         clients: init.clients,
         runId: init.runId,
         params: init.params,
         signal,
+        cancelled: attempt.signal,
+        deadline: limit === undefined ? Number.MAX_SAFE_INTEGER : Date.now() + limit * 1000,
         permanentErrors: NON_RETRYABLE_ERRORS,
         attempt: attempt.number,
       };

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { emrClientToken, emrJobRunName } from "@glacier/aws-model";
+import type { GlacierErrorCode } from "@glacier/core";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { DispatchContext, StepOutcome } from "./dispatch-lambda.js";
 import { StepCancelled, TaskFailure } from "./task-failure.js";
@@ -10,11 +12,31 @@ export function pollDelayMs(poll: number): number {
 
 const TERMINAL = new Set(["SUCCESS", "FAILED", "CANCELLED"]);
 
+/** Codes the generated Spark driver raises (`raise GlacierStepError("SCHEMA_MISMATCH: …")`). */
+const DRIVER_CODES = ["SCHEMA_MISMATCH", "PARAM_MISSING", "STORAGE_ERROR", "SOURCE_MISSING"] as const;
+
+/**
+ * The Glacier error code in a failed job run's `stateDetails`. EMR Serverless reports a failed driver as
+ * `Job execution failed, please check complete logs in configured logging destination. ExitCode: 1. Last few
+ * exceptions: GlacierStepError: SCHEMA_MISMATCH: step … Traceback …`: the code can be anywhere in it.
+ *
+ * @example
+ * ```ts
+ * driverErrorCode("Job execution failed … Last few exceptions: GlacierStepError: PARAM_MISSING: step …") // "PARAM_MISSING"
+ * ```
+ */
+export function driverErrorCode(details: string): GlacierErrorCode | undefined {
+  const code = /\bGlacierStepError: ([A-Z_]+)/.exec(details)?.[1];
+  return (DRIVER_CODES as readonly string[]).includes(code ?? "") ? (code as GlacierErrorCode) : undefined;
+}
+
 /**
  * Runs a spark step: StartJobRun of its generated Spark SQL driver on its application, then GetJobRun until the
- * run ends. The client token is the run, step and attempt, so an SDK retry of a StartJobRun whose answer was
- * lost returns the same job run instead of starting a second one. When the signal aborts (Ctrl-C, timeout,
- * fail-fast), the job run is cancelled (CancelJobRun) before this rejects.
+ * run ends. The client token stands for the run, step and attempt ({@link emrClientToken}), so an SDK retry of
+ * a StartJobRun whose answer was lost returns the same job run instead of starting a second one, and the next
+ * attempt starts a new one. When the signal aborts (Ctrl-C, timeout, fail-fast), the job run is cancelled
+ * (CancelJobRun) before this rejects. A failure the driver reports (`GlacierStepError: <CODE>`) keeps its code
+ * and is permanent when a rerun cannot fix it.
  *
  * @example
  * ```ts
@@ -33,8 +55,8 @@ export async function runSparkStep(
   const started = await emr.send(
     new sdk.StartJobRunCommand({
       applicationId,
-      clientToken: `${ctx.runId}-${step.id}-${ctx.attempt}`.slice(0, 64).replace(/[^\w.-]/g, "_"),
-      name: `${step.name}-${ctx.runId}`.slice(0, 256),
+      clientToken: emrClientToken(ctx.runId, step.id, ctx.attempt),
+      name: emrJobRunName(step, ctx.runId),
       executionRoleArn: dispatch.executionRoleArn,
       jobDriver: {
         sparkSubmit: {
@@ -63,11 +85,9 @@ export async function runSparkStep(
     if (TERMINAL.has(state)) {
       if (state === "SUCCESS") return { logs, jobRunId };
       const details = jobRun?.stateDetails ?? `the job run ended ${state}`;
-      const code = /^(SCHEMA_MISMATCH|PARAM_MISSING|STORAGE_ERROR|SOURCE_MISSING)\b/.exec(details)?.[1];
+      const code = state === "FAILED" ? driverErrorCode(details) : undefined;
       throw new TaskFailure(
-        code === "SCHEMA_MISMATCH" || code === "PARAM_MISSING" || code === "SOURCE_MISSING"
-          ? code
-          : "TASK_FAILED",
+        code === undefined || code === "STORAGE_ERROR" ? "TASK_FAILED" : code,
         step.name,
         `EMR Serverless job run ${jobRunId} ${state === "CANCELLED" ? "was cancelled" : "failed"}: ${details}`,
         {

@@ -1,7 +1,10 @@
-import type { ParamValue } from "@glacier/core";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { InvokeCommandOutput } from "@aws-sdk/client-lambda";
+import type { BucketNode, ParamValue } from "@glacier/core";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { StepEvent, StepResponse } from "./lambda-handler.js";
+import { CANCEL_GRACE_MS, markCancelled } from "./step-deadline.js";
 import { codeOfErrorType, TaskFailure } from "./task-failure.js";
 
 /** What a dispatched step reports back. */
@@ -20,6 +23,10 @@ export interface DispatchContext {
   readonly params: Readonly<Record<string, ParamValue>>;
   /** Aborted on timeout, Ctrl-C, or a fail-fast failure elsewhere. */
   readonly signal: AbortSignal;
+  /** Aborted on Ctrl-C or a fail-fast failure elsewhere (not on this attempt's timeout). */
+  readonly cancelled: AbortSignal;
+  /** Epoch ms when this attempt times out: a Lambda step does not commit after it. */
+  readonly deadline: number;
   /** Error types a retry cannot fix (shared with the generated state machine). */
   readonly permanentErrors: readonly string[];
   readonly attempt: number;
@@ -32,11 +39,20 @@ interface LambdaError {
 
 const LOG_SUFFIX = /\s*\(log: ([^()]*)\)\s*$/;
 
+type Answer =
+  | { readonly ok: true; readonly response: InvokeCommandOutput }
+  | { readonly ok: false; readonly error: unknown };
+
 /**
- * Invokes a serverless step's function (RequestResponse) with the handler's event — `{ stepId, runId, params }`
- * — and returns its `{ rows, bytes, outputFingerprint }`. A function error (the task threw) becomes a
- * {@link TaskFailure} with the handler's code and message and the CloudWatch log stream the handler named.
+ * Invokes a serverless step's function (RequestResponse) with the handler's event — `{ stepId, runId, params,
+ * deadline }` — and returns its `{ rows, bytes, outputFingerprint }`. A function error (the task threw) becomes
+ * a {@link TaskFailure} with the handler's code and message and the CloudWatch log stream the handler named.
  * Throttling, 5xx and network errors are retried inside the SDK (see `aws-clients.ts`).
+ *
+ * Giving up (the signal aborts) does not stop the function, which Lambda cannot do: on a cancelled run the
+ * cancel marker is written first, then the answer is awaited {@link CANCEL_GRACE_MS} more. An answer in that
+ * time is the truth (a function that committed just before is a success); otherwise this rejects, and the
+ * function, past its deadline or seeing the marker, will not commit (see `step-deadline.ts`).
  *
  * @example
  * ```ts
@@ -48,19 +64,46 @@ export async function invokeStep(
   ctx: DispatchContext,
   step: CloudStepPlan,
   dispatch: Extract<Dispatch, { kind: "lambda" }>,
+  output: BucketNode,
 ): Promise<StepOutcome> {
   const { InvokeCommand } = await import("@aws-sdk/client-lambda");
   const lambda = await ctx.clients.lambda();
-  const event: StepEvent = { stepId: step.id, runId: ctx.runId, params: ctx.params };
-  const response = await lambda.send(
-    new InvokeCommand({
-      FunctionName: dispatch.functionName,
-      InvocationType: "RequestResponse",
-      LogType: "Tail",
-      Payload: new TextEncoder().encode(JSON.stringify(event)),
-    }),
-    { abortSignal: ctx.signal },
-  );
+  const event: StepEvent = {
+    stepId: step.id,
+    runId: ctx.runId,
+    params: ctx.params,
+    deadline: ctx.deadline,
+  };
+  const http = new AbortController();
+  const answer: Promise<Answer> = lambda
+    .send(
+      new InvokeCommand({
+        FunctionName: dispatch.functionName,
+        InvocationType: "RequestResponse",
+        LogType: "Tail",
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+      { abortSignal: http.signal },
+    )
+    .then(
+      (response) => ({ ok: true as const, response }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  const gaveUp = new Promise<undefined>((resolve) => {
+    if (ctx.signal.aborted) resolve(undefined);
+    else ctx.signal.addEventListener("abort", () => resolve(undefined), { once: true });
+  });
+  let settled = await Promise.race([answer, gaveUp]);
+  if (settled === undefined) {
+    if (ctx.cancelled.aborted) await markCancelled(ctx.clients, step.id, output, ctx.runId).catch(() => undefined);
+    settled = await Promise.race([answer, sleep(CANCEL_GRACE_MS, undefined)]);
+    if (settled === undefined) {
+      http.abort();
+      throw new Error(`gave up on function ${dispatch.functionName}`);
+    }
+  }
+  if (!settled.ok) throw settled.error;
+  const response = settled.response;
   const group = `/aws/lambda/${dispatch.functionName}`;
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : "";
   if (response.FunctionError) {

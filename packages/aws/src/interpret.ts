@@ -186,7 +186,16 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     process.once("SIGINT", interrupt);
     cloud.signal?.addEventListener("abort", interrupt, { once: true });
     try {
-      const credentials = await (await clients.sts()).config.credentials();
+      const sts = await clients.sts();
+      // The SDK's provider: cached, refreshed before expiry. Asked again for every in-process step.
+      const credentials = async () => {
+        const current = await sts.config.credentials();
+        return {
+          accessKeyId: current.accessKeyId,
+          secretAccessKey: current.secretAccessKey,
+          ...(current.sessionToken === undefined ? {} : { sessionToken: current.sessionToken }),
+        };
+      };
       const driver = cloudDriver({
         plan,
         clients,
@@ -194,11 +203,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
         params,
         applicationIds,
         log: session.log,
-        credentials: {
-          accessKeyId: credentials.accessKeyId,
-          secretAccessKey: credentials.secretAccessKey,
-          ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
-        },
+        credentials,
       });
       // Via Step Functions, AWS runs the machine's steps; the engine then runs the steps it cannot (local
       // executor), gated by the machine's records like any upstream step.

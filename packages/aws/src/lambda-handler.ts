@@ -1,3 +1,6 @@
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import {
   GlacierError,
   isBucket,
@@ -7,12 +10,16 @@ import {
   type TaskLogger,
 } from "@glacier/core";
 import { executeStep } from "@glacier/local";
+import { commitGuard } from "./step-deadline.js";
 
 /**
  * The Lambda side of a serverless step. `glacier generate` bundles the user's pipeline module with this
  * handler, one function per step; the state machine and the cloud executor invoke it.
  *
- * Event: `{ stepId, runId, params }` — `stepId` may be omitted (the function's `GLACIER_STEP_ID` is used).
+ * Event: `{ stepId, runId, params, deadline }` — `stepId` may be omitted (the function's `GLACIER_STEP_ID` is
+ * used); `deadline` (epoch ms) is when the caller stops waiting for this attempt (its timeout): the handler
+ * does not commit after it, nor after the run was cancelled, nor when Lambda is about to end the invocation,
+ * so a step the caller gave up on never replaces its output later (see `step-deadline.ts`).
  * Response: `{ stepId, rows, bytes, durationMs, outputFingerprint }`.
  * Failure: the invocation fails with error type `GlacierError.<CODE>` (Step Functions retries on it, see
  * NON_RETRYABLE_ERRORS in @glacier/aws-model) and a message naming the step, ending with the log stream.
@@ -23,6 +30,8 @@ export interface StepEvent {
   readonly stepId?: string;
   readonly runId: string;
   readonly params?: Readonly<Record<string, ParamValue>>;
+  /** Epoch milliseconds after which the output must not be committed. */
+  readonly deadline?: number;
 }
 
 /** What one successful invocation returns. */
@@ -38,6 +47,28 @@ export interface StepResponse {
 export interface LambdaContext {
   readonly logGroupName?: string;
   readonly logStreamName?: string;
+  /** Milliseconds until Lambda ends the invocation (its configured timeout). */
+  getRemainingTimeInMillis?(): number;
+}
+
+/**
+ * polars' scratch directory: a folder of its own under the temporary directory, created here and owned by the
+ * function's user. polars refuses a directory it does not own (Lambda's `/tmp` is not the function user's), so
+ * `POLARS_TEMP_DIR=/tmp` becomes `/tmp/polars`; any other value is created as given.
+ */
+export function preparePolarsTempDir(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env["POLARS_TEMP_DIR"];
+  const root = tmpdir();
+  const dir =
+    configured === undefined ||
+    configured === "" ||
+    resolve(configured) === resolve(root) ||
+    resolve(configured) === "/tmp"
+      ? join(root, "polars")
+      : configured;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  env["POLARS_TEMP_DIR"] = dir;
+  return dir;
 }
 
 /** JSON lines on stdout: CloudWatch keeps each as one event, with the step and run to filter on. */
@@ -91,6 +122,7 @@ export function createLambdaHandler(
 ): (event: StepEvent, context?: LambdaContext) => Promise<StepResponse> {
   // Built on the first invocation and kept while the execution environment is warm.
   let graph: LineageGraph | undefined;
+  let prepared = false;
   return async (event, context) => {
     const stepId = event?.stepId ?? process.env["GLACIER_STEP_ID"] ?? "(unknown)";
     try {
@@ -104,11 +136,16 @@ export function createLambdaHandler(
         Object.fromEntries(Object.entries(moduleExports).filter(([, value]) => isBucket(value))) as never,
       );
       const step = findStep(graph, stepId);
+      if (!prepared) {
+        preparePolarsTempDir();
+        prepared = true;
+      }
       const result = await executeStep({
         step,
         runId: event.runId,
         params: event.params ?? {},
         log: jsonLogger(step.name, event.runId),
+        beforeCommit: commitGuard(step, event, context),
       });
       return { stepId, ...result };
     } catch (error) {

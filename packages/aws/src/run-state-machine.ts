@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import type * as Sfn from "@aws-sdk/client-sfn";
+import type { HistoryEvent, SFNClient } from "@aws-sdk/client-sfn";
 import type { InfrastructurePlan, StateMachinePlan } from "@glacier/aws-model";
 import { GlacierError, type ParamValue } from "@glacier/core";
 import type { RunSession, StepRecord } from "@glacier/engine";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
-import { pollDelayMs } from "./dispatch-emr.js";
+import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
+import { markCancelled } from "./step-deadline.js";
 import { codeOfErrorType } from "./task-failure.js";
 
 /** What following one execution needs. */
@@ -73,6 +75,48 @@ function stateOf(event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): 
   return undefined;
 }
 
+/** `s3://bucket/path` → its bucket and path. */
+function outputOf(step: CloudStepPlan): { readonly bucket: string; readonly path: string } {
+  const [, bucket = "", path = ""] = /^s3:\/\/([^/]+)\/(.*)$/.exec(step.writes) ?? [];
+  return { bucket, path };
+}
+
+/** Events that end an execution. `ExecutionRedriven` is not one: a redriven execution runs again. */
+const ENDS = new Set(["ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"]);
+
+/** The page size asked for; AWS allows up to 1000 and may answer with fewer. */
+const HISTORY_PAGE = 100;
+
+/**
+ * The events added to an execution's history since `known` (the highest event id already read), oldest first.
+ * GetExecutionHistory gives no token for events that do not exist yet, so each poll reads newest first
+ * (`reverseOrder`) and stops at the first page reaching a known event: one request per poll while nothing
+ * happens, and every event read about once, where re-reading from the first page grows with the history.
+ */
+async function newEvents(
+  sfn: SFNClient,
+  sdk: typeof Sfn,
+  executionArn: string,
+  known: number,
+): Promise<HistoryEvent[]> {
+  const fresh: HistoryEvent[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sfn.send(
+      new sdk.GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: HISTORY_PAGE,
+        ...(token === undefined ? {} : { nextToken: token }),
+      }),
+    );
+    const events = page.events ?? [];
+    fresh.push(...events.filter((e) => (e.id ?? 0) > known));
+    token = events.some((e) => (e.id ?? 0) <= known) ? undefined : page.nextToken;
+  } while (token !== undefined);
+  return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+}
+
 function metrics(output: string | undefined): { rows?: number; bytes?: number } {
   try {
     const payload = (JSON.parse(output ?? "{}") as { Payload?: { rows?: unknown; bytes?: unknown } }).Payload;
@@ -136,7 +180,7 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
     ...(step.dispatch.kind === "lambda" ? { resource: step.dispatch.functionName } : {}),
     ...(step.dispatch.kind === "emr" ? { resource: step.dispatch.applicationName } : {}),
   });
-  let token: string | undefined;
+  let known = 0;
   let outcome: string | undefined;
   let stoppedAt: number | undefined;
   for (let poll = 0; outcome === undefined; poll++) {
@@ -146,24 +190,27 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
       await sfn
         .send(new sdk.StopExecutionCommand({ executionArn, cause: "cancelled by the user (Ctrl-C)" }))
         .catch(() => undefined);
+      // Stopping the execution does not stop a function it invoked: keep those from committing.
+      await Promise.all(
+        [...started.keys()]
+          .filter((id) => !records.has(id) && steps.get(id)?.dispatch.kind === "lambda")
+          .map((id) =>
+            markCancelled(run.clients, id, outputOf(steps.get(id)!), run.runId).catch(() => undefined),
+          ),
+      );
     }
     if (stoppedAt !== undefined && poll - stoppedAt > 20) {
       outcome = "ExecutionAborted";
       break;
     }
-    const page = await sfn.send(
-      new sdk.GetExecutionHistoryCommand({
-        executionArn,
-        maxResults: 1000,
-        ...(token === undefined ? {} : { nextToken: token }),
-      }),
-    );
-    for (const event of page.events ?? []) {
+    for (const event of await newEvents(sfn, sdk, executionArn as string, known)) {
       if (event.id === undefined || byId.has(event.id)) continue;
       byId.set(event.id, event);
+      known = Math.max(known, event.id);
       const stepId = names.get(stateOf(event, byId) ?? "");
       const step = stepId === undefined ? undefined : steps.get(stepId);
-      if (event.type?.startsWith("Execution") && event.type !== "ExecutionStarted") outcome = event.type;
+      if (ENDS.has(event.type ?? "")) outcome = event.type;
+      else if (event.type === "ExecutionRedriven") outcome = undefined;
       if (!step) continue;
       if (event.type === "TaskStateEntered") {
         started.set(step.id, event.timestamp?.getTime() ?? Date.now());
@@ -184,15 +231,16 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
           ...base(step),
           status: "failed",
           reason: "state machine",
-          code: codeOfErrorType(details?.error),
+          code: details?.error?.startsWith("GlacierError.")
+            ? codeOfErrorType(details.error)
+            : (driverErrorCode(details?.cause ?? "") ?? "TASK_FAILED"),
           error: `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
         };
         records.set(step.id, record);
         run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
       }
     }
-    token = page.nextToken;
-    if (outcome === undefined && token === undefined) {
+    if (outcome === undefined) {
       const delay = stoppedAt === undefined ? pollDelayMs(poll) : 100;
       await sleep(delay, undefined, stoppedAt === undefined ? { signal: run.signal } : {}).catch(
         () => undefined,

@@ -48,7 +48,12 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
     );
     for (const call of invoked) {
       const fn = env.plan.functions.find((f) => f.functionName === call.functionName)!;
-      expect(call.event).toEqual({ stepId: fn.stepId, runId: cloud.runId, params: expect.any(Object) });
+      expect(call.event).toEqual({
+        stepId: fn.stepId,
+        runId: cloud.runId,
+        params: expect.any(Object),
+        deadline: expect.any(Number),
+      });
     }
   });
 
@@ -113,4 +118,27 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
       cloud.steps.filter((s) => s.status === "succeeded").map((s) => [s.name, "skipped", "up to date"]),
     );
   });
+
+  it("runs each pipeline's generated state machine in the ASL interpreter, writing what local mode writes", async () => {
+    for (const machine of env.plan.stateMachines) {
+      const viaMachine = (await runGraph(env.graph, {
+        mode: "cloud",
+        via: "stepfunctions",
+        pipeline: machine.pipeline,
+        projectDir: env.projectDir,
+      })) as CloudRunResult;
+      expect(viaMachine.status, `pipeline ${machine.pipeline}`).toBe("succeeded");
+      expect(env.sfn.executions.find((e) => e.name === viaMachine.runId)?.status).toBe("SUCCEEDED");
+    }
+    const storage = copyInputs(env);
+    await runGraph(env.graph, {
+      mode: "local",
+      localStorage: storage,
+      projectDir: mkdtempSync(join(env.root, "local-project-")),
+    });
+    for (const step of env.graph.executionOrder()) {
+      const [inCloud, inLocal] = [await s3Frame(env.client, step.output), localFrame(storage, step.output)];
+      expect(inCloud.frameEqual(inLocal), `${step.name}'s output differs`).toBe(true);
+    }
+  }, 180_000);
 });

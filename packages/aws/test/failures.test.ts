@@ -2,13 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { GlacierError, runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CloudRunRecord, CloudRunResult } from "../src/index.js";
+import type { AwsRunOptions, CloudRunRecord, CloudRunResult } from "../src/index.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 import { startFakeLambda } from "./fixtures/fake-lambda-server.js";
 
@@ -28,6 +29,18 @@ async function exists(key: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+async function bytesOf(key: string): Promise<Buffer> {
+  const object = await env.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray());
+}
+
+/** An earlier run's output, which a step the run gave up on must leave as it was. */
+async function previousOutput(key: string): Promise<Buffer> {
+  const bytes = Buffer.from(`an earlier run's output of ${key}`);
+  await env.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes }));
+  return bytes;
 }
 
 async function runRecords(): Promise<number> {
@@ -56,13 +69,23 @@ describe("a task that throws", () => {
     expect(result.status).toBe("failed");
     const [check, summarise] = result.steps;
     expect(check).toMatchObject({ name: "checkTotals", status: "failed", code: "TASK_FAILED", attempts: 1 });
-    expect(check?.error?.replace(/\][0-9a-f]{8}/, "]<stream>")).toMatchInlineSnapshot(
-      `"step "checkTotals": the task threw: bad data: 1 negative totals Fix the task; its stack trace is in the run log. (log: /aws/lambda/glacier-check-totals-8a5f44 2026/01/31/[$LATEST]<stream>)"`,
+    expect(
+      check?.error?.replace(/\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}/, "<date>/[$LATEST]<stream>"),
+    ).toMatchInlineSnapshot(
+      `"step "checkTotals": the task threw: bad data: 1 negative totals Fix the task; its stack trace is in the run log. (log: /aws/lambda/glacier-check-totals-8a5f44 <date>/[$LATEST]<stream>)"`,
     );
     expect(summarise).toMatchObject({ name: "summarise", status: "not-run", reason: "upstream failed" });
     expect(await exists("checked/totals.parquet")).toBe(false);
     expect(await exists("summary/totals.parquet")).toBe(false);
   }, 60_000);
+
+  it("reports a stack trace mapped to the task's source (the bundle's linked source map)", () => {
+    const failed = env.lambda.invocations.filter((i) => i.outcome === "function-error").at(-1);
+    expect(failed?.error?.errorType).toBe("GlacierError.TASK_FAILED");
+    const trace = failed?.error?.trace?.join("\n") ?? "";
+    expect(trace).toMatch(/\/task\/packages\/aws\/src\/lambda-handler\.ts:\d+:\d+\)/);
+    expect(trace).not.toMatch(/\/task\/index\.mjs:/);
+  });
 });
 
 describe("a task that throws in the state machine (--via stepfunctions)", () => {
@@ -87,6 +110,41 @@ describe("a task that throws in the state machine (--via stepfunctions)", () => 
   }, 60_000);
 });
 
+describe("an execution redriven after it failed (--via stepfunctions)", () => {
+  it("is followed to its real end: ExecutionRedriven does not end it", async () => {
+    const { Body } = await env.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "raw/totals.csv" }));
+    const bad = await Body!.transformToString();
+    env.sfn.redriveNextFailure(async () => {
+      await env.client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: "raw/totals.csv", Body: "id,total\n1,10\n2,5\n" }),
+      );
+    });
+    try {
+      const result = (await runGraph(env.graph, {
+        mode: "cloud",
+        via: "stepfunctions",
+        pipeline: "totals",
+        projectDir: join(env.root, "p-redrive"),
+      })) as CloudRunResult;
+      const execution = env.sfn.executions.find((e) => e.name === result.runId)!;
+      const ends = execution.events.map((e) => e.type).filter((t) => t.startsWith("Execution"));
+      expect(ends).toEqual([
+        "ExecutionStarted",
+        "ExecutionFailed",
+        "ExecutionRedriven",
+        "ExecutionSucceeded",
+      ]);
+      expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+        ["checkTotals", "succeeded"],
+        ["summarise", "succeeded"],
+      ]);
+      expect(result.status).toBe("succeeded");
+    } finally {
+      await env.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "raw/totals.csv", Body: bad }));
+    }
+  }, 60_000);
+});
+
 describe("a task that runs past its timeout", () => {
   it("fails its step with a timeout, and leaves no output", async () => {
     const result = (await runGraph(env.graph, {
@@ -101,6 +159,75 @@ describe("a task that runs past its timeout", () => {
       `"step "slowCopy": the task timed out after 1 s. Raise its timeout option. (log: /aws/lambda/glacier-slow-copy-a9332e)"`,
     );
     expect(await exists("slow/totals.parquet")).toBe(false);
+  }, 60_000);
+
+  it("never commits after the run reported the timeout: the previous output stays byte for byte", async () => {
+    const before = await previousOutput("slow/totals.parquet");
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      projectDir: env.projectDir,
+      pipeline: "slow",
+    })) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([["slowCopy", "failed"]]);
+    // The function ran on after the executor gave up on it (Lambda cannot stop it); wait until it ended.
+    await env.lambda.idle();
+    const last = env.lambda.invocations.at(-1);
+    expect(last?.outcome).toBe("function-error");
+    expect(last?.error?.errorMessage).toContain("deadline");
+    expect(last?.error?.errorMessage).toContain("the output was not committed and is unchanged");
+    expect((await bytesOf("slow/totals.parquet")).equals(before)).toBe(true);
+  }, 60_000);
+});
+
+describe("a run cancelled while a Lambda step runs", () => {
+  it("reports the step cancelled, and the function never commits afterwards", async () => {
+    const before = await previousOutput("counted/totals.parquet");
+    const controller = new AbortController();
+    const options: AwsRunOptions = {
+      mode: "cloud",
+      projectDir: env.projectDir,
+      pipeline: "counted",
+      signal: controller.signal,
+    };
+    const invoked = env.lambda.invocations.length;
+    const running = runGraph(env.graph, options);
+    while (!env.lambda.invocations.slice(invoked).some((i) => i.outcome === "running"))
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    const result = (await running) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["slowCount", "not-run", "cancelled"],
+    ]);
+    await env.lambda.idle();
+    const last = env.lambda.invocations.at(-1);
+    expect(last?.error?.errorMessage).toContain(`run ${result.runId} was cancelled`);
+    expect((await bytesOf("counted/totals.parquet")).equals(before)).toBe(true);
+  }, 60_000);
+});
+
+describe("a run cancelled while its state machine runs a Lambda step (--via stepfunctions)", () => {
+  it("stops the execution, and the function it invoked never commits afterwards", async () => {
+    const before = await previousOutput("counted/totals.parquet");
+    const controller = new AbortController();
+    const invoked = env.lambda.invocations.length;
+    const running = runGraph(env.graph, {
+      mode: "cloud",
+      via: "stepfunctions",
+      projectDir: env.projectDir,
+      pipeline: "counted",
+      signal: controller.signal,
+    } as AwsRunOptions);
+    while (!env.lambda.invocations.slice(invoked).some((i) => i.outcome === "running"))
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    const result = (await running) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["slowCount", "not-run", "cancelled"],
+    ]);
+    expect(env.sfn.executions.at(-1)).toMatchObject({ name: result.runId, status: "ABORTED" });
+    await env.lambda.idle();
+    expect(env.lambda.invocations.at(-1)?.error?.errorMessage).toContain(`run ${result.runId} was cancelled`);
+    expect((await bytesOf("counted/totals.parquet")).equals(before)).toBe(true);
   }, 60_000);
 });
 
@@ -142,7 +269,7 @@ describe("preflight", () => {
       );
       expect(error.code).toBe("CLOUD_ERROR");
       expect(error.message).toMatchInlineSnapshot(
-        `"mode "cloud": Lambda functions glacier-check-totals-8a5f44, glacier-slow-copy-a9332e do not exist in eu-west-1. Run \`glacier generate\` and apply it first (terraform init && terraform apply)."`,
+        `"mode "cloud": Lambda functions glacier-check-totals-8a5f44, glacier-slow-copy-a9332e, glacier-slow-count-c334b0 do not exist in eu-west-1. Run \`glacier generate\` and apply it first (terraform init && terraform apply)."`,
       );
     } finally {
       process.env["AWS_ENDPOINT_URL_LAMBDA"] = saved;

@@ -38,6 +38,26 @@ describe("--via stepfunctions", () => {
     expect(record).toMatchObject({ via: "stepfunctions", status: "succeeded", pipeline: "regional" });
   }, 120_000);
 
+  it("follows the execution history page by page, newest first, never from page one again", async () => {
+    const before = env.sfn.historyRequests.length;
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      via: "stepfunctions",
+      pipeline: "regional",
+      projectDir: env.projectDir,
+      force: true,
+    })) as CloudRunResult;
+    expect(result.status).toBe("succeeded");
+    const requests = env.sfn.historyRequests.slice(before);
+    const events = env.sfn.executions.find((e) => e.name === result.runId)!.events.length;
+    expect(events).toBeGreaterThan(3 * env.sfn.pageSize);
+    expect(requests.every((r) => r.reverse)).toBe(true);
+    // Pages continued (nextToken) only to reach events not read yet: about one per page of history.
+    expect(requests.filter((r) => r.continued).length).toBeLessThanOrEqual(
+      Math.ceil(events / env.sfn.pageSize),
+    );
+  }, 120_000);
+
   it("runs the steps the state machine cannot run (local executor) in-process afterwards", async () => {
     const result = (await runGraph(env.graph, {
       mode: "cloud",
@@ -71,6 +91,11 @@ describe("--via stepfunctions", () => {
       controller.abort();
       const result = (await running) as CloudRunResult;
       expect(env.sfn.executions.at(-1)).toMatchObject({ name: result.runId, stopped: true });
+      // Stopping the execution cancels its .sync job run (Step Functions does it, a moment later).
+      const job = env.emr.submissions.at(-1)!.jobRunId;
+      for (let i = 0; i < 100 && !env.emr.cancelled.includes(job); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(env.emr.cancelled).toContain(job);
       expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
         ["joinCustomers", "succeeded", "state machine"],
         ["joinProducts", "succeeded", "state machine"],

@@ -1,5 +1,4 @@
 import { open } from "node:fs/promises";
-import { createRequire } from "node:module";
 import type { IHasher } from "hash-wasm";
 
 type Create = () => Promise<IHasher>;
@@ -7,12 +6,17 @@ let create: Create | undefined;
 
 /**
  * A new XXH3-128 hasher. hash-wasm's single-algorithm build is loaded (≈ 5 ms) instead of its index, which
- * compiles every algorithm it ships (≈ 100–300 ms).
+ * compiles every algorithm it ships (≈ 100–300 ms). A literal `import()`, so a bundler (the Lambda bundle of
+ * `glacier generate`) sees and includes it; the file is UMD, so its exports arrive as the default export.
  */
 async function newHasher(): Promise<IHasher> {
   if (!create) {
-    const require = createRequire(import.meta.url);
-    create = (require("hash-wasm/dist/xxhash128.umd.min.js") as { createXXHash128: Create }).createXXHash128;
+    // `as string`: hash-wasm types its index only. The specifier stays a literal for bundlers.
+    const loaded = (await import("hash-wasm/dist/xxhash128.umd.min.js" as string)) as {
+      default?: { createXXHash128: Create };
+      createXXHash128?: Create;
+    };
+    create = loaded.createXXHash128 ?? (loaded.default as { createXXHash128: Create }).createXXHash128;
   }
   return create();
 }

@@ -18,6 +18,12 @@ export interface StepExecution {
   readonly storage?: StorageOptions;
   /** Default: JSON lines on stderr. */
   readonly log?: TaskLogger;
+  /**
+   * Called once the output is written and checked, right before it is committed. Throwing discards the
+   * written output (the previous one stays as it was) and fails the step with that error: a caller that
+   * gave up on the step (its timeout, a cancelled run) says so here.
+   */
+  readonly beforeCommit?: () => void | Promise<void>;
 }
 
 /** What one step wrote. */
@@ -72,6 +78,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
   let written;
   try {
     written = await materialize(pl, frame, job);
+    await exec.beforeCommit?.();
   } catch (error) {
     await abortOutput(target, exec.storage);
     throw error;

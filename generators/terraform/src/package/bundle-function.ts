@@ -6,8 +6,14 @@ import { build, type Message, type Plugin } from "esbuild";
 /**
  * Bundles one Lambda function with esbuild: a generated entry imports the user's module (the exports that
  * carry the step) and Glacier's handler, `@glacier/aws/lambda-handler`. nodejs-polars comes from the shared
- * layer and the AWS SDK from the Node.js runtime, so both stay external. Paths in the output are relative to
- * the project directory, so the bundle is the same on every machine.
+ * layer and the AWS SDK from the Node.js runtime, so both stay external; everything else (hash-wasm, pino …)
+ * is inside the bundle. Paths in the output are relative to the project directory, so the bundle is the same
+ * on every machine.
+ *
+ * Externals are loaded with `require` (from the bundle's `createRequire`), never with `import`: Lambda puts
+ * the layer and the runtime's SDK on `NODE_PATH` (`/opt/nodejs/node_modules`, `/var/runtime/node_modules`),
+ * which CommonJS resolution follows and ES module resolution ignores. A static `import "nodejs-polars"` in
+ * `index.mjs` fails before the handler runs (`Runtime.ImportModuleError`).
  */
 
 /** What to bundle: the module and exports that {@link locateSteps} found. */
@@ -24,14 +30,22 @@ export interface BundleRequest {
 export interface FunctionBundle {
   /** `index.mjs`: exports `handler`. */
   readonly code: Uint8Array;
-  /** `index.mjs.map` (mappings only, no sources), for `--enable-source-maps` stack traces. */
+  /**
+   * `index.mjs.map` (mappings only, no sources), linked from `index.mjs`: with `--enable-source-maps` (the
+   * function's NODE_OPTIONS) stack traces name the user's source files and lines.
+   */
   readonly map: Uint8Array;
   /** Source files inside, relative to the project directory. */
   readonly inputs: readonly string[];
 }
 
-/** Loaded at run time by Lambda, not bundled. */
+/** Loaded at run time by Lambda, not bundled: the polars layer and the Node.js runtime's AWS SDK. */
 export const EXTERNAL_PACKAGES = ["nodejs-polars", "nodejs-polars-*", "@aws-sdk/*"];
+
+/** The esbuild target: the Lambda runtime `glacier generate` deploys to (`nodejs24.x`). */
+export const BUNDLE_TARGET = "node24";
+
+const EXTERNAL = /^(nodejs-polars(-[^/]+)?|@aws-sdk\/[^/]+)(\/.*)?$/;
 
 const HANDLER = "glacier:lambda-handler";
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +61,26 @@ const handlerPlugin: Plugin = {
       });
       return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path };
     });
+  },
+};
+
+/**
+ * Turns every `import` of an external package into a `require` through `NODE_PATH`: an import resolves to a
+ * CommonJS shim (`module.exports = require("nodejs-polars")`) whose `require` stays external. esbuild calls
+ * the banner's `require` for it, and interop gives named and default imports as usual.
+ */
+const externalsPlugin: Plugin = {
+  name: "glacier-externals-through-require",
+  setup(b) {
+    b.onResolve({ filter: EXTERNAL }, (args) =>
+      args.kind === "require-call"
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: "glacier-external" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "glacier-external" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
   },
 };
 
@@ -111,24 +145,25 @@ export async function bundleFunction(request: BundleRequest): Promise<FunctionBu
       write: false,
       bundle: true,
       platform: "node",
-      target: request.target ?? "node24",
+      target: request.target ?? BUNDLE_TARGET,
       format: "esm",
       // Task names default to function names: renaming `function cleanSales` to avoid a clash in the bundle
       // would rename the task, and the handler would not find its step.
       keepNames: true,
       // Workspace packages publish TypeScript sources under this condition; bundling them needs no build step.
       conditions: ["source"],
-      external: EXTERNAL_PACKAGES,
-      // CommonJS dependencies call require(); an ES module has none, so give it one.
+      // CommonJS dependencies and the externals (see externalsPlugin) call require(); an ES module has none,
+      // so give it one. It resolves from /var/task and then NODE_PATH, where Lambda puts layers and the SDK.
       banner: {
         js: 'import { createRequire as __glacierRequire } from "node:module";\nconst require = __glacierRequire(import.meta.url);',
       },
-      sourcemap: "external",
+      // Linked (`//# sourceMappingURL=index.mjs.map`), for the function's NODE_OPTIONS=--enable-source-maps.
+      sourcemap: "linked",
       sourcesContent: false,
       legalComments: "none",
       metafile: true,
       logLevel: "silent",
-      plugins: [handlerPlugin],
+      plugins: [handlerPlugin, externalsPlugin],
     });
   } catch (error) {
     throw failure(request, (error as { errors?: Message[] }).errors ?? [{ text: String(error) } as Message]);
