@@ -1,6 +1,7 @@
 import type { Bucket, PipelineInfo } from "./bucket.js";
 import { isBucketLike } from "./bucket-brand.js";
 import { GlacierError } from "./errors.js";
+import { overlapProblems } from "./location-overlap.js";
 import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
 import { canonicalJson } from "./stable-id.js";
 
@@ -143,8 +144,9 @@ export class LineageGraph {
   }
 
   /**
-   * Every problem that makes the graph unrunnable: two steps writing one location, cycles, a location declared
-   * twice with different options, two pipelines with one name.
+   * Every problem that makes the graph unrunnable: two steps writing one location, a location inside another
+   * where one of them is written (LOCATION_OVERLAP), cycles, a location declared twice with different options,
+   * two pipelines with one name.
    */
   problems(): readonly GlacierError[] {
     const problems: GlacierError[] = [];
@@ -162,6 +164,15 @@ export class LineageGraph {
         );
       }
     }
+    problems.push(
+      ...overlapProblems(
+        this.buckets.map((bucket) => ({
+          bucket,
+          writers: this.#producers.get(bucket.location) ?? [],
+          readers: this.#consumers.get(bucket.location) ?? [],
+        })),
+      ),
+    );
     const { cycle } = this.#ordered();
     if (cycle) {
       problems.push(

@@ -10,6 +10,7 @@ import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
 import { prepareFrame } from "./prepare-step.js";
 import { exportCloudEnv } from "./scan.js";
+import { blameSource } from "./source-failure.js";
 import type { Progress } from "./progress.js";
 import type { RunContext } from "./run-context.js";
 import type { RunLog } from "./run-log.js";
@@ -56,7 +57,14 @@ export function backoffSeconds(n: number): number {
 /** Errors that retrying cannot fix: the task's result or the data's shape is wrong. */
 function isRetryable(error: unknown): boolean {
   return !(
-    GlacierError.is(error) && ["TASK_RESULT_INVALID", "SCHEMA_MISMATCH", "INVALID_TASK"].includes(error.code)
+    GlacierError.is(error) &&
+    [
+      "TASK_RESULT_INVALID",
+      "SCHEMA_MISMATCH",
+      "INVALID_TASK",
+      "SOURCE_UNREADABLE",
+      "OUTPUT_NOT_OWNED",
+    ].includes(error.code)
   );
 }
 
@@ -175,7 +183,8 @@ async function attemptStep(
     if (signal.aborted) throw new StepCancelled();
   } catch (error) {
     await abortOutput(target, ctx.storage);
-    throw error;
+    // polars failing to read an input is the data's fault, not the task's: name the file.
+    throw (await blameSource(pl, step, ctx.storage, error)) ?? error;
   }
   const committed = await commitOutput(target, step.name, ctx.storage);
   ctx.invalidate(step.output);
