@@ -3,7 +3,7 @@ import { GlacierError, type BucketNode } from "@glacier/core";
 import { checkOutputs, checkProjectStore } from "./output-checks.js";
 import { loadPolars } from "./polars.js";
 import type { RunContext } from "./run-context.js";
-import { fileLocation, openSource } from "./scan.js";
+import { fileLocation, openSource, scanTarget } from "./scan.js";
 import { checkSchema, type ActualSchema } from "./schema-check.js";
 import { describeLocation } from "./storage.js";
 
@@ -53,6 +53,8 @@ async function checkSource(ctx: RunContext, bucket: BucketNode): Promise<void> {
   }
   const pl = await loadPolars();
   if (bucket.dataset) {
+    // A dataset of several file types is one error about the dataset, not one about its odd file.
+    scanTarget(bucket, location, content.files);
     const single = { ...bucket, dataset: false };
     let first: { readonly where: string; readonly schema: ActualSchema } | undefined;
     for (const file of content.files) {

@@ -10,16 +10,39 @@ import { describeLocation, resolveLocation, type ResolvedLocation, type StorageO
 const READ_FAILURE =
   /File out of specification|snap(py)? error|found more fields than defined|invalid utf-?8|could not parse .* as dtype|data type mismatch for column|extra column in file|schema lengths differ|must end with PAR1|decompress|thrift|unexpected end of file|JoinError|panicked/i;
 
-/** The 1-based line of a byte offset in a local file (polars reports CSV parse errors by offset). */
-async function lineAt(path: string, offset: number): Promise<number | undefined> {
+/**
+ * The 1-based line of a CSV value polars could not parse. polars gives the offset of the batch it was reading
+ * and the value and column number, so the line is the first from that offset whose field holds the value (a
+ * plain split: when quoting hides it, no line is given rather than a wrong one).
+ */
+async function csvLine(
+  path: string,
+  offset: number,
+  value: string,
+  column: number,
+): Promise<number | undefined> {
   try {
     const handle = await open(path, "r");
     try {
-      const buffer = Buffer.alloc(Math.min(offset, 64 * 1024 * 1024));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      let lines = 1;
-      for (let i = 0; i < bytesRead; i++) if (buffer[i] === 10) lines++;
-      return lines;
+      const window = 8 * 1024 * 1024;
+      const head = Buffer.alloc(Math.min(offset, window));
+      const { bytesRead: before } = await handle.read(
+        head,
+        0,
+        head.length,
+        Math.max(0, offset - head.length),
+      );
+      if (offset > window) return undefined;
+      let line = 1;
+      for (let i = 0; i < before; i++) if (head[i] === 10) line++;
+      const tail = Buffer.alloc(window);
+      const { bytesRead } = await handle.read(tail, 0, tail.length, offset);
+      const lines = tail.subarray(0, bytesRead).toString("utf8").split("\n");
+      for (const [i, text] of lines.entries()) {
+        const field = text.split(",")[column - 1]?.replace(/^"|"$/g, "").trim();
+        if (field === value) return line + i;
+      }
+      return undefined;
     } finally {
       await handle.close();
     }
@@ -33,7 +56,11 @@ async function unreadable(bucket: BucketNode, at: ResolvedLocation, error: unkno
   const full = messageOf(error);
   const first = messageOf(error, true);
   const offset = /current offset in the file is (\d+) bytes/.exec(full)?.[1];
-  const line = offset !== undefined && at.kind === "file" ? await lineAt(at.path, Number(offset)) : undefined;
+  const parse = /could not parse `([^`]*)` as dtype .* \(column number (\d+)\)/.exec(full);
+  const line =
+    offset !== undefined && parse && at.kind === "file"
+      ? await csvLine(at.path, Number(offset), parse[1] as string, Number(parse[2]))
+      : undefined;
   const where = `${describeLocation(at)}${line === undefined ? "" : ` (line ${line})`}`;
   if (bucket.schema && /could not parse .* as dtype/.test(first)) {
     return new GlacierError("SCHEMA_MISMATCH", `${where} does not match the declared schema: ${first}.`, {
