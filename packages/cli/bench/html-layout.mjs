@@ -5,6 +5,7 @@
 // build: node packages/cli/bench/html-layout.mjs [sizes=250,500,1000] [shapes=fan-out,fan-in,chain,grid]
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath, URL } from "node:url";
 
 const sizes = (process.argv[2] ?? "250,500,1000").split(",").map(Number);
