@@ -27,7 +27,11 @@ if (process.env.GLACIER_BENCH_CASE) {
 }
 
 const script = fileURLToPath(import.meta.url);
-console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `load average before: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 console.log("shape     steps  nodes      time   ×prev   peak RSS   page");
 for (const shape of shapes) {
   let previous;
@@ -38,7 +42,9 @@ for (const shape of shapes) {
       maxBuffer: 1 << 20,
     });
     if (child.status !== 0) {
-      console.log(`${shape.padEnd(8)} ${String(n).padStart(6)}  failed: ${child.stderr.split("\n").slice(-4).join(" ")}`);
+      console.log(
+        `${shape.padEnd(8)} ${String(n).padStart(6)}  failed: ${child.stderr.split("\n").slice(-4).join(" ")}`,
+      );
       previous = undefined;
       continue;
     }

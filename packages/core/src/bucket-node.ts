@@ -55,6 +55,7 @@ function s3NameProblem(name: string): string | null {
 }
 
 /** C0 controls and DEL: a newline in a name starts a new statement in a diagram, a NUL ends a C string. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The first control character of a text, written as an escape (`\n`, `\u0000`) so the message shows it. */

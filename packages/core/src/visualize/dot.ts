@@ -12,6 +12,7 @@ function q(text: string): string {
     .replace(/\\/g, "\\\\")
     .replace(/"/g, '\\"')
     .replace(/\r?\n/g, "\\n")
+    // eslint-disable-next-line no-control-regex -- dropping control characters is the point.
     .replace(/[\u0000-\u001f\u007f]/g, "")}"`;
 }
 
