@@ -769,4 +769,302 @@ export const b = at("a.parquet").transform(local.task(function ba(df: pl.LazyDat
     names: ["ab", "ba"],
     fix: /write one of them to a new bucket path/,
   },
+  // ── Sources in every format, and definitions, options and tasks ───────────────────────────────────────
+  {
+    name: "a source path that is a directory where a file is declared",
+    area: "sources",
+    setup(p) {
+      p.write("acme/raw/sales.parquet/part.parquet", sales());
+      copyPipeline(p);
+    },
+    args: RUN,
+    exit: 2,
+    code: "SOURCE_UNREADABLE",
+    names: ['bucket "acme/raw/sales.parquet"', "<data>/acme/raw/sales.parquet is a directory"],
+    fix: /Write path: "raw\/sales.parquet\/"/,
+  },
+  {
+    name: "a directory dataset source that is a file",
+    area: "sources",
+    setup(p) {
+      p.write("acme/events", "a file");
+      copyPipeline(p, { source: "events/", sourceOptions: `{ format: "parquet" }` });
+    },
+    args: RUN,
+    exit: 2,
+    code: "SOURCE_UNREADABLE",
+    names: ['bucket "acme/events/"', "<data>/acme/events is a file"],
+    fix: /Write path: "events"/,
+  },
+  {
+    name: "an empty CSV file",
+    area: "sources",
+    setup(p) {
+      p.write("acme/raw/sales.csv", "");
+      copyPipeline(p, { source: "raw/sales.csv" });
+    },
+    args: RUN,
+    exit: 2,
+    code: "SOURCE_UNREADABLE",
+    names: ["<data>/acme/raw/sales.csv", "empty CSV"],
+    fix: /Check that the data is csv/,
+  },
+  {
+    name: "an empty Parquet file",
+    area: "sources",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", "");
+      copyPipeline(p);
+    },
+    args: RUN,
+    exit: 2,
+    code: "SOURCE_UNREADABLE",
+    names: ["<data>/acme/raw/sales.parquet", "footer"],
+    fix: /not truncated/,
+  },
+  {
+    name: "an NDJSON file with a line that is not JSON",
+    area: "sources",
+    setup(p) {
+      p.write("acme/raw/sales.ndjson", '{"a":1}\n{"a":2}\nnot json\n');
+      copyPipeline(p, { source: "raw/sales.ndjson" });
+    },
+    args: RUN,
+    exit: 2,
+    code: "SOURCE_UNREADABLE",
+    names: ['bucket "acme/raw/sales.ndjson"', "<data>/acme/raw/sales.ndjson", "ndjson"],
+    fix: /Check that the data is ndjson/,
+  },
+  {
+    name: "a truncated Arrow IPC file",
+    area: "sources",
+    setup(p) {
+      p.write("acme/raw/sales.arrow", "ARROW1garbage");
+      copyPipeline(p, { source: "raw/sales.arrow" });
+    },
+    args: RUN,
+    exit: 2,
+    code: "SOURCE_UNREADABLE",
+    names: ['bucket "acme/raw/sales.arrow"', "<data>/acme/raw/sales.arrow", "ipc"],
+    fix: /not truncated/,
+  },
+  {
+    name: "a CSV header missing a declared column",
+    area: "sources",
+    setup(p) {
+      p.write("acme/raw/sales.csv", "order_id,region\n1,north\n");
+      copyPipeline(p, {
+        source: "raw/sales.csv",
+        sourceOptions: `{ schema: { order_id: "int64", region: "string", amount: "float64" } }`,
+      });
+    },
+    args: RUN,
+    exit: 2,
+    code: "SCHEMA_MISMATCH",
+    names: ["<data>/acme/raw/sales.csv", 'missing column "amount" (float64)'],
+    fix: /update the bucket's schema/,
+  },
+  {
+    name: "a bucket with an extension of no known format",
+    area: "definition",
+    setup: (p) => copyPipeline(p, { source: "raw/sales.xlsx" }),
+    args: VALIDATE,
+    exit: 2,
+    code: "UNKNOWN_FORMAT",
+    names: ['bucket "acme/raw/sales.xlsx"', ".xlsx"],
+    fix: /pass format:/,
+  },
+  {
+    name: "a bucket path that climbs out of its bucket",
+    area: "definition",
+    setup: (p) => copyPipeline(p, { source: "../sales.parquet" }),
+    args: VALIDATE,
+    exit: 2,
+    code: "INVALID_PATH",
+    names: ['path "../sales.parquet"'],
+    fix: /remove the \.\. segment/,
+  },
+  {
+    name: "a step writing to a glob",
+    area: "definition",
+    setup: (p) => copyPipeline(p, { output: "out/*.parquet" }),
+    args: VALIDATE,
+    exit: 2,
+    code: "INVALID_TARGET",
+    names: ['bucket "acme/out/*.parquet"', 'step "copy"'],
+    fix: /a directory dataset ending in "\/"/,
+  },
+  {
+    name: "an S3 bucket name S3 does not allow",
+    area: "definition",
+    setup(p) {
+      p.pipeline(`export const a = provider.bucket({ bucket: "Bad_Name", path: "a.parquet" });`, {
+        aws: true,
+      });
+    },
+    args: VALIDATE,
+    exit: 2,
+    code: "INVALID_BUCKET",
+    names: ['"Bad_Name" is not a valid S3 bucket name'],
+    fix: /Follow S3's bucket naming rules/,
+  },
+  {
+    name: "two pipelines with one name",
+    area: "definition",
+    setup(p) {
+      p.pipeline(`export const a = at("a.parquet").transform(local.task(function one(df: pl.LazyDataFrame) { return df; })).to(at("o1.parquet")).withName("same");
+export const b = at("b.parquet").transform(local.task(function two(df: pl.LazyDataFrame) { return df; })).to(at("o2.parquet")).withName("same");`);
+    },
+    args: VALIDATE,
+    exit: 2,
+    code: "INVALID_NAME",
+    names: ['pipeline "same"'],
+    fix: /Give each pipeline its own withName/,
+  },
+  {
+    name: "a task with negative retries",
+    area: "definition",
+    setup(p) {
+      p.pipeline(
+        `export const a = at("a.parquet").transform(local.task(function one(df: pl.LazyDataFrame) { return df; }, { retries: -1 })).to(at("o1.parquet"));`,
+      );
+    },
+    args: VALIDATE,
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ['task "one"', "retries -1"],
+    fix: /Set retries to a whole number between 0 and 10/,
+  },
+  {
+    name: "an entry that throws while loading",
+    area: "definition",
+    setup: (p) => p.pipeline(`throw new Error("boom at load");`),
+    args: VALIDATE,
+    exit: 2,
+    code: "ENTRY_LOAD_FAILED",
+    names: ['file "pipeline.ts"', "boom at load"],
+    fix: /Fix the module/,
+  },
+  {
+    name: "an entry that exports no pipeline",
+    area: "definition",
+    setup: (p) => p.pipeline(`export const x = 1;`),
+    args: VALIDATE,
+    exit: 2,
+    code: "NO_PIPELINES",
+    names: ["pipeline.ts"],
+    fix: /Export the bucket a chain produces/,
+  },
+  {
+    name: "an unknown --mode",
+    area: "options",
+    setup: (p) => copyPipeline(p),
+    args: ["run", "pipeline.ts", "--mode", "mars"],
+    exit: 2,
+    code: "UNKNOWN_MODE",
+    names: ['option "--mode"', '"mars"'],
+    fix: /Use --mode local\|cloud/,
+  },
+  {
+    name: "--resume together with --force",
+    area: "options",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      copyPipeline(p);
+    },
+    args: ["run", "pipeline.ts", "--resume", "20240101T000000Z-dead", "--force"],
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ["--resume and --force"],
+    fix: /not both/,
+  },
+  {
+    name: "--local-storage with --mode cloud",
+    area: "options",
+    setup: (p) => copyPipeline(p),
+    args: ["run", "pipeline.ts", "--mode", "cloud", "--local-storage", "lake"],
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ['option "--local-storage"'],
+    fix: /Drop --local-storage, or add --mode local/,
+  },
+  {
+    name: "visualize --format of no known kind",
+    area: "options",
+    setup: (p) => copyPipeline(p),
+    args: ["visualize", "pipeline.ts", "--format", "pdf"],
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ['option "--format"', '"pdf"'],
+    fix: /Use --format mermaid/,
+  },
+  {
+    name: "a --param without a value",
+    area: "options",
+    setup: (p) => copyPipeline(p),
+    args: ["run", "pipeline.ts", "--param", "oops"],
+    exit: 2,
+    code: "PARAM_INVALID",
+    names: ['param "oops"', "key=value"],
+    fix: /Write --param minOrders=5/,
+  },
+  {
+    name: "visualize --output under a file",
+    area: "options",
+    setup(p) {
+      p.write("../f", "a file");
+      copyPipeline(p);
+    },
+    args: ["visualize", "pipeline.ts", "-o", "f/out.md"],
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ['option "--output"', "<dir>/f is a file, not a directory"],
+    fix: /Choose a writable path/,
+  },
+  {
+    name: "generate into a path that is a file",
+    area: "options",
+    setup(p) {
+      p.write("../outfile", "a file");
+      p.pipeline(
+        `export const sales = at("raw/sales.parquet").transform(local.task(function copy(df: pl.LazyDataFrame) { return df; })).to(at("clean/sales.parquet"));`,
+        { aws: true },
+      );
+    },
+    args: ["generate", "outfile", "pipeline.ts"],
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ["<dir>/outfile is a file, not a directory"],
+    fix: /Choose another directory, or move .*outfile out of the way/,
+  },
+  {
+    name: "a SQL task selecting a column that does not exist",
+    area: "tasks",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      p.pipeline(
+        `export const a = at("raw/sales.parquet").transform(local.sql("pick", "SELECT nope FROM input")).to(at("o1.parquet"));`,
+      );
+    },
+    args: RUN,
+    exit: 1,
+    code: "TASK_FAILED",
+    names: ['step "pick"', '"nope"'],
+    fix: /Fix the query/,
+  },
+  {
+    name: "a SQL task that does not parse",
+    area: "tasks",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      p.pipeline(
+        `export const a = at("raw/sales.parquet").transform(local.sql("pick", "SELEC x FRM input")).to(at("o1.parquet"));`,
+      );
+    },
+    args: RUN,
+    exit: 1,
+    code: "TASK_FAILED",
+    names: ['step "pick"', "SELEC"],
+    fix: /Fix the query/,
+  },
 ];

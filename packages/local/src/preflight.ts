@@ -43,6 +43,22 @@ async function checkLocalStorage(ctx: RunContext): Promise<void> {
 async function checkSource(ctx: RunContext, bucket: BucketNode): Promise<void> {
   const location = ctx.location(bucket);
   const content = await ctx.listing(bucket);
+  if (!content.exists && location.kind === "file") {
+    const path = location.path.replace(/\/$/, "");
+    const found = bucket.dataset && !location.path.endsWith("/") ? null : await stat(path).catch(() => null);
+    if (found && found.isDirectory() !== bucket.dataset) {
+      throw new GlacierError(
+        "SOURCE_UNREADABLE",
+        `${path} is a ${found.isDirectory() ? "directory" : "file"}, but the bucket's path says it is a ${bucket.dataset ? "directory dataset" : "file"}.`,
+        {
+          subject: { kind: "bucket", name: bucket.id },
+          hint: found.isDirectory()
+            ? `Write path: "${bucket.path}/" (with a format) to read the directory as a dataset, or point the bucket at a file.`
+            : `Write path: "${bucket.path.replace(/\/$/, "")}" to read the file, or point the bucket at a directory.`,
+        },
+      );
+    }
+  }
   if (!content.exists) {
     throw new GlacierError("SOURCE_MISSING", `there is no data at ${describeLocation(location)}.`, {
       subject: { kind: "bucket", name: bucket.id },
