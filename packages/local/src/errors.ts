@@ -11,7 +11,8 @@ export function withoutPanic(message: string): string {
   return inner
     .replace(/thread '[^']*' panicked at [^\n]*?:\d+:\d+:\s*/g, "")
     .replace(/panicked at [^\n]*?:\d+:\d+:\s*/g, "")
-    .replace(/called `(Result|Option)::unwrap\(\)` on an `(Err|None)` value:?\s*/g, "");
+    .replace(/called `(Result|Option)::unwrap\(\)` on an `(Err|None)` value:?\s*/g, "")
+    .replace(/^\w+Error\(ErrString\("([\s\S]*)"\)\)$/, "$1");
 }
 
 /** The message of any thrown value, first line of a polars error only when `firstLine` (panic framing dropped). */
