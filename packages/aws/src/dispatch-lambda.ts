@@ -95,7 +95,8 @@ export async function invokeStep(
   });
   let settled = await Promise.race([answer, gaveUp]);
   if (settled === undefined) {
-    if (ctx.cancelled.aborted) await markCancelled(ctx.clients, step.id, output, ctx.runId).catch(() => undefined);
+    if (ctx.cancelled.aborted)
+      await markCancelled(ctx.clients, step.id, output, ctx.runId).catch(() => undefined);
     settled = await Promise.race([answer, sleep(CANCEL_GRACE_MS, undefined)]);
     if (settled === undefined) {
       http.abort();

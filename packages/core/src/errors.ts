@@ -19,6 +19,7 @@ export const ERROR_CODES = Object.freeze([
   // Graph errors: pipelines that cannot be ordered or would overwrite each other.
   "CYCLE",
   "DUPLICATE_WRITER",
+  "LOCATION_OVERLAP",
   "UNKNOWN_STEP",
   "UNKNOWN_PIPELINE",
   "NO_LINEAGE",
@@ -40,8 +41,10 @@ export const ERROR_CODES = Object.freeze([
   "TASK_FAILED",
   "TASK_RESULT_INVALID",
   "STORAGE_ERROR",
+  "OUTPUT_NOT_OWNED",
   "LOCKED",
   "RUN_NOT_FOUND",
+  "RUN_RECORD_INVALID",
   "GENERATE_FAILED",
   "CLOUD_ERROR",
 ] as const);

@@ -4,6 +4,14 @@ import { GlacierError } from "./errors.js";
 export const FORMATS = Object.freeze(["parquet", "csv", "ndjson", "ipc"] as const);
 export type Format = (typeof FORMATS)[number];
 
+/** The file extension a format is written with (a directory dataset's files, a temporary file's name). */
+export const FILE_EXTENSIONS: Readonly<Record<Format, string>> = Object.freeze({
+  parquet: "parquet",
+  csv: "csv",
+  ndjson: "ndjson",
+  ipc: "arrow",
+});
+
 const EXTENSIONS: Readonly<Record<string, Format>> = {
   parquet: "parquet",
   pq: "parquet",

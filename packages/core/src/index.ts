@@ -7,7 +7,7 @@ export {
   type GlacierErrorOptions,
 } from "./errors.js";
 export { Executor, type ServerlessOptions, type SparkOptions } from "./executor.js";
-export { FORMATS, isDatasetPath, type Format } from "./formats.js";
+export { FILE_EXTENSIONS, FORMATS, isDatasetPath, type Format } from "./formats.js";
 export { LineageGraph, type GraphJson, type GraphTargets, type StepRef } from "./lineage-graph.js";
 export {
   inputBuckets,

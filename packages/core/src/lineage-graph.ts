@@ -1,6 +1,7 @@
 import type { Bucket, PipelineInfo } from "./bucket.js";
 import { isBucketLike } from "./bucket-brand.js";
 import { GlacierError } from "./errors.js";
+import { overlapProblems } from "./location-overlap.js";
 import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
 import type { SourceLocation } from "./source-location.js";
 import { canonicalJson } from "./stable-id.js";
@@ -144,8 +145,9 @@ export class LineageGraph {
   }
 
   /**
-   * Every problem that makes the graph unrunnable: two steps writing one location, cycles, a location declared
-   * twice with different options, two pipelines with one name.
+   * Every problem that makes the graph unrunnable: two steps writing one location, a location inside another
+   * where one of them is written (LOCATION_OVERLAP), cycles, a location declared twice with different options,
+   * two pipelines with one name.
    */
   problems(): readonly GlacierError[] {
     const problems: GlacierError[] = [];
@@ -163,26 +165,15 @@ export class LineageGraph {
         );
       }
     }
-    const outputs = [...this.#producers.values()].map((writers) => (writers[0] as StepNode).output);
-    for (const directory of outputs.filter((o) => o.path.endsWith("/"))) {
-      for (const nested of outputs) {
-        if (nested === directory || !nested.location.startsWith(directory.location)) continue;
-        const [outer, inner] = [
-          this.#producers.get(directory.location),
-          this.#producers.get(nested.location),
-        ];
-        problems.push(
-          new GlacierError(
-            "INVALID_TARGET",
-            `step "${(inner?.[0] as StepNode).name}" writes ${nested.location} inside the dataset directory ${directory.location} of step "${(outer?.[0] as StepNode).name}": readers of the dataset would read it as one of its files, and committing the dataset replaces it.`,
-            {
-              subject: { kind: "bucket", name: nested.id },
-              hint: "Write the output outside the directory dataset (e.g. a sibling path).",
-            },
-          ),
-        );
-      }
-    }
+    problems.push(
+      ...overlapProblems(
+        this.buckets.map((bucket) => ({
+          bucket,
+          writers: this.#producers.get(bucket.location) ?? [],
+          readers: this.#consumers.get(bucket.location) ?? [],
+        })),
+      ),
+    );
     const { cycle } = this.#ordered();
     if (cycle) {
       problems.push(

@@ -15,6 +15,8 @@ export const NON_RETRYABLE_CODES = Object.freeze([
   "PARAM_MISSING",
   "PARAM_INVALID",
   "UNKNOWN_STEP",
+  "SOURCE_UNREADABLE",
+  "OUTPUT_NOT_OWNED",
 ] as const satisfies readonly GlacierErrorCode[]);
 
 /** How a failed attempt's wait is randomised. Only full jitter: `random(0, ceiling)`. */

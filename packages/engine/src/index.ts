@@ -1,5 +1,5 @@
 export { semaphore } from "./semaphore.js";
-export { messageOf, withoutSubject } from "./message-of.js";
+export { messageOf, withoutPanic, withoutSubject } from "./message-of.js";
 export { newRunId } from "./run-id.js";
 export { createProgress, formatDuration, formatRows, type Progress } from "./progress.js";
 export { preloadLog, RunLog, type LogLevel, type LogLine } from "./run-log.js";

@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { GlacierError } from "@glacier/core";
 import type { ExecutorMode, RunRecord, RunStatus } from "./run-record.js";
@@ -61,7 +61,20 @@ export async function readRun(
   options: { readonly projectDir?: string } = {},
 ): Promise<RunRecord> {
   const store = new RunStore(options.projectDir);
-  const record = /^[\w-]+$/.test(runId) ? await readJson<RunRecord>(store.recordPath(runId)) : null;
+  const path = store.recordPath(runId);
+  const read = /^[\w-]+$/.test(runId) ? await readJson<RunRecord>(path) : null;
+  const record = read && typeof read === "object" && Array.isArray(read.steps) ? read : null;
+  if (!record && /^[\w-]+$/.test(runId) && (await exists(path))) {
+    // The run exists: its record was cut short (a full disk, a killed write) or edited into something else.
+    throw new GlacierError(
+      "RUN_RECORD_INVALID",
+      `the record ${path} exists but is not a readable run record.`,
+      {
+        subject: { kind: "run", name: runId },
+        hint: "Restore the file from a backup, or delete the run's directory and start a new run (glacier run without --resume).",
+      },
+    );
+  }
   if (!record) {
     throw new GlacierError("RUN_NOT_FOUND", `no run with this id in ${store.runsDir()}.`, {
       subject: { kind: "run", name: runId },
@@ -122,4 +135,11 @@ function summarize(record: RunRecord, recordPath: string): RunSummary {
     },
     recordPath,
   };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -10,6 +10,7 @@ import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
 import { prepareFrame } from "./prepare-step.js";
 import { exportCloudEnv } from "./scan.js";
+import { blameSource } from "./source-failure.js";
 import type { RunContext } from "./run-context.js";
 import { JobInterrupted, type WorkerPool } from "./worker-pool.js";
 
@@ -112,7 +113,8 @@ export async function attemptStep(
     if (signal.aborted) throw new Error("cancelled");
   } catch (error) {
     await abortOutput(target, ctx.storage);
-    throw error;
+    // polars failing to read an input is the data's fault, not the task's: name the file.
+    throw (await blameSource(pl, step, ctx.storage, error)) ?? error;
   }
   const committed = await commitOutput(target, step.name, ctx.storage);
   ctx.invalidate(step.output);

@@ -2,9 +2,18 @@ import { open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GlacierError } from "@glacier/core";
 import { storageError } from "./errors.js";
-import { finalUrl, TEMP_SUFFIX, type OutputTarget } from "./output-target.js";
+import {
+  notOwned,
+  notOwnedError,
+  presentFiles,
+  readManifest,
+  writeManifest,
+  type DatasetDir,
+  type OutputManifest,
+} from "./output-manifest.js";
+import { finalUrl, TEMP_SUFFIX, type DatasetOutput, type OutputTarget } from "./output-target.js";
 import { s3Client } from "./s3-client.js";
-import { copyObject, deleteObjects, headObject, isDataFile, listObjects } from "./s3-objects.js";
+import { copyObject, deleteObjects, headObject } from "./s3-objects.js";
 import { effectiveS3, type StorageOptions } from "./storage.js";
 
 /** The committed output as S3 reports it (local outputs were measured before the commit). */
@@ -17,8 +26,13 @@ export interface Committed {
  * Makes a written output visible at its bucket's path, all at once. Locally: `rename` of the temporary file
  * (atomic on one file system), then an fsync of the directory so the rename survives a crash. On S3: a
  * server-side copy of the temporary object to the target key (the target appears only when the copy
- * completes), then the temporary object is deleted. A directory dataset then drops data files other than the
- * one just written (left by other writers), so readers never see two generations at once.
+ * completes), then the temporary object is deleted.
+ *
+ * A directory dataset is its step's alone: the commit first checks the directory's manifest
+ * (`_glacier_manifest.json`) and refuses (OUTPUT_NOT_OWNED) when the directory holds data files the step did
+ * not write, then records the new file in the manifest before it appears, replaces it, removes only files the
+ * manifest listed from earlier runs (a previous format's part), and rewrites the manifest. Nothing else in the
+ * directory is ever touched.
  */
 export async function commitOutput(
   target: OutputTarget,
@@ -27,12 +41,16 @@ export async function commitOutput(
 ): Promise<Committed> {
   if (target.kind === "file") {
     try {
+      const place: DatasetDir | undefined = target.dataset && { kind: "file", dir: target.dataset.root };
+      const claim =
+        place && target.dataset && (await claimDataset(place, target.dataset, step, basename(target.final)));
       await rename(target.temp, target.final);
       await fsyncDir(dirname(target.final));
-      if (target.datasetDir !== undefined) await removeOtherFiles(target.datasetDir, basename(target.final));
+      if (place && claim) await settleDataset(place, claim, basename(target.final));
       return {};
     } catch (error) {
       await rm(target.temp, { force: true });
+      if (GlacierError.is(error)) throw error;
       throw storageError("cannot commit", target.final, error, { kind: "step", name: step });
     }
   }
@@ -50,24 +68,74 @@ export async function commitOutput(
         },
       );
     }
+    const place: DatasetDir | undefined = target.dataset && {
+      kind: "s3",
+      client,
+      bucket: target.bucket,
+      prefix: target.dataset.root,
+    };
+    const name = target.finalKey.slice(target.dataset?.root.length ?? 0);
+    const claim = place && target.dataset && (await claimDataset(place, target.dataset, step, name));
     const etag = await copyObject(
       client,
       { bucket: target.bucket, key: target.tempKey, size: written.size },
       { bucket: target.bucket, key: target.finalKey },
     );
     await deleteObjects(client, target.bucket, [target.tempKey]);
-    if (target.datasetPrefix !== undefined) {
-      const others = (await listObjects(client, target.bucket, target.datasetPrefix))
-        .map((o) => o.key)
-        .filter((key) => key !== target.finalKey && isDataFile(key.slice(target.datasetPrefix?.length ?? 0)));
-      if (others.length > 0) await deleteObjects(client, target.bucket, others);
-    }
+    if (place && claim) await settleDataset(place, claim, name);
     return { bytes: written.size, fingerprint: `etag:${etag}:${written.size}` };
   } catch (error) {
     await abortOutput(target, storage);
     if (GlacierError.is(error)) throw error;
     throw storageError("cannot commit", finalUrl(target), error, { kind: "step", name: step }, s3.endpoint);
   }
+}
+
+/** What a step may replace in its directory dataset, and the manifest it will leave. */
+interface Claim {
+  readonly owned: readonly string[];
+  readonly manifest: OutputManifest;
+}
+
+/**
+ * Refuses a directory holding data files the step did not write; otherwise records `name` as the step's
+ * before it appears (a commit killed after the rename still finds it owned next time).
+ */
+async function claimDataset(
+  place: DatasetDir,
+  dataset: DatasetOutput,
+  step: string,
+  name: string,
+): Promise<Claim> {
+  const manifest = await readManifest(place);
+  const foreign = notOwned(await presentFiles(place), manifest);
+  if (foreign.length > 0) throw notOwnedError(place, dataset.output, step, foreign);
+  const owned = manifest?.files ?? [];
+  const next: OutputManifest = {
+    glacier: 1,
+    output: dataset.output,
+    step,
+    runId: dataset.runId,
+    files: [name],
+  };
+  if (!owned.includes(name)) await writeManifest(place, { ...next, files: [...owned, name] });
+  return { owned, manifest: next };
+}
+
+/** Removes the files earlier runs of the step wrote that this one did not, then records what is there now. */
+async function settleDataset(place: DatasetDir, claim: Claim, name: string): Promise<void> {
+  const stale = claim.owned.filter((f) => f !== name);
+  if (place.kind === "file") {
+    for (const file of stale) await rm(join(place.dir, file), { force: true }).catch(() => undefined);
+  } else if (stale.length > 0) {
+    await deleteObjects(
+      place.client,
+      place.bucket,
+      stale.map((f) => `${place.prefix}${f}`),
+    );
+  }
+  // With no earlier files, the manifest written before the commit is already the final one.
+  if (claim.owned.length > 0) await writeManifest(place, claim.manifest);
 }
 
 /** Removes a written but uncommitted output (a failed check, a failed or cancelled step). Never throws. */
@@ -118,12 +186,5 @@ async function fsyncDir(dir: string): Promise<void> {
     // Some file systems refuse fsync on directories; the rename itself is still atomic.
   } finally {
     await handle.close();
-  }
-}
-
-async function removeOtherFiles(dir: string, keep: string): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name === keep || !isDataFile(entry.name)) continue;
-    await rm(join(dir, entry.name), { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@ import { GlacierError, type ErrorSubject, type GlacierErrorCode } from "@glacier
 import { messageOf } from "@glacier/engine";
 
 // One definition of each, in the engine; re-exported for this package's modules.
-export { messageOf, withoutSubject } from "@glacier/engine";
+export { messageOf, withoutPanic, withoutSubject } from "@glacier/engine";
 
 /** Why an S3 or polars storage call failed, from the SDK error or polars' object-store message. */
 export type StorageProblem = "missing" | "denied" | "unreachable" | "other";

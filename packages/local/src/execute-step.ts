@@ -5,6 +5,7 @@ import { materialize, materializeJob } from "./materialize.js";
 import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
 import { prepareFrame } from "./prepare-step.js";
+import { blameSource } from "./source-failure.js";
 import { stderrLogger } from "./stderr-logger.js";
 import { resolveLocation, type StorageOptions } from "./storage.js";
 
@@ -81,7 +82,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     await exec.beforeCommit?.();
   } catch (error) {
     await abortOutput(target, exec.storage);
-    throw error;
+    throw (await blameSource(pl, step, exec.storage, error)) ?? error;
   }
   const committed = await commitOutput(target, step.name, exec.storage);
   return {

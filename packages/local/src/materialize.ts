@@ -167,6 +167,24 @@ function writeError(error: unknown, job: MaterializeJob): GlacierError {
     return storageError("cannot write", tempUrl(job.target), error, { kind: "bucket", name: job.outputId });
   }
   const message = messageOf(error);
+  const code = (error as { code?: string }).code ?? "";
+  const where = job.target.kind === "file" ? dirname(job.target.final) : tempUrl(job.target);
+  if (
+    /^(EACCES|EPERM|EROFS|ENOTDIR|EEXIST|EISDIR)$/.test(code) ||
+    /Permission denied|Read-only file system|Not a directory|Operation not permitted|os error (1|13|20|30)\b/.test(
+      message,
+    )
+  ) {
+    return new GlacierError(
+      "STORAGE_ERROR",
+      `cannot write ${job.outputId} under ${where}: ${messageOf(error, true)}.`,
+      {
+        subject: { kind: "step", name: job.step },
+        hint: `Make ${where} a writable directory (no file in its place), or point the bucket at a writable place; the previous output is intact.`,
+        cause: error,
+      },
+    );
+  }
   if (/No space left on device|File too large|os error 28|os error 27/.test(message)) {
     return new GlacierError("STORAGE_ERROR", `writing ${job.outputId} failed: ${messageOf(error, true)}`, {
       subject: { kind: "step", name: job.step },

@@ -4,21 +4,31 @@ import { STAGING_PREFIX, stagingKey, type StepNode } from "@glacier/core";
 import { EXTENSIONS } from "./scan.js";
 import type { ResolvedLocation } from "./storage.js";
 
+/**
+ * A directory dataset's output: the directory (a local path or a key prefix, ending in `/`) and who writes it,
+ * for its manifest of owned files (see `output-manifest.ts`).
+ */
+export interface DatasetOutput {
+  readonly root: string;
+  /** The output bucket's id. */
+  readonly output: string;
+  readonly runId: string;
+}
+
 /** Where a step writes first (`temp`) and where a successful write is committed (`final`). */
 export type OutputTarget =
   | {
       readonly kind: "file";
       readonly temp: string;
       readonly final: string;
-      /** For a directory dataset: the directory whose other data files the commit removes. */
-      readonly datasetDir?: string;
+      readonly dataset?: DatasetOutput;
     }
   | {
       readonly kind: "s3";
       readonly bucket: string;
       readonly tempKey: string;
       readonly finalKey: string;
-      readonly datasetPrefix?: string;
+      readonly dataset?: DatasetOutput;
       readonly cloudOptions: Readonly<Record<string, string>>;
     };
 
@@ -55,7 +65,7 @@ export function outputTarget(step: StepNode, location: ResolvedLocation, runId: 
       kind: "file",
       final,
       temp: join(dirname(final), `.${basename(final)}.${token}${TEMP_SUFFIX}`),
-      ...(bucket.dataset ? { datasetDir: location.path } : {}),
+      ...(bucket.dataset ? { dataset: { root: location.path, output: bucket.id, runId } } : {}),
     };
   }
   const finalKey = bucket.dataset ? `${location.key}${partName(bucket)}` : location.key;
@@ -64,7 +74,7 @@ export function outputTarget(step: StepNode, location: ResolvedLocation, runId: 
     bucket: location.bucket,
     finalKey,
     tempKey: stagingKey(step.id, token, finalKey),
-    ...(bucket.dataset ? { datasetPrefix: location.key } : {}),
+    ...(bucket.dataset ? { dataset: { root: location.key, output: bucket.id, runId } } : {}),
     cloudOptions: location.cloudOptions,
   };
 }

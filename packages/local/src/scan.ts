@@ -1,4 +1,5 @@
-import { GlacierError, type BucketNode, type Format } from "@glacier/core";
+import { join } from "node:path";
+import { FILE_EXTENSIONS, GlacierError, type BucketNode, type Format } from "@glacier/core";
 import { messageOf, storageError, storageProblem } from "./errors.js";
 import { staticPrefix } from "./s3-objects.js";
 import type { ContentFile } from "./content-fingerprint.js";
@@ -6,13 +7,8 @@ import type { LazyFrame, Polars } from "./polars.js";
 import { actualSchema, polarsType, type ActualSchema } from "./schema-check.js";
 import { describeLocation, type ResolvedLocation } from "./storage.js";
 
-/** The file extension each format is written with. */
-export const EXTENSIONS: Readonly<Record<Format, string>> = {
-  parquet: "parquet",
-  csv: "csv",
-  ndjson: "ndjson",
-  ipc: "arrow",
-};
+/** The file extension each format is written with (core's one definition). */
+export const EXTENSIONS: Readonly<Record<Format, string>> = FILE_EXTENSIONS;
 
 /**
  * nodejs-polars (0.24.1, still 0.26.1) honours `cloudOptions` only in its Parquet scan and sink; the CSV, NDJSON and IPC readers and
@@ -128,6 +124,16 @@ export function scanBucket(
       throw new Error(`unknown format ${String(never)}`);
     }
   }
+}
+
+/** One file of a dataset as its own location (`relative` to the dataset's directory or glob's literal prefix). */
+export function fileLocation(location: ResolvedLocation, relative: string): ResolvedLocation {
+  if (location.kind === "file") {
+    const root = location.path.endsWith("/") ? location.path : staticPrefix(location.path);
+    return { kind: "file", path: join(root, relative) };
+  }
+  const root = location.key.endsWith("/") ? location.key : staticPrefix(location.key);
+  return { ...location, key: `${root}${relative}`, url: `s3://${location.bucket}/${root}${relative}` };
 }
 
 function withPath(location: ResolvedLocation, full: string): ResolvedLocation {

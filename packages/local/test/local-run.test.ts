@@ -143,7 +143,11 @@ describe("formats, datasets and SQL", () => {
     ]);
     const result = await runGraph(graph, { mode: "local", projectDir: project.dir });
     expect(result.status).toBe("succeeded");
-    expect(readdirSync(project.path("acme", "daily"))).toEqual(["part-0.parquet"]);
+    // The data, and the manifest of the files the step owns there (see ownership.test.ts).
+    expect(readdirSync(project.path("acme", "daily")).sort()).toEqual([
+      "_glacier_manifest.json",
+      "part-0.parquet",
+    ]);
     expect(project.read("acme", "daily/part-0.parquet").getColumn("orders").toArray()).toEqual([10, 20]);
     expect(project.read("acme", "total.parquet").getColumn("n").toArray()).toEqual([6]);
     // A file added to a dataset is an input change.

@@ -128,6 +128,41 @@ describe("S3 storage (s3rver on loopback)", () => {
     ]);
   });
 
+  it("a directory dataset replaces only objects its step wrote (its manifest lists them), never others", async () => {
+    project = testProject();
+    await putParquet("raw/sales.parquet", salesFrame(20));
+    const files = createFileStore(s3.storage);
+    await files.write(`s3://${BUCKET}/daily/README.md`, "not Glacier's");
+    const local = aws.local();
+    const sales = aws.bucket({ bucket: BUCKET, path: "raw/sales.parquet" });
+    const daily = aws.bucket({ bucket: BUCKET, path: "daily/", format: "parquet" });
+    const version = (n: number) => local.task((df: pl.LazyDataFrame) => df.head(n), { name: "daily" });
+    const run = (n: number) =>
+      sales.transform(version(n)).to(daily).run({ mode: "local", projectDir: project.dir });
+    const before = await objects();
+    const refused = await rejection(() => run(5));
+    expect(refused.code).toBe("OUTPUT_NOT_OWNED");
+    expect(refused.message).toContain(
+      "s3://acme-data/daily/, which holds 1 file Glacier did not write there: README.md",
+    );
+    expect(await objects()).toEqual(before);
+
+    await files.rm(`s3://${BUCKET}/daily/README.md`);
+    expect((await run(5)).status).toBe("succeeded");
+    const manifest = JSON.parse(await files.readText(`s3://${BUCKET}/daily/_glacier_manifest.json`));
+    expect(manifest).toMatchObject({
+      glacier: 1,
+      output: "acme-data/daily/",
+      step: "daily",
+      files: ["part-0.parquet"],
+    });
+    expect((await run(6)).status).toBe("succeeded");
+    await putParquet("daily/extra.parquet", salesFrame(3));
+    const kept = await objects();
+    expect((await rejection(() => run(7))).code).toBe("OUTPUT_NOT_OWNED");
+    expect(await objects()).toEqual(kept);
+  });
+
   it("a failed step leaves the previous object as it was and no temporary objects", async () => {
     project = testProject();
     await putParquet("raw/sales.parquet", salesFrame(100));

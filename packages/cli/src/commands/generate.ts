@@ -4,6 +4,7 @@ import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";
 import { loadProject } from "../load/load-project.js";
+import { checkOutputDir } from "../output.js";
 
 /**
  * `glacier generate <outdir> [entry]`: synthesises the infrastructure (Terraform) for the graph through
@@ -21,6 +22,7 @@ export async function generateCommand(
   options: { readonly pipeline?: string; readonly namePrefix?: string },
   io: Io,
 ): Promise<ExitCode> {
+  checkOutputDir(outdir, "<outdir>");
   const { graph, modules } = await loadProject({
     ...(entry === undefined ? {} : { entry }),
     cwd: process.cwd(),

@@ -75,7 +75,10 @@ export function renderRunSummary(result: RunResult, c: Colors): string {
     formatTable([header, ...rows], ["left", "left", "right", "right", "right", "left"]),
   ];
   for (const s of result.steps.filter((step) => step.status === "failed")) {
-    lines.push(`${c.red("failed")} ${s.name}: ${(s.error ?? "no error message").replace(/\s*\n\s*/g, " ")}`);
+    // The error's code, as `glacier` prints it for errors outside a step, so scripts and readers can branch on it.
+    const code = (s as Partial<Pick<StepRecord, "code">>).code;
+    const error = (s.error ?? "no error message").replace(/\s*\n\s*/g, " ");
+    lines.push(`${c.red("failed")} ${s.name}: ${code === undefined ? "" : `[${code}] `}${error}`);
   }
   for (const s of result.steps) {
     for (const note of notesOf(s)) lines.push(`${c.yellow("note")} ${s.name}: ${note.message} ${note.hint}`);

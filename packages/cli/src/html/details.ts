@@ -40,9 +40,9 @@ function bucketDetails(
   bucket: BucketNode,
   role: string,
   inPipelines: string,
+  readers: readonly StepNode[],
 ): NodeDetails {
   const producer = graph.producerOf(bucket);
-  const readers = graph.steps.filter((s) => stepInputs(s).some(([, b]) => b.location === bucket.location));
   return {
     kind: "Storage",
     title: bucket.id,
@@ -102,16 +102,30 @@ export function pageData(graph: LineageGraph, stepNotes: Readonly<Record<string,
   const membership = new Map<string, string[]>();
   // With one bucket name (shown in the page header), a target's path says enough.
   const oneBucket = new Set(graph.buckets.map((b) => b.bucket)).size === 1;
+  // Lookups by id and location, built once: the page of a 1,000-step graph must not cost steps × steps.
+  const stepById = new Map(graph.steps.map((s) => [s.id, s] as const));
+  const readers = new Map<string, StepNode[]>();
+  for (const s of graph.steps) {
+    for (const location of new Set(stepInputs(s).map(([, b]) => b.location))) {
+      const list = readers.get(location);
+      if (list) list.push(s);
+      else readers.set(location, [s]);
+    }
+  }
   const pipelines = graph.pipelines.map((p) => {
     const members = new Set<string>();
     for (const id of p.steps) {
-      const step = graph.steps.find((s) => s.id === id);
+      const step = stepById.get(id);
       if (!step) continue;
       members.add(ids.step(step.id));
       members.add(ids.bucket(step.output));
       for (const [, b] of stepInputs(step)) members.add(ids.bucket(b));
     }
-    for (const m of members) membership.set(m, [...(membership.get(m) ?? []), p.name]);
+    for (const m of members) {
+      const names = membership.get(m);
+      if (names) names.push(p.name);
+      else membership.set(m, [p.name]);
+    }
     return {
       name: p.name,
       ...(p.description === undefined ? {} : { description: p.description }),
@@ -122,7 +136,13 @@ export function pageData(graph: LineageGraph, stepNotes: Readonly<Record<string,
   });
   const nodes: Record<string, NodeDetails> = {};
   for (const b of graph.buckets) {
-    nodes[ids.bucket(b)] = bucketDetails(graph, b, role(b), (membership.get(ids.bucket(b)) ?? []).join(", "));
+    nodes[ids.bucket(b)] = bucketDetails(
+      graph,
+      b,
+      role(b),
+      (membership.get(ids.bucket(b)) ?? []).join(", "),
+      readers.get(b.location) ?? [],
+    );
   }
   for (const s of graph.steps) {
     nodes[ids.step(s.id)] = stepDetails(

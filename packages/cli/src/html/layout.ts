@@ -61,7 +61,7 @@ const BUCKET_HEIGHT = 62;
 const STEP_HEIGHT = 50;
 
 /** ELK's layered algorithm, left to right, orthogonal edges; options chosen for a compact, readable pipeline. */
-const LAYOUT_OPTIONS: Record<string, string> = {
+const LAYOUT_OPTIONS: Readonly<Record<string, string>> = {
   "elk.algorithm": "layered",
   "elk.direction": "RIGHT",
   "elk.edgeRouting": "ORTHOGONAL",
@@ -77,6 +77,32 @@ const LAYOUT_OPTIONS: Record<string, string> = {
   "elk.edgeLabels.inline": "true",
   "elk.padding": "[top=24,left=24,bottom=24,right=24]",
 };
+
+/**
+ * Above this many nodes (buckets + steps) the layout trades three refinements whose cost grows much faster than
+ * the graph (measured with ELK's execution-time log, see `bench/html-layout.mjs`) for near-linear ones:
+ * - the model-order sort, about cubic in the widest layer: a 300-way fan-out spent 19 of its 21 s there, a
+ *   1,000-way one most of its 8 minutes; dropped (ELK's crossing minimisation is still seeded, so deterministic);
+ * - network-simplex node placement, about quadratic: a 1,000-step grid spent 180 s there; Brandes–Köpf instead,
+ *   ELK's default;
+ * - network-simplex layering: 6 s of that grid; longest path from the sources instead, which puts each node in
+ *   its execution level.
+ * Below the threshold all three cost well under a second, so the pictures of ordinary pipelines stay as they were.
+ */
+export const LARGE_GRAPH_NODES = 150;
+
+/** The ELK options for a drawing of `nodes` nodes (see {@link LARGE_GRAPH_NODES}). */
+export function layoutOptions(nodes: number): Readonly<Record<string, string>> {
+  if (nodes <= LARGE_GRAPH_NODES) return LAYOUT_OPTIONS;
+  const large: Record<string, string> = {
+    ...LAYOUT_OPTIONS,
+    "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+    "elk.layered.nodePlacement.bk.fixedAlignment": "BALANCED",
+    "elk.layered.layering.strategy": "LONGEST_PATH_SOURCE",
+  };
+  delete large["elk.layered.considerModelOrder.strategy"];
+  return large;
+}
 
 function boxWidth(title: string, sub: string): number {
   return Math.max(100, textWidth(title, FONT.title), textWidth(sub, FONT.sub)) + 2 * PAD_X;
@@ -161,7 +187,7 @@ export async function layoutGraph(graph: LineageGraph): Promise<Diagram> {
   const ELK = loaded.default.default;
   const result = await new ELK().layout({
     id: "root",
-    layoutOptions: LAYOUT_OPTIONS,
+    layoutOptions: { ...layoutOptions(nodes.length) },
     children: nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
     edges,
   });
