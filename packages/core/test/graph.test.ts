@@ -375,9 +375,9 @@ describe("outputs inside another step's dataset directory", () => {
       n: raw.transform(task("teamB")).to(nested),
     });
     const [problem] = graph.problems();
-    expect(problem?.code).toBe("INVALID_TARGET");
+    expect(problem?.code).toBe("LOCATION_OVERLAP");
     expect(failure(() => graph.validate())).toMatchInlineSnapshot(
-      `"[INVALID_TARGET] bucket "acme-data/out/team-b/orders.parquet": step "teamB" writes s3://acme-data/out/team-b/orders.parquet inside the dataset directory s3://acme-data/out/ of step "daily": readers of the dataset would read it as one of its files, and committing the dataset replaces it. Write the output outside the directory dataset (e.g. a sibling path)."`,
+      `"[LOCATION_OVERLAP] bucket "acme-data/out/": s3://acme-data/out/ (written by step "daily") contains s3://acme-data/out/team-b/orders.parquet (written by step "teamB"). A step owns its whole output location: give "acme-data/out/" a path no other bucket lives under, or move "acme-data/out/team-b/orders.parquet" out of it."`,
     );
   });
 

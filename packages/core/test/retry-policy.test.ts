@@ -38,15 +38,17 @@ describe("the retry policy", () => {
     }
   });
 
-  it("never retries what a rerun cannot fix: the union of what local and cloud runs treated as permanent", () => {
+  it("never retries what a rerun cannot fix: a source that cannot be read, an output Glacier does not own, a wrong result", () => {
     expect([...NON_RETRYABLE_CODES].sort()).toEqual(
       [
         "INVALID_TASK",
+        "OUTPUT_NOT_OWNED",
         "PARAM_INVALID",
         "PARAM_MISSING",
         "PARAM_UNKNOWN",
         "SCHEMA_MISMATCH",
         "SOURCE_MISSING",
+        "SOURCE_UNREADABLE",
         "TASK_RESULT_INVALID",
         "UNKNOWN_STEP",
       ].sort(),
