@@ -57,7 +57,7 @@ describe("a task that throws", () => {
     const [check, summarise] = result.steps;
     expect(check).toMatchObject({ name: "checkTotals", status: "failed", code: "TASK_FAILED", attempts: 1 });
     expect(check?.error?.replace(/\][0-9a-f]{8}/, "]<stream>")).toMatchInlineSnapshot(
-      `"step "checkTotals": the task threw: bad data: 1 negative totals Fix the task; its stack trace is in the run log. (log: /aws/lambda/glacier-check-totals-8a5f44 2026/01/31/[$LATEST]<stream>)"`,
+      `"step "checkTotals": the task threw: bad data: 1 negative totals. Fix the task; its stack trace is in the run log. (log: /aws/lambda/glacier-check-totals-8a5f44 2026/01/31/[$LATEST]<stream>)"`,
     );
     expect(summarise).toMatchObject({ name: "summarise", status: "not-run", reason: "upstream failed" });
     expect(await exists("checked/totals.parquet")).toBe(false);

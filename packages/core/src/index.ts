@@ -61,11 +61,11 @@ export {
 export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
 export type { SourceLocation } from "./source-location.js";
 export { canonicalJson, shortHash, slug } from "./stable-id.js";
-export { formatBytes } from "./format.js";
+export { formatBytes, formatCount } from "./format.js";
 export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";
 export { destructuredKeys } from "./task-inputs.js";
 export type { Inputs, SqlTables, Task, TaskFunction, TaskInput, TaskOptions, TaskResult } from "./task.js";
-export type { GlacierTypeError, MatchingInputs, SingleSourceTask } from "./type-checks.js";
+export type { GlacierTypeError, InputMismatch, MatchingInputs, SingleSourceTask } from "./type-checks.js";
 export {
   visualize,
   VISUALIZE_FORMATS,

@@ -79,5 +79,9 @@ export async function evaluateStep(
     decision = decide(await components, last, now, options.force);
   }
   if (resume === "rerun" && !decision.run) return { run: true, reason: "resumed", components, code };
+  // No successful run on record: say so precisely when the step did run before, and failed.
+  if (decision.reason === "never ran" && (await ctx.previousStatus(step.id)) === "failed") {
+    decision = { run: true, reason: "failed last time" };
+  }
   return { ...decision, components, code };
 }

@@ -6,6 +6,7 @@ import { describeLocation, resolveLocation, type StorageOptions } from "./storag
 /** Why a step runs, or why it does not. */
 export type StepReason =
   | "never ran"
+  | "failed last time"
   | "code changed"
   | "input changed"
   | "output missing"
