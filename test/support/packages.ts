@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -109,58 +108,17 @@ export async function ensureBuilt(packages: readonly Publishable[]): Promise<voi
 }
 
 /**
- * Waits for a lock directory (`mkdir` is atomic), runs `work`, releases it. A lock left by a killed run is
- * stale after three minutes.
- */
-async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000)
-        rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-      await sleep(500);
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/**
- * The packages' tarballs, packed once for every test file that installs them (the packed-install test, the
- * `glacier init` test) and kept under `test/.output/packed-<key>/` until a package changes: the key is each
- * package's name, version and newest built file. Packing all of them takes ~15 s; a second file, or a second
- * run of an unchanged tree, reuses them. Older packs are removed when a new one is made.
+ * The packages' tarballs, built first when stale, packed once per built tree and shared with `npm run lint`
+ * and the other test files that install them (see `scripts/packed-packages.mjs`).
  */
 export async function sharedTarballs(packages: readonly Publishable[]): Promise<Map<string, string>> {
   await ensureBuilt(packages);
-  const stamp = packages
-    .map(
-      (pkg) =>
-        `${pkg.name}@${pkg.manifest.version}:${newest(join(REPO, pkg.dir, "dist"))}:${statSync(join(REPO, pkg.dir, "package.json")).mtimeMs}`,
-    )
-    .join("\n");
-  const key = createHash("sha256").update(stamp).digest("hex").slice(0, 12);
-  const output = join(REPO, "test/.output");
-  mkdirSync(output, { recursive: true });
-  const dir = join(output, `packed-${key}`);
-  const index = join(dir, "tarballs.json");
-  return withLock(join(output, "packed.lock"), async () => {
-    if (!existsSync(index)) {
-      for (const old of readdirSync(output).filter((name) => name.startsWith("packed-")))
-        rmSync(join(output, old), { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true });
-      const tarballs = await packPackages(packages, dir);
-      writeFileSync(index, JSON.stringify(Object.fromEntries(tarballs), null, 2));
-    }
-    return new Map(Object.entries(JSON.parse(readFileSync(index, "utf8")) as Record<string, string>));
-  });
+  const { packedPackages } = (await import("../../scripts/packed-packages.mjs")) as {
+    packedPackages(
+      packages: readonly { name: string; dir: string; pkg: Manifest }[],
+    ): Promise<Map<string, string>>;
+  };
+  return packedPackages(packages.map((p) => ({ name: p.name, dir: join(REPO, p.dir), pkg: p.manifest })));
 }
 
 /** `npm pack`s the packages into `dest`; returns each package's tarball path by name. */
