@@ -104,6 +104,28 @@ describe("glacier run (local)", () => {
     expect(stderr).not.toMatch(/succeeded/);
   });
 
+  it("--plan --json is the plan as the same document; an error before the run is a JSON document too", async () => {
+    const plan = await run("--plan", "--json", "--param", "minOrders=50");
+    expect(plan.code).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { status: string; steps: { name: string; status: string }[] };
+    expect(planned.status).toBe("planned");
+    expect(planned.steps.map((s) => [s.name, s.status])).toEqual([
+      ["cleanSales", "skipped"],
+      ["dailyRevenue", "not-run"],
+    ]);
+    const bad = await run("--json", "--param", "minOrder=5");
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toEqual({
+      version: 1,
+      status: "error",
+      error: {
+        code: "PARAM_UNKNOWN",
+        message: 'param "minOrder": no task declares this parameter. Declared parameters: minOrders.',
+      },
+    });
+    expect(bad.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
   it("an undeclared --param is the interpreter's PARAM_UNKNOWN, exit 2", async () => {
     const { code, stdout, stderr } = await run("--param", "minOrder=5");
     expect(code).toBe(2);
