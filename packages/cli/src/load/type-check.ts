@@ -31,8 +31,9 @@ export interface TypeCheckResult {
 
 /**
  * The settings for a module with no tsconfig.json between it and the project directory: strict, the ES2023 of
- * Node 22+ (and Node's types when `@types/node` is installed), and the resolution Glacier's loader allows (Node's own type stripping, tsx when Node refuses a file):
- * `.ts` extensions, extensionless relative imports and `exports` conditions all resolve.
+ * Node 22+ (and Node's types when `@types/node` is installed), and the resolution Glacier's loader allows
+ * (Node's own type stripping, tsx when Node refuses a file): `.ts` extensions, extensionless relative imports
+ * and `exports` conditions all resolve.
  */
 export const DEFAULT_COMPILER_OPTIONS = {
   strict: true,
