@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Lints what we publish, as npm would publish it: every non-private workspace package is `npm pack`ed once,
+// Lints what we publish, as npm would publish it: every non-private workspace package is `npm pack`ed once
+// (shared with the tests that install the tarballs: scripts/packed-packages.mjs),
 // then its tarball is checked by
 //   - publint (package.json fields, exports, files that are referenced but not packed), strict: warnings fail;
 //   - Are The Types Wrong (attw), profile "esm-only".
@@ -10,34 +11,15 @@
 // and is deprecated in TypeScript 6 and gone in 7) and "node16 from CJS" (a CommonJS `require`, which we do
 // not offer). The "strict" profile would fail on both by design; "node16" would still fail on the CJS one.
 // Needs a build first (`npm run build`; `npm test` builds before linting); `npm run lint` runs it after ESLint.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
+import { packedPackages, publishable, ROOT } from "./packed-packages.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
-
-/** Non-private workspace packages, from the root's `workspaces` globs (`dir/*` forms). */
-function publishable() {
-  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-  const found = [];
-  for (const pattern of root.workspaces ?? []) {
-    if (!pattern.endsWith("/*")) throw new Error(`unsupported workspaces pattern ${pattern}`);
-    const parent = join(ROOT, pattern.slice(0, -2));
-    for (const entry of readdirSync(parent, { withFileTypes: true })) {
-      const manifest = join(parent, entry.name, "package.json");
-      if (!entry.isDirectory() || !existsSync(manifest)) continue;
-      const pkg = JSON.parse(readFileSync(manifest, "utf8"));
-      if (pkg.private !== true) found.push({ name: pkg.name, dir: join(parent, entry.name), pkg });
-    }
-  }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
-}
 
 /** Resolves once `node script args…` exits; collects its output. */
 function run(script, args) {
@@ -69,28 +51,10 @@ if (unbuilt.length > 0) {
   process.exit(1);
 }
 
-const dest = mkdtempSync(join(tmpdir(), "glacier-lint-packages-"));
 let failed = false;
-try {
-  const npm = process.env.npm_execpath?.endsWith("npm-cli.js")
-    ? [process.execPath, process.env.npm_execpath]
-    : ["npm"];
-  const packed = spawnSync(
-    npm[0],
-    [
-      ...npm.slice(1),
-      "pack",
-      ...packages.flatMap((p) => ["--workspace", p.name]),
-      "--pack-destination",
-      dest,
-      "--json",
-    ],
-    { cwd: ROOT, encoding: "utf8" },
-  );
-  if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stdout}\n${packed.stderr}`);
-  const tarballs = new Map(
-    JSON.parse(packed.stdout).map((entry) => [entry.name, join(dest, entry.filename)]),
-  );
+{
+  // Packed once per built tree, and shared with the tests that install the tarballs (see packed-packages.mjs).
+  const tarballs = await packedPackages(packages);
 
   const attw = attwBin();
   const checks = packages.map(async ({ name }) => {
@@ -111,7 +75,5 @@ try {
     for (const line of result.lines) console.log(line);
     failed ||= !result.ok;
   }
-} finally {
-  rmSync(dest, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

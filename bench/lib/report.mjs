@@ -367,7 +367,7 @@ Peak RSS is what the kernel reports (it includes resident pages of memory-mapped
 uses to read Parquet); "anonymous" is the process tree's peak of heap and buffer memory alone. CPU is user +
 sys time of all threads and children, less disturbed than wall time by other load on the machine.
 
-## Targets (issue 3)
+## Targets
 
 ${table(
   ["target", "measured", "status"],

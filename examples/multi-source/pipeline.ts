@@ -13,7 +13,7 @@
 import pl from "nodejs-polars";
 import { Pipeline, Provider, type Inputs } from "@glacier/core";
 
-export const provider = new Provider({ cloud: "aws", region: "us-east-1" });
+export const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
 
 const lambda = provider.serverless({ memory: 4096, timeout: 900 });
 const spark = provider.spark({ workers: 2 });
@@ -69,6 +69,6 @@ export const enriched = Pipeline({
   .withName("enriched", "Orders joined with customers and products");
 
 // Pattern 3: single-source steps after the joins, branching into three analytics outputs.
-export const regional = enriched.transform(byRegion).to(regionalOutput).withName("regional");
+export const shopRegions = enriched.transform(byRegion).to(regionalOutput).withName("shopRegions");
 export const categories = enriched.transform(byCategory).to(categoryOutput).withName("categories");
 export const customerValue = enriched.transform(byCustomer).to(customerOutput).withName("customerValue");

@@ -107,6 +107,20 @@ export async function ensureBuilt(packages: readonly Publishable[]): Promise<voi
   }
 }
 
+/**
+ * The packages' tarballs, built first when stale, packed once per built tree and shared with `npm run lint`
+ * and the other test files that install them (see `scripts/packed-packages.mjs`).
+ */
+export async function sharedTarballs(packages: readonly Publishable[]): Promise<Map<string, string>> {
+  await ensureBuilt(packages);
+  const { packedPackages } = (await import("../../scripts/packed-packages.mjs")) as {
+    packedPackages(
+      packages: readonly { name: string; dir: string; pkg: Manifest }[],
+    ): Promise<Map<string, string>>;
+  };
+  return packedPackages(packages.map((p) => ({ name: p.name, dir: join(REPO, p.dir), pkg: p.manifest })));
+}
+
 /** `npm pack`s the packages into `dest`; returns each package's tarball path by name. */
 export async function packPackages(
   packages: readonly Publishable[],

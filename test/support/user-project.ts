@@ -111,3 +111,47 @@ export function installedCopies(dir: string, name: string): { path: string; vers
   visit(join(dir, "node_modules"));
   return found;
 }
+
+/**
+ * A project made by `glacier init` under the OS temp dir (outside the repository), its `@glacier/*` dependencies
+ * pointed at the packed tarballs — every one of them, so the CLI's own `@glacier` dependencies install from
+ * tarballs too, never from the registry — then installed with plain `npm install`, as its user would.
+ */
+export async function createScaffoldProject(options: {
+  /** Runs `glacier init <dir>`; returns its result. */
+  readonly init: (dir: string) => Promise<Finished>;
+  readonly tarballs: ReadonlyMap<string, string>;
+}): Promise<UserProject & { readonly init: Finished }> {
+  const parent = mkdtempSync(join(tmpdir(), "glacier-init-project-"));
+  const dir = join(parent, "shop");
+  const run = { cwd: dir, timeoutMs: 240_000 };
+  const remove = () => rmSync(parent, { recursive: true, force: true });
+  try {
+    const init = succeeded(await options.init(dir));
+    const manifestPath = join(dir, "package.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    for (const [name, tarball] of options.tarballs) manifest.dependencies[name] = `file:${tarball}`;
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    const install = succeeded(await npm(["install", "--no-audit", "--no-fund", "--prefer-offline"], run));
+    const polars = (
+      JSON.parse(readFileSync(join(dir, "node_modules/nodejs-polars/package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
+    return {
+      dir,
+      polars,
+      install,
+      init,
+      npx: (args) => npx(args, run),
+      npm: (args) => npm(args, run),
+      node: (script, args) => runNode(script, args, { ...run, display: ["node", script, ...args].join(" ") }),
+      remove,
+    };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}

@@ -12,6 +12,8 @@ export interface TerraformGenerateOptions extends Omit<GenerateOptions, "mode">,
 
 /** What `generate` did, beyond the files: for the CLI's summary and for tests. */
 export interface GenerateReport extends GenerateResult {
+  readonly unchanged: readonly string[];
+  readonly removed: readonly string[];
   readonly plan: InfrastructurePlan;
   /** Layers taken from the cache instead of being zipped again. */
   readonly layerCacheHits: number;
@@ -67,7 +69,7 @@ export async function generateTerraform(
   const outputDir = resolve(options.outputDir);
   return {
     outputDir,
-    files: await writeOutput(outputDir, files),
+    ...(await writeOutput(outputDir, files)),
     plan,
     layerCacheHits: assets.layerCacheHits,
   };
@@ -79,5 +81,10 @@ export async function generateTerraform(
  */
 export async function interpret(graph: LineageGraph, options: GenerateOptions): Promise<GenerateResult> {
   const report = await generateTerraform(graph, options);
-  return { outputDir: report.outputDir, files: report.files };
+  return {
+    outputDir: report.outputDir,
+    files: report.files,
+    unchanged: report.unchanged,
+    removed: report.removed,
+  };
 }

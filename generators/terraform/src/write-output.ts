@@ -63,17 +63,30 @@ function inside(outputDir: string, path: string): string {
   return full;
 }
 
+/** What {@link writeOutput} did: every file of the generation, and which of them were already as generated. */
+export interface WrittenOutput {
+  /** Every file of this generation, relative to the output directory, sorted. */
+  readonly files: string[];
+  /** The files whose bytes were already there: left untouched. */
+  readonly unchanged: string[];
+  /** Files an earlier generation wrote and this one does not: removed. */
+  readonly removed: string[];
+}
+
 /**
- * Writes `files` into `outputDir`; returns their paths (relative, sorted).
+ * Writes `files` into `outputDir`; returns their paths (relative, sorted), the ones left as they were, and the
+ * ones removed.
  *
  * @example
  * ```ts
  * await writeOutput("terraform", [{ path: "main.tf.json", data: json }, …])
- * // ["README.md", "assets/functions/clean-sales-f7e1d6.zip", "glacier-manifest.json", "main.tf.json", …]
+ * // { files: ["README.md", "assets/functions/clean-sales-f7e1d6.zip", "glacier-manifest.json", "main.tf.json", …],
+ * //   unchanged: ["README.md", …], removed: [] }
  * ```
  */
-export async function writeOutput(outputDir: string, files: readonly OutputFile[]): Promise<string[]> {
+export async function writeOutput(outputDir: string, files: readonly OutputFile[]): Promise<WrittenOutput> {
   const stale = new Set(await previousFiles(outputDir));
+  const unchanged: string[] = [];
   for (const file of files) {
     stale.delete(file.path);
     const target = inside(outputDir, file.path);
@@ -81,14 +94,20 @@ export async function writeOutput(outputDir: string, files: readonly OutputFile[
     const temp = `${target}.glacier-tmp`;
     if ("data" in file) {
       const data = typeof file.data === "string" ? Buffer.from(file.data) : Buffer.from(file.data);
-      if (await sameBytes(target, data)) continue;
+      if (await sameBytes(target, data)) {
+        unchanged.push(file.path);
+        continue;
+      }
       await writeFile(temp, data);
     } else {
-      if (await sameFile(target, file.copyFrom)) continue;
+      if (await sameFile(target, file.copyFrom)) {
+        unchanged.push(file.path);
+        continue;
+      }
       await copyFile(file.copyFrom, temp);
     }
     await rename(temp, target);
   }
   for (const path of stale) await rm(inside(outputDir, path), { force: true });
-  return files.map((f) => f.path).sort();
+  return { files: files.map((f) => f.path).sort(), unchanged: unchanged.sort(), removed: [...stale].sort() };
 }

@@ -42,7 +42,7 @@ beforeAll(async () => {
 describe("resource properties (cdktn Testing matchers)", () => {
   it("sets the AWS provider's region and default tags from the Provider", () => {
     expect(synthesized.simple).toHaveProviderWithProperties(AwsProvider, { region: "eu-west-1" });
-    expect(synthesized["multi-source"]).toHaveProviderWithProperties(AwsProvider, { region: "us-east-1" });
+    expect(synthesized["multi-source"]).toHaveProviderWithProperties(AwsProvider, { region: "eu-west-1" });
     const provider = (modules.simple["provider"] as { aws: { default_tags: { tags: string }[] }[] }).aws[0];
     expect(provider?.default_tags[0]?.tags).toContain('"project" = "glacier-examples"');
     expect(provider?.default_tags[0]?.tags).toContain("var.tags");

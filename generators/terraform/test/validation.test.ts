@@ -144,6 +144,8 @@ describe("what generate accepts", () => {
         "main.tf.json",
         expect.stringMatching(/^spark\/total-[0-9a-f]{6}\.py$/),
       ],
+      unchanged: [],
+      removed: [],
     });
   });
 });

@@ -27,6 +27,8 @@ export interface StepAnalysis {
     readonly basis: Basis;
     /** The recorded run that calibrated it. */
     readonly calibratedFrom?: string;
+    /** The input bytes that run read: its throughput is those bytes over its recorded time. */
+    readonly calibratedOnBytes?: number;
   };
   readonly cost: {
     /** Null when the duration is unknown (the request costs in `items` are still counted in totals). */
@@ -65,6 +67,7 @@ export interface ResourceEntry {
 /** Everything `glacier analyze` reports; plain data, stable key order, the input of `compareAnalyses`. */
 export interface AnalysisReport {
   readonly version: 1;
+  /** The AWS region the steps run in, or `"local"` for a graph on a local provider. */
   readonly region: string;
   readonly prices: {
     readonly region: string;

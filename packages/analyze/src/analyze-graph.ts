@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
-import { stepInputs, type AnalyzeOptions, type BucketNode, type LineageGraph } from "@glacier/core";
+import type { AnalyzeOptions, BucketNode, LineageGraph } from "@glacier/core";
 import type {
   AnalysisReport,
   OrchestrationAnalysis,
@@ -12,6 +12,7 @@ import { stepFunctionsCost, storageCost, sumUsd, type CostItem } from "./cost-fo
 import { criticalPath } from "./critical-path.js";
 import type { DataSize } from "./data-size.js";
 import { estimateStep } from "./estimate-step.js";
+import { bytes } from "./format-values.js";
 import { measureBucket, type S3Connection, type StorageOptions } from "./measure-storage.js";
 import { LAYER_ZIP_BYTES } from "./model-defaults.js";
 import { pricesFor } from "./prices.js";
@@ -44,11 +45,56 @@ function planOf(graph: LineageGraph): InfrastructurePlan | null {
   return graph.buckets.every((b) => b.provider.cloud === "aws") ? planInfrastructure(graph) : null;
 }
 
+/** The report's region for a graph on a local provider. */
+export const LOCAL_REGION = "local";
+
+/** The AWS region the steps run in; `"local"` when no bucket is on AWS (nothing is priced by region then). */
 function regionOf(graph: LineageGraph, plan: InfrastructurePlan | null): string {
   if (plan) return plan.region;
   const aws = graph.buckets.find((b) => b.provider.cloud === "aws")?.provider;
-  return aws?.cloud === "aws" ? aws.region : "us-east-1";
+  return aws?.cloud === "aws" ? aws.region : LOCAL_REGION;
 }
+
+/**
+ * Sources whose storage could not be read (no credentials, access denied …): their sizes are the declared
+ * ones, or unknown. Said once, first, because every estimate built on them rests on that.
+ */
+function storageNotes(graph: LineageGraph, sizes: ReadonlyMap<string, DataSize>): string[] {
+  const byReason = new Map<string, { declared: string[]; unknown: string[] }>();
+  for (const bucket of graph.sources()) {
+    const size = sizes.get(bucket.location);
+    if (size?.unreadable === undefined) continue;
+    const entry = byReason.get(size.unreadable) ?? { declared: [], unknown: [] };
+    (size.source === "declared" ? entry.declared : entry.unknown).push(bucket.id);
+    byReason.set(size.unreadable, entry);
+  }
+  return [...byReason].map(([reason, { declared, unknown }]) => {
+    const used = [
+      ...(declared.length > 0 ? [`the declared expectedSize of ${declared.join(", ")}`] : []),
+      ...(unknown.length > 0 ? [`no size for ${unknown.join(", ")} (declare expectedSize)`] : []),
+    ];
+    return `Could not read S3 (${reason}), so sizes are not measured: used ${used.join("; ")}. Configure AWS credentials, pass --local-storage DIR to read what glacier run --local-storage DIR wrote, or --offline to use declared sizes without trying S3.`;
+  });
+}
+
+/**
+ * Steps calibrated from a run on far less data than they are estimated for now: fixed costs (starting a
+ * worker, planning) dominate a small run, so its throughput understates a large one.
+ */
+function sampleNotes(steps: readonly StepAnalysis[]): string[] {
+  const small = steps.flatMap((s) => {
+    const then = s.duration.calibratedOnBytes;
+    if (then === undefined || s.inputBytes === null || s.inputBytes < SMALL_SAMPLE_FACTOR * then) return [];
+    return [`${s.name} (${bytes(then)} in run ${s.duration.calibratedFrom}, ${bytes(s.inputBytes)} now)`];
+  });
+  if (small.length === 0) return [];
+  return [
+    `Calibrated from runs on over ${SMALL_SAMPLE_FACTOR}× less input than estimated now: ${small.join(", ")}. Fixed costs (a worker, a plan) dominate so small a run, so these durations are likely overstated; record a run on representative data.`,
+  ];
+}
+
+/** A calibrating run on this many times less input than now gets {@link sampleNotes}' warning. */
+const SMALL_SAMPLE_FACTOR = 100;
 
 async function sourceSizes(
   graph: LineageGraph,
@@ -84,32 +130,25 @@ export async function analyzeReport(
 ): Promise<AnalysisReport> {
   const plan = planOf(graph);
   const region = regionOf(graph, plan);
-  const priced = pricesFor(region, options.prices);
+  // A local graph pays no AWS prices; us-east-1's table stands in (its S3 figures price nothing here).
+  const priced = pricesFor(region === LOCAL_REGION ? "us-east-1" : region, options.prices);
   const prices = priced.prices;
-  const observations = await loadObservations(resolve(options.projectDir ?? "."));
+  const observations = await loadObservations(resolve(options.projectDir ?? "."), graph);
   const sizes = await sourceSizes(graph, options);
   const levels = new Map(
     graph.executionLevels().flatMap((steps, level) => steps.map((s) => [s.id, level] as const)),
   );
-  const recorded = (bucket: BucketNode): number | null => {
-    const producer = graph.producerOf(bucket);
-    if (producer) return observations.get(producer.id)?.bytes ?? null;
-    const size = sizes.get(bucket.location);
-    return size?.source === "measured" ? size.bytes : null;
-  };
 
   const steps: StepAnalysis[] = [];
   for (const step of graph.executionOrder()) {
-    const observedInputs = stepInputs(step).map(([, bucket]) => recorded(bucket));
+    const observation = observations.get(step.id);
     const analysis = estimateStep(step, {
       level: levels.get(step.id) ?? 0,
       resource: plan?.steps.find((s) => s.stepId === step.id)?.resourceName ?? null,
       sizes,
       existingOutput: await existingOutput(step.output, options),
-      observation: observations.get(step.id),
-      observedInputBytes: observedInputs.includes(null)
-        ? null
-        : observedInputs.reduce<number>((a, b) => a + (b ?? 0), 0),
+      observation,
+      observedInputBytes: observation?.inputBytes ?? null,
       region,
       prices,
     });
@@ -179,7 +218,7 @@ export async function analyzeReport(
     version: 1,
     region,
     prices: {
-      region: priced.known ? region : "us-east-1",
+      region: priced.known && region !== LOCAL_REGION ? region : "us-east-1",
       known: priced.known,
       overridden: priced.overridden,
     },
@@ -200,7 +239,9 @@ export async function analyzeReport(
     },
     resources: plan ? resourceSummary(plan) : null,
     notes: [
+      ...storageNotes(graph, sizes),
       ...warnings,
+      ...sampleNotes(steps),
       ...NOTES,
       ...(plan ? [] : ["The graph uses a local provider: `generate` creates no AWS resources for it."]),
       ...(priced.known ? [] : [`No prices for ${region} in the table: us-east-1 figures are used.`]),

@@ -15,6 +15,8 @@ export interface DataSize {
   readonly source: SizeSource;
   /** Why it is unknown, or where it was read. */
   readonly detail?: string;
+  /** Storage could not be read (e.g. `"no AWS credentials"`): the size is the declared one, or unknown. */
+  readonly unreadable?: string;
 }
 
 /** A size that is not known, and why. */

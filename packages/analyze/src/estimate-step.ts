@@ -10,6 +10,7 @@ import {
   STARTUP_SECONDS,
 } from "./model-defaults.js";
 import type { RegionPrices } from "./prices.js";
+import { aggregation } from "./task-shape.js";
 
 /** What estimating one step needs from the rest of the analysis. */
 export interface StepContext {
@@ -20,7 +21,7 @@ export interface StepContext {
   /** The output measured in storage, when it exists already. */
   readonly existingOutput: DataSize | null;
   readonly observation: StepObservation | undefined;
-  /** Input bytes of the observed run (the producers' recorded outputs, or today's measured sources). */
+  /** Input bytes of the observed run (see `StepObservation.inputBytes`); null when not known. */
   readonly observedInputBytes: number | null;
   /** The region the steps run in (the infrastructure plan's). */
   readonly region: string;
@@ -35,24 +36,34 @@ function sum(values: readonly (number | null)[]): number | null {
   return values.some((v) => v === null) ? null : values.reduce<number>((a, v) => a + (v as number), 0);
 }
 
+/**
+ * The recorded run's input and today's, when both are known: what a calibration scales by. A run that read
+ * nothing cannot calibrate a throughput.
+ */
+function scaling(inputBytes: number | null, ctx: StepContext): { now: number; then: number } | null {
+  const then = ctx.observedInputBytes;
+  return inputBytes !== null && then !== null && then > 0 ? { now: inputBytes, then } : null;
+}
+
 function outputSize(step: StepNode, inputBytes: number | null, ctx: StepContext): DataSize {
   if (ctx.existingOutput) return ctx.existingOutput;
   const obs = ctx.observation;
-  if (obs && (inputBytes === null || ctx.observedInputBytes === null || ctx.observedInputBytes === 0)) {
+  const scale = scaling(inputBytes, ctx);
+  if (obs && scale) {
+    // The output/input ratio the run measured, applied to today's input.
+    return {
+      bytes: Math.round(scale.now * (obs.bytes / scale.then)),
+      files: 1,
+      rows: null,
+      source: "calibrated",
+      detail: `run ${obs.runId}: output ${((100 * obs.bytes) / scale.then).toPrecision(3)}% of input`,
+    };
+  }
+  if (obs && inputBytes === null) {
     return {
       bytes: obs.bytes,
       files: 1,
       rows: obs.rows ?? null,
-      source: "calibrated",
-      detail: `run ${obs.runId}`,
-    };
-  }
-  if (obs && inputBytes !== null && ctx.observedInputBytes) {
-    const ratio = obs.bytes / ctx.observedInputBytes;
-    return {
-      bytes: Math.round(inputBytes * ratio),
-      files: 1,
-      rows: null,
       source: "calibrated",
       detail: `run ${obs.runId}`,
     };
@@ -63,16 +74,18 @@ function outputSize(step: StepNode, inputBytes: number | null, ctx: StepContext)
   }
   if (inputBytes === null)
     return { bytes: null, files: null, rows: null, source: "unknown", detail: "input size unknown" };
+  const aggregates = aggregation(step.task) !== null;
   const ratio = defaultOutputRatio(
     stepInputs(step).map(([, b]) => b.format),
     step.output.format,
+    { aggregates },
   );
   return {
     bytes: Math.round(inputBytes * ratio),
     files: 1,
     rows: null,
     source: "estimated",
-    detail: `× ${ratio} of input`,
+    detail: `× ${ratio} of input${aggregates ? ` (aggregates: ${aggregation(step.task)})` : ""}`,
   };
 }
 
@@ -81,11 +94,14 @@ function duration(step: StepNode, inputBytes: number | null, ctx: StepContext): 
   const vcpus = processingVcpus(executor);
   const startupSeconds = STARTUP_SECONDS[executor.kind];
   const obs = ctx.observation;
-  if (obs) {
-    // A local run processes on one vCPU; scale by input size now versus then, and by the vCPUs here.
+  const scale = scaling(inputBytes, ctx);
+  // Calibrated when the run's input and today's are both known, or when neither is (the recorded time is
+  // then the best figure there is); a run whose input is unknown cannot say how today's input would go.
+  if (obs && (scale || inputBytes === null)) {
+    // Throughput = what the run read / how long it took, on one vCPU (a local run's worker thread); today's
+    // input at that throughput, spread over the executor's vCPUs.
     const recorded = obs.durationMs / 1000;
-    const scale = inputBytes !== null && ctx.observedInputBytes ? inputBytes / ctx.observedInputBytes : 1;
-    const processingSeconds = (recorded * scale) / vcpus;
+    const processingSeconds = (scale ? scale.now / (scale.then / recorded) : recorded) / vcpus;
     const startup = executor.kind === "local" ? 0 : startupSeconds;
     return {
       seconds: startup + processingSeconds,
@@ -94,6 +110,7 @@ function duration(step: StepNode, inputBytes: number | null, ctx: StepContext): 
       vcpus,
       basis: "calibrated",
       calibratedFrom: obs.runId,
+      ...(scale ? { calibratedOnBytes: scale.then } : {}),
     };
   }
   if (inputBytes === null)

@@ -32,6 +32,8 @@ export {
   type S3Traffic,
 } from "./cost-formulas.js";
 export { criticalPath } from "./critical-path.js";
+export { readableName } from "./resource-summary.js";
+export { aggregation } from "./task-shape.js";
 export type { DataSize, SizeSource } from "./data-size.js";
 export { loadObservations, type Observations, type StepObservation } from "./calibration.js";
 export { measureBucket, type S3Connection, type StorageOptions } from "./measure-storage.js";
@@ -40,6 +42,7 @@ export {
   POLARS_BYTES_PER_VCPU_SECOND,
   SPARK_BYTES_PER_VCPU_SECOND,
   STARTUP_SECONDS,
+  AGGREGATE_OUTPUT_RATIO,
   defaultOutputRatio,
 } from "./model-defaults.js";
 export {

@@ -119,12 +119,34 @@ async function measureS3(bucket: BucketNode, s3: S3Connection = {}): Promise<Dat
     const e = error as { name?: string; message?: string };
     if (e.name === "NotFound" || e.name === "NoSuchKey")
       return declaredSize(bucket, `no object at ${bucket.location}`);
-    const fallback = declaredSize(bucket, `could not read ${bucket.location}: ${e.name ?? "error"}`);
-    return fallback.source === "declared"
-      ? fallback
-      : unknownSize(`could not read ${bucket.location} (${e.message ?? e.name})`);
+    const why = unreadable(e);
+    const fallback = declaredSize(bucket, `could not read ${bucket.location}: ${why}`);
+    return {
+      ...(fallback.source === "declared"
+        ? fallback
+        : unknownSize(`could not read ${bucket.location} (${e.message ?? e.name})`)),
+      unreadable: why,
+    };
   } finally {
     client.destroy();
+  }
+}
+
+/** Why S3 could not be read, in a few words: the SDK's error names are not for readers. */
+function unreadable(error: { name?: string; message?: string }): string {
+  switch (error.name) {
+    case "CredentialsProviderError":
+      return "no AWS credentials";
+    case "AccessDenied":
+    case "Forbidden":
+    case "InvalidAccessKeyId":
+    case "SignatureDoesNotMatch":
+    case "ExpiredToken":
+      return `access denied (${error.name})`;
+    case "NoSuchBucket":
+      return "no such bucket";
+    default:
+      return error.name ?? error.message ?? "error";
   }
 }
 

@@ -1,3 +1,4 @@
+import { formatCount } from "@glacier/core";
 import type { AnalysisReport, StepAnalysis } from "./analysis-report.js";
 import type { DataSize } from "./data-size.js";
 import { bytes, columns, seconds, usd } from "./format-values.js";
@@ -56,8 +57,16 @@ export function renderText(report: AnalysisReport): string {
   const priceNote = report.prices.known
     ? report.prices.region
     : `${report.prices.region} (no table for ${report.region})`;
+  const where =
+    report.region === "local"
+      ? "on a local provider (no AWS region: nothing runs in the cloud)"
+      : `in ${report.region}`;
+  const prices =
+    report.region === "local"
+      ? ""
+      : ` — prices: ${priceNote}, table of ${PRICES_CHECKED}${report.prices.overridden.length ? `, overridden: ${report.prices.overridden.join(", ")}` : ""}`;
   lines.push(
-    `Analysis of ${report.steps.length} step(s) in ${report.region}${report.offline ? ", offline" : ""} — prices: ${priceNote}, table of ${PRICES_CHECKED}${report.prices.overridden.length ? `, overridden: ${report.prices.overridden.join(", ")}` : ""}`,
+    `Analysis of ${formatCount(report.steps.length, "step")} ${where}${report.offline ? ", offline" : ""}${prices}`,
     "",
     ...stepRows(report),
     "",
@@ -79,7 +88,7 @@ export function renderText(report: AnalysisReport): string {
     ...columns(
       report.pipelines.map((p) => [
         `  ${p.name}`,
-        `${p.steps.length} step(s)`,
+        formatCount(p.steps.length, "step"),
         `${usd(p.perRunUsd)}/run`,
         p.schedule === null
           ? "no schedule"

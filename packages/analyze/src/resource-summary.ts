@@ -2,6 +2,22 @@ import type { InfrastructurePlan } from "@glacier/aws-model";
 import type { AnalysisReport, ResourceEntry } from "./analysis-report.js";
 
 /**
+ * A generated name as a reader should see it: Terraform interpolations become placeholders, so the artefacts
+ * bucket reads `glacier-artefacts-<account>-eu-west-1`, not `glacier-artefacts-${data.aws_caller_identity…}-…`.
+ *
+ * @example
+ * ```ts
+ * readableName("glacier-artefacts-${data.aws_caller_identity.current.account_id}-eu-west-1");
+ * // "glacier-artefacts-<account>-eu-west-1"
+ * ```
+ */
+export function readableName(name: string): string {
+  return name.replace(/\$\{([^}]*)\}/g, (_, expression: string) =>
+    /account_id\b/.test(expression) ? "<account>" : `<${expression.split(".").pop() ?? expression}>`,
+  );
+}
+
+/**
  * The resources `generate` would synthesise, straight from the infrastructure plan, with the settings that
  * decide their cost (so `--compare` can say what changed).
  *
@@ -19,7 +35,7 @@ export function resourceSummary(plan: InfrastructurePlan): NonNullable<AnalysisR
       name: b.name,
       config: { locations: b.locations },
     })),
-    { type: "artefact-bucket", name: plan.artefacts.name, config: {} },
+    { type: "artefact-bucket", name: readableName(plan.artefacts.name), config: {} },
     ...plan.layers.map((l) => ({ type: "layer", name: l.name, config: { architecture: l.architecture } })),
     ...plan.functions.map((f) => ({
       type: "function",

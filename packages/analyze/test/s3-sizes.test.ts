@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LineageGraph, Provider } from "@glacier/core";
-import { analyzeGraph, measureBucket } from "../src/index.js";
+import { analyzeGraph, measureBucket, renderAnalysis } from "../src/index.js";
 import { startS3, type S3Server } from "./fixtures/s3-server.js";
 import { tempDir } from "./fixtures/examples.js";
 
@@ -83,5 +83,41 @@ describe("sizes read from S3", () => {
       ["PUT requests", 1],
       ["LIST requests", 1],
     ]);
+  });
+});
+
+describe("without AWS credentials", () => {
+  beforeAll(() => {
+    // No credentials anywhere the SDK looks, and no instance metadata service to ask (no traffic off loopback).
+    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"])
+      vi.stubEnv(name, undefined);
+    vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", `${temp.dir}/no-credentials`);
+    vi.stubEnv("AWS_CONFIG_FILE", `${temp.dir}/no-config`);
+    vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
+    vi.stubEnv("AWS_CONTAINER_CREDENTIALS_FULL_URI", undefined);
+    vi.stubEnv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", undefined);
+  });
+  afterAll(() => vi.unstubAllEnvs());
+
+  it("falls back to the declared size, says why on the size, and the report says so first", async () => {
+    const endpoint = { endpoint: server.s3.endpoint, region: "us-east-1" };
+    const declared = provider.bucket({
+      bucket: "acme-lake",
+      path: "raw/sales.csv",
+      expectedSize: { bytes: 9e9 },
+    });
+    expect(await measureBucket(declared.node, { s3: endpoint })).toMatchObject({
+      bytes: 9e9,
+      source: "declared",
+      unreadable: "no AWS credentials",
+    });
+    const out = declared
+      .transform(provider.serverless().sql("copy", "SELECT * FROM input"))
+      .to(provider.bucket({ bucket: "acme-lake", path: "copy.parquet" }));
+    const { report } = await analyzeGraph(LineageGraph.from({ out }), { s3: endpoint, projectDir: temp.dir });
+    expect(report.notes[0]).toBe(
+      "Could not read S3 (no AWS credentials), so sizes are not measured: used the declared expectedSize of acme-lake/raw/sales.csv. Configure AWS credentials, pass --local-storage DIR to read what glacier run --local-storage DIR wrote, or --offline to use declared sizes without trying S3.",
+    );
+    expect(renderAnalysis(report, "text")).toContain(`Note: ${report.notes[0]}`);
   });
 });

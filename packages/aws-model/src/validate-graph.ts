@@ -34,10 +34,10 @@ function providerProblems(graph: LineageGraph): GlacierError[] {
     return [
       new GlacierError(
         "INVALID_PROVIDER",
-        `generate builds AWS infrastructure, but bucket "${local.id}" is on a local provider (${basePath}).`,
+        `AWS infrastructure (what glacier generate creates, glacier run --mode cloud runs on and visualize --infra draws) needs buckets on an aws provider, but bucket "${local.id}" is on a local provider (${basePath}).`,
         {
           subject: { kind: "provider", name: "local" },
-          hint: `Declare the buckets with new Provider({ cloud: "aws", region: "eu-west-1" }); run local pipelines with glacier run.`,
+          hint: `Declare the buckets with new Provider({ cloud: "aws", region: "eu-west-1" }), or run the pipeline on this machine with glacier run --mode local.`,
         },
       ),
     ];

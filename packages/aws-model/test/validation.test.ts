@@ -62,7 +62,7 @@ describe("validation before planning", () => {
     const error = await failure(graph);
     expect(error.code).toBe("INVALID_PROVIDER");
     expect(error.message).toMatchInlineSnapshot(
-      `"provider "local": generate builds AWS infrastructure, but bucket "acme/copy.csv" is on a local provider (data). Declare the buckets with new Provider({ cloud: "aws", region: "eu-west-1" }); run local pipelines with glacier run."`,
+      `"provider "local": AWS infrastructure (what glacier generate creates, glacier run --mode cloud runs on and visualize --infra draws) needs buckets on an aws provider, but bucket "acme/copy.csv" is on a local provider (data). Declare the buckets with new Provider({ cloud: "aws", region: "eu-west-1" }), or run the pipeline on this machine with glacier run --mode local."`,
     );
   });
 

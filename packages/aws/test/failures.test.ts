@@ -72,7 +72,7 @@ describe("a task that throws", () => {
     expect(
       check?.error?.replace(/\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}/, "<date>/[$LATEST]<stream>"),
     ).toMatchInlineSnapshot(
-      `"step "checkTotals": the task threw: bad data: 1 negative totals Fix the task; its stack trace is in the run log. (log: /aws/lambda/glacier-check-totals-8a5f44 <date>/[$LATEST]<stream>)"`,
+      `"step "checkTotals": the task threw: bad data: 1 negative totals. Fix the task; its stack trace is in the run log. (log: /aws/lambda/glacier-check-totals-8a5f44 <date>/[$LATEST]<stream>)"`,
     );
     expect(summarise).toMatchObject({ name: "summarise", status: "not-run", reason: "upstream failed" });
     expect(await exists("checked/totals.parquet")).toBe(false);

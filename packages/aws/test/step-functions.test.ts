@@ -15,7 +15,7 @@ describe("--via stepfunctions", () => {
     const result = (await runGraph(env.graph, {
       mode: "cloud",
       via: "stepfunctions",
-      pipeline: "regional",
+      pipeline: "shopRegions",
       projectDir: env.projectDir,
     })) as CloudRunResult;
     expect(result.status).toBe("succeeded");
@@ -35,7 +35,7 @@ describe("--via stepfunctions", () => {
       new GetObjectCommand({ Bucket: env.artefactsBucket, Key: `_glacier/runs/${result.runId}.json` }),
     );
     const record = JSON.parse(await object.Body!.transformToString()) as CloudRunRecord;
-    expect(record).toMatchObject({ via: "stepfunctions", status: "succeeded", pipeline: "regional" });
+    expect(record).toMatchObject({ via: "stepfunctions", status: "succeeded", pipeline: "shopRegions" });
   }, 120_000);
 
   it("follows the execution history page by page, newest first, never from page one again", async () => {
@@ -79,7 +79,7 @@ describe("--via stepfunctions", () => {
     const options: AwsRunOptions = {
       mode: "cloud",
       via: "stepfunctions",
-      pipeline: "regional",
+      pipeline: "shopRegions",
       projectDir: env.projectDir,
       signal: controller.signal,
     };
@@ -114,7 +114,7 @@ describe("--via stepfunctions", () => {
     );
     expect(GlacierError.is(error) && error.code).toBe("INVALID_OPTION");
     expect((error as Error).message).toMatchInlineSnapshot(
-      `"option "via": --via stepfunctions starts one pipeline's state machine; this graph has 4. Pass --pipeline (categories, customerValue, enriched, regional)."`,
+      `"option "via": --via stepfunctions starts one pipeline's state machine; this graph has 4. Pass --pipeline (categories, customerValue, enriched, shopRegions)."`,
     );
   });
 });

@@ -4,10 +4,11 @@ import { Command } from "commander";
 import { GlacierError } from "@glacier/core";
 import { analyzeCommand } from "./commands/analyze.js";
 import { generateCommand } from "./commands/generate.js";
+import { initCommand } from "./commands/init.js";
 import { listCommand } from "./commands/list.js";
 import { runCommand, type RunCommandOptions } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
-import { validateCommand } from "./commands/validate.js";
+import { validateCommand, type ValidateCommandOptions } from "./commands/validate.js";
 import { CLI_VISUALIZE_FORMATS, visualizeCommand } from "./commands/visualize.js";
 import type { ExitCode } from "./exit-codes.js";
 import type { Io } from "./io.js";
@@ -41,6 +42,7 @@ const HELP_AFTER = `
 Exit codes: 0 ok · 1 a run failed · 2 a user mistake (bad option, entry, definition or graph error) · 70 a bug.
 
 Examples:
+  glacier init my-pipelines
   glacier visualize examples/simple/pipeline.ts --format html --output lineage.html
   glacier validate
   glacier run examples/simple/pipeline.ts --local-storage .glacier-demo --param minOrders=5
@@ -78,6 +80,12 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     });
 
   program
+    .command("init")
+    .description("scaffold a project: one pipeline, its sample data and its test (refuses to overwrite)")
+    .argument("[dir]", "where to create it (default: the current directory)")
+    .action(async (dir: string | undefined) => done(await initCommand(dir, io)));
+
+  program
     .command("visualize")
     .description(
       "render the lineage graph: mermaid (default), dot, json, text, or a self-contained html page",
@@ -96,9 +104,12 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
 
   program
     .command("validate")
-    .description("check the pipelines: print every problem (exit 2) or a one-line summary")
+    .description("type-check and check the pipelines: print every problem (exit 2) or a one-line summary")
     .argument("[entry]", ENTRY_HELP)
-    .action(async (entry: string | undefined) => done(await validateCommand(entry, io)));
+    .option("--no-typecheck", "check the graph only, not the modules' types")
+    .action(async (entry: string | undefined, options: ValidateCommandOptions) =>
+      done(await validateCommand(entry, options, io)),
+    );
 
   program
     .command("list")
@@ -128,6 +139,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       "local mode: lower polars' memory peak (no memory-mapped reads, smaller join samples)",
     )
     .option("--via <how>", "cloud mode: direct (invoke each step) or stepfunctions (start the state machine)")
+    .option("--json", "print one JSON document on stdout instead of the summary (progress stays on stderr)")
+    .option("--no-typecheck", "run even when the pipeline modules do not type-check")
     .action(async (entry: string | undefined, options: RunCommandOptions) =>
       done(await runCommand(entry, options, io)),
     );

@@ -55,7 +55,7 @@ describe.concurrent("without an entry: glacier.config.ts", () => {
       { module: false },
     );
     expect(code).toBe(0);
-    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (src/orders.ts)\n");
+    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (src/orders.ts)\n");
   });
 
   it("rejects an unknown key", async ({ expect }) => {
@@ -145,7 +145,7 @@ describe.concurrent("without an entry or config: ts-morph discovery", () => {
   it("loads a project that is not an ES module package (compiled to CommonJS)", async ({ expect }) => {
     const { code, stdout } = await inProject({ "pipeline.ts": ORDERS }, ["validate"], { module: false });
     expect(code).toBe(0);
-    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (pipeline.ts)\n");
+    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (pipeline.ts)\n");
   });
 
   it("loads TypeScript that Node's own type stripping refuses, through tsx", async ({ expect }) => {
@@ -162,7 +162,7 @@ describe.concurrent("without an entry or config: ts-morph discovery", () => {
     ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (pipeline.ts)\n");
+    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (pipeline.ts)\n");
   });
 
   it("names both modules when two define a pipeline with one name", async ({ expect }) => {
@@ -178,7 +178,7 @@ describe.concurrent("without an entry or config: ts-morph discovery", () => {
     const { code, stderr } = await inProject({ "index.ts": "export const x = 1;\n" }, ["validate"]);
     expect(code).toBe(2);
     expect(stderr).toMatchInlineSnapshot(`
-      "error [NO_PIPELINES] no module under <project> imports @glacier/core and exports values. Pass the entry module (glacier visualize pipeline.ts) or list modules in glacier.config.ts.
+      "error [NO_PIPELINES] no module under <project> imports @glacier/core and exports values. Pass the entry module (glacier validate pipeline.ts), list modules in glacier.config.ts, or start a project with glacier init.
       "
     `);
   });
@@ -197,7 +197,7 @@ describe.concurrent("without an entry or config: ts-morph discovery", () => {
     try {
       const { code, stdout } = await glacier(["validate", "--cwd", project.dir]);
       expect(code).toBe(0);
-      expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (pipelines/orders.ts)\n");
+      expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (pipelines/orders.ts)\n");
       expect(existsSync(join(project.dir, ".glacier"))).toBe(false);
     } finally {
       project.remove();

@@ -200,7 +200,7 @@ describe.concurrent("exit codes and help", () => {
   it("global options work after the command too", async () => {
     const { code, stdout } = await glacier(["validate", "pipeline.ts", "--cwd", project.dir]);
     expect(code).toBe(0);
-    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (pipeline.ts)\n");
+    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (pipeline.ts)\n");
     expect(existsSync(join(project.dir, ".glacier"))).toBe(false);
   });
 
@@ -209,7 +209,7 @@ describe.concurrent("exit codes and help", () => {
       const { code, stdout } = await glacier(["validate", example(name)]);
       expect(code).toBe(0);
       expect(stdout).toMatch(
-        /^ok: \d+ pipelines?, \d+ steps?, \d+ buckets? \(examples\/[a-z-]+\/pipeline\.ts\)\n$/,
+        /^ok: \d+ pipelines?, \d+ steps?, \d+ buckets?, no type errors \(examples\/[a-z-]+\/pipeline\.ts\)\n$/,
       );
     }
   });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, example, glacier, installWithoutInterpreters, tempProject } from "./helpers/cli.js";
-import { ORDERS } from "./fixtures/modules.js";
+import { ORDERS_SQL } from "./fixtures/modules.js";
 
 /**
  * `generate`, `analyze` and `run` hand the graph to interpreter packages through core's `runGraph`. With the
@@ -36,6 +36,22 @@ describe.concurrent("with the interpreters installed", () => {
         variable: { name_prefix: { default: string } };
       };
       expect(main.variable.name_prefix.default).toBe("acme");
+      // Generated again from the same graph: every file is already as generated, and says so.
+      const again = await glacier([
+        "generate",
+        join(out.dir, "tf"),
+        example("complete"),
+        "--pipeline",
+        "cleanedCustomers",
+        "--name-prefix",
+        "acme",
+      ]);
+      expect(again.code).toBe(0);
+      expect(again.stdout.replaceAll(out.dir, "<out>")).toBe(
+        ["README.md", "glacier-manifest.json", "main.tf.json"]
+          .map((file) => `unchanged <out>/tf/${file}\n`)
+          .join(""),
+      );
     } finally {
       out.remove();
     }
@@ -44,7 +60,7 @@ describe.concurrent("with the interpreters installed", () => {
   it("analyze prints the analyzer's report, as JSON too", async ({ expect }) => {
     const text = await glacier(["analyze", example("simple"), "--offline"]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^Analysis of 2 step\(s\) in eu-west-1, offline/);
+    expect(text.stdout).toMatch(/^Analysis of 2 steps in eu-west-1, offline/);
     const json = await glacier(["analyze", example("simple"), "--offline", "--format", "json"]);
     expect(json.code).toBe(0);
     expect(Object.keys(JSON.parse(json.stdout) as object)).toContain("steps");
@@ -52,7 +68,7 @@ describe.concurrent("with the interpreters installed", () => {
 });
 
 describe("in an installation without interpreter packages", () => {
-  const install = installWithoutInterpreters({ "pipeline.ts": ORDERS });
+  const install = installWithoutInterpreters({ "pipeline.ts": ORDERS_SQL });
   afterAll(install.remove);
   const files = readdirSync(install.dir).sort();
 
@@ -83,6 +99,6 @@ describe("in an installation without interpreter packages", () => {
       bin: install.bin,
     });
     expect(code).toBe(0);
-    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets (pipeline.ts)\n");
+    expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (pipeline.ts)\n");
   });
 });

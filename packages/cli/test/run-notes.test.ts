@@ -60,7 +60,7 @@ describe("glacier run: a step on the main thread", () => {
     const { code, stdout, stderr } = await glacier(["run", "opaque.ts", "--force"], { cwd: project.dir });
     expect(code).toBe(0);
     expect(stable(stdout)).toMatchInlineSnapshot(`
-      "run <id> succeeded (1 steps: 1 succeeded)
+      "run <id> succeeded (1 step: 1 succeeded)
       step | status | rows | bytes | time | reason
       tidyNames | succeeded | 2 | <bytes> | <time> | forced
       note tidyNames: ran on the main thread (blocking other steps, without its timeout): nodejs-polars cannot serialise str.toLowerCase() (column "name") for a worker thread. Rewrite str.toLowerCase() as SQL lower(name) (SQL runs as executor.sql, or as pl.SQLContext inside the task).
@@ -74,8 +74,8 @@ describe("glacier run: a step on the main thread", () => {
           .join("\n"),
       ),
     ).toMatchInlineSnapshot(`
-      "⚠ tidyNames ran on the main thread (blocking other steps, without its timeout): nodejs-polars cannot serialise str.toLowerCase() (column "name") for a worker thread. Rewrite str.toLowerCase() as SQL lower(name) (SQL runs as executor.sql, or as pl.SQLContext inside the task).
-      ✔ tidyNames succeeded | 2 rows | <bytes> | <time> | ⚠ main thread: str.toLowerCase() → SQL lower(name)"
+      "⚠ tidyNames main thread: str.toLowerCase() → SQL lower(name)
+      ✔ tidyNames succeeded | 2 rows | <bytes> | <time>"
     `);
     const written = pl.readParquet(join(project.dir, "data/crm/clean/customers.parquet"));
     expect(written.getColumn("name").toArray()).toEqual(["ada lovelace", "grace hopper"]);
@@ -92,7 +92,7 @@ describe("glacier run: a step on the main thread", () => {
     const { code, stdout, stderr } = await glacier(["run", "rewritten.ts", "--force"], { cwd: project.dir });
     expect(code).toBe(0);
     expect(stable(stdout)).toMatchInlineSnapshot(`
-      "run <id> succeeded (1 steps: 1 succeeded)
+      "run <id> succeeded (1 step: 1 succeeded)
       step | status | rows | bytes | time | reason
       tidyNames | succeeded | 2 | <bytes> | <time> | forced
       record: .glacier/runs/<id>"

@@ -83,6 +83,49 @@ describe("glacier run (local)", () => {
     `);
   });
 
+  it("--json prints one JSON document on stdout and nothing else there; the live view stays on stderr", async () => {
+    const { code, stdout, stderr } = await run("--json");
+    expect(code).toBe(0);
+    const document = JSON.parse(stdout) as Record<string, unknown> & {
+      steps: Record<string, unknown>[];
+    };
+    expect(Object.keys(document)).toEqual(["version", "runId", "status", "mode", "steps", "record"]);
+    expect(document).toMatchObject({ version: 1, status: "succeeded", mode: "local" });
+    expect(document.record).toBe(`.glacier/runs/${String(document.runId)}`);
+    expect(document.steps.map((s) => [s.name, s.status, s.reason, s.error])).toEqual([
+      ["cleanSales", "skipped", "up to date", null],
+      ["dailyRevenue", "skipped", "up to date", null],
+    ]);
+    expect(Object.keys(document.steps[0] ?? {})).toEqual([
+      ...["id", "name", "status", "reason", "rows", "bytes", "durationMs", "error", "notes"],
+    ]);
+    expect(stderr).toMatch(/^↷ cleanSales skipped \(up to date\)$/m);
+    // The outcome is said once, in the document: the live view does not end with a summary of its own.
+    expect(stderr).not.toMatch(/succeeded/);
+  });
+
+  it("--plan --json is the plan as the same document; an error before the run is a JSON document too", async () => {
+    const plan = await run("--plan", "--json", "--param", "minOrders=50");
+    expect(plan.code).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { status: string; steps: { name: string; status: string }[] };
+    expect(planned.status).toBe("planned");
+    expect(planned.steps.map((s) => [s.name, s.status])).toEqual([
+      ["cleanSales", "skipped"],
+      ["dailyRevenue", "not-run"],
+    ]);
+    const bad = await run("--json", "--param", "minOrder=5");
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toEqual({
+      version: 1,
+      status: "error",
+      error: {
+        code: "PARAM_UNKNOWN",
+        message: 'param "minOrder": no task declares this parameter. Declared parameters: minOrders.',
+      },
+    });
+    expect(bad.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
   it("an undeclared --param is the interpreter's PARAM_UNKNOWN, exit 2", async () => {
     const { code, stdout, stderr } = await run("--param", "minOrder=5");
     expect(code).toBe(2);
@@ -97,6 +140,7 @@ describe("glacier run (local)", () => {
     expect(code).toBe(0);
     const runs = JSON.parse(stdout) as { status: string; steps: { succeeded: number; skipped: number } }[];
     expect(runs.map((r) => [r.status, r.steps.succeeded, r.steps.skipped])).toEqual([
+      ["succeeded", 0, 2],
       ["succeeded", 0, 2],
       ["succeeded", 2, 0],
     ]);
@@ -121,6 +165,44 @@ describe("glacier run (local)", () => {
   });
 });
 
+describe("a module that does not type-check", () => {
+  const mistyped = tempProject({
+    "data/acme-data/raw/orders.csv": "order_id,amount\n1,10.5\n2,3.25\n",
+    "pipeline.ts": `import type { LazyDataFrame } from "nodejs-polars";
+import { Provider } from "@glacier/core";
+const provider = new Provider({ cloud: "local", basePath: new URL("./data", import.meta.url).pathname });
+const local = provider.local();
+const raw = provider.bucket({ bucket: "acme-data", path: "raw/orders.csv" });
+const out = provider.bucket({ bucket: "acme-data", path: "out/orders.parquet" });
+const logged = local.task(function logged(df: LazyDataFrame, ctx) {
+  ctx.log("copying");
+  return df;
+});
+export const orders = raw.transform(logged).to(out);
+`,
+  });
+  afterAll(mistyped.remove);
+
+  it("is refused before any step runs, each error with file:line:col; nothing is written", async () => {
+    const { code, stdout, stderr } = await glacier(["run", "pipeline.ts"], { cwd: mistyped.dir });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatchInlineSnapshot(`
+      "error [TYPE_ERROR] pipeline.ts:8:7: This expression is not callable. Type 'TaskLogger' has no call signatures. (TS2349)
+      error [TYPE_ERROR] 1 type error in pipeline.ts: nothing was run. Fix it (glacier validate lists type errors too), or pass --no-typecheck to run anyway.
+      "
+    `);
+    expect(existsSync(join(mistyped.dir, ".glacier"))).toBe(false);
+    expect(existsSync(join(mistyped.dir, "data/acme-data/out"))).toBe(false);
+  });
+
+  it("runs with --no-typecheck, and fails where the type error said it would", async () => {
+    const { code, stdout } = await glacier(["run", "pipeline.ts", "--no-typecheck"], { cwd: mistyped.dir });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^failed logged: the task threw: ctx\.log is not a function\./m);
+  });
+});
+
 describe("a failing step", () => {
   const failing = tempProject({
     "data/acme-data/raw/orders.csv": "order_id,amount\n1,10.5\n2,3.25\n",
@@ -139,8 +221,12 @@ export const orders = raw.transform(local.task(function explode() { throw new Er
       cwd: failing.dir,
     });
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^failed explode: .*the task exploded/m);
-    expect(stderr).toMatch(/^error run \S+ failed: explode\.$/m);
+    expect(stdout).toMatch(/^failed explode: the task threw: the task exploded\. Fix the task/m);
+    // Said once: the summary has the error and the outcome; the live view only that the step failed.
+    expect(`${stdout}${stderr}`.match(/the task exploded/g)).toHaveLength(1);
+    expect(`${stdout}${stderr}`.match(/failed \(/g)).toHaveLength(1);
+    expect(stdout).toMatch(/^run \S+ failed \(1 step: 1 failed\)$/m);
+    expect(stderr).toMatch(/^✖ explode failed$/m);
     expect(existsSync(join(failing.dir, "data/acme-data/out/orders.parquet"))).toBe(false);
   });
 });

@@ -1,18 +1,32 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { ensureBuilt, example, glacier, tempProject } from "./helpers/cli.js";
-import { BROKEN, CYCLIC } from "./fixtures/modules.js";
+import { BROKEN, CYCLIC, ORDERS } from "./fixtures/modules.js";
 
-const project = tempProject({ "broken.ts": BROKEN, "cyclic.ts": CYCLIC });
+/** ORDERS with two type errors a run would only meet later: `ctx.log("x")` and a misspelt parameter. */
+const MISTYPED = ORDERS.replace(
+  "function total(df: LazyDataFrame) { return df; }",
+  'function total(df: LazyDataFrame, ctx) {\n  ctx.log("x");\n  return ctx.params.minOrder ? df : df;\n}',
+);
+
+const project = tempProject({ "broken.ts": BROKEN, "cyclic.ts": CYCLIC, "mistyped.ts": MISTYPED });
+/** The same module in a project whose tsconfig.json turns strictness off: the project's settings are used. */
+const lenient = tempProject({
+  "mistyped.ts": MISTYPED.replace('  ctx.log("x");\n', ""),
+  "tsconfig.json": JSON.stringify({ compilerOptions: { strict: false, module: "preserve", noEmit: true } }),
+});
 
 beforeAll(ensureBuilt);
-afterAll(project.remove);
+afterAll(() => {
+  project.remove();
+  lenient.remove();
+});
 
 describe.concurrent("glacier validate", () => {
   it("prints a one-line summary and exits 0 for a sound graph", async ({ expect }) => {
     const { code, stdout, stderr } = await glacier(["validate", example("multi-source")]);
     expect({ code, stdout, stderr }).toEqual({
       code: 0,
-      stdout: "ok: 4 pipelines, 5 steps, 8 buckets (examples/multi-source/pipeline.ts)\n",
+      stdout: "ok: 4 pipelines, 5 steps, 8 buckets, no type errors (examples/multi-source/pipeline.ts)\n",
       stderr: "",
     });
   });
@@ -28,6 +42,34 @@ describe.concurrent("glacier validate", () => {
       3 problems in broken.ts
       "
     `);
+  });
+
+  it("type-checks the modules: each error with file:line:col and TypeScript's message, exit 2", async ({
+    expect,
+  }) => {
+    const { code, stdout, stderr } = await glacier(["validate", "mistyped.ts"], { cwd: project.dir });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatchInlineSnapshot(`
+      "error [TYPE_ERROR] mistyped.ts:11:7: This expression is not callable. Type 'TaskLogger' has no call signatures. (TS2349)
+      error [TYPE_ERROR] mistyped.ts:12:21: Property 'minOrder' does not exist on type 'ParamValues<Readonly<Record<never, ParamSpec<ParamValue>>>>'. (TS2339)
+      2 problems in mistyped.ts
+      "
+    `);
+  });
+
+  it("uses the project's tsconfig.json, and checks nothing with --no-typecheck", async ({ expect }) => {
+    // Under strict: false, `ctx` is still typed from the task's declaration: only the misspelt name is wrong.
+    const checked = await glacier(["validate", "mistyped.ts"], { cwd: lenient.dir });
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toMatch(
+      /^error \[TYPE_ERROR\] mistyped\.ts:\d+:\d+: Property 'minOrder' does not exist/m,
+    );
+    const unchecked = await glacier(["validate", "mistyped.ts", "--no-typecheck"], { cwd: project.dir });
+    expect(unchecked).toMatchObject({
+      code: 0,
+      stdout: "ok: 1 pipeline, 2 steps, 3 buckets, types not checked (mistyped.ts)\n",
+    });
   });
 
   it("reports a cycle between two pipelines", async ({ expect }) => {
@@ -73,7 +115,7 @@ describe.concurrent("glacier list", () => {
       "categories",
       "customerValue",
       "enriched",
-      "regional",
+      "shopRegions",
     ]);
     expect(list.pipelines.find((p) => p.name === "enriched")?.steps).toEqual([
       "joinCustomers",

@@ -56,7 +56,7 @@ export const orders = raw.transform(provider.local().task(function tidy(df: unkn
       expect(code).toBe(2);
       expect(stdout).toBe("");
       expect(stderr).toMatchInlineSnapshot(`
-        "error [INVALID_PROVIDER] provider "local": generate builds AWS infrastructure, but bucket "acme/out/orders.parquet" is on a local provider (data). Declare the buckets with new Provider({ cloud: "aws", region: "eu-west-1" }); run local pipelines with glacier run.
+        "error [INVALID_PROVIDER] provider "local": AWS infrastructure (what glacier generate creates, glacier run --mode cloud runs on and visualize --infra draws) needs buckets on an aws provider, but bucket "acme/out/orders.parquet" is on a local provider (data). Declare the buckets with new Provider({ cloud: "aws", region: "eu-west-1" }), or run the pipeline on this machine with glacier run --mode local.
         "
       `);
     } finally {

@@ -34,6 +34,8 @@ export const ERROR_CODES = Object.freeze([
   "ENTRY_LOAD_FAILED",
   "NO_PIPELINES",
   "INVALID_CONFIG",
+  "TYPE_ERROR",
+  "FILE_EXISTS",
   // Data and execution (interpreters).
   "SOURCE_MISSING",
   "SOURCE_UNREADABLE",
@@ -87,7 +89,9 @@ export class GlacierError extends Error {
 
   constructor(code: GlacierErrorCode, message: string, options: GlacierErrorOptions = {}) {
     const where = options.subject ? `${options.subject.kind} "${options.subject.name}": ` : "";
-    const fix = options.hint ? ` ${options.hint}` : "";
+    // A message that does not end a sentence (a user's own error text, say) gets a full stop before the hint.
+    const stop = /[.!?…]["')\]]*$/.test(message.trimEnd()) ? "" : ".";
+    const fix = options.hint ? `${stop} ${options.hint}` : "";
     super(`${where}${message}${fix}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.subject = options.subject;

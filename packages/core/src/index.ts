@@ -83,11 +83,11 @@ export {
   nearestEmrReleases,
   type LambdaNodeRuntime,
 } from "./aws-releases.js";
-export { formatBytes } from "./format.js";
+export { formatBytes, formatCount } from "./format.js";
 export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";
 export { destructuredKeys } from "./task-inputs.js";
 export type { Inputs, SqlTables, Task, TaskFunction, TaskInput, TaskOptions, TaskResult } from "./task.js";
-export type { GlacierTypeError, MatchingInputs, SingleSourceTask } from "./type-checks.js";
+export type { GlacierTypeError, InputMismatch, MatchingInputs, SingleSourceTask } from "./type-checks.js";
 export {
   visualize,
   VISUALIZE_FORMATS,

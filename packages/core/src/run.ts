@@ -106,7 +106,12 @@ export interface RunResult {
 /** The outcome of `generate`. */
 export interface GenerateResult {
   readonly outputDir: string;
+  /** Every file of the generation, relative to `outputDir`. */
   readonly files: readonly string[];
+  /** The files among `files` that were already as generated, and were left untouched. */
+  readonly unchanged?: readonly string[];
+  /** Files an earlier generation wrote that this one does not: removed. */
+  readonly removed?: readonly string[];
 }
 
 /** The outcome of `analyze`. */

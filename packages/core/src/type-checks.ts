@@ -17,14 +17,36 @@ export type SingleSourceTask<I> = [I] extends [SqlTables]
     ? unknown
     : GlacierTypeError<"this task takes named inputs: use Pipeline({ … }).transform(task)", keyof I>;
 
-/** Accepts a multi-source task whose input names are exactly the `Pipeline` keys `K`, or a SQL task. */
+/** An object type written out as one literal, so an error message shows `{ a: …; b: … }`, not `{} & { … }`. */
+type Flat<T> = T extends infer O ? { [Key in keyof O]: O[Key] } : never;
+
+/**
+ * What is wrong between a task's input names `Takes` and the `Pipeline` keys `Gives`, named from the reader's
+ * side and listing only what applies: `{ missingFromPipeline: "customers" }` — the task takes `customers`, the
+ * `Pipeline({ … })` does not give it; `{ notTakenByTask: "products" }` — the Pipeline gives `products`, the task
+ * does not take it.
+ */
+export type InputMismatch<Takes, Gives> = Flat<
+  ([Exclude<Takes, Gives>] extends [never]
+    ? unknown
+    : { readonly missingFromPipeline: Exclude<Takes, Gives> }) &
+    ([Exclude<Gives, Takes>] extends [never] ? unknown : { readonly notTakenByTask: Exclude<Gives, Takes> })
+>;
+
+/**
+ * Accepts a multi-source task whose input names are exactly the `Pipeline` keys `K`, or a SQL task.
+ *
+ * @example
+ * ```ts
+ * Pipeline({ orders }).transform(join); // join takes { orders, customers }
+ * // … is missing the following properties from type 'GlacierTypeError<"the task's input names must match
+ * //   the Pipeline keys", { readonly missingFromPipeline: "customers"; }>': "⛔ glacier", detail
+ * ```
+ */
 export type MatchingInputs<I, K extends string> = [I] extends [SqlTables]
   ? unknown
   : [I] extends [LazyDataFrame]
     ? GlacierTypeError<"a single-source task cannot take Pipeline inputs: give it named inputs", K>
     : [Exclude<K, keyof I>, Exclude<keyof I, K>] extends [never, never]
       ? unknown
-      : GlacierTypeError<
-          "the task's input names must match the Pipeline keys",
-          { missing: Exclude<K, keyof I>; unexpected: Exclude<keyof I, K> }
-        >;
+      : GlacierTypeError<"the task's input names must match the Pipeline keys", InputMismatch<keyof I, K>>;

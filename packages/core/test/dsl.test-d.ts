@@ -4,8 +4,10 @@ import {
   type Analysis,
   type Bucket,
   type FileStore,
+  type GlacierTypeError,
   type GenerateResult,
   type Inputs,
+  type MatchingInputs,
   LineageGraph,
   Pipeline,
   type PipelineInfo,
@@ -83,6 +85,23 @@ describe("Pipeline transforms", () => {
   it("reject a task that takes more inputs than given", () => {
     // @ts-expect-error the task takes `customers`, which the Pipeline does not give
     Pipeline({ orders }).transform(join);
+  });
+  it("name the mismatch from the reader's side: what the Pipeline lacks, what the task does not take", () => {
+    type Message = "the task's input names must match the Pipeline keys";
+    type Join = Inputs<"orders" | "customers">;
+    expectTypeOf<MatchingInputs<Join, "orders">>().toEqualTypeOf<
+      GlacierTypeError<Message, { readonly missingFromPipeline: "customers" }>
+    >();
+    expectTypeOf<MatchingInputs<Inputs<"orders">, "orders" | "customers">>().toEqualTypeOf<
+      GlacierTypeError<Message, { readonly notTakenByTask: "customers" }>
+    >();
+    expectTypeOf<MatchingInputs<Join, "orders" | "products">>().toEqualTypeOf<
+      GlacierTypeError<
+        Message,
+        { readonly missingFromPipeline: "customers"; readonly notTakenByTask: "products" }
+      >
+    >();
+    expectTypeOf<MatchingInputs<Join, "orders" | "customers">>().toEqualTypeOf<unknown>();
   });
   it("reject a value that is not a bucket", () => {
     // @ts-expect-error Pipeline inputs are Buckets

@@ -39,6 +39,23 @@ describe("GlacierError", () => {
     expect(String(error)).toBe(`GlacierError: ${error.message}`);
   });
 
+  it("ends the message with a full stop before the hint, even when the message came without one", () => {
+    const error = new GlacierError("TASK_FAILED", "the task threw: bad data: 1 negative totals", {
+      subject: { kind: "step", name: "checkTotals" },
+      hint: "Fix the task; its stack trace is in the run log.",
+    });
+    expect(error.message).toBe(
+      'step "checkTotals": the task threw: bad data: 1 negative totals. Fix the task; its stack trace is in the run log.',
+    );
+    // A message that ends its sentence already, or ends a quotation or list after one, gets none.
+    expect(new GlacierError("CYCLE", 'it says "stop."', { hint: "Fix it." }).message).toBe(
+      'it says "stop." Fix it.',
+    );
+    expect(new GlacierError("CYCLE", "valid: [a, b]", { hint: "Fix it." }).message).toBe(
+      "valid: [a, b]. Fix it.",
+    );
+  });
+
   it("reads fine without a subject or hint", () => {
     const error = new GlacierError("NO_PIPELINES", "the module exports no pipelines.");
     expect(error.message).toBe("the module exports no pipelines.");

@@ -1,7 +1,7 @@
 export { semaphore } from "./semaphore.js";
 export { messageOf, withoutPanic, withoutSubject } from "./message-of.js";
 export { newRunId } from "./run-id.js";
-export { createProgress, formatDuration, formatRows, type Progress } from "./progress.js";
+export { createProgress, formatDuration, type Progress } from "./progress.js";
 export { preloadLog, RunLog, type LogLevel, type LogLine } from "./run-log.js";
 export type {
   CloudRunFields,

@@ -1,7 +1,7 @@
 import type { LineageGraph } from "@glacier/core";
 import type { RecordedRunResult, RunRecord, StepReason, StepRecord } from "./run-record.js";
 import type { RunStore } from "./run-store.js";
-import { decideStep, lastState, resumeOf } from "./scheduler.js";
+import { decideStep, lastState, previousStatuses, resumeOf } from "./scheduler.js";
 import type { StepBase, StepDriver } from "./step-driver.js";
 import { fingerprintOf } from "./step-state.js";
 
@@ -44,14 +44,17 @@ export async function planRun(input: {
   const { graph, driver } = input;
   const willRun = new Set<string>();
   const steps: PlannedStep[] = [];
+  const previous = await previousStatuses(input.store, driver.mode);
   for (const step of graph.executionOrder()) {
     const upstreamWillRun = graph.dependenciesOf(step).some((d) => willRun.has(d.id));
     const last = await lastState(input, driver, step.id);
     const evaluation = await driver.evaluate(step, { last, force: input.force, upstreamWillRun });
     evaluation.inputs?.catch(() => undefined);
+    const previousStatus = previous.get(step.id);
     const decision = await decideStep(evaluation, last, {
       force: input.force,
       resume: resumeOf(step.id, input.resumed),
+      ...(previousStatus === undefined ? {} : { previous: previousStatus }),
     });
     if (decision.run) willRun.add(step.id);
     const inputs = evaluation.inputs === null ? null : await evaluation.inputs;

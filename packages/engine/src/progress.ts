@@ -1,4 +1,4 @@
-import { formatBytes, type RunResult, type StepResult } from "@glacier/core";
+import { formatBytes, formatCount, type RunResult, type StepResult } from "@glacier/core";
 import type { Colors as Colors_ } from "picocolors/types.js";
 import type { LogLine } from "./run-log.js";
 import type { StepNote } from "./run-record.js";
@@ -17,6 +17,7 @@ export interface Progress {
   noted(id: string, note: StepNote): Promise<void>;
   finished(result: StepResult): void;
   log(line: LogLine): void;
+  /** The run is over: the live view draws its last frame and stops (the outcome is the summary's to print). */
   end(result: RunResult): Promise<void>;
 }
 
@@ -30,11 +31,6 @@ const SILENT: Progress = {
   end: async () => {},
 };
 
-/** `12,345`. */
-export function formatRows(rows: number): string {
-  return rows.toLocaleString("en-US");
-}
-
 /** `412 ms`, `1.4 s`. */
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -42,22 +38,11 @@ export function formatDuration(ms: number): string {
 
 function detail(result: StepResult): string {
   const parts: string[] = [];
-  if (result.rows !== undefined) parts.push(`${formatRows(result.rows)} rows`);
+  if (result.rows !== undefined) parts.push(formatCount(result.rows, "row"));
   if (result.bytes !== undefined) parts.push(formatBytes(result.bytes));
   if (result.durationMs !== undefined && result.status === "succeeded")
     parts.push(formatDuration(result.durationMs));
   return parts.join("  ");
-}
-
-function summary(result: RunResult): string {
-  const count = (status: StepResult["status"]) => result.steps.filter((s) => s.status === status).length;
-  const parts = [
-    `${count("succeeded")} succeeded`,
-    `${count("skipped")} skipped`,
-    ...(count("failed") ? [`${count("failed")} failed`] : []),
-    ...(count("not-run") ? [`${count("not-run")} not run`] : []),
-  ];
-  return `run ${result.runId} ${result.status}: ${parts.join(", ")}${result.recordPath ? `  (record: ${result.recordPath})` : ""}`;
 }
 
 /**
@@ -78,7 +63,9 @@ function logText(line: LogLine): string {
 
 /**
  * Progress on `stream`: a live per-step view (status, rows, time) redrawn in place when it is a terminal,
- * plain lines otherwise (CI logs); nothing without a stream.
+ * plain lines otherwise (CI logs); nothing without a stream. It says how each step is doing, in few words;
+ * the run's outcome, a failed step's error and a note's full text are the final summary's to say, once (the
+ * CLI prints it; library callers have the {@link RunResult}).
  */
 export async function createProgress(stream: NodeJS.WritableStream | undefined): Promise<Progress> {
   if (!stream) return SILENT;
@@ -86,30 +73,25 @@ export async function createProgress(stream: NodeJS.WritableStream | undefined):
   if ((stream as { isTTY?: boolean }).isTTY === true) return liveProgress(stream, pc);
   const write = (text: string) => stream.write(`${text}\n`);
   const names = new Map<string, string>();
-  const warnings = new Map<string, string>();
-  const warning = (id: string): string => (warnings.has(id) ? `  ⚠ ${warnings.get(id)}` : "");
   return {
     begin: (runId, steps) => {
       for (const s of steps) names.set(s.id, s.name);
-      write(`run ${runId}: ${steps.length} step${steps.length === 1 ? "" : "s"}`);
+      write(`run ${runId}: ${formatCount(steps.length, "step")}`);
     },
     started: (id) => write(`▶ ${names.get(id) ?? id} started`),
     retrying: (id, attempt, attempts, error) =>
       write(`↻ ${names.get(id) ?? id} attempt ${attempt}/${attempts} after: ${error}`),
     noted: async (id, note) => {
-      warnings.set(id, noteText(note));
-      write(`⚠ ${names.get(id) ?? id} ${note.message} ${note.hint}`);
+      write(`⚠ ${names.get(id) ?? id} ${noteText(note)}`);
     },
     finished: (r) => {
-      if (r.status === "succeeded") write(`✔ ${r.name} succeeded  ${detail(r)}${warning(r.id)}`);
+      if (r.status === "succeeded") write(`✔ ${r.name} succeeded  ${detail(r)}`);
       else if (r.status === "skipped") write(`↷ ${r.name} skipped (${r.reason ?? "up to date"})`);
-      else if (r.status === "failed") write(`✖ ${r.name} failed: ${r.error ?? ""}${warning(r.id)}`);
+      else if (r.status === "failed") write(`✖ ${r.name} failed`);
       else write(`○ ${r.name} not run${r.reason ? ` (${r.reason})` : ""}`);
     },
     log: (line) => write(`  ${line.step ?? "run"} │ ${logText(line)}`),
-    end: async (result) => {
-      write(summary(result));
-    },
+    end: async () => {},
   };
 }
 
@@ -150,7 +132,7 @@ function liveProgress(stream: NodeJS.WritableStream, pc: Colors): Progress {
         case "skipped":
           return `${pc.dim("↷")} ${pc.dim(`${name}  ${row.result?.reason ?? "up to date"}`)}`;
         case "failed":
-          return `${pc.red("✖")} ${name}  ${pc.red(row.result?.error ?? "failed")}${warning}`;
+          return `${pc.red("✖")} ${name}  ${pc.red("failed")}${warning}`;
         case "not-run":
           return `${pc.dim("○")} ${pc.dim(`${name}  not run${row.result?.reason ? ` (${row.result.reason})` : ""}`)}`;
         default: {
@@ -192,14 +174,11 @@ function liveProgress(stream: NodeJS.WritableStream, pc: Colors): Progress {
     log: (line) => {
       void ready.then(() => render.persist(`${pc.dim(`${line.step ?? "run"} │`)} ${logText(line)}`));
     },
-    end: async (result) => {
+    end: async () => {
       clearInterval(timer);
       await ready;
       draw();
       render.done();
-      stream.write(
-        `${result.status === "succeeded" ? pc.green(summary(result)) : pc.red(summary(result))}\n`,
-      );
     },
   };
 }

@@ -16,6 +16,7 @@ export type ExecutorMode = Extract<RunMode, "local" | "cloud">;
  */
 export type StepReason =
   | "never ran"
+  | "failed last time"
   | "code changed"
   | "options changed"
   | "parameters changed"

@@ -1,9 +1,11 @@
+import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isRetryable, retryAttempts, retryDelayMs, type LineageGraph, type StepNode } from "@glacier/core";
 import { messageOf, withoutSubject } from "./message-of.js";
-import type { RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
+import type { ExecutorMode, RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
 import type { RunSession } from "./run-session.js";
-import { readJson, writeJsonAtomic } from "./run-store.js";
+import { readJson, writeJsonAtomic, type RunStore } from "./run-store.js";
+import { listRuns, readRun } from "./runs.js";
 import { semaphore } from "./semaphore.js";
 import type { StepDriver, StepEvaluation } from "./step-driver.js";
 import { decide, fingerprintOf, type Decision, type StepComponents, type StepState } from "./step-state.js";
@@ -64,7 +66,12 @@ export async function lastState(
 export async function decideStep(
   evaluation: StepEvaluation,
   last: StepState | null,
-  options: { readonly force: boolean; readonly resume: "completed" | "rerun" | null },
+  options: {
+    readonly force: boolean;
+    readonly resume: "completed" | "rerun" | null;
+    /** How the step ended in the newest earlier run of this mode ({@link previousStatuses}). */
+    readonly previous?: StepRecord["status"];
+  },
 ): Promise<Decision> {
   const { components, inputs, output } = evaluation;
   if (options.resume === "completed" && output.exists && !options.force)
@@ -74,7 +81,38 @@ export async function decideStep(
     decision = decide({ ...components, inputs: await inputs }, last, output, options.force);
   }
   if (options.resume === "rerun" && !decision.run) return { run: true, reason: "resumed" };
+  // No successful run on record: say so precisely when the step did run before, and failed.
+  if (decision.reason === "never ran" && options.previous === "failed") {
+    return { run: true, reason: "failed last time" };
+  }
   return decision;
+}
+
+/** How many earlier runs {@link previousStatuses} looks through. */
+const HISTORY_RUNS = 20;
+
+/**
+ * How each step ended in the newest of the last {@link HISTORY_RUNS} runs of `mode` that recorded it (not
+ * `exceptRunId`, the run being scheduled): a step with no successful state whose last attempt failed is "failed
+ * last time", not "never ran".
+ */
+export async function previousStatuses(
+  store: RunStore,
+  mode: ExecutorMode,
+  exceptRunId?: string,
+): Promise<ReadonlyMap<string, StepRecord["status"]>> {
+  const projectDir = dirname(store.root);
+  const statuses = new Map<string, StepRecord["status"]>();
+  const runs = (await listRuns({ projectDir })).filter((r) => r.mode === mode && r.runId !== exceptRunId);
+  for (const run of runs.slice(0, HISTORY_RUNS)) {
+    try {
+      const record = await readRun(run.runId, { projectDir });
+      for (const step of record.steps) if (!statuses.has(step.id)) statuses.set(step.id, step.status);
+    } catch {
+      // An unreadable earlier record only costs the finer reason.
+    }
+  }
+  return statuses;
 }
 
 /**
@@ -104,6 +142,8 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   // Opened when a step's output is final: committed (its record may follow), skipped, failed or not run.
   const gates = new Map<string, Promise<Gate>>();
   const settle = (record: StepRecord) => session.settle(record);
+  const previous = previousStatuses(session.store, driver.mode, session.runId);
+  previous.catch(() => undefined);
 
   const failed = (step: StepNode, error: unknown, fields: Partial<StepRecord> = {}): Promise<StepRecord> => {
     if (schedule.failFast) controller.abort();
@@ -143,9 +183,11 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
       evaluation = await driver.evaluate(step, { last, force: schedule.force, upstreamWillRun: false });
       // Awaited later (or never, when the step is skipped): a failure must not go unhandled meanwhile.
       evaluation.inputs?.catch(() => undefined);
+      const previousStatus = (await previous).get(step.id);
       decision = await decideStep(evaluation, last, {
         force: schedule.force,
         resume: resumeOf(step.id, schedule.resumed),
+        ...(previousStatus === undefined ? {} : { previous: previousStatus }),
       });
     } catch (error) {
       return failed(step, error);

@@ -54,7 +54,7 @@ describe("bad input is reported before anything is written", () => {
     );
     expect(error.code).toBe("SOURCE_UNREADABLE");
     expect(stable(error.message, project.dir)).toMatchInlineSnapshot(
-      `"bucket "acme/raw/sales.parquet": <project>/data/acme/raw/sales.parquet cannot be read as parquet: parquet: File out of specification: The file must end with PAR1 Check that the data is parquet (or set the bucket's format) and not truncated."`,
+      `"bucket "acme/raw/sales.parquet": <project>/data/acme/raw/sales.parquet cannot be read as parquet: parquet: File out of specification: The file must end with PAR1. Check that the data is parquet (or set the bucket's format) and not truncated."`,
     );
     expect(project.files()).toEqual(before);
   });
@@ -167,7 +167,7 @@ describe("a failing step fails the run, keeps previous outputs and skips its dow
     });
     expect(step.code).toBe("TASK_FAILED");
     expect(stable(step.error, project.dir)).toMatchInlineSnapshot(
-      `"step "cleanSales" failed: the task threw: the upstream API is down Fix the task; its stack trace is in the run log. (log: <project>/.glacier/runs/<run>/log.jsonl)"`,
+      `"step "cleanSales" failed: the task threw: the upstream API is down. Fix the task; its stack trace is in the run log. (log: <project>/.glacier/runs/<run>/log.jsonl)"`,
     );
   });
 
@@ -183,7 +183,7 @@ describe("a failing step fails the run, keeps previous outputs and skips its dow
     const step = await failAfterSuccess((df) => df.filter(pl.col("price").gt(0)));
     expect(step.code).toBe("TASK_FAILED");
     expect(stable(step.error, project.dir)).toMatchInlineSnapshot(
-      `"step "cleanSales" failed: the task's query is invalid: not found: unable to find column "price"; valid columns: ["order_id", "region", "day", "amount"] Fix the task: its result cannot be planned (the full polars message is in the run log). (log: <project>/.glacier/runs/<run>/log.jsonl)"`,
+      `"step "cleanSales" failed: the task's query is invalid: not found: unable to find column "price"; valid columns: ["order_id", "region", "day", "amount"]. Fix the task: its result cannot be planned (the full polars message is in the run log). (log: <project>/.glacier/runs/<run>/log.jsonl)"`,
     );
   });
 

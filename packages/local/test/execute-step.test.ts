@@ -94,7 +94,7 @@ describe("executeStep (one step, in this thread, as a Lambda runs it)", () => {
     );
     expect(error.code).toBe("TASK_FAILED");
     expect(error.message).toBe(
-      'step "keep": the task threw: bad input Fix the task; its stack trace is in the run log.',
+      'step "keep": the task threw: bad input. Fix the task; its stack trace is in the run log.',
     );
     expect(Object.keys(project.files())).toEqual(["acme/raw/sales.parquet"]);
   });

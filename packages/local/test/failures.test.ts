@@ -55,6 +55,39 @@ describe("failure semantics", () => {
     expect(record.steps.find((s) => s.name === "a")?.code).toBe("TASK_FAILED");
   });
 
+  it("says a step that failed last time failed, rather than that it never ran", async () => {
+    project = testProject();
+    project.write("acme", "raw/sales.parquet", salesFrame(20));
+    let broken = true;
+    const graph = branches(
+      project,
+      (df) => {
+        if (broken) throw new Error("boom");
+        return df;
+      },
+      (df) => df.head(5),
+    );
+    const run = () => runGraph(graph, { mode: "local", projectDir: project.dir, concurrency: 1 });
+    await run();
+    const plan = await runGraph(graph, { mode: "local", projectDir: project.dir, plan: true });
+    expect(statuses(plan)).toEqual([
+      ["a", "not-run", "failed last time"],
+      ["aNext", "not-run", "never ran"],
+      ["b", "skipped", "up to date"],
+    ]);
+    expect(statuses(await run())).toEqual([
+      ["a", "failed", "failed last time"],
+      ["aNext", "not-run", "upstream failed"],
+      ["b", "skipped", "up to date"],
+    ]);
+    broken = false;
+    expect(statuses(await run())).toEqual([
+      ["a", "succeeded", "failed last time"],
+      ["aNext", "succeeded", "never ran"],
+      ["b", "skipped", "up to date"],
+    ]);
+  });
+
   it("with failFast cancels running steps and starts no more", async () => {
     project = testProject();
     project.write("acme", "raw/sales.parquet", salesFrame(50));
@@ -111,7 +144,7 @@ describe("failure semantics", () => {
       .map((line) => JSON.parse(line) as { level: string; step?: string; msg: string });
     expect(log.find((l) => l.level === "error")).toMatchObject({
       step: "flaky",
-      msg: "attempt 1/3 failed: the task threw: connection reset Fix the task; its stack trace is in the run log.",
+      msg: "attempt 1/3 failed: the task threw: connection reset. Fix the task; its stack trace is in the run log.",
     });
   });
 
@@ -168,7 +201,7 @@ describe("resume", () => {
     const resumed = await report.run({ mode: "local", projectDir: project.dir, resume: first.runId });
     expect(statuses(resumed)).toEqual([
       ["cleanIt", "skipped", "resumed"],
-      ["top", "succeeded", "never ran"],
+      ["top", "succeeded", "failed last time"],
     ]);
     expect(project.read("acme", "top.parquet").height).toBe(3);
     const record = await readRun(resumed.runId, { projectDir: project.dir });

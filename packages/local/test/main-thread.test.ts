@@ -91,8 +91,8 @@ describe("a step whose plan polars cannot serialise", () => {
     `);
     expect(stepLines(progress.text())).toMatchInlineSnapshot(`
       "▶ tidyNames started
-      ⚠ tidyNames ran on the main thread (blocking other steps, without its timeout): nodejs-polars cannot serialise str.toLowerCase() (column "name") for a worker thread. Rewrite str.toLowerCase() as SQL lower(name) (SQL runs as executor.sql, or as pl.SQLContext inside the task).
-      ✔ tidyNames succeeded  3 rows  <bytes>  <time>  ⚠ main thread: str.toLowerCase() → SQL lower(name)"
+      ⚠ tidyNames main thread: str.toLowerCase() → SQL lower(name)
+      ✔ tidyNames succeeded  3 rows  <bytes>  <time>"
     `);
     // JSON consumers of run.json see the same note.
     expect((await readRun(result.runId, { projectDir: project.dir })).steps[0]?.notes).toEqual(step.notes);

@@ -22,7 +22,8 @@ export interface StepLocation {
 }
 
 /**
- * Locates every step from its recorded definition.
+ * Locates every step from its recorded definition; `entry` (or the function giving it, called only when a step
+ * needs it) is the fallback.
  *
  * @example
  * ```ts
@@ -31,7 +32,10 @@ export interface StepLocation {
  * //                             definedAt: "/repo/examples/simple/pipeline.ts:31", located: true } }
  * ```
  */
-export function locateSteps(entry: string, steps: readonly StepNode[]): Map<string, StepLocation> {
+export function locateSteps(
+  entry: string | (() => string),
+  steps: readonly StepNode[],
+): Map<string, StepLocation> {
   const located = new Map<string, StepLocation>();
   let entryExports: readonly string[] | undefined;
   for (const step of steps) {
@@ -42,9 +46,11 @@ export function locateSteps(entry: string, steps: readonly StepNode[]): Map<stri
       located.set(step.id, { module: step.definedAt.file, exports: carried, ...definedAt, located: true });
       continue;
     }
-    // An entry the parser cannot read is imported whole: its namespace still holds every pipeline.
-    entryExports ??= exportNames(entry) ?? ["*"];
-    located.set(step.id, { module: entry, exports: entryExports, ...definedAt, located: false });
+    // An entry the parser cannot read is imported whole: its namespace still holds every pipeline. Asked for
+    // only here, so a graph whose steps are all located needs no entry.
+    const module = typeof entry === "string" ? entry : entry();
+    entryExports ??= exportNames(module) ?? ["*"];
+    located.set(step.id, { module, exports: entryExports, ...definedAt, located: false });
   }
   return located;
 }

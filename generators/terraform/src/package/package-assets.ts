@@ -98,10 +98,18 @@ export async function packageAssets(
 ): Promise<PackagedAssets> {
   if (plan.functions.length === 0)
     return { files: [], synth: { functions: {}, layers: {} }, locations: new Map(), layerCacheHits: 0 };
-  const entry = entryModule(options.entry);
-  const projectDir = options.projectDir ?? projectDirOf(entry);
+  // The entry is needed only for a step whose recorded definition cannot be used: with several modules (a
+  // config, discovery) and no entry, every step is bundled from the module it was written in.
+  let entry: string | undefined;
+  const theEntry = (): string => (entry ??= entryModule(options.entry));
+  const { locateSteps } = await import("./locate-steps.js");
+  const located = locateSteps(
+    theEntry,
+    plan.functions.map((f) => graph.step(f.stepId)),
+  );
+  const anchor = options.entry !== undefined ? theEntry() : [...located.values()][0]?.module;
+  const projectDir = options.projectDir ?? projectDirOf(anchor ?? theEntry());
   const cacheDir = options.cacheDir ?? join(projectDir, "node_modules", ".cache", "glacier");
-  // Layers first: a missing binary is the likelier failure, and it needs no parsing of the user's code.
   const layers = new Map(
     await Promise.all(
       plan.layers.map(
@@ -112,11 +120,6 @@ export async function packageAssets(
           ] as const,
       ),
     ),
-  );
-  const { locateSteps } = await import("./locate-steps.js");
-  const located = locateSteps(
-    entry,
-    plan.functions.map((f) => graph.step(f.stepId)),
   );
   const bundles = new Map<string, Promise<FunctionBundle>>();
   const files: OutputFile[] = [];

@@ -52,7 +52,11 @@ export async function analyzeCommand(
   io: Io,
 ): Promise<ExitCode> {
   const format = parseChoice(options.format, ["text", "json"] as const, "format");
-  const { graph } = await loadProject({ ...(entry === undefined ? {} : { entry }), cwd: process.cwd() });
+  const { graph } = await loadProject({
+    ...(entry === undefined ? {} : { entry }),
+    cwd: process.cwd(),
+    command: "analyze",
+  });
   const configFile = findConfig(process.cwd());
   const prices = configFile === undefined ? undefined : (await readConfig(configFile)).config.prices;
   const analysis = await runGraph(graph, {

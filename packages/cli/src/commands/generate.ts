@@ -8,12 +8,13 @@ import { checkOutputDir } from "../output.js";
 
 /**
  * `glacier generate <outdir> [entry]`: synthesises the infrastructure (Terraform) for the graph through
- * `runGraph({ mode: "generate" })`, and lists the files written.
+ * `runGraph({ mode: "generate" })`, and lists each file as `wrote` (new or changed), `unchanged` (already as
+ * generated, left untouched) or `removed` (an earlier generation's, no longer generated).
  *
  * @example
  * ```sh
  * glacier generate terraform examples/complete/pipeline.ts
- * # wrote terraform/cdk.tf.json
+ * # wrote terraform/main.tf.json          (again, unchanged: "unchanged terraform/main.tf.json")
  * ```
  */
 export async function generateCommand(
@@ -26,6 +27,7 @@ export async function generateCommand(
   const { graph, modules } = await loadProject({
     ...(entry === undefined ? {} : { entry }),
     cwd: process.cwd(),
+    command: "generate",
   });
   // The generator bundles serverless steps from the module that defines them; it takes one module. With
   // several (config, discovery) it is not told, and says so if a serverless step needs bundling.
@@ -37,6 +39,10 @@ export async function generateCommand(
     ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
     ...(options.namePrefix === undefined ? {} : { namePrefix: options.namePrefix }),
   });
-  for (const file of result.files) io.out(`wrote ${displayPath(resolve(result.outputDir, file))}`);
+  const unchanged = new Set(result.unchanged ?? []);
+  for (const file of result.files) {
+    io.out(`${unchanged.has(file) ? "unchanged" : "wrote"} ${displayPath(resolve(result.outputDir, file))}`);
+  }
+  for (const file of result.removed ?? []) io.out(`removed ${displayPath(resolve(result.outputDir, file))}`);
   return EXIT.ok;
 }

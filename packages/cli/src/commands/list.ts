@@ -126,6 +126,7 @@ export async function listCommand(
   const { graph: whole } = await loadProject({
     ...(entry === undefined ? {} : { entry }),
     cwd: process.cwd(),
+    command: "list",
   });
   const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
   const list = listing(graph);

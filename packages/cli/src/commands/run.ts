@@ -1,10 +1,12 @@
 import { resolve } from "node:path";
-import { type ExecutionOptions, GlacierError, runGraph } from "@glacier/core";
+import { type ExecutionOptions, formatCount, GlacierError, runGraph } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
-import { loadProject } from "../load/load-project.js";
+import { displayPath } from "../load/import-module.js";
+import { findModules, loadProject, type ProjectModules } from "../load/load-project.js";
+import { formatTypeDiagnostic, typeCheck } from "../load/type-check.js";
 import { parseChoice, parseParams, parsePositiveInteger } from "../options.js";
-import { renderPlan, renderRunSummary } from "./run-summary.js";
+import { renderPlan, renderRunSummary, runJson } from "./run-summary.js";
 
 /** `glacier run`'s options as commander hands them over (strings, flags, repeated `--param`). */
 export interface RunCommandOptions {
@@ -19,6 +21,10 @@ export interface RunCommandOptions {
   readonly localStorage?: string;
   readonly lowMemory?: boolean;
   readonly via?: string;
+  /** One JSON document on stdout instead of the summary table. */
+  readonly json?: boolean;
+  /** False with `--no-typecheck`. */
+  readonly typecheck?: boolean;
 }
 
 function onlyFor(option: string, mode: string): GlacierError {
@@ -46,13 +52,32 @@ function executionOptions(options: RunCommandOptions, io: Io): ExecutionOptions 
 }
 
 /**
- * `glacier run [entry]`: runs the graph (or `--pipeline NAME` with the upstream steps it needs) locally on
- * polars or on AWS, through core's `runGraph`. Prints a summary table (with `--plan`: what would run and
- * why); exits 1 when a step failed.
+ * Refuses modules that do not type-check, before any step runs: a type error found now is a failed step (or
+ * a wrong answer) later. Each error is printed on its own line; `--no-typecheck` skips the check.
+ */
+async function requireTypes(modules: ProjectModules, io: Io): Promise<void> {
+  const { diagnostics } = await typeCheck(modules.files, process.cwd());
+  if (diagnostics.length === 0) return;
+  for (const d of diagnostics) io.err(`${io.colors.red("error")} [TYPE_ERROR] ${formatTypeDiagnostic(d)}`);
+  throw new GlacierError(
+    "TYPE_ERROR",
+    `${formatCount(diagnostics.length, "type error")} in ${modules.files.map(displayPath).join(", ")}: nothing was run.`,
+    {
+      hint: `Fix ${diagnostics.length === 1 ? "it" : "them"} (glacier validate lists type errors too), or pass --no-typecheck to run anyway.`,
+    },
+  );
+}
+
+/**
+ * `glacier run [entry]`: type-checks the pipeline modules, then runs the graph (or `--pipeline NAME` with the
+ * upstream steps it needs) locally on polars or on AWS, through core's `runGraph`. While it runs, a live view
+ * on stderr says how each step is doing; when it ends, one summary on stdout says how the run went (with
+ * `--plan`: what would run and why; with `--json`: one JSON document, see `runJson`). Exits 1 when a step failed.
  *
  * @example
  * ```sh
  * glacier run examples/simple/pipeline.ts --local-storage .glacier-demo --param minOrders=5
+ * glacier run --json | jq -r '.steps[] | select(.status == "failed") | .error'
  * ```
  */
 export async function runCommand(
@@ -60,6 +85,19 @@ export async function runCommand(
   options: RunCommandOptions,
   io: Io,
 ): Promise<ExitCode> {
+  try {
+    return await run(entry, options, io);
+  } catch (error) {
+    // --json promises one document on stdout, a failure to start included; stderr still has the error line.
+    if (options.json && GlacierError.is(error)) {
+      const document = { version: 1, status: "error", error: { code: error.code, message: error.message } };
+      io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    }
+    throw error;
+  }
+}
+
+async function run(entry: string | undefined, options: RunCommandOptions, io: Io): Promise<ExitCode> {
   const mode = parseChoice(options.mode, ["local", "cloud"] as const, "mode", "UNKNOWN_MODE");
   if (mode === "cloud" && options.localStorage !== undefined) throw onlyFor("--local-storage", "local");
   if (mode === "cloud" && options.lowMemory) throw onlyFor("--low-memory", "local");
@@ -69,7 +107,12 @@ export async function runCommand(
       ? undefined
       : parseChoice(options.via, ["direct", "stepfunctions"] as const, "via");
   const common = executionOptions(options, io);
-  const { graph } = await loadProject({ ...(entry === undefined ? {} : { entry }), cwd: process.cwd() });
+  const cwd = process.cwd();
+  const modules = await findModules({ ...(entry === undefined ? {} : { entry }), cwd, command: "run" });
+  // Loaded first: a module that is missing or does not parse says so in its one line. No step runs before
+  // the type check passes.
+  const { graph } = await loadProject({ cwd, command: "run", modules });
+  if (options.typecheck !== false) await requireTypes(modules, io);
   const result =
     mode === "local"
       ? await runGraph(graph, {
@@ -79,13 +122,10 @@ export async function runCommand(
           ...(options.lowMemory ? { lowMemory: true } : {}),
         })
       : await runGraph(graph, { mode, ...common, ...(via === undefined ? {} : { via }) });
-  io.stdout.write(options.plan ? renderPlan(result, io.outColors) : renderRunSummary(result, io.outColors));
-  if (result.status === "failed") {
-    const failed = result.steps.filter((s) => s.status === "failed").map((s) => s.name);
-    io.err(
-      `${io.colors.red("error")} run ${result.runId} failed: ${failed.join(", ") || "see the summary"}.`,
-    );
-    return EXIT.runFailed;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(runJson(result, { mode, plan: options.plan === true }), null, 2)}\n`);
+  } else {
+    io.stdout.write(options.plan ? renderPlan(result, io.outColors) : renderRunSummary(result, io.outColors));
   }
-  return EXIT.ok;
+  return result.status === "failed" ? EXIT.runFailed : EXIT.ok;
 }

@@ -55,6 +55,7 @@ export async function visualizeCommand(
   const { graph: whole } = await loadProject({
     ...(entry === undefined ? {} : { entry }),
     cwd: process.cwd(),
+    command: "visualize",
   });
   const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
   // The overlay is opt-in: it loads @glacier/aws-model's planner (no cdktn), which plain diagrams never need.

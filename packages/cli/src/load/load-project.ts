@@ -15,10 +15,36 @@ export interface LoadedProject {
   readonly origin: "entry" | "config" | "discovery";
 }
 
-async function moduleFiles(
-  entry: string | undefined,
-  cwd: string,
-): Promise<{ files: readonly string[]; origin: LoadedProject["origin"]; where: string }> {
+/** The pipeline modules of a project, before any is loaded. */
+export interface ProjectModules {
+  /** Absolute paths, sorted. */
+  readonly files: readonly string[];
+  readonly origin: LoadedProject["origin"];
+  /** How messages name them: the entry, the modules the config lists, or the modules discovery found. */
+  readonly where: string;
+}
+
+/** Where a project's modules are looked for, and which command asks (its name goes into hints). */
+export interface ProjectOptions {
+  readonly entry?: string;
+  readonly cwd: string;
+  /** The `glacier` command that loads the project, e.g. `"run"`; hints show it. Default `"visualize"`. */
+  readonly command?: string;
+}
+
+/**
+ * Finds a project's pipeline modules without loading them: the `entry` when given; else the modules
+ * `glacier.config.ts` lists; else the modules a ts-morph scan finds. Finding none is NO_PIPELINES.
+ *
+ * @example
+ * ```ts
+ * await findModules({ cwd: "/work/shop", command: "run" });
+ * // { files: ["/work/shop/pipelines/orders.ts"], origin: "config", where: "the modules glacier.config.ts lists (…)" }
+ * ```
+ */
+export async function findModules(options: ProjectOptions): Promise<ProjectModules> {
+  const { entry, cwd } = options;
+  const command = options.command ?? "visualize";
   if (entry !== undefined) {
     const file = resolve(cwd, entry);
     return { files: [file], origin: "entry", where: displayPath(file) };
@@ -45,7 +71,7 @@ async function moduleFiles(
       "NO_PIPELINES",
       `no module under ${cwd} imports @glacier/core and exports values.`,
       {
-        hint: "Pass the entry module (glacier visualize pipeline.ts) or list modules in glacier.config.ts.",
+        hint: `Pass the entry module (glacier ${command} pipeline.ts), list modules in glacier.config.ts, or start a project with glacier init.`,
       },
     );
   }
@@ -57,8 +83,7 @@ async function moduleFiles(
 }
 
 /**
- * Loads a project's pipelines: the `entry` module when given; else the modules `glacier.config.ts` lists;
- * else the modules a ts-morph scan finds. All their exported pipelines form one graph. Finding no pipeline
+ * Loads a project's pipelines ({@link findModules}, then each module imported). All their exported pipelines form one graph. Finding no pipeline
  * is NO_PIPELINES.
  *
  * @example
@@ -67,8 +92,13 @@ async function moduleFiles(
  * graph.pipelines.map((p) => p.name); // ["sales"]
  * ```
  */
-export async function loadProject(options: { entry?: string; cwd: string }): Promise<LoadedProject> {
-  const { files, origin, where } = await moduleFiles(options.entry, options.cwd);
+export async function loadProject(
+  options: ProjectOptions & {
+    /** The modules, when the caller found them already (e.g. to type-check them before loading). */
+    readonly modules?: ProjectModules;
+  },
+): Promise<LoadedProject> {
+  const { files, origin, where } = options.modules ?? (await findModules(options));
   const modules: LoadedModule[] = [];
   for (const file of files) modules.push({ file, exports: await importModule(file) });
   const graph = graphFromModules(modules);

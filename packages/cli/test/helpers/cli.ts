@@ -146,7 +146,7 @@ export function installWithoutInterpreters(files: Readonly<Record<string, string
   }
   // The CLI's own dependencies, wherever npm placed them for it.
   const fromCli = createRequire(join(REPO, "packages/cli/package.json"));
-  for (const name of ["commander", "picocolors", "tinyglobby", "tsx"]) {
+  for (const name of ["commander", "picocolors", "tinyglobby", "tsx", "typescript"]) {
     const source = (fromCli.resolve.paths(name) ?? []).map((p) => join(p, name)).find((p) => existsSync(p));
     if (source === undefined) throw new Error(`${name} is not installed for @glacier/cli`);
     symlinkSync(source, join(modules, name), "dir");

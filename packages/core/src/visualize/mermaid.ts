@@ -1,5 +1,5 @@
 import type { LineageGraph } from "../lineage-graph.js";
-import { stepInputs } from "../nodes.js";
+import { stepInputs, type ExecutorKind } from "../nodes.js";
 import type { VisualizeOptions } from "./visualize.js";
 import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
 
@@ -16,6 +16,17 @@ function mermaidText(text: string): string {
 function quote(label: string): string {
   return `"${label}"`;
 }
+
+/**
+ * The diagram's colours: the palette of `glacier visualize --format html` and its legend (local green, Lambda
+ * orange, EMR Serverless violet, storage slate), so a node reads the same in both pictures.
+ */
+export const MERMAID_CLASSES = {
+  storage: "fill:#f1f5f9,stroke:#64748b,color:#0f172a",
+  local: "fill:#ecfdf5,stroke:#059669",
+  serverless: "fill:#fff7ed,stroke:#ea580c",
+  spark: "fill:#f5f3ff,stroke:#7c3aed",
+} as const satisfies Record<"storage" | ExecutorKind, string>;
 
 /**
  * Mermaid flowchart: storage as cylinders, tasks as rounded boxes labelled with their executor.
@@ -51,10 +62,7 @@ export function toMermaid(graph: LineageGraph, options: VisualizeOptions = {}): 
     }
     lines.push(`  ${ids.step(s)} --> ${ids.bucket(s.output)}`);
   }
-  lines.push("  classDef storage fill:#eef4fb,stroke:#4a78b5,color:#1d3557");
-  lines.push("  classDef local fill:#f1f8ee,stroke:#5a9a48");
-  lines.push("  classDef serverless fill:#fff5e6,stroke:#d9822b");
-  lines.push("  classDef spark fill:#fdeeee,stroke:#c0392b");
+  for (const [name, style] of Object.entries(MERMAID_CLASSES)) lines.push(`  classDef ${name} ${style}`);
   if (graph.buckets.length)
     lines.push(`  class ${graph.buckets.map((b) => ids.bucket(b)).join(",")} storage`);
   for (const kind of ["local", "serverless", "spark"] as const) {
