@@ -248,7 +248,7 @@ describe("--resume", () => {
       resume: failed.runId,
     })) as CloudRunResult;
     expect(resumed.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
-      ["checkTotals", "succeeded", "never ran"],
+      ["checkTotals", "succeeded", "failed last time"],
       ["summarise", "succeeded", "never ran"],
     ]);
     const record = JSON.parse(readFileSync(join(resumed.recordPath!, "run.json"), "utf8")) as CloudRunRecord;

@@ -43,7 +43,7 @@ describe("--via stepfunctions", () => {
     const result = (await runGraph(env.graph, {
       mode: "cloud",
       via: "stepfunctions",
-      pipeline: "regional",
+      pipeline: "shopRegions",
       projectDir: env.projectDir,
       force: true,
     })) as CloudRunResult;

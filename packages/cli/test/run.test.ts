@@ -199,7 +199,7 @@ export const orders = raw.transform(logged).to(out);
   it("runs with --no-typecheck, and fails where the type error said it would", async () => {
     const { code, stdout } = await glacier(["run", "pipeline.ts", "--no-typecheck"], { cwd: mistyped.dir });
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^failed logged: the task threw: ctx\.log is not a function\./m);
+    expect(stdout).toMatch(/^failed logged: \[TASK_FAILED\] the task threw: ctx\.log is not a function\./m);
   });
 });
 
@@ -221,7 +221,9 @@ export const orders = raw.transform(local.task(function explode() { throw new Er
       cwd: failing.dir,
     });
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^failed explode: the task threw: the task exploded\. Fix the task/m);
+    expect(stdout).toMatch(
+      /^failed explode: \[TASK_FAILED\] the task threw: the task exploded\. Fix the task/m,
+    );
     // Said once: the summary has the error and the outcome; the live view only that the step failed.
     expect(`${stdout}${stderr}`.match(/the task exploded/g)).toHaveLength(1);
     expect(`${stdout}${stderr}`.match(/failed \(/g)).toHaveLength(1);

@@ -225,7 +225,7 @@ describe("resume", () => {
     const resumed = await readRun(first.runId, { projectDir: project.dir });
     const second = await runInMemory(world, project.store, graph, { resumed });
     expect(Object.fromEntries(statuses(second).map(([n, ...r]) => [n, r]))).toEqual({
-      a: ["succeeded", "never ran"],
+      a: ["succeeded", "failed last time"],
       aNext: ["succeeded", "never ran"],
       b: ["skipped", "resumed"],
       c: ["skipped", "resumed"],
