@@ -622,10 +622,11 @@ export const two = at("a.parquet").transform(local.task(function two(df: pl.Lazy
       p.write("acme/raw/sales.parquet", sales());
       copyPipeline(p, { task: "df.collectSync()" });
     },
-    args: RUN,
+    // The type-check would refuse it first; this is the run-time check a JavaScript user meets.
+    args: [...RUN, "--no-typecheck"],
     exit: 1,
     code: "TASK_RESULT_INVALID",
-    names: ['step "copy"', "a DataFrame"],
+    names: ["failed copy:", "a DataFrame"],
     fix: /Return df.lazy\(\)/,
   },
   {
@@ -638,7 +639,7 @@ export const two = at("a.parquet").transform(local.task(function two(df: pl.Lazy
     args: RUN,
     exit: 1,
     code: "TASK_FAILED",
-    names: ['step "copy"', "the task exploded"],
+    names: ["failed copy:", "the task exploded"],
     fix: /Fix the task/,
   },
   {
@@ -651,7 +652,7 @@ export const two = at("a.parquet").transform(local.task(function two(df: pl.Lazy
     args: RUN,
     exit: 1,
     code: "TASK_FAILED",
-    names: ['step "copy"', "nope"],
+    names: ["failed copy:", "nope"],
     fix: /Fix the task/,
   },
   {
@@ -1049,7 +1050,7 @@ export const b = at("b.parquet").transform(local.task(function two(df: pl.LazyDa
     args: RUN,
     exit: 1,
     code: "TASK_FAILED",
-    names: ['step "pick"', '"nope"'],
+    names: ["failed pick:", '"nope"'],
     fix: /Fix the query/,
   },
   {
@@ -1064,7 +1065,7 @@ export const b = at("b.parquet").transform(local.task(function two(df: pl.LazyDa
     args: RUN,
     exit: 1,
     code: "TASK_FAILED",
-    names: ['step "pick"', "SELEC"],
+    names: ["failed pick:", "SELEC"],
     fix: /Fix the query/,
   },
 ];
