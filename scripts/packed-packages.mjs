@@ -38,7 +38,8 @@ function newest(path) {
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-async function withLock(lock, work) {
+/** Runs `work` holding a directory lock (mkdir is atomic); the build and the packing share it across processes. */
+export async function withLock(lock, work) {
   const deadline = Date.now() + 300_000;
   for (;;) {
     try {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,8 +68,6 @@ const stale = (packages: readonly Publishable[]): Publishable[] =>
     return !existsSync(dist) || newest(join(REPO, pkg.dir, "src")) > statSync(dist).mtimeMs;
   });
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
 /**
  * Builds the packages (turbo, cached) when a `dist` is missing or older than its sources, so the tarballs
  * hold the current code. Shares its lock with the CLI tests' build, so two test files never run turbo at once.
@@ -77,20 +75,10 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export async function ensureBuilt(packages: readonly Publishable[]): Promise<void> {
   if (stale(packages).length === 0) return;
   const lock = join(tmpdir(), "glacier-cli-test-build.lock");
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock left by a killed run is stale after three minutes.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000)
-        rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-      await sleep(500);
-    }
-  }
-  try {
+  const { withLock } = (await import("../../scripts/packed-packages.mjs")) as {
+    withLock<T>(lock: string, work: () => Promise<T>): Promise<T>;
+  };
+  await withLock(lock, async () => {
     if (stale(packages).length === 0) return;
     const turbo = join(REPO, "node_modules/turbo/bin/turbo");
     const filters = packages.map((pkg) => `--filter=${pkg.name}`);
@@ -102,9 +90,7 @@ export async function ensureBuilt(packages: readonly Publishable[]): Promise<voi
         display: "turbo run build",
       }),
     );
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
