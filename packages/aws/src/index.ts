@@ -8,6 +8,7 @@ export {
   interpret,
   type AwsRunOptions,
   type CloudRunRecord,
+  type CloudRunPlan,
   type CloudRunResult,
   type CloudStepRecord,
 } from "./interpret.js";

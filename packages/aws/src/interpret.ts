@@ -10,7 +10,6 @@ import {
 } from "@glacier/core";
 import {
   newRunId,
-  planResult,
   planRun,
   readRun,
   RunLog,
@@ -19,6 +18,7 @@ import {
   runSchedule,
   type CloudRunFields,
   type RecordedRunResult,
+  type RunPlan,
   type RunRecord,
   type StepRecord,
 } from "@glacier/engine";
@@ -44,6 +44,11 @@ export interface AwsRunOptions extends CloudRunOptions {
 
 /** A cloud run's result: each step with its record (code, attempts, where it ran, logs …), and the plan. */
 export interface CloudRunResult extends RecordedRunResult {
+  readonly plan: CloudPlan;
+}
+
+/** A cloud `--plan`: what would run and why, and where each step would run (the plan of the run). */
+export interface CloudRunPlan extends RunPlan {
   readonly plan: CloudPlan;
 }
 
@@ -119,7 +124,10 @@ function checkOptions(options: RunOptions): AwsRunOptions {
  * //   { name: "dailyRevenue", status: "succeeded", reason: "never ran", rows: 155, … }] } // in process
  * ```
  */
-export async function interpret(graph: LineageGraph, options: RunOptions): Promise<CloudRunResult> {
+export async function interpret(
+  graph: LineageGraph,
+  options: RunOptions,
+): Promise<CloudRunResult | CloudRunPlan> {
   const cloud = checkOptions(options);
   const projectDir = cloud.projectDir === undefined ? {} : { projectDir: cloud.projectDir };
   const resumed: RunRecord | undefined =
@@ -158,7 +166,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
         force: cloud.force === true,
         ...(resumed ? { resumed } : {}),
       });
-      return { ...planResult(runId, decided), plan };
+      return { ...decided, plan };
     }
     const concurrency = cloud.concurrency ?? 32;
     const pipeline = cloud.pipeline ?? resumed?.pipeline;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { Bucket, LineageGraph, runGraph, type StepNode } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import { cloudEnvironment, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
 let env: CloudEnvironment;
@@ -14,20 +14,25 @@ beforeAll(async () => {
 afterAll(() => env?.stop());
 
 const runs = () => readdirSync(join(env.projectDir, ".glacier", "runs")).length;
-const decisions = (result: CloudRunResult) => result.steps.map((s) => [s.name, s.status, s.reason]);
+const decisions = (plan: aws.CloudRunPlan) => plan.steps.map((s) => [s.name, s.action, s.reason]);
+const statuses = (result: aws.CloudRunResult) => result.steps.map((s) => [s.name, s.status, s.reason]);
 
 describe("--plan in cloud mode", () => {
   it("says what would run and why from S3 metadata, and invokes and writes nothing", async () => {
     const [invocations, records] = [env.lambda.invocations.length, runs()];
-    const plan = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      plan: true,
-      params: { minOrders: "3" },
-    })) as CloudRunResult;
+    const plan = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        plan: true,
+        params: { minOrders: "3" },
+      },
+      aws,
+    );
     expect(decisions(plan)).toEqual([
-      ["cleanSales", "skipped", "up to date"],
-      ["dailyRevenue", "not-run", "parameters changed"],
+      ["cleanSales", "skip", "up to date"],
+      ["dailyRevenue", "run", "parameters changed"],
     ]);
     expect(plan.plan.steps.map((s) => [s.name, s.dispatch])).toEqual([
       [
@@ -44,14 +49,18 @@ describe("--plan in cloud mode", () => {
     const [clean, daily] = env.graph.executionOrder() as [StepNode, StepNode];
     const versioned: StepNode = { ...clean, task: { ...clean.task, codeVersion: "2" } };
     const graph = LineageGraph.from(Bucket.fromNode(daily.output, [versioned, daily]));
-    const plan = (await runGraph(graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      plan: true,
-    })) as CloudRunResult;
+    const plan = await runGraph(
+      graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        plan: true,
+      },
+      aws,
+    );
     expect(decisions(plan)).toEqual([
-      ["cleanSales", "not-run", "code changed"],
-      ["dailyRevenue", "not-run", "upstream will run"],
+      ["cleanSales", "run", "code changed"],
+      ["dailyRevenue", "run", "upstream will run"],
     ]);
   });
 
@@ -63,17 +72,21 @@ describe("--plan in cloud mode", () => {
         Body: "order_id,day,region,amount\n1,2024-01-01,north,10.5\n",
       }),
     );
-    const plan = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      plan: true,
-    })) as CloudRunResult;
+    const plan = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        plan: true,
+      },
+      aws,
+    );
     expect(decisions(plan)).toEqual([
-      ["cleanSales", "not-run", "input changed"],
-      ["dailyRevenue", "not-run", "upstream will run"],
+      ["cleanSales", "run", "input changed"],
+      ["dailyRevenue", "run", "upstream will run"],
     ]);
-    const run = (await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir })) as CloudRunResult;
-    expect(decisions(run)).toEqual([
+    const run = await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir }, aws);
+    expect(statuses(run)).toEqual([
       ["cleanSales", "succeeded", "input changed"],
       ["dailyRevenue", "succeeded", "input changed"],
     ]);

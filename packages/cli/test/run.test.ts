@@ -107,11 +107,16 @@ describe("glacier run (local)", () => {
   it("--plan --json is the plan as the same document; an error before the run is a JSON document too", async () => {
     const plan = await run("--plan", "--json", "--param", "minOrders=50");
     expect(plan.code).toBe(0);
-    const planned = JSON.parse(plan.stdout) as { status: string; steps: { name: string; status: string }[] };
-    expect(planned.status).toBe("planned");
-    expect(planned.steps.map((s) => [s.name, s.status])).toEqual([
-      ["cleanSales", "skipped"],
-      ["dailyRevenue", "not-run"],
+    const planned = JSON.parse(plan.stdout) as {
+      runId: string | null;
+      status: string;
+      record: string | null;
+      steps: { name: string; status: string; reason: string }[];
+    };
+    expect(planned).toMatchObject({ runId: null, status: "planned", record: null });
+    expect(planned.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["cleanSales", "skipped", "up to date"],
+      ["dailyRevenue", "would-run", "parameters changed"],
     ]);
     const bad = await run("--json", "--param", "minOrder=5");
     expect(bad.code).toBe(2);

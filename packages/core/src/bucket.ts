@@ -4,7 +4,15 @@ import { LineageGraph } from "./lineage-graph.js";
 import type { BucketNode, StepInput, StepNode } from "./nodes.js";
 import { inputBuckets, stepKey } from "./nodes.js";
 import { deepFreeze } from "./stable-id.js";
-import { runGraph, type RunOptionsFor, type RunOutcome, type RunMode } from "./run.js";
+import {
+  runGraph,
+  type DoneOf,
+  type Interpreter,
+  type PlanOf,
+  type RunMode,
+  type RunOptionsFor,
+  type RunResults,
+} from "./run.js";
 import { checkSchedule } from "./schedule.js";
 import { callerLocation } from "./source-location.js";
 import type { Task } from "./task.js";
@@ -176,11 +184,25 @@ export class Bucket {
   }
 
   /**
-   * Runs, generates or analyses this bucket's lineage. The interpreter package for the mode is loaded on
-   * demand (`local` → `@glacier/local`, `cloud` → `@glacier/aws`, `generate` → `@glacier/terraform`,
-   * `analyze` → `@glacier/analyze`).
+   * Runs, generates or analyses this bucket's lineage through {@link runGraph}. Pass the mode's interpreter
+   * (`import * as local from "@glacier/local"`) to get its own result type; without one, the mode's package
+   * is found where the project installed it (`local` → `@glacier/local`, `cloud` → `@glacier/aws`,
+   * `generate` → `@glacier/terraform`, `analyze` → `@glacier/analyze`). With `plan: true` a `local` or
+   * `cloud` run resolves to a {@link RunPlan}: what would run and why.
    */
-  run<M extends RunMode>(options: RunOptionsFor<M>): Promise<RunOutcome<M>> {
+  run<M extends "local" | "cloud", R = RunResults[M]>(
+    options: RunOptionsFor<M> & { readonly plan: true },
+    interpreter?: Interpreter<M, R>,
+  ): Promise<PlanOf<R>>;
+  run<M extends RunMode, R = RunResults[M]>(
+    options: RunOptionsFor<M> & { readonly plan?: false },
+    interpreter?: Interpreter<M, R>,
+  ): Promise<DoneOf<R>>;
+  run<M extends RunMode, R = RunResults[M]>(
+    options: RunOptionsFor<M>,
+    interpreter?: Interpreter<M, R>,
+  ): Promise<R>;
+  run<M extends RunMode, R>(options: RunOptionsFor<M>, interpreter?: Interpreter<M, R>): Promise<R> {
     if (this.#lineage.length === 0) {
       return Promise.reject(
         new GlacierError("NO_LINEAGE", "this bucket has no lineage, so there is nothing to run.", {
@@ -189,7 +211,7 @@ export class Bucket {
         }),
       );
     }
-    return runGraph(this.graph(), options);
+    return runGraph(this.graph(), options, interpreter);
   }
 
   /** Serialisable form: the node, the pipeline info and the lineage (task functions are dropped). */

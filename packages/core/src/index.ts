@@ -39,11 +39,12 @@ export {
 export { MultiSource, Pipeline } from "./pipeline.js";
 export { Provider, type ProviderConfig } from "./provider.js";
 export {
+  importInterpreter,
   INTERPRETER_PACKAGES,
-  loadInterpreter,
   RUN_MODES,
   runGraph,
   type Analysis,
+  type DoneOf,
   type AnalyzeOptions,
   type CloudRunOptions,
   type ExecutionOptions,
@@ -51,11 +52,15 @@ export {
   type GenerateResult,
   type Interpreter,
   type LocalRunOptions,
+  type PlannedStep,
+  type PlanOf,
   type RunMode,
   type RunOptions,
   type RunOptionsFor,
   type RunOutcome,
+  type RunPlan,
   type RunResult,
+  type RunResults,
   type StepResult,
 } from "./run.js";
 export {

@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import { dirname, isAbsolute, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { GlacierError } from "./errors.js";
 import type { LineageGraph } from "./lineage-graph.js";
 import type { ParamValue } from "./params.js";
@@ -6,7 +9,10 @@ import type { ParamValue } from "./params.js";
 export const RUN_MODES = Object.freeze(["local", "cloud", "analyze", "generate"] as const);
 export type RunMode = (typeof RUN_MODES)[number];
 
-/** The package that interprets each mode; core imports it only when that mode runs. */
+/**
+ * The package that interprets each mode: what `run()` looks for when it is not handed an interpreter, and
+ * what an INTERPRETER_MISSING error says to install.
+ */
 export const INTERPRETER_PACKAGES: Readonly<Record<RunMode, string>> = Object.freeze({
   local: "@glacier/local",
   cloud: "@glacier/aws",
@@ -121,15 +127,58 @@ export interface Analysis {
   resourceSummary(): Readonly<Record<string, unknown>>;
 }
 
-export type RunOutcome<M extends RunMode> = M extends "local" | "cloud"
-  ? RunResult
-  : M extends "generate"
-    ? GenerateResult
-    : Analysis;
+/** One step of a {@link RunPlan}: whether it would run, and why. */
+export interface PlannedStep {
+  readonly id: string;
+  readonly name: string;
+  readonly action: "run" | "skip";
+  /** Why it would run or be skipped (`"code changed"`, `"up to date"` …). */
+  readonly reason: string;
+}
 
-/** What an interpreter package exports. */
-export interface Interpreter {
-  interpret(graph: LineageGraph, options: RunOptions): Promise<unknown>;
+/**
+ * What a `local` or `cloud` run with `plan: true` returns: what would run and why, nothing run or recorded.
+ * Not a {@link RunResult}: no step has a status, because none ran.
+ */
+export interface RunPlan {
+  readonly kind: "plan";
+  readonly mode: "local" | "cloud";
+  /** In execution order. */
+  readonly steps: readonly PlannedStep[];
+}
+
+/**
+ * What each mode resolves to when core finds the interpreter itself (`bucket.run({ mode })`). An interpreter
+ * passed in (see {@link Interpreter}) brings its own, more precise result type.
+ */
+export interface RunResults {
+  readonly local: RunResult | RunPlan;
+  readonly cloud: RunResult | RunPlan;
+  readonly generate: GenerateResult;
+  readonly analyze: Analysis;
+}
+
+/** The plan among an interpreter's results. */
+export type PlanOf<R> = Extract<R, { readonly kind: "plan" }>;
+/** The results of an interpreter that are not a plan. */
+export type DoneOf<R> = Exclude<R, { readonly kind: "plan" }>;
+
+/** What `run()` resolves to for mode `M` without `plan`; with `plan: true` it is a {@link RunPlan}. */
+export type RunOutcome<M extends RunMode> = DoneOf<RunResults[M]>;
+
+/**
+ * The contract of an interpreter: a function that takes the validated graph and its mode's options. An
+ * interpreter package's module is one (`import * as local from "@glacier/local"`), so it can be handed to
+ * {@link runGraph} or `bucket.run()` as it is, the way Kysely takes its dialect.
+ *
+ * @example
+ * ```ts
+ * import * as local from "@glacier/local";
+ * const result = await runGraph(graph, { mode: "local" }, local); // typed as @glacier/local's result
+ * ```
+ */
+export interface Interpreter<M extends RunMode = RunMode, R = unknown> {
+  interpret(graph: LineageGraph, options: RunOptionsFor<M>): Promise<R>;
 }
 
 function isMissing(error: unknown, specifier: string): boolean {
@@ -140,12 +189,26 @@ function isMissing(error: unknown, specifier: string): boolean {
   );
 }
 
-/** Loads the interpreter package of a mode; a missing package is a clear error naming it. */
-export async function loadInterpreter(mode: RunMode): Promise<Interpreter> {
+/**
+ * Imports a mode's interpreter with `load` (the caller's own `import()`, so the package resolves from the
+ * caller: the CLI's, or the user's project); a package that is not installed, does not load or exports no
+ * `interpret()` is a clear INTERPRETER_MISSING naming it.
+ *
+ * @example
+ * ```ts
+ * const aws = await importInterpreter("cloud", () => import("@glacier/aws"));
+ * // not installed: [INTERPRETER_MISSING] mode "cloud": this mode needs the package @glacier/aws, which is not
+ * //   installed. Install it: npm install @glacier/aws.
+ * ```
+ */
+export async function importInterpreter<M extends RunMode, T extends Interpreter<M>>(
+  mode: M,
+  load: () => Promise<T>,
+): Promise<T> {
   const specifier = INTERPRETER_PACKAGES[mode];
-  let loaded: Partial<Interpreter>;
+  let loaded: T;
   try {
-    loaded = (await import(specifier)) as Partial<Interpreter>;
+    loaded = await load();
   } catch (error) {
     throw new GlacierError(
       "INTERPRETER_MISSING",
@@ -161,23 +224,94 @@ export async function loadInterpreter(mode: RunMode): Promise<Interpreter> {
       },
     );
   }
-  if (typeof loaded.interpret !== "function") {
+  // The static type is what the caller's import claims; a JavaScript caller or a mismatched version may differ.
+  if (typeof (loaded as Partial<Interpreter> | null)?.interpret !== "function") {
     throw new GlacierError("INTERPRETER_MISSING", `${specifier} does not export interpret().`, {
       subject: { kind: "mode", name: mode },
       hint: `Install a version of ${specifier} that matches @glacier/core.`,
     });
   }
-  return loaded as Interpreter;
+  return loaded;
 }
 
 /**
- * Validates the graph, narrows it to `options.pipeline` when given, and hands it to the mode's interpreter.
- * Definition errors reject with a {@link GlacierError}; step failures are reported in the result.
+ * Where a user's project is: the project directory, the working directory, and the directories of the
+ * modules that define the steps. An interpreter package is looked up from each, in this order.
  */
-export async function runGraph<M extends RunMode>(
+function projectDirs(graph: LineageGraph, projectDir: string | undefined): string[] {
+  const defined = graph.steps.flatMap((s) => [s.definedAt?.file, s.task.definedAt?.file]);
+  const files = defined.filter((f): f is string => f !== undefined && isAbsolute(f));
+  return [...new Set([projectDir ?? process.cwd(), process.cwd(), ...files.map((f) => dirname(f))])];
+}
+
+/** The entry of `specifier` as Node resolves it from `dir`, or undefined when it is not installed there. */
+function resolveFrom(dir: string, specifier: string): string | undefined {
+  try {
+    return createRequire(join(dir, "noop.js")).resolve(specifier);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds a mode's interpreter for `run()` called without one. By name first — from core, which is where
+ * npm's hoisted layout, bundlers and test runners (with their export conditions) put it — then, when it is
+ * not reachable from core (pnpm's strict layout, a core installed elsewhere), from the user's project:
+ * the project directory, the working directory, the modules that define the steps.
+ */
+async function findInterpreter<M extends RunMode>(
+  mode: M,
+  graph: LineageGraph,
+  projectDir: string | undefined,
+): Promise<Interpreter<M>> {
+  const specifier = INTERPRETER_PACKAGES[mode];
+  return importInterpreter(mode, async (): Promise<Interpreter<M>> => {
+    try {
+      return (await import(specifier)) as Interpreter<M>;
+    } catch (error) {
+      if (!isMissing(error, specifier)) throw error;
+      for (const dir of projectDirs(graph, projectDir)) {
+        const entry = resolveFrom(dir, specifier);
+        if (entry !== undefined) return (await import(pathToFileURL(entry).href)) as Interpreter<M>;
+      }
+      throw error;
+    }
+  });
+}
+
+/**
+ * Validates the graph, narrows it to `options.pipeline` when given, and hands it to the mode's interpreter:
+ * the one passed in, or else the mode's package found from core or the user's project (see
+ * {@link INTERPRETER_PACKAGES}). Definition errors reject with a {@link GlacierError}; step failures are
+ * reported in the result. With `plan: true` a `local` or `cloud` run resolves to a {@link RunPlan}.
+ *
+ * @example
+ * ```ts
+ * import * as local from "@glacier/local";
+ * await runGraph(graph, { mode: "local", plan: true }, local); // { kind: "plan", mode: "local", steps: [...] }
+ * await runGraph(graph, { mode: "local" });                    // @glacier/local found from the project
+ * ```
+ */
+export function runGraph<M extends "local" | "cloud", R = RunResults[M]>(
+  graph: LineageGraph,
+  options: RunOptionsFor<M> & { readonly plan: true },
+  interpreter?: Interpreter<M, R>,
+): Promise<PlanOf<R>>;
+export function runGraph<M extends RunMode, R = RunResults[M]>(
+  graph: LineageGraph,
+  options: RunOptionsFor<M> & { readonly plan?: false },
+  interpreter?: Interpreter<M, R>,
+): Promise<DoneOf<R>>;
+export function runGraph<M extends RunMode, R = RunResults[M]>(
   graph: LineageGraph,
   options: RunOptionsFor<M>,
-): Promise<RunOutcome<M>> {
+  interpreter?: Interpreter<M, R>,
+): Promise<R>;
+export async function runGraph<M extends RunMode, R>(
+  graph: LineageGraph,
+  options: RunOptionsFor<M>,
+  interpreter?: Interpreter<M, R>,
+): Promise<R> {
   const mode = (options as { mode?: unknown } | undefined)?.mode;
   if (typeof mode !== "string" || !(RUN_MODES as readonly string[]).includes(mode)) {
     throw new GlacierError("UNKNOWN_MODE", `${JSON.stringify(mode)} is not a run mode.`, {
@@ -192,6 +326,9 @@ export async function runGraph<M extends RunMode>(
   }
   graph.validate();
   const selected = options.pipeline === undefined ? graph : graph.forPipeline(options.pipeline);
-  const interpreter = await loadInterpreter(mode as RunMode);
-  return (await interpreter.interpret(selected, options)) as RunOutcome<M>;
+  const chosen =
+    interpreter ??
+    (await findInterpreter(options.mode, graph, "projectDir" in options ? options.projectDir : undefined));
+  // Without an interpreter passed in, R is core's RunResults[M]: what every interpreter package returns.
+  return (await chosen.interpret(selected, options)) as R;
 }

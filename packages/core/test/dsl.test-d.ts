@@ -7,12 +7,14 @@ import {
   type GlacierTypeError,
   type GenerateResult,
   type Inputs,
+  type Interpreter,
   type MatchingInputs,
   LineageGraph,
   Pipeline,
   type PipelineInfo,
   Provider,
   param,
+  type RunPlan,
   type RunResult,
   type SqlTables,
   type StepNode,
@@ -266,6 +268,27 @@ describe("run", () => {
       produced.run({ mode: "generate", outputDir: "infra" }),
     ).resolves.toEqualTypeOf<GenerateResult>();
     expectTypeOf(produced.run({ mode: "analyze" })).resolves.toEqualTypeOf<Analysis>();
+  });
+  it("resolves to a plan, not a run result, with plan: true", () => {
+    expectTypeOf(produced.run({ mode: "local", plan: true })).resolves.toEqualTypeOf<RunPlan>();
+    expectTypeOf(produced.run({ mode: "cloud", plan: true })).resolves.toEqualTypeOf<RunPlan>();
+    const plan: boolean = Math.random() > 0.5;
+    expectTypeOf(produced.run({ mode: "local", plan })).resolves.toEqualTypeOf<RunResult | RunPlan>();
+    // @ts-expect-error generate has no plan of its own
+    void produced.run({ mode: "generate", outputDir: "infra", plan: true });
+  });
+  it("resolves to an interpreter's own result type when one is passed in", () => {
+    interface Recorded extends RunResult {
+      readonly recordPath: string;
+    }
+    interface Decided extends RunPlan {
+      readonly version: 1;
+    }
+    const local = {} as Interpreter<"local", Recorded | Decided>;
+    expectTypeOf(produced.run({ mode: "local" }, local)).resolves.toEqualTypeOf<Recorded>();
+    expectTypeOf(produced.run({ mode: "local", plan: true }, local)).resolves.toEqualTypeOf<Decided>();
+    // @ts-expect-error a local interpreter does not run mode cloud
+    void produced.run({ mode: "cloud" }, local);
   });
   it("rejects an unknown mode and missing mode options", () => {
     // @ts-expect-error "remote" is not a run mode

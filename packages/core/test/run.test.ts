@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LazyDataFrame } from "nodejs-polars";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  importInterpreter,
   INTERPRETER_PACKAGES,
   LineageGraph,
-  loadInterpreter,
   Provider,
   RUN_MODES,
   runGraph,
@@ -138,10 +138,51 @@ describe("interpreter packages", () => {
     expect(runIn(dir, "cloud", "weekly")).toMatchObject({ code: "UNKNOWN_PIPELINE" });
   });
 
-  it("every mode's package is installed in this repository and exports interpret()", async () => {
-    for (const mode of RUN_MODES) {
-      const interpreter = await loadInterpreter(mode);
-      expect(typeof interpreter.interpret).toBe("function");
-    }
+  it("finds the package in the user's project when core cannot reach it (pnpm's strict layout)", () => {
+    // Core installed apart from the project (as pnpm's store keeps it), the project with @glacier/local next
+    // to it: core's own import cannot see @glacier/local, the project can.
+    const root = mkdtempSync(join(tmpdir(), "glacier-core-apart-"));
+    dirs.push(root);
+    const store = join(root, "store");
+    const project = join(root, "project");
+    const core = join(store, "node_modules", "@glacier", "core");
+    mkdirSync(core, { recursive: true });
+    cpSync(join(coreDir, "package.json"), join(core, "package.json"));
+    cpSync(join(coreDir, "dist"), join(core, "dist"), { recursive: true });
+    mkdirSync(join(project, "node_modules", "@glacier"), { recursive: true });
+    symlinkSync(core, join(project, "node_modules", "@glacier", "core"), "dir");
+    const localDir = fileURLToPath(new URL("../../local", import.meta.url));
+    symlinkSync(localDir, join(project, "node_modules", "@glacier", "local"), "dir");
+    // Local storage in an empty directory: @glacier/local, once found, says the source is missing.
+    const offline = script.replace("{ mode }", '{ mode, localStorage: "lake" }');
+    writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(join(project, "run.mjs"), offline);
+    // The same script beside the store, outside the project, finds no @glacier/local.
+    writeFileSync(join(store, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(join(store, "run.mjs"), offline);
+    expect(runIn(store, "local")).toMatchObject({ code: "INTERPRETER_MISSING" });
+    expect(runIn(project, "local")).toMatchObject({ code: "SOURCE_MISSING" });
+  });
+
+  it("an interpreter passed in is used as it is, and its result comes back", async () => {
+    const seen: string[] = [];
+    const interpreter = {
+      interpret: (graph: LineageGraph, options: RunOptions) => {
+        seen.push(`${options.mode}:${graph.steps.map((s) => s.name).join(",")}`);
+        return Promise.resolve({ outputDir: "infra", files: ["main.tf.json"] });
+      },
+    };
+    expect(await sales.run({ mode: "generate", outputDir: "infra" }, interpreter)).toEqual({
+      outputDir: "infra",
+      files: ["main.tf.json"],
+    });
+    expect(seen).toEqual(["generate:clean"]);
+  });
+
+  it("importInterpreter names the package of a module that is not an interpreter (a JavaScript caller's)", async () => {
+    const notAnInterpreter: () => Promise<never> = () => import("node:path") as Promise<never>;
+    expect(await rejection(importInterpreter("analyze", notAnInterpreter))).toMatchInlineSnapshot(
+      `"[INTERPRETER_MISSING] mode "analyze": @glacier/analyze does not export interpret(). Install a version of @glacier/analyze that matches @glacier/core."`,
+    );
   });
 });

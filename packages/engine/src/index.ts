@@ -21,7 +21,7 @@ export { fileKey, readJson, RunStore, writeJsonAtomic } from "./run-store.js";
 export { RunSession, type RunSessionInit } from "./run-session.js";
 export { isAlive, listRuns, readRun, type RunSummary } from "./runs.js";
 export { decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
-export { planResult, planRun, type PlannedStep, type RunPlan } from "./plan.js";
+export { planRun, type PlannedStep, type RunPlan } from "./plan.js";
 export type {
   Attempt,
   EvaluationContext,

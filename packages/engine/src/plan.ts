@@ -1,20 +1,19 @@
-import type { LineageGraph } from "@glacier/core";
-import type { RecordedRunResult, RunRecord, StepReason, StepRecord } from "./run-record.js";
+import type { LineageGraph, PlannedStep as CorePlannedStep, RunPlan as CoreRunPlan } from "@glacier/core";
+import type { RunRecord, StepReason } from "./run-record.js";
 import type { RunStore } from "./run-store.js";
 import { decideStep, lastState, previousStatuses, resumeOf } from "./scheduler.js";
 import type { StepBase, StepDriver } from "./step-driver.js";
 import { fingerprintOf } from "./step-state.js";
 
 /** One step of a plan: whether it would run, and why. */
-export interface PlannedStep extends StepBase {
-  readonly action: "run" | "skip";
+export interface PlannedStep extends StepBase, CorePlannedStep {
   readonly reason: StepReason;
   /** The step's fingerprint now, when its inputs could be fingerprinted (no upstream step will rewrite them). */
   readonly fingerprint?: string;
 }
 
 /** What a run would do, decided and serialisable, nothing run: what `glacier run --plan` prints. */
-export interface RunPlan {
+export interface RunPlan extends CoreRunPlan {
   readonly version: 1;
   readonly mode: StepDriver["mode"];
   /** In execution order. */
@@ -29,7 +28,7 @@ export interface RunPlan {
  * @example
  * ```ts
  * await planRun({ graph, driver, store, force: false });
- * // { version: 1, mode: "local", steps: [
+ * // { kind: "plan", version: 1, mode: "local", steps: [
  * //   { name: "cleanSales", action: "run", reason: "code changed", … },
  * //   { name: "dailyRevenue", action: "run", reason: "upstream will run", … }] }
  * ```
@@ -65,17 +64,5 @@ export async function planRun(input: {
       ...(inputs === null ? {} : { fingerprint: fingerprintOf({ ...evaluation.components, inputs }) }),
     });
   }
-  return { version: 1, mode: driver.mode, steps };
-}
-
-/**
- * A plan as a run result: a step that would run is `not-run`, one that would be skipped `skipped`, each with
- * its reason; nothing is recorded.
- */
-export function planResult(runId: string, plan: RunPlan): RecordedRunResult {
-  const steps = plan.steps.map(({ action, ...step }): StepRecord => ({
-    ...step,
-    status: action === "run" ? "not-run" : "skipped",
-  }));
-  return { runId, status: "succeeded", steps };
+  return { kind: "plan", version: 1, mode: driver.mode, steps };
 }

@@ -9,7 +9,6 @@ import {
   type RunOptions,
 } from "@glacier/core";
 import {
-  planResult,
   planRun,
   preloadLog,
   readRun,
@@ -19,6 +18,7 @@ import {
   newRunId,
   runSchedule,
   type RecordedRunResult,
+  type RunPlan,
   type RunRecord,
 } from "@glacier/engine";
 import { createFileStore } from "./file-store.js";
@@ -92,7 +92,10 @@ function checkOptions(options: RunOptions): LocalRunOptions {
  * //           { name: "dailyRevenue", status: "succeeded", reason: "never ran", rows: 155, … }] }
  * ```
  */
-export async function interpret(graph: LineageGraph, options: RunOptions): Promise<RecordedRunResult> {
+export async function interpret(
+  graph: LineageGraph,
+  options: RunOptions,
+): Promise<RecordedRunResult | RunPlan> {
   const local = checkOptions(options);
   if (!local.plan) preloadLog();
   const store = new RunStore(local.projectDir);
@@ -117,14 +120,13 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
   const files = createFileStore(storage);
   if (local.plan) {
     const driver = localDriver({ ctx, runId, pool, log: RunLog.silent(), files }, undefined);
-    const plan = await planRun({
+    return planRun({
       graph: selected,
       driver,
       store,
       force: local.force === true,
       ...(resumed ? { resumed } : {}),
     });
-    return planResult(runId, plan);
   }
 
   const locks = await lockOutputs(

@@ -5,7 +5,7 @@ import pl from "nodejs-polars";
 import { LineageGraph, param, runGraph } from "@glacier/core";
 import { readRun } from "@glacier/engine";
 import { salesFrame, testProject, type TestProject } from "./fixtures/project.js";
-import { rejection, statuses, stepOf } from "./fixtures/results.js";
+import { decisions, rejection, statuses, stepOf } from "./fixtures/results.js";
 
 let project: TestProject;
 afterEach(() => project?.cleanup());
@@ -70,10 +70,10 @@ describe("failure semantics", () => {
     const run = () => runGraph(graph, { mode: "local", projectDir: project.dir, concurrency: 1 });
     await run();
     const plan = await runGraph(graph, { mode: "local", projectDir: project.dir, plan: true });
-    expect(statuses(plan)).toEqual([
-      ["a", "not-run", "failed last time"],
-      ["aNext", "not-run", "never ran"],
-      ["b", "skipped", "up to date"],
+    expect(decisions(plan)).toEqual([
+      ["a", "run", "failed last time"],
+      ["aNext", "run", "never ran"],
+      ["b", "skip", "up to date"],
     ]);
     expect(statuses(await run())).toEqual([
       ["a", "failed", "failed last time"],

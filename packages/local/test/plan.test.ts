@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
 import { param } from "@glacier/core";
 import { salesFrame, testProject, type TestProject } from "./fixtures/project.js";
-import { statuses } from "./fixtures/results.js";
+import { decisions } from "./fixtures/results.js";
 
 let project: TestProject;
 afterEach(() => project?.cleanup());
@@ -71,12 +71,13 @@ describe("--plan", () => {
     project.write("acme", "raw/sales.parquet", salesFrame(100));
     const before = snapshot(project.dir);
     const result = await plan(project);
-    expect(result.status).toBe("succeeded");
-    expect(result.recordPath).toBeUndefined();
-    expect(statuses(result)).toEqual([
-      ["cleanSales", "not-run", "never ran"],
-      ["byDay", "not-run", "never ran"],
-      ["byRegion", "not-run", "never ran"],
+    // A plan, not a run result: no run id, no status, no record.
+    expect(Object.keys(result).sort()).toEqual(["kind", "mode", "steps", "version"]);
+    expect(result).toMatchObject({ kind: "plan", mode: "local" });
+    expect(decisions(result)).toEqual([
+      ["cleanSales", "run", "never ran"],
+      ["byDay", "run", "never ran"],
+      ["byRegion", "run", "never ran"],
     ]);
     expect(snapshot(project.dir)).toEqual(before);
     expect(existsSync(join(project.dir, ".glacier"))).toBe(false);
@@ -87,35 +88,35 @@ describe("--plan", () => {
     project.write("acme", "raw/sales.parquet", salesFrame(100));
     await run(project);
     let before = snapshot(project.dir);
-    expect(statuses(await plan(project))).toEqual([
-      ["cleanSales", "skipped", "up to date"],
-      ["byDay", "skipped", "up to date"],
-      ["byRegion", "skipped", "up to date"],
+    expect(decisions(await plan(project))).toEqual([
+      ["cleanSales", "skip", "up to date"],
+      ["byDay", "skip", "up to date"],
+      ["byRegion", "skip", "up to date"],
     ]);
-    expect(statuses(await plan(project, 2))).toEqual([
-      ["cleanSales", "not-run", "code changed"],
-      ["byDay", "not-run", "upstream will run"],
-      ["byRegion", "not-run", "upstream will run"],
+    expect(decisions(await plan(project, 2))).toEqual([
+      ["cleanSales", "run", "code changed"],
+      ["byDay", "run", "upstream will run"],
+      ["byRegion", "run", "upstream will run"],
     ]);
-    expect(statuses(await plan(project, 1, { params: { top: 3 } }))).toEqual([
-      ["cleanSales", "skipped", "up to date"],
-      ["byDay", "not-run", "parameters changed"],
-      ["byRegion", "skipped", "up to date"],
+    expect(decisions(await plan(project, 1, { params: { top: 3 } }))).toEqual([
+      ["cleanSales", "skip", "up to date"],
+      ["byDay", "run", "parameters changed"],
+      ["byRegion", "skip", "up to date"],
     ]);
-    expect(statuses(await plan(project, 1, { force: true })).map(([, s, r]) => [s, r])).toEqual([
-      ["not-run", "forced"],
-      ["not-run", "forced"],
-      ["not-run", "forced"],
+    expect(decisions(await plan(project, 1, { force: true })).map(([, s, r]) => [s, r])).toEqual([
+      ["run", "forced"],
+      ["run", "forced"],
+      ["run", "forced"],
     ]);
     expect(snapshot(project.dir)).toEqual(before);
 
     project.write("acme", "raw/sales.parquet", salesFrame(150));
     rmSync(project.path("acme", "reports/days.parquet"));
     before = snapshot(project.dir);
-    expect(statuses(await plan(project))).toEqual([
-      ["cleanSales", "not-run", "input changed"],
-      ["byDay", "not-run", "output missing"],
-      ["byRegion", "not-run", "upstream will run"],
+    expect(decisions(await plan(project))).toEqual([
+      ["cleanSales", "run", "input changed"],
+      ["byDay", "run", "output missing"],
+      ["byRegion", "run", "upstream will run"],
     ]);
     expect(snapshot(project.dir)).toEqual(before);
   });

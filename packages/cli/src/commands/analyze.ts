@@ -1,34 +1,11 @@
 import { resolve } from "node:path";
-import { type Analysis, loadInterpreter, runGraph } from "@glacier/core";
+import { runGraph } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import { INTERPRETERS } from "../interpreters.js";
 import { findConfig, readConfig } from "../load/config.js";
 import { loadProject } from "../load/load-project.js";
 import { parseChoice } from "../options.js";
-
-type Render = (analysis: Analysis, format: "text" | "json") => string;
-
-/** A plain rendering, for an analyzer that brings no `renderAnalysis` of its own. */
-function fallback(analysis: Analysis, format: "text" | "json"): string {
-  const report = {
-    cost: analysis.estimatedCost(),
-    duration: analysis.estimatedDuration(),
-    resources: analysis.resourceSummary(),
-  };
-  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
-  const block = (title: string, data: Readonly<Record<string, unknown>>): string =>
-    [
-      title,
-      ...Object.entries(data).map(
-        ([k, v]) => `  ${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`,
-      ),
-    ].join("\n");
-  return `${[
-    block(`Estimated cost: $${report.cost.totalUsd.toFixed(4)}`, report.cost),
-    block(`Estimated duration: ${report.duration.totalSeconds} s`, report.duration),
-    block("Resources", report.resources),
-  ].join("\n\n")}\n`;
-}
 
 /**
  * `glacier analyze [entry]`: estimated cost, duration and resources of the graph through
@@ -59,16 +36,19 @@ export async function analyzeCommand(
   });
   const configFile = findConfig(process.cwd());
   const prices = configFile === undefined ? undefined : (await readConfig(configFile)).config.prices;
-  const analysis = await runGraph(graph, {
-    mode: "analyze",
-    projectDir: process.cwd(),
-    ...(options.offline ? { offline: true } : {}),
-    ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
-    ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
-    ...(prices === undefined ? {} : { prices }),
-  });
-  // runGraph loaded the analyzer already; this returns the same module.
-  const { renderAnalysis } = (await loadInterpreter("analyze")) as { renderAnalysis?: Render };
-  io.stdout.write((renderAnalysis ?? fallback)(analysis, format));
+  const analyzer = await INTERPRETERS.analyze();
+  const analysis = await runGraph(
+    graph,
+    {
+      mode: "analyze",
+      projectDir: process.cwd(),
+      ...(options.offline ? { offline: true } : {}),
+      ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+      ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
+      ...(prices === undefined ? {} : { prices }),
+    },
+    analyzer,
+  );
+  io.stdout.write(analyzer.renderAnalysis(analysis, format));
   return EXIT.ok;
 }

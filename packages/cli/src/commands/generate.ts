@@ -3,6 +3,7 @@ import { runGraph } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";
+import { INTERPRETERS } from "../interpreters.js";
 import { loadProject } from "../load/load-project.js";
 import { checkOutputDir } from "../output.js";
 
@@ -32,13 +33,17 @@ export async function generateCommand(
   // The generator bundles serverless steps from the module that defines them; it takes one module. With
   // several (config, discovery) it is not told, and says so if a serverless step needs bundling.
   const [only] = modules.length === 1 ? modules : [];
-  const result = await runGraph(graph, {
-    mode: "generate",
-    outputDir: resolve(outdir),
-    ...(only === undefined ? {} : { entry: only }),
-    ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
-    ...(options.namePrefix === undefined ? {} : { namePrefix: options.namePrefix }),
-  });
+  const result = await runGraph(
+    graph,
+    {
+      mode: "generate",
+      outputDir: resolve(outdir),
+      ...(only === undefined ? {} : { entry: only }),
+      ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+      ...(options.namePrefix === undefined ? {} : { namePrefix: options.namePrefix }),
+    },
+    await INTERPRETERS.generate(),
+  );
   const unchanged = new Set(result.unchanged ?? []);
   for (const file of result.files) {
     io.out(`${unchanged.has(file) ? "unchanged" : "wrote"} ${displayPath(resolve(result.outputDir, file))}`);

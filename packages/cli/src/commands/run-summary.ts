@@ -1,6 +1,6 @@
 import { relative } from "node:path";
-import { formatBytes, formatCount, type RunResult, type StepResult } from "@glacier/core";
-import type { StepNote, StepRecord } from "@glacier/engine";
+import { formatBytes, formatCount, type RunPlan } from "@glacier/core";
+import type { RecordedRunResult, StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 
@@ -14,7 +14,7 @@ function seconds(ms: number | undefined): string {
   return ms === undefined ? "" : ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function statusCell(step: StepResult, c: Colors): string {
+function statusCell(step: StepRecord, c: Colors): string {
   switch (step.status) {
     case "succeeded":
       return c.green(step.status);
@@ -31,19 +31,14 @@ function statusCell(step: StepResult, c: Colors): string {
   }
 }
 
-/** A step's notes: core's StepResult has no such field, the engine's StepRecord has. */
-function notesOf(step: StepResult): readonly StepNote[] {
-  return (step as Partial<Pick<StepRecord, "notes">>).notes ?? [];
-}
-
-function counts(steps: readonly StepResult[]): string {
+function counts(steps: readonly StepRecord[]): string {
   const by = new Map<string, number>();
   for (const s of steps) by.set(s.status, (by.get(s.status) ?? 0) + 1);
   return [...by].map(([status, n]) => `${n} ${status === "not-run" ? "not run" : status}`).join(", ");
 }
 
 /** A failed step's error without the `step "name" failed: ` the interpreter puts first: the line names it. */
-function errorOf(step: StepResult): string {
+function errorOf(step: StepRecord): string {
   const text = (step.error ?? "no error message").replace(/\s*\n\s*/g, " ");
   const prefix = `step "${step.name}" failed: `;
   return text.startsWith(prefix) ? text.slice(prefix.length) : text;
@@ -67,7 +62,7 @@ function errorOf(step: StepResult): string {
  * record: .glacier/runs/20240131T101500Z-a1b2
  * ```
  */
-export function renderRunSummary(result: RunResult, c: Colors): string {
+export function renderRunSummary(result: RecordedRunResult, c: Colors): string {
   const status = result.status === "succeeded" ? c.green(result.status) : c.red(result.status);
   const header = ["  step", "status", "rows", "bytes", "time", "reason"];
   const rows = result.steps.map((s) => [
@@ -84,11 +79,11 @@ export function renderRunSummary(result: RunResult, c: Colors): string {
   ];
   for (const s of result.steps.filter((step) => step.status === "failed")) {
     // The error's code, as `glacier` prints it for errors outside a step, so scripts and readers can branch on it.
-    const code = (s as Partial<Pick<StepRecord, "code">>).code;
-    lines.push(`${c.red("failed")} ${s.name}: ${code === undefined ? "" : `[${code}] `}${errorOf(s)}`);
+    lines.push(`${c.red("failed")} ${s.name}: ${s.code === undefined ? "" : `[${s.code}] `}${errorOf(s)}`);
   }
   for (const s of result.steps) {
-    for (const note of notesOf(s)) lines.push(`${c.yellow("note")} ${s.name}: ${note.message} ${note.hint}`);
+    for (const note of s.notes ?? [])
+      lines.push(`${c.yellow("note")} ${s.name}: ${note.message} ${note.hint}`);
   }
   if (result.recordPath) lines.push(`record: ${relative(process.cwd(), result.recordPath) || "."}`);
   return `${lines.join("\n")}\n`;
@@ -104,13 +99,13 @@ export function renderRunSummary(result: RunResult, c: Colors): string {
  *   dailyRevenue  skip  (up to date)
  * ```
  */
-export function renderPlan(result: RunResult, c: Colors): string {
-  const skipped = result.steps.filter((s) => s.status === "skipped").length;
-  const toRun = result.steps.length - skipped;
-  const rows = result.steps.map((s) =>
-    s.status === "skipped"
-      ? [`  ${s.name}`, c.dim("skip"), c.dim(`(${s.reason ?? "up to date"})`)]
-      : [`  ${s.name}`, c.green("run"), `(${s.reason ?? "out of date"})`],
+export function renderPlan(plan: RunPlan, c: Colors): string {
+  const skipped = plan.steps.filter((s) => s.action === "skip").length;
+  const toRun = plan.steps.length - skipped;
+  const rows = plan.steps.map((s) =>
+    s.action === "skip"
+      ? [`  ${s.name}`, c.dim("skip"), c.dim(`(${s.reason})`)]
+      : [`  ${s.name}`, c.green("run"), `(${s.reason})`],
   );
   return `plan: ${formatCount(toRun, "step")} to run, ${skipped} up to date\n${formatTable(rows)}\n`;
 }
@@ -119,8 +114,8 @@ export function renderPlan(result: RunResult, c: Colors): string {
 export interface RunJsonStep {
   readonly id: string;
   readonly name: string;
-  /** With `--plan`: `not-run` (would run) or `skipped` (up to date). */
-  readonly status: StepResult["status"];
+  /** With `--plan`: `would-run` or `skipped` (up to date). */
+  readonly status: StepRecord["status"] | "would-run";
   readonly reason: string | null;
   readonly rows: number | null;
   readonly bytes: number | null;
@@ -135,9 +130,10 @@ export interface RunJsonStep {
  */
 export interface RunJson {
   readonly version: 1;
-  readonly runId: string;
+  /** Null with `--plan`: nothing ran. */
+  readonly runId: string | null;
   /** `succeeded` or `failed`; with `--plan`, `planned`. */
-  readonly status: RunResult["status"] | "planned";
+  readonly status: RecordedRunResult["status"] | "planned";
   readonly mode: "local" | "cloud";
   readonly steps: readonly RunJsonStep[];
   /** The run record's directory, relative to the working directory; null when nothing was recorded. */
@@ -145,25 +141,22 @@ export interface RunJson {
 }
 
 /**
- * The run (or plan) as the stable JSON document of `glacier run --json`.
+ * The run as the stable JSON document of `glacier run --json`.
  *
  * @example
  * ```ts
- * runJson(result, { mode: "local", plan: false });
+ * runJson(result, { mode: "local" });
  * // { version: 1, runId: "20240131T101500Z-a1b2", status: "succeeded", mode: "local",
  * //   steps: [{ id: "cleanSales->…", name: "cleanSales", status: "succeeded", reason: "never ran", rows: 4980,
  * //             bytes: 61234, durationMs: 412, error: null, notes: [] }, …],
  * //   record: ".glacier/runs/20240131T101500Z-a1b2" }
  * ```
  */
-export function runJson(
-  result: RunResult,
-  options: { readonly mode: "local" | "cloud"; readonly plan: boolean },
-): RunJson {
+export function runJson(result: RecordedRunResult, options: { readonly mode: "local" | "cloud" }): RunJson {
   return {
     version: 1,
     runId: result.runId,
-    status: options.plan ? "planned" : result.status,
+    status: result.status,
     mode: options.mode,
     steps: result.steps.map((s) => ({
       id: s.id,
@@ -174,8 +167,41 @@ export function runJson(
       bytes: s.bytes ?? null,
       durationMs: s.durationMs ?? null,
       error: s.status === "failed" ? errorOf(s) : null,
-      notes: notesOf(s).map((n) => ({ message: n.message, hint: n.hint })),
+      notes: (s.notes ?? []).map((n) => ({ message: n.message, hint: n.hint })),
     })),
     record: result.recordPath ? relative(process.cwd(), result.recordPath) || "." : null,
+  };
+}
+
+/**
+ * A plan as the same document (`glacier run --plan --json`): status `planned`, each step `would-run` or
+ * `skipped` with its reason, no run id and no record (nothing ran).
+ *
+ * @example
+ * ```ts
+ * planJson(plan);
+ * // { version: 1, runId: null, status: "planned", mode: "local",
+ * //   steps: [{ id: "cleanSales->…", name: "cleanSales", status: "skipped", reason: "up to date", rows: null, … }],
+ * //   record: null }
+ * ```
+ */
+export function planJson(plan: RunPlan): RunJson {
+  return {
+    version: 1,
+    runId: null,
+    status: "planned",
+    mode: plan.mode,
+    steps: plan.steps.map((s) => ({
+      id: s.id,
+      name: s.name,
+      status: s.action === "run" ? "would-run" : "skipped",
+      reason: s.reason,
+      rows: null,
+      bytes: null,
+      durationMs: null,
+      error: null,
+      notes: [],
+    })),
+    record: null,
   };
 }

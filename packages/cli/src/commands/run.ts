@@ -3,10 +3,11 @@ import { type ExecutionOptions, formatCount, GlacierError, runGraph } from "@gla
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";
+import { INTERPRETERS } from "../interpreters.js";
 import { findModules, loadProject, type ProjectModules } from "../load/load-project.js";
 import { formatTypeDiagnostic, typeCheck } from "../load/type-check.js";
 import { parseChoice, parseParams, parsePositiveInteger } from "../options.js";
-import { renderPlan, renderRunSummary, runJson } from "./run-summary.js";
+import { planJson, renderPlan, renderRunSummary, runJson } from "./run-summary.js";
 
 /** `glacier run`'s options as commander hands them over (strings, flags, repeated `--param`). */
 export interface RunCommandOptions {
@@ -115,17 +116,31 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
   if (options.typecheck !== false) await requireTypes(modules, io);
   const result =
     mode === "local"
-      ? await runGraph(graph, {
-          mode,
-          ...common,
-          ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
-          ...(options.lowMemory ? { lowMemory: true } : {}),
-        })
-      : await runGraph(graph, { mode, ...common, ...(via === undefined ? {} : { via }) });
-  if (options.json) {
-    io.stdout.write(`${JSON.stringify(runJson(result, { mode, plan: options.plan === true }), null, 2)}\n`);
-  } else {
-    io.stdout.write(options.plan ? renderPlan(result, io.outColors) : renderRunSummary(result, io.outColors));
+      ? await runGraph(
+          graph,
+          {
+            mode,
+            ...common,
+            ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
+            ...(options.lowMemory ? { lowMemory: true } : {}),
+          },
+          await INTERPRETERS.local(),
+        )
+      : await runGraph(
+          graph,
+          { mode, ...common, ...(via === undefined ? {} : { via }) },
+          await INTERPRETERS.cloud(),
+        );
+  if ("kind" in result) {
+    io.stdout.write(
+      options.json ? `${JSON.stringify(planJson(result), null, 2)}\n` : renderPlan(result, io.outColors),
+    );
+    return EXIT.ok;
   }
+  io.stdout.write(
+    options.json
+      ? `${JSON.stringify(runJson(result, { mode }), null, 2)}\n`
+      : renderRunSummary(result, io.outColors),
+  );
   return result.status === "failed" ? EXIT.runFailed : EXIT.ok;
 }
