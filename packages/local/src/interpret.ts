@@ -1,4 +1,5 @@
-import { availableParallelism, hostname } from "node:os";
+import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
 import {
   GlacierError,
   mergeParamSpecs,
@@ -24,11 +25,11 @@ import {
 import { createFileStore } from "./file-store.js";
 import { localDriver } from "./local-driver.js";
 import { lowMemorySettings, type LowMemorySettings } from "./low-memory.js";
-import { lockOutputs } from "./output-lock.js";
+import { lockOutputs, outputLock } from "./output-lock.js";
 import { preflightSources } from "./preflight.js";
 import { RunContext } from "./run-context.js";
 import { withChainCredentials } from "./s3-client.js";
-import { describeLocation, effectiveS3, type StorageOptions } from "./storage.js";
+import { effectiveS3, type StorageOptions } from "./storage.js";
 import { WorkerPool } from "./worker-pool.js";
 
 function optionError(name: string, message: string, hint: string): GlacierError {
@@ -128,9 +129,8 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
   }
 
   const locks = await lockOutputs(
-    store,
-    selected.steps.map((s) => describeLocation(ctx.location(s.output))),
-    { runId, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
+    selected.steps.map((s) => outputLock(store, ctx.location(s.output))),
+    { runId, projectDir: dirname(store.root), startedAt: new Date().toISOString() },
   );
   let lowMemory: LowMemorySettings | undefined;
   try {
