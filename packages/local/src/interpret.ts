@@ -115,9 +115,10 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
   await preflightSources(ctx);
   const runId = newRunId();
   const pool = WorkerPool.shared();
+  const isolated = WorkerPool.shared("process");
   const files = createFileStore(storage);
   if (local.plan) {
-    const driver = localDriver({ ctx, runId, pool, log: RunLog.silent(), files }, undefined);
+    const driver = localDriver({ ctx, runId, pool, isolated, log: RunLog.silent(), files }, undefined);
     const plan = await planRun({
       graph: selected,
       driver,
@@ -172,7 +173,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     }
     await runSchedule(session, {
       graph: selected,
-      driver: localDriver({ ctx, runId, pool, log, files }, session.recorder.record.logPath),
+      driver: localDriver({ ctx, runId, pool, isolated, log, files }, session.recorder.record.logPath),
       concurrency,
       failFast: local.failFast === true,
       force: local.force === true,
