@@ -43,6 +43,11 @@ export interface ExecutionOptions extends CommonOptions {
   readonly projectDir?: string;
   /** Live progress on this stream (the CLI passes stderr); silent when absent. */
   readonly progress?: NodeJS.WritableStream;
+  /**
+   * Cancels the run (the CLI aborts it on Ctrl-C and SIGTERM): nothing new starts, running steps are stopped and
+   * their temporary output removed, locks are released, and the run is recorded `cancelled`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalRunOptions extends ExecutionOptions {
@@ -103,7 +108,8 @@ export interface StepResult {
 /** The outcome of a `local` or `cloud` run. A failing step is reported here, not thrown. */
 export interface RunResult {
   readonly runId: string;
-  readonly status: "succeeded" | "failed";
+  /** `cancelled`: the run's `signal` aborted it (steps that finished keep their status). */
+  readonly status: "succeeded" | "failed" | "cancelled";
   readonly steps: readonly StepResult[];
   /** Where the run's record and log are. */
   readonly recordPath?: string;

@@ -19,7 +19,16 @@ export type {
 export { RunRecorder, type RecordMirror, type RunRecordInit } from "./run-recorder.js";
 export { fileKey, readJson, RunStore, writeJsonAtomic } from "./run-store.js";
 export { RunSession, type RunSessionInit } from "./run-session.js";
-export { isAlive, listRuns, readRun, type RunSummary } from "./runs.js";
+export { listRuns, readRun, type RunSummary } from "./runs.js";
+export {
+  bootId,
+  currentProcess,
+  isAlive,
+  ownerState,
+  processStartTicks,
+  type OwnerState,
+  type ProcessIdentity,
+} from "./process-identity.js";
 export { decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
 export { planRun, type PlannedStep, type RunPlan } from "./plan.js";
 export type {

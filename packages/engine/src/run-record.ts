@@ -110,8 +110,11 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly notes?: readonly StepNote[];
 }
 
-/** A run's status; `interrupted` is a run whose process died before it finished. */
-export type RunStatus = "running" | "succeeded" | "failed" | "interrupted";
+/**
+ * A run's status: `cancelled` is a run stopped on purpose (Ctrl-C, SIGTERM) that cleaned up after itself;
+ * `interrupted` is a run whose process died before it finished (SIGKILL, a crash, a power cut).
+ */
+export type RunStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
 /** The options a run was started with. */
 export interface RunRecordOptions {
@@ -147,6 +150,10 @@ export interface RunRecord extends Partial<CloudRunFields> {
   readonly durationMs?: number;
   readonly pid: number;
   readonly host: string;
+  /** The process's start time (`/proc/<pid>/stat` field 22): a recycled pid is not this run. Linux only. */
+  readonly startTicks?: string;
+  /** The boot the process ran in (`/proc/sys/kernel/random/boot_id`). Linux only. */
+  readonly bootId?: string;
   readonly pipeline?: string;
   /** The run this one resumed. */
   readonly resumeOf?: string;
@@ -161,7 +168,7 @@ export interface RunRecord extends Partial<CloudRunFields> {
 /** What a run's result carries: core's RunResult with each step's full record. */
 export interface RecordedRunResult {
   readonly runId: string;
-  readonly status: "succeeded" | "failed";
+  readonly status: "succeeded" | "failed" | "cancelled";
   readonly steps: readonly StepRecord[];
   readonly recordPath?: string;
 }

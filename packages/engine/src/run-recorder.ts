@@ -1,11 +1,21 @@
-import { hostname } from "node:os";
+import { currentProcess } from "./process-identity.js";
 import type { RunRecord, StepRecord } from "./run-record.js";
 import { type RunStore, writeJsonAtomic } from "./run-store.js";
 
 /** What a run's record starts with; the recorder fills in status, times, process and paths. */
 export type RunRecordInit = Omit<
   RunRecord,
-  "version" | "status" | "startedAt" | "pid" | "host" | "logPath" | "steps" | "finishedAt" | "durationMs"
+  | "version"
+  | "status"
+  | "startedAt"
+  | "pid"
+  | "host"
+  | "startTicks"
+  | "bootId"
+  | "logPath"
+  | "steps"
+  | "finishedAt"
+  | "durationMs"
 >;
 
 /** A second copy of every record write (the cloud executor's, in the artefacts bucket). */
@@ -50,8 +60,7 @@ export class RunRecorder {
       ...init,
       status: "running",
       startedAt: new Date().toISOString(),
-      pid: process.pid,
-      host: hostname(),
+      ...currentProcess(),
       steps: [],
       logPath: store.logPath(init.runId),
     };
@@ -72,7 +81,7 @@ export class RunRecorder {
     return this.#write();
   }
 
-  finish(status: "succeeded" | "failed"): Promise<void> {
+  finish(status: "succeeded" | "failed" | "cancelled"): Promise<void> {
     this.#record = {
       ...this.#record,
       status,

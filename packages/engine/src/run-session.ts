@@ -125,22 +125,23 @@ export class RunSession {
   }
 
   /**
-   * Ends the run: `failed` when a step failed or did not run. Steps are returned in execution order, and any
-   * step never settled reads as not run.
+   * Ends the run: `cancelled` when it was cancelled (Ctrl-C, SIGTERM: `cancelled`), else `failed` when a step
+   * failed or did not run. Steps are returned in execution order, and any step never settled reads as not run.
    */
-  async finish(): Promise<RecordedRunResult> {
+  async finish(options: { readonly cancelled?: boolean } = {}): Promise<RecordedRunResult> {
     const recorded = new Map(this.recorder.record.steps.map((s) => [s.id, s]));
     const steps = this.#steps.flatMap((s) => {
       const record = recorded.get(s.id);
       return record ? [record] : [];
     });
     const complete = steps.length === this.#steps.length;
-    const status =
-      !complete || steps.some((r) => r.status === "failed" || r.status === "not-run")
+    const status = options.cancelled
+      ? "cancelled"
+      : !complete || steps.some((r) => r.status === "failed" || r.status === "not-run")
         ? "failed"
         : "succeeded";
     await this.recorder.finish(status);
-    this.log.write({ level: status === "failed" ? "error" : "info", message: `run ${status}` });
+    this.log.write({ level: status === "succeeded" ? "info" : "error", message: `run ${status}` });
     this.log.flush();
     const result: RecordedRunResult = { runId: this.runId, status, steps, recordPath: this.recordPath };
     await this.progress.end(result);

@@ -1,18 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
-import { hostname } from "node:os";
 import { GlacierError } from "@glacier/core";
+import { ownerState } from "./process-identity.js";
 import type { ExecutorMode, RunRecord, RunStatus } from "./run-record.js";
 import { readJson, RunStore } from "./run-store.js";
-
-/** True when a process with this id runs on this machine. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
-  }
-}
 
 /** One line of `glacier runs`. */
 export interface RunSummary {
@@ -41,7 +31,8 @@ export interface RunSummary {
  */
 function withLiveness(stored: RunRecord): RunRecord {
   const record: RunRecord = stored.mode === undefined ? { ...stored, mode: "local" } : stored;
-  if (record.status === "running" && record.host === hostname() && !isAlive(record.pid)) {
+  // A recycled pid (the run's own pid reused by a later process) is not the run: pid, start time and boot.
+  if (record.status === "running" && ownerState(record) === "dead") {
     return { ...record, status: "interrupted" };
   }
   return record;

@@ -13,6 +13,7 @@ import { exportCloudEnv } from "./scan.js";
 import { blameSource } from "./source-failure.js";
 import type { RunContext } from "./run-context.js";
 import { JobInterrupted, type WorkerPool } from "./worker-pool.js";
+import type { TaskGuard } from "./task-guard.js";
 
 /** What one attempt of a local step produced. */
 export interface AttemptOutcome {
@@ -29,7 +30,10 @@ export interface AttemptOutcome {
 export interface StepRunner {
   readonly ctx: RunContext;
   readonly runId: string;
+  /** Worker threads: where a step's query runs. */
   readonly pool: WorkerPool;
+  /** Child processes: where the query of a step with a `timeout` runs, so it can be killed at its deadline. */
+  readonly isolated: WorkerPool;
   readonly log: RunLog;
   readonly files: FileStore;
 }
@@ -37,17 +41,60 @@ export interface StepRunner {
 /** The error a failed attempt reports: a GlacierError, whose code the engine's retry policy reads. */
 export function asGlacierError(error: unknown, step: StepNode): GlacierError {
   if (GlacierError.is(error)) return error;
-  if (error instanceof JobInterrupted && error.interruption.kind === "timeout") {
-    return new GlacierError("TASK_FAILED", `the task timed out after ${error.interruption.seconds} s.`, {
-      subject: { kind: "step", name: step.name },
-      hint: "Raise the task's timeout option, or make the query cheaper.",
-      cause: error,
-    });
-  }
   return new GlacierError("TASK_FAILED", messageOf(error, true), {
     subject: { kind: "step", name: step.name },
     cause: error,
   });
+}
+
+/** The pool a step's query runs in: a child process when it has a timeout (a thread cannot be stopped). */
+export function poolFor(runner: StepRunner, step: StepNode): WorkerPool {
+  return step.task.timeout === undefined ? runner.pool : runner.isolated;
+}
+
+/** What polars reads from the process environment: a child process gets the run's values with each job. */
+function polarsEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => /^(AWS_|POLARS_)/.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+}
+
+/**
+ * The stop signal of one attempt: aborts with TASK_TIMEOUT at the step's `timeout` (counted from the attempt's
+ * start, plan building included) or with {@link JobInterrupted} when the run is cancelled.
+ */
+function stepDeadline(
+  step: StepNode,
+  run: AbortSignal,
+  phase: () => string,
+): TaskGuard & { dispose(): void } {
+  const stop = new AbortController();
+  const seconds = step.task.timeout;
+  const started = performance.now();
+  const timedOut = (): GlacierError =>
+    new GlacierError("TASK_TIMEOUT", `the task timed out after ${seconds} s (${phase()}).`, {
+      subject: { kind: "step", name: step.name },
+      hint:
+        phase() === "building its plan"
+          ? "Raise the task's timeout option, or fix what in the task function does not return (a loop, a promise that never settles)."
+          : "Raise the task's timeout option, or make the query cheaper.",
+    });
+  // A referenced timer: a task awaiting a promise that never settles must not let the process run dry and exit.
+  const timer = seconds === undefined ? undefined : setTimeout(() => stop.abort(timedOut()), seconds * 1000);
+  const onCancel = (): void => stop.abort(new JobInterrupted());
+  if (run.aborted) onCancel();
+  else run.addEventListener("abort", onCancel, { once: true });
+  return {
+    signal: stop.signal,
+    remainingMs: () => (seconds === undefined ? undefined : seconds * 1000 - (performance.now() - started)),
+    timedOut,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      run.removeEventListener("abort", onCancel);
+    },
+  };
 }
 
 /**
@@ -55,15 +102,35 @@ export function asGlacierError(error: unknown, step: StepNode): GlacierError {
  * to a worker thread that streams it into a temporary file, then commits the file here and starts hashing it
  * in the background (see {@link AttemptOutcome.outputFingerprint}). A plan polars cannot serialise runs on
  * this thread instead, reported as a step note through `attempt.note`. Retries are the engine's.
+ *
+ * A step with a `timeout` is stopped at it, whatever it is doing: its task call is bounded (`task-guard.ts`)
+ * and its query runs in a child process, killed at the deadline. A cancelled run stops it the same way.
  */
 export async function attemptStep(
   runner: StepRunner,
   step: StepNode,
   attempt: Pick<Attempt, "signal" | "note">,
 ): Promise<AttemptOutcome> {
+  let phase = "building its plan";
+  const deadline = stepDeadline(step, attempt.signal, () => phase);
+  try {
+    return await attemptUntil(runner, step, attempt, deadline, (p) => (phase = p));
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function attemptUntil(
+  runner: StepRunner,
+  step: StepNode,
+  attempt: Pick<Attempt, "note">,
+  guard: TaskGuard,
+  enter: (phase: string) => void,
+): Promise<AttemptOutcome> {
   const { ctx, runId } = runner;
-  const { signal } = attempt;
-  runner.pool.warm();
+  const { signal } = guard;
+  const pool = poolFor(runner, step);
+  pool.warm();
   const pl = await loadPolars();
   const known = new Map<string, readonly ContentFile[]>();
   for (const [key, bucket] of Object.entries(
@@ -80,7 +147,10 @@ export async function attemptStep(
     files: runner.files,
     known,
     probeInputs: false,
+    guard,
   });
+  if (signal.aborted) throw signal.reason;
+  enter("running its query");
   const target = outputTarget(step, ctx.location(step.output), runId);
   // The worker's polars reads S3 settings for non-Parquet sinks from the process environment, which a
   // worker thread cannot change: export them from here.
@@ -105,14 +175,12 @@ export async function attemptStep(
   let written: Materialized;
   try {
     written = plan
-      ? await runner.pool.run(plan, job, {
-          ...(step.task.timeout === undefined ? {} : { timeoutSeconds: step.task.timeout }),
-          signal,
-        })
+      ? await pool.run(plan, job, { signal, ...(pool.kind === "process" ? { env: polarsEnv() } : {}) })
       : await materialize(pl, frame, job);
-    if (signal.aborted) throw new Error("cancelled");
+    if (signal.aborted) throw signal.reason;
   } catch (error) {
     await abortOutput(target, ctx.storage);
+    if (signal.aborted) throw signal.reason;
     // polars failing to read an input is the data's fault, not the task's: name the file.
     throw (await blameSource(pl, step, ctx.storage, error)) ?? error;
   }

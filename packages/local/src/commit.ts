@@ -13,6 +13,7 @@ import {
 } from "./output-manifest.js";
 import { finalUrl, TEMP_SUFFIX, type DatasetOutput, type OutputTarget } from "./output-target.js";
 import { s3Client } from "./s3-client.js";
+import { OWNER_TAG_PATTERN, tagOwnerIsDead } from "./temp-owner.js";
 import { copyObject, deleteObjects, headObject } from "./s3-objects.js";
 import { effectiveS3, type StorageOptions } from "./storage.js";
 
@@ -153,15 +154,17 @@ export async function abortOutput(target: OutputTarget, storage?: StorageOptions
 }
 
 /**
- * Deletes temporaries that earlier runs of this output left behind (a killed process cannot clean up). Only
- * called while holding the output's lock, so no live writer owns them.
+ * Deletes temporaries of this output whose writer is certainly gone (a killed process cannot clean up): the
+ * writer named in the file's name ({@link tagOwnerIsDead}) no longer runs on this host. A live writer's file
+ * — a run of another project sharing the data directory, say — is left alone, and so is another host's.
+ * Temporaries named before writers were (no tag) are deleted, as before, only by the holder of the output's lock.
  */
 export async function sweepTemporaries(target: OutputTarget): Promise<void> {
   if (target.kind !== "file") return;
   const dir = dirname(target.final);
-  // Exactly this output's temporaries: `.<name>.<runId>-<rand>.glacier-tmp`, not another output's.
+  // Exactly this output's temporaries: `.<name>.<runId>-<rand>[.<owner tag>].glacier-tmp`, not another output's.
   const own = new RegExp(
-    `^\\.${escapeRegExp(basename(target.final))}\\.\\d{8}T\\d{6}Z-[0-9a-f]{4}-[0-9a-f]{4}${escapeRegExp(TEMP_SUFFIX)}$`,
+    `^\\.${escapeRegExp(basename(target.final))}\\.\\d{8}T\\d{6}Z-[0-9a-f]{4}-[0-9a-f]{4}(?:\\.(${OWNER_TAG_PATTERN}))?${escapeRegExp(TEMP_SUFFIX)}$`,
   );
   let names: string[];
   try {
@@ -170,7 +173,10 @@ export async function sweepTemporaries(target: OutputTarget): Promise<void> {
     return;
   }
   for (const name of names) {
-    if (own.test(name) && join(dir, name) !== target.temp) await rm(join(dir, name), { force: true });
+    const match = own.exec(name);
+    if (!match || join(dir, name) === target.temp) continue;
+    const tag = match[1];
+    if (tag === undefined || tagOwnerIsDead(tag)) await rm(join(dir, name), { force: true });
   }
 }
 

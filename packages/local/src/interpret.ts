@@ -1,4 +1,5 @@
-import { availableParallelism, hostname } from "node:os";
+import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
 import {
   GlacierError,
   mergeParamSpecs,
@@ -24,11 +25,11 @@ import {
 import { createFileStore } from "./file-store.js";
 import { localDriver } from "./local-driver.js";
 import { lowMemorySettings, type LowMemorySettings } from "./low-memory.js";
-import { lockOutputs } from "./output-lock.js";
+import { lockOutputs, outputLock } from "./output-lock.js";
 import { preflightSources } from "./preflight.js";
 import { RunContext } from "./run-context.js";
 import { withChainCredentials } from "./s3-client.js";
-import { describeLocation, effectiveS3, type StorageOptions } from "./storage.js";
+import { effectiveS3, type StorageOptions } from "./storage.js";
 import { WorkerPool } from "./worker-pool.js";
 
 function optionError(name: string, message: string, hint: string): GlacierError {
@@ -117,9 +118,10 @@ export async function interpret(
   await preflightSources(ctx);
   const runId = newRunId();
   const pool = WorkerPool.shared();
+  const isolated = WorkerPool.shared("process");
   const files = createFileStore(storage);
   if (local.plan) {
-    const driver = localDriver({ ctx, runId, pool, log: RunLog.silent(), files }, undefined);
+    const driver = localDriver({ ctx, runId, pool, isolated, log: RunLog.silent(), files }, undefined);
     return planRun({
       graph: selected,
       driver,
@@ -130,9 +132,8 @@ export async function interpret(
   }
 
   const locks = await lockOutputs(
-    store,
-    selected.steps.map((s) => describeLocation(ctx.location(s.output))),
-    { runId, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
+    selected.steps.map((s) => outputLock(store, ctx.location(s.output))),
+    { runId, projectDir: dirname(store.root), startedAt: new Date().toISOString() },
   );
   let lowMemory: LowMemorySettings | undefined;
   try {
@@ -174,7 +175,7 @@ export async function interpret(
     }
     await runSchedule(session, {
       graph: selected,
-      driver: localDriver({ ctx, runId, pool, log, files }, session.recorder.record.logPath),
+      driver: localDriver({ ctx, runId, pool, isolated, log, files }, session.recorder.record.logPath),
       concurrency,
       failFast: local.failFast === true,
       force: local.force === true,

@@ -1,6 +1,6 @@
 import { GlacierError, type StepNode } from "@glacier/core";
 import type { StepDriver } from "@glacier/engine";
-import { asGlacierError, attemptStep, type StepRunner } from "./attempt-step.js";
+import { asGlacierError, attemptStep, poolFor, type StepRunner } from "./attempt-step.js";
 import { messageOf, withoutSubject } from "./errors.js";
 import { evaluateStep } from "./evaluate-step.js";
 import { describeLocation } from "./storage.js";
@@ -27,7 +27,7 @@ export function localDriver(runner: StepRunner, logPath: string | undefined): St
     }),
     evaluate: (step, context) => evaluateStep(ctx, step, context, runner.log),
     // This step will run: start a worker thread (polars loads in it) while the slot and inputs are prepared.
-    prepare: () => runner.pool.warm(),
+    prepare: (step) => poolFor(runner, step).warm(),
     async execute(step: StepNode, attempt) {
       try {
         return await attemptStep(runner, step, attempt);

@@ -1,26 +1,53 @@
-import { hostname } from "node:os";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { GlacierError } from "@glacier/core";
-import { isAlive, type RunStore } from "@glacier/engine";
+import { currentProcess, ownerState, type ProcessIdentity, type RunStore } from "@glacier/engine";
+import { storageError } from "./errors.js";
+import { describeLocation, type ResolvedLocation } from "./storage.js";
 
 /** Who holds a lock: written into the lock file. */
-export interface LockOwner {
+export interface LockOwner extends ProcessIdentity {
   readonly runId: string;
-  readonly pid: number;
-  readonly host: string;
   readonly startedAt: string;
+  /** The output the lock is for (a path or an `s3://` URL). */
   readonly location: string;
+  /** The project whose run holds it (its `.glacier/runs/<runId>/` has the run's record). */
+  readonly projectDir: string;
 }
 
-/** True when the owner is certainly gone: a process of this machine that no longer exists. */
-function isDead(owner: LockOwner | null): boolean {
-  return owner !== null && owner.host === hostname() && !isAlive(owner.pid);
+/** One output to lock: what it is, and where its lock file lives. */
+export interface LockTarget {
+  readonly location: string;
+  readonly lockPath: string;
+}
+
+/** Lock files end with this; they are hidden, so no reader of a dataset or glob ever sees one. */
+export const LOCK_SUFFIX = ".glacier-lock";
+
+/**
+ * Where an output's lock lives. A local output's lock sits beside it, in the data directory —
+ * `<dir>/.<name>.glacier-lock` for a file or a directory dataset `<dir>/<name>/` — so every run writing that
+ * location takes the same lock whatever project it belongs to (two projects sharing one data directory). An S3
+ * output's lock is the project's (`.glacier/locks/`): S3 has no exclusive create a lock could rest on.
+ *
+ * @example
+ * ```ts
+ * outputLock(store, { kind: "file", path: "/lake/acme/clean/sales.parquet" });
+ * // { location: "/lake/acme/clean/sales.parquet", lockPath: "/lake/acme/clean/.sales.parquet.glacier-lock" }
+ * ```
+ */
+export function outputLock(store: RunStore, location: ResolvedLocation): LockTarget {
+  const shown = describeLocation(location);
+  if (location.kind !== "file") return { location: shown, lockPath: store.lockPath(shown) };
+  const path = location.path.replace(/\/+$/, "");
+  return { location: shown, lockPath: join(dirname(path), `.${basename(path)}${LOCK_SUFFIX}`) };
 }
 
 async function readOwner(path: string): Promise<LockOwner | null> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as LockOwner;
+    const owner = JSON.parse(await readFile(path, "utf8")) as LockOwner | null;
+    return owner && typeof owner === "object" ? owner : null;
   } catch {
     return null;
   }
@@ -36,24 +63,30 @@ async function createExclusive(path: string, owner: LockOwner): Promise<boolean>
   }
 }
 
+/** The lock's holder when it cannot be taken: a live run, another host's run, or an unreadable fresh file. */
+type Held = { readonly owner: LockOwner; readonly foreign: boolean } | { readonly owner: null };
+
 /**
- * Takes the lock of one output, breaking it when its owner died (SIGKILL leaves the file behind). Breaking
- * happens under a short-lived guard file and re-reads the owner inside it, so two runs racing to break the
- * same stale lock cannot both win. A lock file that cannot be parsed is only broken once it is a minute old
- * (its owner may be writing it right now).
+ * Takes the lock of one output, breaking it when its owner is certainly gone: on this host, a pid that no
+ * longer runs, a pid recycled by a process that started at another time, or an earlier boot (see the engine's
+ * `ownerState`). Another host's lock is never broken. Breaking happens under a short-lived guard file and
+ * re-reads the owner inside it, so two runs racing to break the same stale lock cannot both win. A lock file that
+ * cannot be parsed is only broken once it is a minute old (its owner may be writing it right now).
  */
-async function acquireOne(path: string, owner: LockOwner): Promise<LockOwner | null> {
+async function acquireOne(path: string, owner: LockOwner): Promise<Held | null> {
   await mkdir(dirname(path), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createExclusive(path, owner)) return null;
     const holder = await readOwner(path);
-    const unreadableAndOld =
+    const state = holder ? ownerState(holder) : null;
+    if (holder && state !== "dead") return { owner: holder, foreign: state === "foreign" };
+    const unreadableAndFresh =
       holder === null &&
       (await stat(path).then(
-        (s) => Date.now() - s.mtimeMs > 60_000,
-        () => true,
+        (s) => Date.now() - s.mtimeMs <= 60_000,
+        () => false,
       ));
-    if (!isDead(holder) && !unreadableAndOld) return holder ?? { ...owner, runId: "(unknown)", pid: 0 };
+    if (unreadableAndFresh) return { owner: null };
     const guard = `${path}.break`;
     const guardAge = await stat(guard).then(
       (s) => Date.now() - s.mtimeMs,
@@ -68,7 +101,54 @@ async function acquireOne(path: string, owner: LockOwner): Promise<LockOwner | n
       await rm(guard, { force: true });
     }
   }
-  return (await readOwner(path)) ?? { ...owner, runId: "(unknown)", pid: 0 };
+  const last = await readOwner(path);
+  return last ? { owner: last, foreign: ownerState(last) === "foreign" } : { owner: null };
+}
+
+/** The LOCKED error: who holds the output, and exactly how to clear the lock if that run is really gone. */
+function lockedError(target: LockTarget, held: Held): GlacierError {
+  const subject = { kind: "file", name: target.location } as const;
+  const remove = `rm '${target.lockPath.replaceAll("'", "'\\''")}'`;
+  if (held.owner === null) {
+    return new GlacierError("LOCKED", `its lock file ${target.lockPath} is being written or is unreadable.`, {
+      subject,
+      hint: `Start again in a minute (an unreadable lock older than that is taken over), or clear it now with: ${remove}`,
+    });
+  }
+  const o = held.owner;
+  const who = `run ${o.runId} of ${o.projectDir ?? "another project"} (pid ${o.pid} on ${o.host}, started at ${o.startedAt})`;
+  if (held.foreign) {
+    return new GlacierError(
+      "LOCKED",
+      `${who} is writing this output; that host is not this one (${currentProcess().host}), so its lock is never taken over automatically.`,
+      {
+        subject,
+        hint: `Wait for that run to finish; if it is no longer running on ${o.host}, clear the lock with: ${remove}`,
+      },
+    );
+  }
+  return new GlacierError("LOCKED", `${who} is writing this output.`, {
+    subject,
+    hint: `Wait for that run to finish, or stop it (kill -INT ${o.pid}); two runs must not write the same outputs at once. A lock whose run died is taken over by itself; should this one stay after that run is gone, clear it with: ${remove}`,
+  });
+}
+
+/** Lock files this process holds now: released by {@link releaseHeldLocksSync} when it must exit at once. */
+const held = new Set<string>();
+
+/**
+ * Removes every lock this process holds, synchronously: for a process about to exit at once (a second Ctrl-C),
+ * which has no time for the run's own cleanup. Best effort; never throws.
+ */
+export function releaseHeldLocksSync(): void {
+  for (const path of held) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // The next run judges the lock's owner dead and takes it over.
+    }
+  }
+  held.clear();
 }
 
 /** Held output locks; `release` removes them. */
@@ -77,35 +157,42 @@ export interface OutputLocks {
 }
 
 /**
- * Locks the outputs a run may write, all or none, so two runs never interleave writes to one location. A
- * location held by a live run fails at once with LOCKED naming that run; one held by a dead process (same
- * machine) is taken over. Locks live in `<projectDir>/.glacier/locks/`: they coordinate runs of one
- * project directory on one machine.
+ * Locks the outputs a run may write, all or none, so two runs never interleave writes to one location — runs of
+ * one project or of two projects sharing a data directory (a local output's lock lives beside it, see
+ * {@link outputLock}). A location held by a live run fails at once with LOCKED naming that run, its project,
+ * pid, host and start, and the command that clears a lock that is really stale; one held by a process that is
+ * certainly gone (pid, start time and boot id say so) is taken over; one held from another host never is.
  */
 export async function lockOutputs(
-  store: RunStore,
-  locations: readonly string[],
-  owner: Omit<LockOwner, "location">,
+  targets: readonly LockTarget[],
+  owner: Omit<LockOwner, "location" | keyof ProcessIdentity>,
 ): Promise<OutputLocks> {
-  const held: string[] = [];
+  const mine: string[] = [];
   const release = async (): Promise<void> => {
-    for (const path of held.splice(0)) await rm(path, { force: true });
+    for (const path of mine.splice(0)) {
+      await rm(path, { force: true });
+      held.delete(path);
+    }
   };
-  for (const location of [...new Set(locations)].sort()) {
-    const path = store.lockPath(location);
-    const holder = await acquireOne(path, { ...owner, location });
+  const unique = new Map(targets.map((t) => [t.lockPath, t]));
+  for (const target of [...unique.values()].sort((a, b) => (a.lockPath < b.lockPath ? -1 : 1))) {
+    let holder: Held | null;
+    try {
+      holder = await acquireOne(target.lockPath, {
+        ...owner,
+        ...currentProcess(),
+        location: target.location,
+      });
+    } catch (error) {
+      await release();
+      throw storageError("cannot lock", target.lockPath, error, { kind: "file", name: target.location });
+    }
     if (holder) {
       await release();
-      throw new GlacierError(
-        "LOCKED",
-        `run ${holder.runId} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}) is writing this output.`,
-        {
-          subject: { kind: "file", name: location },
-          hint: "Wait for that run to finish and start again; two runs must not write the same outputs at once.",
-        },
-      );
+      throw lockedError(target, holder);
     }
-    held.push(path);
+    mine.push(target.lockPath);
+    held.add(target.lockPath);
   }
   return { release };
 }

@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { STAGING_PREFIX, stagingKey, type StepNode } from "@glacier/core";
 import { EXTENSIONS } from "./scan.js";
 import type { ResolvedLocation } from "./storage.js";
+import { ownerTag } from "./temp-owner.js";
 
 /**
  * A directory dataset's output: the directory (a local path or a key prefix, ending in `/`) and who writes it,
@@ -44,7 +45,8 @@ export function partName(bucket: StepNode["output"]): string {
 
 /**
  * Plans an atomic write. Locally the temporary file sits in the target's directory (a rename within one
- * file system is atomic) under a hidden name ending in `.glacier-tmp`; on S3 it is an object under the step's
+ * file system is atomic) under a hidden name ending in `.glacier-tmp` that names its writer (pid, start time,
+ * host and boot tags: see `temp-owner.ts`, so a sweep never deletes a live writer's file); on S3 it is an object under the step's
  * own staging prefix (`stagingKey` of `@glacier/core`: `.glacier-tmp/<step token>/<run token>/<key>`) in the
  * same bucket, copied to the target key when complete — the prefix the step's IAM role may write, and no other
  * step's. A directory dataset is written as one file, `part-0.<ext>`, in its directory.
@@ -53,7 +55,7 @@ export function partName(bucket: StepNode["output"]): string {
  * ```ts
  * outputTarget(cleanStep, { kind: "file", path: "/lake/acme/clean/sales.parquet" }, "20240131T120000Z-3f2a")
  * // { kind: "file", final: "/lake/acme/clean/sales.parquet",
- * //   temp: "/lake/acme/clean/.sales.parquet.20240131T120000Z-3f2a-9c1e.glacier-tmp" }
+ * //   temp: "/lake/acme/clean/.sales.parquet.20240131T120000Z-3f2a-9c1e.4242_1114648_5c1e9a_0b7d2f.glacier-tmp" }
  * ```
  */
 export function outputTarget(step: StepNode, location: ResolvedLocation, runId: string): OutputTarget {
@@ -64,7 +66,7 @@ export function outputTarget(step: StepNode, location: ResolvedLocation, runId: 
     return {
       kind: "file",
       final,
-      temp: join(dirname(final), `.${basename(final)}.${token}${TEMP_SUFFIX}`),
+      temp: join(dirname(final), `.${basename(final)}.${token}.${ownerTag()}${TEMP_SUFFIX}`),
       ...(bucket.dataset ? { dataset: { root: location.path, output: bucket.id, runId } } : {}),
     };
   }

@@ -15,6 +15,7 @@ import { describeValue, isLazyFrame, type LazyFrame, type Polars } from "./polar
 import { openSource } from "./scan.js";
 import { checkSchema } from "./schema-check.js";
 import { renderSql } from "./sql-params.js";
+import { guardedCall, type TaskGuard } from "./task-guard.js";
 import { describeLocation, resolveLocation, type StorageOptions } from "./storage.js";
 
 /** Everything needed to turn a step into the lazy frame of its result. */
@@ -30,6 +31,8 @@ export interface PrepareInput {
   readonly known?: ReadonlyMap<string, readonly ContentFile[]>;
   /** Resolve every input's schema first (and check declared ones): a Lambda has no preflight. */
   readonly probeInputs: boolean;
+  /** Bounds the task call by the step's timeout and the run's cancellation (see `task-guard.ts`). */
+  readonly guard?: TaskGuard;
 }
 
 /**
@@ -51,7 +54,7 @@ export async function prepareFrame(pl: Polars, input: PrepareInput): Promise<Laz
     log: input.log,
     files: input.files,
   });
-  const result = await callTask(pl, step, frames, ctx);
+  const result = await callTask(pl, step, frames, ctx, input.guard);
   let columns: string[];
   try {
     columns = result.columns;
@@ -89,6 +92,7 @@ async function callTask(
   step: StepNode,
   frames: Readonly<Record<string, LazyFrame>>,
   ctx: TaskContext<Readonly<Record<string, ParamValue>>>,
+  guard: TaskGuard | undefined,
 ): Promise<LazyFrame> {
   const { task } = step;
   const subject = { kind: "step", name: step.name } as const;
@@ -106,7 +110,7 @@ async function callTask(
       }
       const arg = step.input.kind === "single" ? frames["input"] : frames;
       const fn = task.fn as unknown as (input: unknown, context: unknown) => unknown;
-      result = await fn(arg, ctx);
+      result = guard ? await guardedCall(fn, arg, ctx, guard) : await fn(arg, ctx);
     }
   } catch (error) {
     if (GlacierError.is(error)) throw error;

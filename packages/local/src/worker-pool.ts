@@ -1,110 +1,183 @@
+import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { GlacierError } from "@glacier/core";
 import { deserializeError } from "./errors.js";
 import type { MaterializeJob, Materialized } from "./materialize.js";
 import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
 
-/** Why a job stopped early. */
-export type Interruption =
-  { readonly kind: "timeout"; readonly seconds: number } | { readonly kind: "cancelled" };
-
-/** How a job that ran out of time or was cancelled is reported. */
+/** How a job that was cancelled is reported (a timeout is the caller's signal reason: its own error). */
 export class JobInterrupted extends Error {
-  readonly interruption: Interruption;
-  constructor(interruption: Interruption) {
-    super(interruption.kind === "timeout" ? `timed out after ${interruption.seconds} s` : "cancelled");
-    this.interruption = interruption;
+  constructor() {
+    super("cancelled");
   }
 }
 
-/** The file URL of tsx's ESM loader API (`tsx/esm/api`, import condition), found through its exports map. */
-function tsxLoaderApi(from: string): string {
+/**
+ * Where jobs run: `thread`, worker threads (cheap to start and to talk to, but a thread inside a polars query
+ * cannot be stopped: `terminate()` and even `process.exit()` wait for the query to end), or `process`, child
+ * processes, killed at once with SIGKILL — for steps with a `timeout`.
+ */
+export type HostKind = "thread" | "process";
+
+/** The file URL of an export of tsx (import condition), found through its exports map. */
+function tsxExport(from: string, name: string): string {
   const manifest = createRequire(from).resolve("tsx/package.json");
-  const exportsMap = (
-    JSON.parse(readFileSync(manifest, "utf8")) as {
-      exports: Record<string, { import: { default: string } }>;
-    }
-  ).exports;
-  const target = exportsMap["./esm/api"]?.import.default ?? "./dist/esm/api/index.mjs";
+  const exportsMap = (JSON.parse(readFileSync(manifest, "utf8")) as { exports: Record<string, unknown> })
+    .exports;
+  const entry = exportsMap[name] as { import?: { default?: string } | string } | string | undefined;
+  const target =
+    typeof entry === "string"
+      ? entry
+      : typeof entry?.import === "string"
+        ? entry.import
+        : (entry?.import?.default ?? "./dist/esm/api/index.mjs");
   return pathToFileURL(join(dirname(manifest), target)).href;
 }
+
+/** One job host: a worker thread or a child process, seen the same way. */
+interface Host {
+  post(request: WorkerRequest): void;
+  on(event: "message", listener: (reply: WorkerReply | { ready?: boolean }) => void): void;
+  off(event: "message", listener: (reply: WorkerReply | { ready?: boolean }) => void): void;
+  on(event: "error", listener: (error: Error) => void): void;
+  off(event: "error", listener: (error: Error) => void): void;
+  on(event: "exit", listener: (code: number | null) => void): void;
+  off(event: "exit", listener: (code: number | null) => void): void;
+  /** Keeps the process alive while a job runs; idle hosts never do. */
+  hold(busy: boolean): void;
+  /** Stops it: a thread at its next JavaScript instruction, a process at once (SIGKILL). */
+  stop(): Promise<void>;
+}
+
+type WorkerListener = Parameters<Worker["on"]>[1];
+type ChildListener = Parameters<ChildProcess["off"]>[1];
 
 /**
  * The worker thread of a step. Built code starts `step-worker.js` directly; from TypeScript sources (tests)
  * the worker first registers tsx and resolves workspace packages through their `source` condition.
  */
-function spawn(): Worker {
+function spawnThread(): Host {
   const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./step-worker.js", here));
-  const entry = new URL("./step-worker.ts", here).href;
-  const code = `import(${JSON.stringify(tsxLoaderApi(here))}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, execArgv: ["--conditions=source"] });
+  let worker: Worker;
+  if (!here.endsWith(".ts")) worker = new Worker(new URL("./step-worker.js", here));
+  else {
+    const entry = new URL("./step-worker.ts", here).href;
+    const code = `import(${JSON.stringify(tsxExport(here, "./esm/api"))}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+    worker = new Worker(code, { eval: true, execArgv: ["--conditions=source"] });
+  }
+  return {
+    post: (request) => worker.postMessage(request),
+    on: (event: string, listener: WorkerListener) => void worker.on(event, listener),
+    off: (event: string, listener: WorkerListener) => void worker.off(event, listener),
+    hold: (busy) => (busy ? worker.ref() : worker.unref()),
+    stop: async () => void (await worker.terminate()),
+  } as Host;
+}
+
+/** The child process of a step with a timeout: `step-process.js`, or its TypeScript source through tsx. */
+function spawnProcess(): Host {
+  const here = import.meta.url;
+  const ts = here.endsWith(".ts");
+  const entry = fileURLToPath(new URL(ts ? "./step-process.ts" : "./step-process.js", here));
+  const child: ChildProcess = fork(entry, [], {
+    execArgv: ts ? ["--import", tsxExport(here, "."), "--conditions=source"] : [],
+    serialization: "advanced",
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  const hold = (busy: boolean): void => {
+    if (busy) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  };
+  return {
+    post: (request) => void child.send(request),
+    on: (event: string, listener: ChildListener) => void child.on(event, listener),
+    off: (event: string, listener: ChildListener) => void child.off(event, listener),
+    hold,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  } as Host;
 }
 
 interface Slot {
-  readonly worker: Worker;
+  readonly host: Host;
   readonly ready: Promise<void>;
 }
 
 /**
- * Worker threads that materialise steps, at most `size` at once. Workers start on demand and are reused, so
- * polars loads once per thread. A job that times out or is cancelled terminates its worker (polars cannot be
- * interrupted mid-query otherwise) and the pool starts a fresh one for the next job.
+ * Hosts (worker threads or child processes) that materialise steps. Hosts start on demand and are reused, so
+ * polars loads once per host. A job that is cancelled or runs past its deadline (its `signal` aborts) stops its
+ * host and rejects with the signal's reason; the pool starts a fresh host for the next job.
  */
 export class WorkerPool {
-  static #shared: WorkerPool | undefined;
+  static readonly #shared = new Map<HostKind, WorkerPool>();
 
   /**
-   * The process's pool. Idle workers are unreferenced (they never keep the process alive) and stay loaded,
-   * so a second run in the same process — a test file, a watch loop — does not load polars again.
+   * The process's pool of a kind. Idle hosts are unreferenced (they never keep the process alive) and stay
+   * loaded, so a second run in the same process — a test file, a watch loop — does not load polars again.
    */
-  static shared(): WorkerPool {
-    WorkerPool.#shared ??= new WorkerPool();
-    return WorkerPool.#shared;
+  static shared(kind: HostKind = "thread"): WorkerPool {
+    let pool = WorkerPool.#shared.get(kind);
+    if (!pool) WorkerPool.#shared.set(kind, (pool = new WorkerPool(kind)));
+    return pool;
   }
 
+  readonly kind: HostKind;
   readonly #idle: Slot[] = [];
   readonly #all = new Set<Slot>();
   #next = 1;
 
-  /** Starts one worker ahead of need, so its polars load overlaps the main thread's work. */
+  constructor(kind: HostKind = "thread") {
+    this.kind = kind;
+  }
+
+  /** Starts one host ahead of need, so its polars load overlaps the main thread's work. */
   warm(): void {
     if (this.#all.size === 0) this.#idle.push(this.#start());
   }
 
   #start(): Slot {
-    const worker = spawn();
+    const host = this.kind === "thread" ? spawnThread() : spawnProcess();
     const ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (message: { ready?: boolean }): void => {
-        if (message?.ready) {
-          worker.off("error", reject);
-          worker.off("message", onMessage);
+      const onMessage = (message: WorkerReply | { ready?: boolean }): void => {
+        if ("ready" in message && message.ready) {
+          host.off("error", reject);
+          host.off("exit", onExit);
+          host.off("message", onMessage);
           resolve();
         }
       };
-      worker.on("message", onMessage);
-      worker.once("error", reject);
+      const onExit = (code: number | null): void => reject(new Error(`it exited (code ${code})`));
+      host.on("message", onMessage);
+      host.on("error", reject);
+      host.on("exit", onExit);
     });
     ready.catch(() => undefined);
-    const slot = { worker, ready };
+    const slot = { host, ready };
     this.#all.add(slot);
-    worker.unref();
+    host.hold(false);
     return slot;
   }
 
-  /** Materialises a serialised plan in a worker. */
+  /** Materialises a serialised plan in a host; rejects with `signal.reason` when the signal aborts first. */
   async run(
     plan: Uint8Array,
     job: MaterializeJob,
-    options: { readonly timeoutSeconds?: number; readonly signal?: AbortSignal } = {},
+    options: { readonly signal?: AbortSignal; readonly env?: Readonly<Record<string, string>> } = {},
   ): Promise<Materialized> {
     const slot = this.#idle.pop() ?? this.#start();
+    const { host } = slot;
     let healthy = true;
-    slot.worker.ref();
+    host.hold(true);
     try {
       try {
         await slot.ready;
@@ -112,7 +185,7 @@ export class WorkerPool {
         healthy = false;
         throw new GlacierError(
           "TASK_FAILED",
-          `the worker thread could not start: ${(error as Error).message}`,
+          `the ${this.kind === "thread" ? "worker thread" : "child process"} could not start: ${(error as Error).message}`,
           {
             subject: { kind: "step", name: job.step },
             hint: "Reinstall @glacier/local and nodejs-polars.",
@@ -123,20 +196,13 @@ export class WorkerPool {
       return await new Promise<Materialized>((resolve, reject) => {
         const id = this.#next++;
         const cleanup = (): void => {
-          slot.worker.off("message", onMessage);
-          slot.worker.off("error", onError);
-          slot.worker.off("exit", onExit);
+          host.off("message", onMessage);
+          host.off("error", onError);
+          host.off("exit", onExit);
           options.signal?.removeEventListener("abort", onAbort);
-          if (timer) clearTimeout(timer);
         };
-        const interrupt = (why: Interruption): void => {
-          healthy = false;
-          cleanup();
-          void slot.worker.terminate();
-          reject(new JobInterrupted(why));
-        };
-        const onMessage = (reply: WorkerReply): void => {
-          if (reply.id !== id) return;
+        const onMessage = (reply: WorkerReply | { ready?: boolean }): void => {
+          if (!("id" in reply) || reply.id !== id) return;
           cleanup();
           if (reply.ok) resolve(reply.result);
           else reject(deserializeError(reply.error));
@@ -146,48 +212,51 @@ export class WorkerPool {
           cleanup();
           reject(error);
         };
-        const onExit = (code: number): void => {
+        const onExit = (code: number | null): void => {
           healthy = false;
           cleanup();
           reject(
-            new GlacierError("TASK_FAILED", `the worker thread running the step exited (code ${code}).`, {
-              subject: { kind: "step", name: job.step },
-              hint: "polars may have run out of memory; check the run log.",
-            }),
+            new GlacierError(
+              "TASK_FAILED",
+              `the ${this.kind === "thread" ? "worker thread" : "child process"} running the step exited (code ${code}).`,
+              {
+                subject: { kind: "step", name: job.step },
+                hint: "polars may have run out of memory; check the run log.",
+              },
+            ),
           );
         };
-        const onAbort = (): void => interrupt({ kind: "cancelled" });
-        const seconds = options.timeoutSeconds;
-        const timer =
-          seconds === undefined
-            ? undefined
-            : setTimeout(() => interrupt({ kind: "timeout", seconds }), seconds * 1000);
-        slot.worker.on("message", onMessage);
-        slot.worker.once("error", onError);
-        slot.worker.once("exit", onExit);
+        const onAbort = (): void => {
+          healthy = false;
+          cleanup();
+          const reason: unknown = options.signal?.reason;
+          reject(reason instanceof Error ? reason : new JobInterrupted());
+        };
+        host.on("message", onMessage);
+        host.on("error", onError);
+        host.on("exit", onExit);
         options.signal?.addEventListener("abort", onAbort);
         if (options.signal?.aborted) {
           onAbort();
           return;
         }
-        const request: WorkerRequest = { id, plan, job };
-        slot.worker.postMessage(request);
+        host.post({ id, plan, job, ...(options.env ? { env: options.env } : {}) });
       });
     } finally {
-      slot.worker.unref();
+      host.hold(false);
       if (healthy) this.#idle.push(slot);
       else {
         this.#all.delete(slot);
-        void slot.worker.terminate();
+        void host.stop();
       }
     }
   }
 
-  /** Stops every worker. */
+  /** Stops every host. */
   async close(): Promise<void> {
     const all = [...this.#all];
     this.#all.clear();
     this.#idle.length = 0;
-    await Promise.all(all.map((slot) => slot.worker.terminate()));
+    await Promise.all(all.map((slot) => slot.host.stop()));
   }
 }

@@ -6,6 +6,8 @@ export interface WorkerRequest {
   readonly id: number;
   readonly plan: Uint8Array;
   readonly job: MaterializeJob;
+  /** Environment variables to set first (a child process does not see the run's later changes). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Worker → main thread. */

@@ -335,7 +335,7 @@ describe("formats, datasets and SQL", () => {
       .run({ mode: "local", projectDir: project.dir });
     expect(result.status).toBe("failed");
     expect(stable(result.steps[0]?.error, project.dir)).toBe(
-      'step "heavy" failed: the task timed out after 0.2 s. Raise the task\'s timeout option, or make the query cheaper. (log: <project>/.glacier/runs/<run>/log.jsonl)',
+      'step "heavy" failed: the task timed out after 0.2 s (running its query). Raise the task\'s timeout option, or make the query cheaper. (log: <project>/.glacier/runs/<run>/log.jsonl)',
     );
     expect(existsSync(project.path("acme", "heavy.parquet"))).toBe(false);
   });
