@@ -60,6 +60,12 @@ export interface LocalRunOptions extends ExecutionOptions {
    * `@glacier/local`'s README for what it sets and its caveat.
    */
   readonly lowMemory?: boolean;
+  /**
+   * Bytes of memory the steps running at once may be expected to hold together: a ready step waits while its
+   * expected peak (its peak in earlier runs, or 4× its input bytes) does not fit beside those running. Default:
+   * 3/4 of the memory available when the run starts. See `@glacier/local`'s README.
+   */
+  readonly memoryBudget?: number;
 }
 
 export interface CloudRunOptions extends ExecutionOptions {

@@ -1,4 +1,14 @@
 export { semaphore } from "./semaphore.js";
+export { Admission, DEFAULT_MEMORY_FRACTION, defaultMemoryBudget } from "./admission.js";
+export {
+  dispatchOrder,
+  ESTIMATE_BYTES_PER_MS,
+  ESTIMATE_FIXED_MS,
+  MEMORY_PER_INPUT_BYTE,
+  stepCosts,
+  type StepCost,
+} from "./critical-path.js";
+export { HISTORY_RUNS, NO_HISTORY, readHistory, type RunHistory } from "./run-history.js";
 export { messageOf, withoutPanic, withoutSubject } from "./message-of.js";
 export { newRunId } from "./run-id.js";
 export { createProgress, formatDuration, type Progress } from "./progress.js";

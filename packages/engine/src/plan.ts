@@ -1,7 +1,8 @@
 import type { LineageGraph, PlannedStep as CorePlannedStep, RunPlan as CoreRunPlan } from "@glacier/core";
 import type { RunRecord, StepReason } from "./run-record.js";
 import type { RunStore } from "./run-store.js";
-import { decideStep, lastState, previousStatuses, resumeOf } from "./scheduler.js";
+import { readHistory } from "./run-history.js";
+import { decideStep, lastState, resumeOf } from "./scheduler.js";
 import type { StepBase, StepDriver } from "./step-driver.js";
 import { fingerprintOf } from "./step-state.js";
 
@@ -43,7 +44,7 @@ export async function planRun(input: {
   const { graph, driver } = input;
   const willRun = new Set<string>();
   const steps: PlannedStep[] = [];
-  const previous = await previousStatuses(input.store, driver.mode);
+  const previous = (await readHistory(input.store, driver.mode)).statuses;
   for (const step of graph.executionOrder()) {
     const upstreamWillRun = graph.dependenciesOf(step).some((d) => willRun.has(d.id));
     const last = await lastState(input, driver, step.id);

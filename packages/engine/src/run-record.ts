@@ -102,6 +102,11 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly components?: StepComponents;
   readonly outputFingerprint?: string;
   readonly attempts?: number;
+  /**
+   * The most memory the step was seen to add to the run's process while it ran (bytes; local steps). Steps
+   * running at the same time see each other's memory too, so it errs high. Next run admits the step against it.
+   */
+  readonly peakMemoryBytes?: number;
   /** The GlacierError code of a failed step. */
   readonly code?: GlacierErrorCode;
   readonly startedAt?: string;

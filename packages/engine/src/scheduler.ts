@@ -1,12 +1,19 @@
-import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isRetryable, retryAttempts, retryDelayMs, type LineageGraph, type StepNode } from "@glacier/core";
+import {
+  isRetryable,
+  retryAttempts,
+  retryDelayMs,
+  stepInputs,
+  type LineageGraph,
+  type StepNode,
+} from "@glacier/core";
+import { Admission } from "./admission.js";
+import { dispatchOrder, stepCosts, type StepCost } from "./critical-path.js";
 import { messageOf, withoutSubject } from "./message-of.js";
-import type { ExecutorMode, RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
+import { NO_HISTORY, readHistory } from "./run-history.js";
+import type { RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
 import type { RunSession } from "./run-session.js";
-import { readJson, writeJsonAtomic, type RunStore } from "./run-store.js";
-import { listRuns, readRun } from "./runs.js";
-import { semaphore } from "./semaphore.js";
+import { readJson, writeJsonAtomic } from "./run-store.js";
 import type { StepDriver, StepEvaluation } from "./step-driver.js";
 import { decide, fingerprintOf, type Decision, type StepComponents, type StepState } from "./step-state.js";
 
@@ -16,6 +23,12 @@ export interface Schedule {
   readonly driver: StepDriver;
   /** Steps running at once (at least 1). */
   readonly concurrency: number;
+  /**
+   * Bytes of memory the running steps may be expected to hold together (see {@link Admission}): each step is
+   * admitted against its peak in earlier runs, or an estimate from its input bytes. Absent: no memory limit
+   * (steps that do not run in this process). The local executor passes `defaultMemoryBudget()`.
+   */
+  readonly memoryBudget?: number;
   /** On the first failure, cancel running steps and start no more. */
   readonly failFast: boolean;
   /** Run every step, whatever its state. */
@@ -69,7 +82,7 @@ export async function decideStep(
   options: {
     readonly force: boolean;
     readonly resume: "completed" | "rerun" | null;
-    /** How the step ended in the newest earlier run of this mode ({@link previousStatuses}). */
+    /** How the step ended in the newest earlier run of this mode ({@link readHistory}). */
     readonly previous?: StepRecord["status"];
   },
 ): Promise<Decision> {
@@ -88,37 +101,12 @@ export async function decideStep(
   return decision;
 }
 
-/** How many earlier runs {@link previousStatuses} looks through. */
-const HISTORY_RUNS = 20;
-
-/**
- * How each step ended in the newest of the last {@link HISTORY_RUNS} runs of `mode` that recorded it (not
- * `exceptRunId`, the run being scheduled): a step with no successful state whose last attempt failed is "failed
- * last time", not "never ran".
- */
-export async function previousStatuses(
-  store: RunStore,
-  mode: ExecutorMode,
-  exceptRunId?: string,
-): Promise<ReadonlyMap<string, StepRecord["status"]>> {
-  const projectDir = dirname(store.root);
-  const statuses = new Map<string, StepRecord["status"]>();
-  const runs = (await listRuns({ projectDir })).filter((r) => r.mode === mode && r.runId !== exceptRunId);
-  for (const run of runs.slice(0, HISTORY_RUNS)) {
-    try {
-      const record = await readRun(run.runId, { projectDir });
-      for (const step of record.steps) if (!statuses.has(step.id)) statuses.set(step.id, step.status);
-    } catch {
-      // An unreadable earlier record only costs the finer reason.
-    }
-  }
-  return statuses;
-}
-
 /**
  * Runs the graph's steps through a driver: each in dependency order as soon as its inputs are ready, up to
- * `concurrency` at once (steps waiting for a slot start in execution order), skipping those whose
- * components match their last successful run. A failed attempt is retried by core's retry policy (attempts
+ * `concurrency` at once and within `memoryBudget`, skipping those whose components match their last
+ * successful run. Ready steps start by their remaining critical path (`critical-path.ts`): the longest chain
+ * of durations from the step to the end of the graph, each step weighted by its duration in earlier runs or,
+ * never run, an estimate from its input bytes; ties by name. A failed attempt is retried by core's retry policy (attempts
  * `retries + 1`, exponential backoff with full jitter, never for a non-retryable code). A failure marks
  * everything downstream "not-run" ("upstream failed") while independent branches finish — or, failing fast,
  * cancels running steps and starts no more. Every finished step is recorded at once (run record, log,
@@ -135,15 +123,23 @@ export async function previousStatuses(
 export async function runSchedule(session: RunSession, schedule: Schedule): Promise<StepRecord[]> {
   const { graph, driver } = schedule;
   const order = graph.executionOrder();
-  const rank = new Map(order.map((step, i) => [step.id, i]));
-  const slots = semaphore(schedule.concurrency);
+  const admission = new Admission({
+    concurrency: schedule.concurrency,
+    ...(schedule.memoryBudget === undefined ? {} : { memoryBudget: schedule.memoryBudget }),
+  });
   const controller = new AbortController();
   const signal = schedule.signal ? AbortSignal.any([controller.signal, schedule.signal]) : controller.signal;
   // Opened when a step's output is final: committed (its record may follow), skipped, failed or not run.
   const gates = new Map<string, Promise<Gate>>();
   const settle = (record: StepRecord) => session.settle(record);
-  const previous = previousStatuses(session.store, driver.mode, session.runId);
-  previous.catch(() => undefined);
+  const history = readHistory(session.store, driver.mode, session.runId).catch(() => NO_HISTORY);
+  const previous = history.then((h) => h.statuses);
+  // Every step's cost and place in the dispatch order, known before the first one is admitted.
+  const ranking = Promise.all([history, inputSizes(graph, driver)]).then(([known, sizes]) => {
+    const costs = stepCosts(graph, known, sizes);
+    const rank = new Map(dispatchOrder(graph, costs).map((step, i) => [step.id, i]));
+    return { costs, rank };
+  });
 
   const failed = (step: StepNode, error: unknown, fields: Partial<StepRecord> = {}): Promise<StepRecord> => {
     if (schedule.failFast) controller.abort();
@@ -174,7 +170,24 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
       });
     }
     if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
+    const { costs, rank } = await ranking;
+    const place = rank.get(step.id) ?? Number.MAX_SAFE_INTEGER;
+    admission.deciding(step.id, place);
+    try {
+      return await decideAndRun(step, place, costs.get(step.id), open);
+    } finally {
+      admission.withdraw(step.id);
+    }
+  };
 
+  /** Decides whether the step runs; when it does, waits for admission and runs its attempts. */
+  const decideAndRun = async (
+    step: StepNode,
+    place: number,
+    cost: StepCost | undefined,
+    open: (gate: Gate) => void,
+  ): Promise<StepRecord> => {
+    const base = driver.describe(step);
     let evaluation: StepEvaluation;
     let last: StepState | null;
     let decision: Decision;
@@ -190,9 +203,11 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         ...(previousStatus === undefined ? {} : { previous: previousStatus }),
       });
     } catch (error) {
+      admission.withdraw(step.id);
       return failed(step, error);
     }
     if (!decision.run) {
+      admission.withdraw(step.id);
       return settle({
         ...base,
         status: "skipped",
@@ -208,12 +223,12 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
       });
     }
     driver.prepare?.(step);
-    await slots.acquire(rank.get(step.id));
+    await admission.acquire(step.id, place, cost?.memoryBytes ?? 0);
     try {
       if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
       return await attempts(step, decision.reason, evaluation, open);
     } finally {
-      slots.release();
+      admission.release(step.id);
     }
   };
 
@@ -290,6 +305,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         ...(outcome.rows === undefined ? {} : { rows: outcome.rows }),
         ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
         durationMs: Math.round(performance.now() - started),
+        ...(outcome.peakMemoryBytes === undefined ? {} : { peakMemoryBytes: outcome.peakMemoryBytes }),
         ...(components && fingerprint
           ? {
               fingerprint,
@@ -321,6 +337,26 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     );
   }
   return Promise.all(finished);
+}
+
+/**
+ * The size of every bucket the graph's steps read, as the driver sees it now (undefined: absent, unknown, or
+ * the driver cannot tell): what first-run estimates are made of.
+ */
+async function inputSizes(
+  graph: LineageGraph,
+  driver: StepDriver,
+): Promise<ReadonlyMap<string, number | undefined>> {
+  const sizes = new Map<string, number | undefined>();
+  const sizeOf = driver.sizeOf?.bind(driver);
+  if (!sizeOf) return sizes;
+  const buckets = new Map(graph.steps.flatMap((s) => stepInputs(s).map(([, b]) => [b.location, b] as const)));
+  await Promise.all(
+    [...buckets.values()].map(async (bucket) => {
+      sizes.set(bucket.location, await sizeOf(bucket).catch(() => undefined));
+    }),
+  );
+  return sizes;
 }
 
 /**

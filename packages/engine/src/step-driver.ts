@@ -1,4 +1,4 @@
-import type { StepNode } from "@glacier/core";
+import type { BucketNode, StepNode } from "@glacier/core";
 import type { CloudStepFields, ExecutorMode, StepNote, StepRecord } from "./run-record.js";
 import type { OutputNow, StepComponents, StepState } from "./step-state.js";
 
@@ -60,6 +60,11 @@ export interface StepOutcome {
    * rejected), the output stands but no state is kept, so the next run reruns the step.
    */
   readonly outputFingerprint: string | Promise<string>;
+  /**
+   * The most memory the attempt was seen to add to this process (bytes), when the driver measures it: the
+   * scheduler admits the step against it next run.
+   */
+  readonly peakMemoryBytes?: number;
   /** Where the step's logs are, and the job run that ran it (cloud). */
   readonly details?: Partial<Pick<CloudStepFields, "logs" | "jobRunId">>;
 }
@@ -98,6 +103,12 @@ export interface StepDriver {
   describe(step: StepNode): StepBase;
   /** The step's decision inputs now. Reads only: in plan mode nothing may be written. */
   evaluate(step: StepNode, context: EvaluationContext): Promise<StepEvaluation>;
+  /**
+   * The bytes a bucket holds now, or undefined when it is absent (or the driver cannot tell cheaply). The
+   * scheduler estimates the duration and memory of steps that never ran from it; without it, steps that never
+   * ran weigh the same. Reads only, and cheaply (a listing, not a hash).
+   */
+  sizeOf?(bucket: BucketNode): Promise<number | undefined>;
   /** Called when the step is going to run, before it waits for a slot: a chance to warm up a worker. */
   prepare?(step: StepNode): void;
   /**

@@ -7,6 +7,7 @@ import {
   at,
   branches,
   fails,
+  memoryDriver,
   MemoryWorld,
   runInMemory,
   task,
@@ -55,7 +56,7 @@ describe("order", () => {
     ]);
   });
 
-  it("starts the steps waiting for a slot in execution order, whichever finished deciding first", async () => {
+  it("starts equally weighted steps waiting for a slot in name order, whichever finished deciding first", async () => {
     const world = fresh();
     // raw → g → x1…x5: while g holds the only slot, every x decides and waits for it.
     const g = at("raw").transform(task("g")).to(at("g"));
@@ -111,6 +112,123 @@ describe("concurrency", () => {
     world.behaviours.set("c", () => secondStarted.open());
     const result = await runInMemory(world, project.store, branches(), { concurrency: 3 });
     expect(result.status).toBe("succeeded");
+  });
+});
+
+describe("critical-path order", () => {
+  /** raw → a, b, c, d (fast), raw → z (slow): name order starts the slow step last. */
+  function fanWithSlowLast(world: MemoryWorld): LineageGraph {
+    const raw = at("raw");
+    for (const name of ["a", "b", "c", "d"]) world.behaviours.set(name, () => sleep(2));
+    world.behaviours.set("z", () => sleep(40));
+    return LineageGraph.from(["a", "b", "c", "d", "z"].map((name) => raw.transform(task(name)).to(at(name))));
+  }
+  const dispatched = (world: MemoryWorld) => world.names("start:").map((s) => s.replace(/#\d+$/, ""));
+
+  it("starts the slowest step first once an earlier run recorded the durations", async () => {
+    const world = fresh();
+    const graph = fanWithSlowLast(world);
+    // Never ran, nothing to tell the steps apart: name order.
+    await runInMemory(world, project.store, graph, { concurrency: 1 });
+    expect(dispatched(world)).toEqual(["a", "b", "c", "d", "z"]);
+    world.events.length = 0;
+    const rerun = await runInMemory(world, project.store, graph, { concurrency: 1, force: true });
+    expect(rerun.status).toBe("succeeded");
+    // z's recorded duration (the longest) puts it first.
+    const order = dispatched(world);
+    expect(order[0]).toBe("z");
+    const durations = new Map(
+      (await readRun(rerun.runId, { projectDir: project.dir })).steps.map((s) => [s.name, s.durationMs]),
+    );
+    expect(durations.get("z")).toBeGreaterThan(
+      Math.max(...["a", "b", "c", "d"].map((n) => durations.get(n) ?? 0)),
+    );
+  });
+
+  it("on a first run, weighs steps by their input bytes and by the chain after them", async () => {
+    const world = fresh();
+    const small = at("small");
+    const big = at("big");
+    world.data.set(small.location, "s");
+    world.data.set(big.location, "b");
+    world.sizes.set(small.location, 1_000);
+    world.sizes.set(big.location, 5_000_000_000);
+    // a1 → a2 → a3 (a long chain of small steps) beside b (one big step) and c (one small step).
+    const chain = small.transform(task("a1")).to(at("a1")).transform(task("a2")).to(at("a2"));
+    const graph = LineageGraph.from([
+      chain.transform(task("a3")).to(at("a3")),
+      big.transform(task("b")).to(at("b")),
+      small.transform(task("c")).to(at("c")),
+    ]);
+    await runInMemory(world, project.store, graph, { concurrency: 1 });
+    // b: 20 ms + 5 GB at 100 MB/s = 50 s; a1: three 20 ms steps; c: one.
+    expect(dispatched(world)).toEqual(["b", "a1", "a2", "a3", "c"]);
+  });
+
+  it("a step still deciding holds back lower-ranked steps, so it gets the slot", async () => {
+    const world = fresh();
+    const graph = fanWithSlowLast(world);
+    await runInMemory(world, project.store, graph, { concurrency: 1 });
+    world.events.length = 0;
+    // z now ranks first but takes long to decide (its inputs are hashed, say); the others decide at once.
+    const driver = memoryDriver(world);
+    const slowToDecide: typeof driver = {
+      ...driver,
+      async evaluate(step, context) {
+        if (step.name === "z") await sleep(30);
+        return driver.evaluate(step, context);
+      },
+    };
+    const result = await runInMemory(world, project.store, graph, {
+      concurrency: 1,
+      force: true,
+      driver: slowToDecide,
+    });
+    expect(result.status).toBe("succeeded");
+    expect(dispatched(world)[0]).toBe("z");
+  });
+});
+
+describe("memory-aware admission", () => {
+  it("admits steps against the memory budget by the peaks earlier runs recorded", async () => {
+    const world = fresh();
+    const raw = at("raw");
+    const graph = LineageGraph.from(["m1", "m2", "m3"].map((name) => raw.transform(task(name)).to(at(name))));
+    for (const name of ["m1", "m2", "m3"]) {
+      world.behaviours.set(name, () => sleep(10));
+      world.peaks.set(name, 600);
+    }
+    // No peaks on record and no sizes: nothing to hold them back but concurrency.
+    await runInMemory(world, project.store, graph, { concurrency: 3, memoryBudget: 1_000 });
+    expect(world.maxRunning).toBe(3);
+    world.maxRunning = 0;
+    // 600 + 600 > 1,000: one at a time.
+    const rerun = await runInMemory(world, project.store, graph, {
+      concurrency: 3,
+      memoryBudget: 1_000,
+      force: true,
+    });
+    expect(rerun.status).toBe("succeeded");
+    expect(world.maxRunning).toBe(1);
+    const record = await readRun(rerun.runId, { projectDir: project.dir });
+    expect(record.steps.map((s) => s.peakMemoryBytes)).toEqual([600, 600, 600]);
+  });
+
+  it("runs a step expected to exceed the whole budget alone rather than never", async () => {
+    const world = fresh();
+    const raw = at("raw");
+    world.sizes.set(raw.location, 1_000_000);
+    const graph = LineageGraph.from(["h1", "h2"].map((name) => raw.transform(task(name)).to(at(name))));
+    // 4 bytes per input byte: 4 MB each against a 1 MB budget.
+    const result = await runInMemory(world, project.store, graph, {
+      concurrency: 2,
+      memoryBudget: 1_000_000,
+    });
+    expect(statuses(result)).toEqual([
+      ["h1", "succeeded", "never ran"],
+      ["h2", "succeeded", "never ran"],
+    ]);
+    expect(world.maxRunning).toBe(1);
   });
 });
 

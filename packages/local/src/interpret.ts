@@ -16,6 +16,7 @@ import {
   RunLog,
   RunSession,
   RunStore,
+  defaultMemoryBudget,
   newRunId,
   runSchedule,
   type RecordedRunResult,
@@ -61,6 +62,14 @@ function checkOptions(options: RunOptions): LocalRunOptions {
       "lowMemory",
       `${JSON.stringify(options.lowMemory)} is not true or false.`,
       "Pass lowMemory: true (CLI: --low-memory), or leave it out.",
+    );
+  }
+  const { memoryBudget } = options;
+  if (memoryBudget !== undefined && !(Number.isSafeInteger(memoryBudget) && memoryBudget >= 1)) {
+    throw optionError(
+      "memoryBudget",
+      `${JSON.stringify(memoryBudget)} is not a whole number of bytes ≥ 1.`,
+      "Pass memoryBudget in bytes (for example 8 * 2 ** 30 for 8 GiB), or leave it out for 3/4 of the available memory.",
     );
   }
   if (options.resume !== undefined && options.force) {
@@ -177,6 +186,7 @@ export async function interpret(
       graph: selected,
       driver: localDriver({ ctx, runId, pool, isolated, log, files }, session.recorder.record.logPath),
       concurrency,
+      memoryBudget: local.memoryBudget ?? defaultMemoryBudget(),
       failFast: local.failFast === true,
       force: local.force === true,
       ...(resumed ? { resumed } : {}),

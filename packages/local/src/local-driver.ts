@@ -3,6 +3,7 @@ import type { StepDriver } from "@glacier/engine";
 import { asGlacierError, attemptStep, poolFor, type StepRunner } from "./attempt-step.js";
 import { messageOf, withoutSubject } from "./errors.js";
 import { evaluateStep } from "./evaluate-step.js";
+import { watchMemory } from "./memory-watch.js";
 import { describeLocation } from "./storage.js";
 
 /**
@@ -26,12 +27,20 @@ export function localDriver(runner: StepRunner, logPath: string | undefined): St
       output: describeLocation(ctx.location(step.output)),
     }),
     evaluate: (step, context) => evaluateStep(ctx, step, context, runner.log),
+    // A listing (stat or HEAD), memoised for the run: first-run estimates of duration and memory.
+    sizeOf: async (bucket) => {
+      const content = await ctx.listing(bucket);
+      return content.exists ? content.bytes : undefined;
+    },
     // This step will run: start a worker thread (polars loads in it) while the slot and inputs are prepared.
     prepare: (step) => poolFor(runner, step).warm(),
     async execute(step: StepNode, attempt) {
+      const memory = watchMemory();
       try {
-        return await attemptStep(runner, step, attempt);
+        const outcome = await attemptStep(runner, step, attempt);
+        return { ...outcome, peakMemoryBytes: memory.stop() };
       } catch (error) {
+        memory.stop();
         throw asGlacierError(error, step);
       }
     },

@@ -68,6 +68,55 @@ describe("concurrency", () => {
     expect(steps.map((s) => s.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
   });
 
+  it("admits steps against the memory budget: estimated from input bytes, then from recorded peaks", async () => {
+    project = testProject();
+    project.write("acme", "raw/sales.parquet", salesFrame(100));
+    const local = project.provider.local();
+    const raw = project.provider.bucket({ bucket: "acme", path: "raw/sales.parquet" });
+    const graph = LineageGraph.from(
+      ["a", "b", "c"].map((name) =>
+        raw
+          .transform(local.task((df: pl.LazyDataFrame) => df.head(5), { name }))
+          .to(project.provider.bucket({ bucket: "acme", path: `${name}.parquet` })),
+      ),
+    );
+    // Every step is expected to need more than one byte: they run one at a time, whatever the concurrency.
+    const result = await runGraph(graph, {
+      mode: "local",
+      projectDir: project.dir,
+      concurrency: 3,
+      memoryBudget: 1,
+    });
+    const steps = (await readRun(result.runId, { projectDir: project.dir })).steps;
+    const spans = steps
+      .map((s) => [Date.parse(s.startedAt as string), Date.parse(s.finishedAt as string)] as const)
+      .sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < spans.length; i++) {
+      expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] as number);
+    }
+    // What the next run admits them against.
+    for (const step of steps) expect(step.peakMemoryBytes).toBeTypeOf("number");
+  });
+
+  it("rejects a memory budget that is not a whole number of bytes of at least 1", async () => {
+    project = testProject();
+    project.write("acme", "raw/sales.parquet", salesFrame(10));
+    const local = project.provider.local();
+    const raw = project.provider.bucket({ bucket: "acme", path: "raw/sales.parquet" });
+    const copy = local.task(function copy(df: pl.LazyDataFrame) {
+      return df;
+    });
+    const out = raw.transform(copy).to(project.provider.bucket({ bucket: "acme", path: "out.parquet" }));
+    await expect(
+      out.run({ mode: "local", projectDir: project.dir, memoryBudget: 0.5 }),
+    ).rejects.toMatchObject({
+      code: "INVALID_OPTION",
+      message:
+        'option "memoryBudget": 0.5 is not a whole number of bytes ≥ 1. Pass memoryBudget in bytes (for example 8 * 2 ** 30 for 8 GiB), or leave it out for 3/4 of the available memory.',
+    });
+    expect(Object.keys(project.files())).toEqual(["acme/raw/sales.parquet"]);
+  });
+
   it("rejects a concurrency that is not a whole number of at least 1", async () => {
     project = testProject();
     project.write("acme", "raw/sales.parquet", salesFrame(10));

@@ -1,0 +1,114 @@
+import { freemem, totalmem } from "node:os";
+
+/**
+ * The default memory budget of steps running in this process: 3/4 of the memory available when the run
+ * starts (Linux: `MemAvailable`, what can be allocated without swapping), capped by the process's cgroup
+ * limit when it has one. The rest is left for the process itself and whatever else runs on the machine.
+ */
+export const DEFAULT_MEMORY_FRACTION = 0.75;
+
+/**
+ * {@link DEFAULT_MEMORY_FRACTION} of the memory available now.
+ *
+ * @example
+ * ```ts
+ * defaultMemoryBudget(); // 13_958_643_712 on a 24 GiB machine with 17.3 GiB available
+ * ```
+ */
+export function defaultMemoryBudget(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const limit = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  return Math.floor(Math.min(freemem(), limit) * DEFAULT_MEMORY_FRACTION);
+}
+
+interface Waiter {
+  readonly id: string;
+  readonly rank: number;
+  readonly memory: number;
+  readonly admit: () => void;
+}
+
+/**
+ * Admits ready steps to run, in priority order, against two limits: at most `concurrency` at once, and the
+ * memory they are expected to hold together at most `memoryBudget` bytes (a step expected to need more than
+ * the whole budget runs alone rather than never).
+ *
+ * Priority is strict: the best-ranked waiting step goes first, and nothing ranked below it starts while it
+ * waits for memory, so a large step on the critical path is not starved by a stream of small ones. A step
+ * still deciding whether it runs (`deciding`) holds back waiters ranked below it the same way, so the slot
+ * goes to the step that should have it, not to the one that finished deciding first.
+ *
+ * @example
+ * ```ts
+ * const admission = new Admission({ concurrency: 2, memoryBudget: 8e9 });
+ * admission.deciding("big", 0);
+ * const small = admission.acquire("small", 1, 1e9); // waits: "big" ranks first and is still deciding
+ * await admission.acquire("big", 0, 6e9);           // admitted; then "small" is (7 GB ≤ 8 GB)
+ * admission.release("big");
+ * ```
+ */
+export class Admission {
+  readonly concurrency: number;
+  readonly memoryBudget: number;
+  readonly #deciding = new Map<string, number>();
+  readonly #waiting: Waiter[] = [];
+  readonly #running = new Map<string, number>();
+  #memory = 0;
+
+  constructor(limits: { readonly concurrency: number; readonly memoryBudget?: number }) {
+    this.concurrency = Math.max(1, limits.concurrency);
+    this.memoryBudget = limits.memoryBudget ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Steps running now. */
+  get running(): readonly string[] {
+    return [...this.#running.keys()];
+  }
+
+  /** The memory the running steps are expected to hold. */
+  get memory(): number {
+    return this.#memory;
+  }
+
+  /** The step is ready and deciding whether to run: waiters ranked below it wait for its decision. */
+  deciding(id: string, rank: number): void {
+    this.#deciding.set(id, rank);
+  }
+
+  /** The step decided not to run (skipped, failed, cancelled): it no longer holds anyone back. */
+  withdraw(id: string): void {
+    if (this.#deciding.delete(id)) this.#dispatch();
+  }
+
+  /** Resolves when the step may run; `memory` is what it is expected to hold (bytes). */
+  acquire(id: string, rank: number, memory: number): Promise<void> {
+    this.#deciding.delete(id);
+    return new Promise<void>((admit) => {
+      const at = this.#waiting.findIndex((w) => w.rank > rank);
+      this.#waiting.splice(at === -1 ? this.#waiting.length : at, 0, { id, rank, memory, admit });
+      this.#dispatch();
+    });
+  }
+
+  /** The step finished: its slot and memory go to the next waiters. */
+  release(id: string): void {
+    const memory = this.#running.get(id);
+    if (memory === undefined) return;
+    this.#running.delete(id);
+    this.#memory -= memory;
+    this.#dispatch();
+  }
+
+  #dispatch(): void {
+    for (;;) {
+      const next = this.#waiting[0];
+      if (!next || this.#running.size >= this.concurrency) return;
+      for (const rank of this.#deciding.values()) if (rank < next.rank) return;
+      if (this.#running.size > 0 && this.#memory + next.memory > this.memoryBudget) return;
+      this.#waiting.shift();
+      this.#running.set(next.id, next.memory);
+      this.#memory += next.memory;
+      next.admit();
+    }
+  }
+}
