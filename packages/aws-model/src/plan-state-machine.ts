@@ -4,6 +4,12 @@ import { RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core"
  * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel
  * branches), Lambda invokes and EMR Serverless `startJobRun.sync` tasks, the task's retries as Retry blocks
  * and a Catch per step that ends the execution naming the failed step.
+ *
+ * A Lambda step with a timeout passes it in its event (`timeoutSeconds`, the state's `TimeoutSeconds`). Step
+ * Functions stops waiting for the attempt then, but cannot stop the function, so the handler itself refuses
+ * to commit after the attempt's deadline (`@glacier/aws`'s `step-deadline.ts`). The deadline is counted by
+ * the handler from the invocation's start: ASL has no clock arithmetic, and `$$.State.EnteredTime` is the
+ * state's first entry, not the current retry's start, so it cannot date a retried attempt.
  */
 
 /** What the state machine needs to know about one step. */
@@ -98,7 +104,13 @@ function taskState(step: MachineStep, partition: string): State {
         Resource: `arn:${partition}:states:::lambda:invoke`,
         Parameters: {
           FunctionName: step.functionArn,
-          Payload: { stepId: step.stepId, "runId.$": "$$.Execution.Name", "params.$": "$.params" },
+          Payload: {
+            stepId: step.stepId,
+            "runId.$": "$$.Execution.Name",
+            "params.$": "$.params",
+            // The attempt's timeout: the handler does not commit after it (Step Functions has given up by then).
+            ...(step.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(step.timeout) }),
+          },
         },
         ...common,
       };

@@ -10,8 +10,14 @@ import { stagingKey, stepInputs } from "@glacier/core";
  * `.glacier-tmp/<step token>/<run id>-spark/<output key>/`, the prefix its role may write) and are committed
  * copy-before-replace: each staged part is copied over its target (S3 makes an object visible only when its
  * upload completes, so a single-file output is replaced atomically and a failed copy leaves the previous output
- * whole), then a dataset's previous parts that the new generation did not overwrite are deleted, and only then
- * the staging directory. Nothing is deleted before its replacement exists. A single-file output becomes exactly
+ * whole), then a dataset's earlier parts (its manifest's) that the new generation did not overwrite are deleted, and only then
+ * the staging directory. Nothing is deleted before its replacement exists.
+ *
+ * A directory dataset is its step's alone, as in every executor: its `_glacier_manifest.json` (the format of
+ * `@glacier/local`'s `output-manifest.ts`) lists the files the step wrote, and the driver replaces or deletes
+ * only those. A directory holding data files the manifest does not list fails the job with
+ * `GlacierStepError: OUTPUT_NOT_OWNED` before anything in it changes; the new parts are recorded in the
+ * manifest before they are copied, so a job killed halfway still owns them next time. A single-file output becomes exactly
  * one object at its key (`repartition(1)`: the query itself stays parallel); a directory dataset becomes
  * `part-00000.<ext>`, `part-00001.<ext>`, …
  *
@@ -55,6 +61,7 @@ export function sparkScript(step: StepNode): string {
   const output = step.output;
   const config = {
     step: step.id,
+    name: step.name,
     sql: step.task.sql ?? "",
     params: Object.fromEntries(
       Object.keys(step.task.params)
@@ -68,6 +75,7 @@ export function sparkScript(step: StepNode): string {
       columns: bucket.schema ? Object.keys(bucket.schema) : [],
     })),
     output: {
+      id: output.id,
       uri: `s3://${output.bucket}/${output.path}`,
       stagingUri: `s3://${output.bucket}/${stagingKey(step.id, "{run}", output.path.replace(/\/+$/, ""))}/`,
       format: SPARK_FORMAT[sparkFormat(output.format)],
@@ -110,15 +118,29 @@ def check_columns(frame, columns, what):
 def read(spark, source):
     reader = spark.read.format(source["format"])
     if source["format"] == "csv":
-        reader = reader.option("header", "true").option("inferSchema", "true")
+        # RFC 4180, as Polars reads CSV: quotes doubled inside quoted fields, which may span lines (Spark's
+        # defaults are a backslash escape and one record per line).
+        reader = (
+            reader.option("header", "true")
+            .option("inferSchema", "true")
+            .option("quote", '"')
+            .option("escape", '"')
+            .option("multiLine", "true")
+        )
     frame = reader.load(source["uri"])
     check_columns(frame, source["columns"], "input %s (%s)" % (source["table"], source["uri"]))
     return frame
 
 
-def is_data_file(name):
+MANIFEST = "_glacier_manifest.json"
+
+
+def is_data_file(relative):
     """Hidden files and markers (_SUCCESS, …_$folder$) are not data, as for every Glacier reader."""
-    return not (name.startswith(".") or name.startswith("_") or name.endswith("_$folder$"))
+    return not (
+        any(segment.startswith(".") or segment.startswith("_") for segment in relative.split("/"))
+        or relative.endswith("_$folder$")
+    )
 
 
 def copy_over(jvm, fs, conf, source, target):
@@ -133,12 +155,55 @@ def write(spark, frame, output, run_id):
     data = frame if output["dataset"] else frame.repartition(1)
     writer = data.write.mode("overwrite").format(output["format"])
     if output["format"] == "csv":
-        writer = writer.option("header", "true")
+        writer = writer.option("header", "true").option("quote", '"').option("escape", '"')
     writer.save(staging)
-    commit(spark, output, staging)
+    commit(spark, output, staging, run_id)
 
 
-def commit(spark, output, staging):
+def dataset_files(jvm, fs, uri):
+    """The files under a dataset's directory (relative names, recursively) and its manifest, if Glacier's."""
+    try:
+        listing = fs.listFiles(jvm.org.apache.hadoop.fs.Path(uri), True)
+    except Exception as error:  # py4j's Py4JJavaError: a directory not written yet has nothing to list
+        if "FileNotFoundException" in str(error):
+            return [], None
+        raise
+    present, manifest = [], None
+    while listing.hasNext():
+        path = listing.next().getPath()
+        relative = path.toString()[len(uri):]
+        if relative == MANIFEST:
+            stream = fs.open(path)
+            try:
+                text = bytes(jvm.org.apache.hadoop.io.IOUtils.readFullyToByteArray(stream)).decode("utf-8")
+            finally:
+                stream.close()
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            # Like Glacier's other executors: a manifest that is not Glacier's is not trusted.
+            if isinstance(parsed, dict) and parsed.get("glacier") == 1 and isinstance(parsed.get("files"), list):
+                manifest = parsed
+        elif is_data_file(relative):
+            present.append(relative)
+    return sorted(present), manifest
+
+
+def write_manifest(jvm, fs, output, run_id, files):
+    """Replaces _glacier_manifest.json: the files of the directory this step wrote (see output-manifest.ts)."""
+    text = json.dumps(
+        {"glacier": 1, "output": output["id"], "step": STEP["name"], "runId": run_id, "files": sorted(files)},
+        indent=2,
+    )
+    stream = fs.create(jvm.org.apache.hadoop.fs.Path(output["uri"] + MANIFEST), True)
+    try:
+        stream.write(bytearray((text + "\\n").encode("utf-8")))
+    finally:
+        stream.close()
+
+
+def commit(spark, output, staging, run_id):
     """Copy before replace: copy the staged parts over the target, delete what they replace, then staging."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
@@ -149,19 +214,45 @@ def commit(spark, output, staging):
         key=lambda path: path.getName(),
     )
     if output["dataset"]:
-        written = ["part-%05d.%s" % (i, output["extension"]) for i in range(len(parts))]
-        for part, name in zip(parts, written):
-            copy_over(jvm, fs, conf, part, Path(output["uri"] + name))
-        # The previous generation's other parts go only now that the new one is complete.
-        for status in fs.listStatus(Path(output["uri"])):
-            name = status.getPath().getName()
-            if status.isFile() and is_data_file(name) and name not in written:
-                fs.delete(status.getPath(), False)
+        commit_dataset(jvm, fs, conf, output, staging, parts, run_id)
     else:
         if len(parts) != 1:
             raise GlacierStepError("STORAGE_ERROR: expected one part in %s, found %d" % (staging, len(parts)))
         copy_over(jvm, fs, conf, parts[0], Path(output["uri"]))
     fs.delete(Path(staging), True)
+
+
+def commit_dataset(jvm, fs, conf, output, staging, parts, run_id):
+    """
+    A directory dataset is its step's alone: its _glacier_manifest.json lists the files the step wrote, and
+    only those are ever replaced or deleted. A directory holding other data files is refused (OUTPUT_NOT_OWNED)
+    before anything in it changes: every reader of the bucket would read them as part of this output.
+    """
+    Path = jvm.org.apache.hadoop.fs.Path
+    present, manifest = dataset_files(jvm, fs, output["uri"])
+    owned = manifest["files"] if manifest else []
+    foreign = [name for name in present if name not in owned]
+    if foreign:
+        fs.delete(Path(staging), True)
+        shown = ", ".join(foreign[:5]) + (" and %d more" % (len(foreign) - 5) if len(foreign) > 5 else "")
+        raise GlacierStepError(
+            "OUTPUT_NOT_OWNED: step %s writes the directory dataset %s, which holds %d file(s) Glacier did not "
+            "write there: %s. Nothing was written or deleted: a step replaces only files it wrote. Move those "
+            "files out of %s, or point the bucket at a directory of its own."
+            % (STEP["step"], output["uri"], len(foreign), shown, output["uri"])
+        )
+    written = ["part-%05d.%s" % (i, output["extension"]) for i in range(len(parts))]
+    # Recorded as the step's before they appear: a job killed while copying still owns them next time.
+    if not set(written) <= set(owned) or manifest is None:
+        write_manifest(jvm, fs, output, run_id, sorted(set(owned) | set(written)))
+    for part, name in zip(parts, written):
+        copy_over(jvm, fs, conf, part, Path(output["uri"] + name))
+    # The step's earlier files go only now that the new generation is complete; nothing else is touched.
+    stale = [name for name in owned if name not in written]
+    for name in stale:
+        fs.delete(Path(output["uri"] + name), False)
+    if stale:
+        write_manifest(jvm, fs, output, run_id, written)
 
 
 def main():

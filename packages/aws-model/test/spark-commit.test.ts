@@ -116,30 +116,121 @@ describe("the Spark driver's commit", () => {
     expect(result.error).toMatch(/^STORAGE_ERROR: expected one part in .*, found 2$/);
   });
 
-  it("replaces a dataset's parts: new ones copied first, then the previous generation's others deleted", () => {
+  const manifest = (files: string[]) =>
+    JSON.stringify({ glacier: 1, output: "x", step: "daily", runId: "earlier", files });
+  const ownership = (result: Result) =>
+    JSON.parse(result.objects["daily/_glacier_manifest.json"] ?? "null") as {
+      files: string[];
+      step: string;
+      runId: string;
+      output: string;
+    } | null;
+
+  it("replaces a dataset's own parts: new ones copied first, then its earlier others deleted", () => {
     const dir = staged("daily", "daily");
     const result = commit("daily", {
+      // Earlier generations' parts, a Lambda's among them, all listed in the manifest.
+      "daily/_glacier_manifest.json": manifest([
+        "part-0.parquet",
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+      ]),
       "daily/part-00000.parquet": "old0",
       "daily/part-00001.parquet": "old1",
       "daily/part-00002.parquet": "old2",
-      // A Lambda generation's part, and a marker that is not data.
       "daily/part-0.parquet": "lambda",
+      // Not data: left alone.
       "daily/_SUCCESS": "",
+      "daily/.notes": "mine",
       [`${dir}/part-00000-x.snappy.parquet`]: "new0",
       [`${dir}/part-00001-x.snappy.parquet`]: "new1",
       [`${dir}/_SUCCESS`]: "",
     });
     expect(result.error).toBeNull();
-    expect(result.objects).toEqual({
+    const { ["daily/_glacier_manifest.json"]: _manifest, ...data } = result.objects;
+    expect(data).toEqual({
+      "daily/.notes": "mine",
       "daily/_SUCCESS": "",
       "daily/part-00000.parquet": "new0",
       "daily/part-00001.parquet": "new1",
     });
+    expect(ownership(result)).toEqual({
+      glacier: 1,
+      output: dataset.id,
+      step: "daily",
+      runId: RUN,
+      files: ["part-00000.parquet", "part-00001.parquet"],
+    });
     const order = result.requests.map(([a, k]) => `${a} ${k}`);
-    const lastPut = Math.max(...order.flatMap((r, i) => (r.startsWith("s3:PutObject daily/") ? [i] : [])));
+    const lastPut = Math.max(
+      ...order.flatMap((r, i) => (r.startsWith("s3:PutObject daily/part") ? [i] : [])),
+    );
     const firstDelete = order.findIndex((r) => r.startsWith("s3:DeleteObject daily/"));
     expect(firstDelete).toBeGreaterThan(lastPut);
     expect(order.at(-1)).toBe(`s3:DeleteObject ${dir}`);
+    expect(denied("daily", result.requests)).toEqual([]);
+  });
+
+  it("refuses a dataset directory holding files it did not write, and changes nothing in it", () => {
+    const dir = staged("daily", "daily");
+    const before = {
+      "daily/_glacier_manifest.json": manifest(["part-00000.parquet"]),
+      "daily/part-00000.parquet": "old0",
+      // A user's files: one beside the parts, one in a subdirectory.
+      "daily/README.md": "about these files",
+      "daily/archive/2023.parquet": "last year",
+    };
+    const result = commit("daily", { ...before, [`${dir}/part-00000-x.snappy.parquet`]: "new0" });
+    expect(result.error).toBe(
+      `OUTPUT_NOT_OWNED: step ${plan.sparkJobs.find((j) => j.stepName === "daily")?.stepId} writes the directory dataset s3://${BUCKET}/daily/, which holds 2 file(s) Glacier did not write there: README.md, archive/2023.parquet. Nothing was written or deleted: a step replaces only files it wrote. Move those files out of s3://${BUCKET}/daily/, or point the bucket at a directory of its own.`,
+    );
+    expect(result.objects).toEqual(before);
+    const writes = result.requests.filter(([a]) => a !== "s3:GetObject" && a !== "s3:ListBucket");
+    expect(writes.every(([, k]) => k.startsWith(dir))).toBe(true);
+  });
+
+  it("refuses a first write into a directory of someone else's files (no manifest), touching none", () => {
+    const dir = staged("daily", "daily");
+    const before = { "daily/part-00000.parquet": "a user's file, named like a part" };
+    const result = commit("daily", { ...before, [`${dir}/part-00000-x.snappy.parquet`]: "new0" });
+    expect(result.error).toMatch(
+      /^OUTPUT_NOT_OWNED: .* holds 1 file\(s\) Glacier did not write there: part-00000\.parquet\./,
+    );
+    expect(result.objects).toEqual(before);
+  });
+
+  it("distrusts a manifest Glacier did not write", () => {
+    const dir = staged("daily", "daily");
+    const before = {
+      "daily/_glacier_manifest.json": JSON.stringify({ files: ["notes.csv"] }),
+      "daily/notes.csv": "a user's",
+    };
+    const result = commit("daily", { ...before, [`${dir}/part-00000-x.snappy.parquet`]: "new0" });
+    expect(result.error).toMatch(/^OUTPUT_NOT_OWNED: .*: notes\.csv\./);
+    expect(result.objects).toEqual(before);
+  });
+
+  it("writes a new dataset directory and its manifest before the parts appear", () => {
+    const dir = staged("daily", "daily");
+    const result = commit("daily", {
+      "other/keep.parquet": "another bucket's",
+      [`${dir}/part-00000-x.snappy.parquet`]: "new0",
+      [`${dir}/part-00001-x.snappy.parquet`]: "new1",
+    });
+    expect(result.error).toBeNull();
+    expect(result.objects).toMatchObject({
+      "other/keep.parquet": "another bucket's",
+      "daily/part-00000.parquet": "new0",
+      "daily/part-00001.parquet": "new1",
+    });
+    expect(ownership(result)?.files).toEqual(["part-00000.parquet", "part-00001.parquet"]);
+    const order = result.requests.map(([a, k]) => `${a} ${k}`);
+    expect(order.indexOf("s3:PutObject daily/_glacier_manifest.json")).toBeLessThan(
+      order.indexOf("s3:PutObject daily/part-00000.parquet"),
+    );
+    // Written once: the manifest before the copy is already the final one.
+    expect(order.filter((r) => r === "s3:PutObject daily/_glacier_manifest.json")).toHaveLength(1);
     expect(denied("daily", result.requests)).toEqual([]);
   });
 

@@ -122,7 +122,10 @@ describe("Amazon States Language", () => {
       Resource: "arn:aws:states:::lambda:invoke",
       TimeoutSeconds: 60,
       ResultPath: null,
-      Parameters: { Payload: { "runId.$": "$$.Execution.Name", "params.$": "$.params" } },
+      Parameters: {
+        // The attempt's timeout, which the handler checks before its commit (Step Functions cannot stop it).
+        Payload: { "runId.$": "$$.Execution.Name", "params.$": "$.params", timeoutSeconds: 60 },
+      },
     });
     const retry = lambdaState!["Retry"] as { ErrorEquals: string[]; MaxAttempts: number }[];
     // The task's retries follow core's retry policy: the same waits a local or direct cloud run makes.
@@ -159,6 +162,22 @@ describe("Amazon States Language", () => {
     });
     // No task retries declared: only transient service errors and the non-retryable guard.
     expect((emrState!["Retry"] as unknown[]).length).toBe(2);
+  });
+
+  it("passes no timeout to a Lambda step that has none (its function's own timeout bounds it)", async () => {
+    const plan = planInfrastructure(await exampleGraph("simple"));
+    const payloads = Object.values(
+      plan.stateMachines[0]!.definition["States"] as Record<string, Record<string, unknown>>,
+    ).flatMap((s) => (s["Resource"] === "arn:aws:states:::lambda:invoke" ? [s] : []));
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const state of payloads) {
+      expect(state["TimeoutSeconds"]).toBeUndefined();
+      expect(Object.keys((state["Parameters"] as { Payload: object }).Payload)).toEqual([
+        "stepId",
+        "runId.$",
+        "params.$",
+      ]);
+    }
   });
 
   it("ends a failed step in a Fail state naming the step", () => {

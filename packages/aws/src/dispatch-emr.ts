@@ -13,7 +13,13 @@ export function pollDelayMs(poll: number): number {
 const TERMINAL = new Set(["SUCCESS", "FAILED", "CANCELLED"]);
 
 /** Codes the generated Spark driver raises (`raise GlacierStepError("SCHEMA_MISMATCH: …")`). */
-const DRIVER_CODES = ["SCHEMA_MISMATCH", "PARAM_MISSING", "STORAGE_ERROR", "SOURCE_MISSING"] as const;
+const DRIVER_CODES = [
+  "SCHEMA_MISMATCH",
+  "PARAM_MISSING",
+  "STORAGE_ERROR",
+  "SOURCE_MISSING",
+  "OUTPUT_NOT_OWNED",
+] as const;
 
 /**
  * The Glacier error code in a failed job run's `stateDetails`. EMR Serverless reports a failed driver as

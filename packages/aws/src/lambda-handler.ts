@@ -10,15 +10,16 @@ import {
   type TaskLogger,
 } from "@glacier/core";
 import { executeStep } from "@glacier/local";
-import { commitGuard } from "./step-deadline.js";
+import { attemptDeadline, commitGuard, invocationStart } from "./step-deadline.js";
 
 /**
  * The Lambda side of a serverless step. `glacier generate` bundles the user's pipeline module with this
  * handler, one function per step; the state machine and the cloud executor invoke it.
  *
- * Event: `{ stepId, runId, params, deadline }` — `stepId` may be omitted (the function's `GLACIER_STEP_ID` is
- * used); `deadline` (epoch ms) is when the caller stops waiting for this attempt (its timeout): the handler
- * does not commit after it, nor after the run was cancelled, nor when Lambda is about to end the invocation,
+ * Event: `{ stepId, runId, params, deadline, timeoutSeconds }` — `stepId` may be omitted (the function's
+ * `GLACIER_STEP_ID` is used); `deadline` (epoch ms, from the direct executor) or `timeoutSeconds` (from the
+ * state machine, counted from the invocation's start) is when the caller stops waiting for this attempt: the
+ * handler does not commit after it, nor after the run was cancelled, nor when Lambda is about to end the invocation,
  * so a step the caller gave up on never replaces its output later (see `step-deadline.ts`).
  * Response: `{ stepId, rows, bytes, durationMs, outputFingerprint }`.
  * Failure: the invocation fails with error type `GlacierError.<CODE>` (Step Functions retries on it, see
@@ -32,6 +33,8 @@ export interface StepEvent {
   readonly params?: Readonly<Record<string, ParamValue>>;
   /** Epoch milliseconds after which the output must not be committed. */
   readonly deadline?: number;
+  /** The attempt's timeout (the state machine's `TimeoutSeconds`): no commit later after the invocation began. */
+  readonly timeoutSeconds?: number;
 }
 
 /** What one successful invocation returns. */
@@ -123,7 +126,10 @@ export function createLambdaHandler(
   // Built on the first invocation and kept while the execution environment is warm.
   let graph: LineageGraph | undefined;
   let prepared = false;
+  let first = true;
   return async (event, context) => {
+    const startedAt = invocationStart(first);
+    first = false;
     const stepId = event?.stepId ?? process.env["GLACIER_STEP_ID"] ?? "(unknown)";
     try {
       if (typeof event?.runId !== "string" || event.runId === "") {
@@ -140,12 +146,17 @@ export function createLambdaHandler(
         preparePolarsTempDir();
         prepared = true;
       }
+      const deadline = attemptDeadline(event, startedAt);
       const result = await executeStep({
         step,
         runId: event.runId,
         params: event.params ?? {},
         log: jsonLogger(step.name, event.runId),
-        beforeCommit: commitGuard(step, event, context),
+        beforeCommit: commitGuard(
+          step,
+          deadline === undefined ? { runId: event.runId } : { runId: event.runId, deadline },
+          context,
+        ),
       });
       return { stepId, ...result };
     } catch (error) {

@@ -225,6 +225,18 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
         };
         records.set(step.id, record);
         await run.session.settle(record);
+      } else if (event.type === "TaskTimedOut") {
+        // The state's TimeoutSeconds passed. The function runs on, but will not commit (step-deadline.ts).
+        const seconds = Math.ceil(step.timeoutSeconds ?? 0);
+        const record: StepRecord = {
+          ...base(step),
+          status: "failed",
+          reason: "state machine",
+          code: "TASK_FAILED",
+          error: `step "${step.name}" failed in the state machine: the task timed out after ${seconds} s (States.Timeout). Raise its timeout option.`,
+        };
+        records.set(step.id, record);
+        run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
       } else if (event.type === "TaskFailed") {
         const details = event.taskFailedEventDetails;
         const record: StepRecord = {

@@ -7,7 +7,9 @@ import { AwsClients } from "./aws-clients.js";
  * executor gives up on one (its timeout, Ctrl-C, a fail-fast failure elsewhere), the function runs on. So the
  * handler decides, right before its commit, whether the caller still wants the output:
  *
- * - the event's `deadline` (epoch ms, the attempt's timeout) has not passed, less {@link COMMIT_MARGIN_MS};
+ * - the attempt's deadline has not passed, less {@link COMMIT_MARGIN_MS}: the event's `deadline` (epoch ms) from
+ *   the direct executor, or its `timeoutSeconds` from the state machine counted from the invocation's start
+ *   ({@link attemptDeadline});
  * - Lambda leaves it at least {@link COMMIT_MARGIN_MS} (`context.getRemainingTimeInMillis()`), so the commit
  *   is not cut in half;
  * - the run was not cancelled: the executor writes a marker ({@link cancelMarkerKey}) under the output's
@@ -26,6 +28,42 @@ export const CANCEL_GRACE_MS = 2_000;
 interface Invocation {
   readonly runId: string;
   readonly deadline?: number;
+}
+
+/**
+ * When this attempt began, as early as the function can see it. A warm invocation: now. The first invocation
+ * of an on-demand execution environment: the process's start, for Lambda started the runtime (and ran the
+ * module's init, loading polars) for this invocation, after the caller had started its clock. Provisioned
+ * concurrency and SnapStart initialise ahead of any invocation, so there it is now as well.
+ */
+export function invocationStart(first: boolean, env: NodeJS.ProcessEnv = process.env): number {
+  const now = Date.now();
+  const onDemand = (env["AWS_LAMBDA_INITIALIZATION_TYPE"] ?? "on-demand") === "on-demand";
+  return first && onDemand ? now - process.uptime() * 1000 : now;
+}
+
+/**
+ * The attempt's deadline (epoch ms): the event's `deadline` (the direct executor's own clock), or the
+ * invocation's start plus the event's `timeoutSeconds` (the state machine's, which has no clock arithmetic to
+ * pass an instant), whichever is earlier. The second is later than Step Functions' own deadline by the time
+ * the invoke took to reach the function, which {@link COMMIT_MARGIN_MS} covers for a warm or an on-demand
+ * cold start.
+ *
+ * @example
+ * ```ts
+ * attemptDeadline({ runId: "r1", timeoutSeconds: 30 }, 1_700_000_000_000) // 1_700_000_030_000
+ * attemptDeadline({ runId: "r1", deadline: 1_700_000_010_000, timeoutSeconds: 30 }, 1_700_000_000_000) // 1_700_000_010_000
+ * ```
+ */
+export function attemptDeadline(
+  event: { readonly deadline?: unknown; readonly timeoutSeconds?: unknown },
+  startedAt: number,
+): number | undefined {
+  const limits: number[] = [];
+  if (typeof event.deadline === "number" && Number.isFinite(event.deadline)) limits.push(event.deadline);
+  if (typeof event.timeoutSeconds === "number" && event.timeoutSeconds > 0)
+    limits.push(startedAt + event.timeoutSeconds * 1000);
+  return limits.length === 0 ? undefined : Math.min(...limits);
 }
 
 function refused(step: StepNode, why: string): GlacierError {

@@ -179,6 +179,34 @@ describe("a task that runs past its timeout", () => {
   }, 60_000);
 });
 
+describe("a task that runs past its timeout in the state machine (--via stepfunctions)", () => {
+  it("never commits after Step Functions timed the attempt out: the previous output stays byte for byte", async () => {
+    const before = await previousOutput("slow/totals.parquet");
+    const invoked = env.lambda.invocations.length;
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      via: "stepfunctions",
+      projectDir: env.projectDir,
+      pipeline: "slow",
+    })) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status, s.code])).toEqual([
+      ["slowCopy", "failed", "TASK_FAILED"],
+    ]);
+    expect(result.steps[0]?.error).toBe(
+      'step "slowCopy" failed in the state machine: the task timed out after 1 s (States.Timeout). Raise its timeout option.',
+    );
+    const execution = env.sfn.executions.find((e) => e.name === result.runId)!;
+    // The ASL interpreter timed the Task state out (TimeoutSeconds); the function ran on.
+    expect(execution.events.map((e) => e.type)).toContain("TaskTimedOut");
+    await env.lambda.idle();
+    const mine = env.lambda.invocations.slice(invoked);
+    expect(mine.map((i) => i.outcome)).toEqual(["function-error"]);
+    expect(mine[0]?.error?.errorMessage).toContain("the attempt's deadline");
+    expect(mine[0]?.error?.errorMessage).toContain("the output was not committed and is unchanged");
+    expect((await bytesOf("slow/totals.parquet")).equals(before)).toBe(true);
+  }, 60_000);
+});
+
 describe("a run cancelled while a Lambda step runs", () => {
   it("reports the step cancelled, and the function never commits afterwards", async () => {
     const before = await previousOutput("counted/totals.parquet");
