@@ -42,6 +42,7 @@ export const ERROR_CODES = Object.freeze([
   "SCHEMA_MISMATCH",
   "TASK_FAILED",
   "TASK_RESULT_INVALID",
+  "CHECK_FAILED",
   "STORAGE_ERROR",
   "OUTPUT_NOT_OWNED",
   "LOCKED",
