@@ -462,3 +462,41 @@ export function checkJson(node: CheckNode): CheckJson {
     }
   }
 }
+
+const RESULTS = Symbol.for("glacier.checkResults");
+
+/** A check result in one line: `not_null(id): 2 rows have a null in id, e.g. {"id":null,"amount":3}`. */
+export function describeCheckResult(result: CheckResult): string {
+  const sample = result.sample?.[0];
+  return `${result.name}: ${result.message}${sample === undefined ? "" : `, e.g. ${JSON.stringify(sample)}`}`;
+}
+
+/**
+ * The CHECK_FAILED error of a step whose blocking checks failed (null when none did). It names each failed
+ * check, its failing count and a sample row; the full results (up to five sample rows each) ride along for run
+ * records ({@link checkResultsOf}).
+ */
+export function checkFailure(step: string, results: readonly CheckResult[]): GlacierError | null {
+  const blocking = results.filter((r) => r.severity === "blocking" && r.status !== "passed");
+  if (blocking.length === 0) return null;
+  const what =
+    blocking.length === 1
+      ? `check ${describeCheckResult(blocking[0] as CheckResult)}`
+      : `${blocking.length} blocking checks failed: ${blocking.map(describeCheckResult).join("; ")}`;
+  const error = new GlacierError(
+    "CHECK_FAILED",
+    `${what}. The output was not committed: the previous one is intact.`,
+    {
+      subject: { kind: "step", name: step },
+      hint: 'Fix the data or the task (the run record has up to 5 failing rows per check), or make the check { severity: "warn" }.',
+    },
+  );
+  Object.defineProperty(error, RESULTS, { value: Object.freeze([...results]) });
+  return error;
+}
+
+/** The check results a {@link checkFailure} error carries; undefined for any other error. */
+export function checkResultsOf(error: unknown): readonly CheckResult[] | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  return (error as Record<symbol, readonly CheckResult[] | undefined>)[RESULTS];
+}

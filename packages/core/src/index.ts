@@ -9,7 +9,10 @@ export {
 export {
   check,
   checkColumns,
+  checkFailure,
   checkJson,
+  checkResultsOf,
+  describeCheckResult,
   stepChecks,
   type CheckExpression,
   type CheckJson,

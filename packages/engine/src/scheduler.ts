@@ -1,6 +1,13 @@
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isRetryable, retryAttempts, retryDelayMs, type LineageGraph, type StepNode } from "@glacier/core";
+import {
+  checkResultsOf,
+  isRetryable,
+  retryAttempts,
+  retryDelayMs,
+  type LineageGraph,
+  type StepNode,
+} from "@glacier/core";
 import { messageOf, withoutSubject } from "./message-of.js";
 import type { ExecutorMode, RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
 import type { RunSession } from "./run-session.js";
@@ -148,10 +155,12 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   const failed = (step: StepNode, error: unknown, fields: Partial<StepRecord> = {}): Promise<StepRecord> => {
     if (schedule.failFast) controller.abort();
     const failure = driver.failure(step, error);
+    const checks = checkResultsOf(error);
     return settle({
       ...driver.describe(step),
       status: "failed",
       ...fields,
+      ...(checks === undefined ? {} : { checks }),
       error: failure.error,
       ...(failure.code === undefined ? {} : { code: failure.code }),
       ...failure.details,
@@ -302,6 +311,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         finishedAt,
         ...outcome.details,
         ...kept(),
+        ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
       });
     }
   };

@@ -1,5 +1,6 @@
-import { GlacierError, type FileStore, type StepNode } from "@glacier/core";
+import { GlacierError, type CheckResult, type FileStore, type StepNode } from "@glacier/core";
 import type { Attempt, RunLog } from "@glacier/engine";
+import { checkWritten } from "./check-output.js";
 import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
 import { messageOf } from "./errors.js";
@@ -23,6 +24,8 @@ export interface AttemptOutcome {
    * so consumers can start while it is read; they share the same read when they need the hash.
    */
   readonly outputFingerprint: Promise<string>;
+  /** The results of the step's checks (absent: none declared). */
+  readonly checks?: readonly CheckResult[];
 }
 
 /** Where and how the steps of a local run run. */
@@ -103,6 +106,7 @@ export async function attemptStep(
     await attempt.note(note);
   }
   let written: Materialized;
+  let checks: readonly CheckResult[];
   try {
     written = plan
       ? await runner.pool.run(plan, job, {
@@ -110,6 +114,11 @@ export async function attemptStep(
           signal,
         })
       : await materialize(pl, frame, job);
+    if (signal.aborted) throw new Error("cancelled");
+    checks = await checkWritten(pl, step, target, {
+      location: (bucket) => ctx.location(bucket),
+      files: async (bucket) => (await ctx.listing(bucket)).files,
+    });
     if (signal.aborted) throw new Error("cancelled");
   } catch (error) {
     await abortOutput(target, ctx.storage);
@@ -124,5 +133,10 @@ export async function attemptStep(
   const outputFingerprint = ctx.content(step.output).then((content) => content.fingerprint);
   // Awaited by the caller once the step is recorded; meanwhile a failure must not go unhandled.
   outputFingerprint.catch(() => undefined);
-  return { rows: written.rows, bytes: committed.bytes ?? written.bytes ?? 0, outputFingerprint };
+  return {
+    rows: written.rows,
+    bytes: committed.bytes ?? written.bytes ?? 0,
+    outputFingerprint,
+    ...(checks.length === 0 ? {} : { checks }),
+  };
 }
