@@ -500,3 +500,35 @@ export function checkResultsOf(error: unknown): readonly CheckResult[] | undefin
   if (typeof error !== "object" || error === null) return undefined;
   return (error as Record<symbol, readonly CheckResult[] | undefined>)[RESULTS];
 }
+
+/** How many checks passed, failed as warnings, and failed blocking (an `error` counts as a failure). */
+export interface CheckCounts {
+  readonly passed: number;
+  readonly warned: number;
+  readonly failed: number;
+}
+
+/** Counts check results by outcome. */
+export function countChecks(results: readonly CheckResult[]): CheckCounts {
+  let passed = 0;
+  let warned = 0;
+  let failed = 0;
+  for (const r of results) {
+    if (r.status === "passed") passed++;
+    else if (r.severity === "warn") warned++;
+    else failed++;
+  }
+  return { passed, warned, failed };
+}
+
+/** Counts in words: `3 passed, 1 warned, 1 failed` (zero counts left out, except all three zero). */
+export function describeCheckCounts(counts: CheckCounts): string {
+  const parts = (
+    [
+      [counts.passed, "passed"],
+      [counts.warned, "warned"],
+      [counts.failed, "failed"],
+    ] as const
+  ).filter(([n]) => n > 0);
+  return parts.length === 0 ? "none" : parts.map(([n, label]) => `${n} ${label}`).join(", ");
+}

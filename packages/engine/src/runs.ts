@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { GlacierError } from "@glacier/core";
+import { countChecks, GlacierError, type CheckCounts } from "@glacier/core";
 import type { ExecutorMode, RunRecord, RunStatus } from "./run-record.js";
 import { readJson, RunStore } from "./run-store.js";
 
@@ -31,6 +31,8 @@ export interface RunSummary {
     readonly failed: number;
     readonly notRun: number;
   };
+  /** The data checks of its steps, counted (absent when no step ran a check). */
+  readonly checks?: CheckCounts;
   /** The run's directory: `run.json` and `log.jsonl`. */
   readonly recordPath: string;
 }
@@ -117,6 +119,7 @@ export async function listRuns(
 
 function summarize(record: RunRecord, recordPath: string): RunSummary {
   const count = (status: string) => record.steps.filter((s) => s.status === status).length;
+  const checks = record.steps.flatMap((s) => s.checks ?? []);
   return {
     runId: record.runId,
     mode: record.mode,
@@ -133,6 +136,7 @@ function summarize(record: RunRecord, recordPath: string): RunSummary {
       failed: count("failed"),
       notRun: count("not-run"),
     },
+    ...(checks.length === 0 ? {} : { checks: countChecks(checks) }),
     recordPath,
   };
 }

@@ -1,5 +1,14 @@
 import { relative } from "node:path";
-import { formatBytes, formatCount, type RunResult, type StepResult } from "@glacier/core";
+import {
+  countChecks,
+  describeCheckCounts,
+  describeCheckResult,
+  formatBytes,
+  formatCount,
+  type CheckResult,
+  type RunResult,
+  type StepResult,
+} from "@glacier/core";
 import type { StepNote, StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
@@ -36,6 +45,11 @@ function notesOf(step: StepResult): readonly StepNote[] {
   return (step as Partial<Pick<StepRecord, "notes">>).notes ?? [];
 }
 
+/** A step's check results (a StepRecord's; none for a plain StepResult). */
+function checksOf(step: StepResult): readonly CheckResult[] {
+  return (step as Partial<Pick<StepRecord, "checks">>).checks ?? [];
+}
+
 function counts(steps: readonly StepResult[]): string {
   const by = new Map<string, number>();
   for (const s of steps) by.set(s.status, (by.get(s.status) ?? 0) + 1);
@@ -53,7 +67,7 @@ function errorOf(step: StepResult): string {
  * The one summary `glacier run` prints when a run ends (the live view on stderr says only how each step is
  * doing): per step its status, rows, bytes, time and why it ran or
  * was skipped; failed steps with their error; steps' notes (a step that ran on the main thread, with the
- * rewrite that fixes it); where the run's record is.
+ * rewrite that fixes it); failed warn checks and the checks' counts; where the run's record is.
  *
  * @example
  * ```text
@@ -90,6 +104,14 @@ export function renderRunSummary(result: RunResult, c: Colors): string {
   for (const s of result.steps) {
     for (const note of notesOf(s)) lines.push(`${c.yellow("note")} ${s.name}: ${note.message} ${note.hint}`);
   }
+  // A failed blocking check is in its step's error above; a failed warn check is said here.
+  for (const s of result.steps) {
+    for (const r of checksOf(s).filter((r) => r.severity === "warn" && r.status !== "passed")) {
+      lines.push(`${c.yellow("warn")} ${s.name}: check ${describeCheckResult(r)}`);
+    }
+  }
+  const checks = result.steps.flatMap(checksOf);
+  if (checks.length > 0) lines.push(`checks: ${describeCheckCounts(countChecks(checks))}`);
   if (result.recordPath) lines.push(`record: ${relative(process.cwd(), result.recordPath) || "."}`);
   return `${lines.join("\n")}\n`;
 }
@@ -127,6 +149,8 @@ export interface RunJsonStep {
   readonly durationMs: number | null;
   readonly error: string | null;
   readonly notes: readonly { readonly message: string; readonly hint: string }[];
+  /** The step's data checks, as its record has them (empty when none ran). */
+  readonly checks: readonly CheckResult[];
 }
 
 /**
@@ -152,7 +176,7 @@ export interface RunJson {
  * runJson(result, { mode: "local", plan: false });
  * // { version: 1, runId: "20240131T101500Z-a1b2", status: "succeeded", mode: "local",
  * //   steps: [{ id: "cleanSales->…", name: "cleanSales", status: "succeeded", reason: "never ran", rows: 4980,
- * //             bytes: 61234, durationMs: 412, error: null, notes: [] }, …],
+ * //             bytes: 61234, durationMs: 412, error: null, notes: [], checks: [] }, …],
  * //   record: ".glacier/runs/20240131T101500Z-a1b2" }
  * ```
  */
@@ -175,6 +199,7 @@ export function runJson(
       durationMs: s.durationMs ?? null,
       error: s.status === "failed" ? errorOf(s) : null,
       notes: notesOf(s).map((n) => ({ message: n.message, hint: n.hint })),
+      checks: checksOf(s),
     })),
     record: result.recordPath ? relative(process.cwd(), result.recordPath) || "." : null,
   };
