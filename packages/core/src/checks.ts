@@ -497,8 +497,13 @@ export function checkFailure(step: string, results: readonly CheckResult[]): Gla
 
 /** The check results a {@link checkFailure} error carries; undefined for any other error. */
 export function checkResultsOf(error: unknown): readonly CheckResult[] | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  return (error as Record<symbol, readonly CheckResult[] | undefined>)[RESULTS];
+  // An executor may wrap the error (its own failure type, a step name): follow the causes.
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 8; depth++) {
+    const results = (e as Record<symbol, readonly CheckResult[] | undefined>)[RESULTS];
+    if (results !== undefined) return results;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** How many checks passed, failed as warnings, and failed blocking (an `error` counts as a failure). */
