@@ -1,4 +1,5 @@
 import {
+  stepChecks,
   stepInputs,
   stepStagingPrefix,
   type ServerlessExecutorNode,
@@ -64,10 +65,19 @@ export function functionPlan(step: StepNode, executor: ServerlessExecutorNode, p
       : { reservedConcurrency: executor.reservedConcurrency }),
     layerLogicalId: layerPlan(executor.architecture, prefix).logicalId,
     bundlePath: names.bundlePath,
-    reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
+    reads: stepReads(step),
     writes: s3Access(step.output),
     stagingPrefix: stepStagingPrefix(step.id),
   };
+}
+
+/** What a function reads: the step's inputs, and the buckets its relationships checks look keys up in. */
+function stepReads(step: StepNode): ReturnType<typeof s3Access>[] {
+  const related = stepChecks(step).flatMap((c) => (c.type === "relationships" ? [c.to] : []));
+  const buckets = [...stepInputs(step).map(([, bucket]) => bucket), ...related];
+  return buckets
+    .filter((bucket, i) => buckets.findIndex((b) => b.location === bucket.location) === i)
+    .map((bucket) => s3Access(bucket));
 }
 
 /** Spark memory settings that fit a worker: the JVM heap plus Spark's 10% overhead stay within its GB. */

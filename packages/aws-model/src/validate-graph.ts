@@ -2,6 +2,7 @@ import {
   EMR_RELEASE_FOR_SQL_PARAMS,
   emrReleaseAtLeast,
   GlacierError,
+  stepChecks,
   stepInputs,
   type BucketNode,
   type LineageGraph,
@@ -123,6 +124,19 @@ function sparkProblems(step: StepNode): GlacierError[] {
     ];
   }
   const problems: GlacierError[] = [];
+  const checks = stepChecks(step);
+  if (checks.length > 0) {
+    problems.push(
+      new GlacierError(
+        "INVALID_OPTION",
+        `data checks (${checks.map((c) => c.name).join(", ")}) do not run on a spark executor yet: the generated Spark script would commit the result unchecked.`,
+        {
+          subject: stepSubject(step),
+          hint: "Run the step on provider.serverless() or provider.local(); or declare the checks on a bucket no Spark step writes, and run glacier check on what is stored.",
+        },
+      ),
+    );
+  }
   const ipc = [...stepInputs(step).map(([, b]) => b), step.output].find((b) => b.format === "ipc");
   if (ipc) {
     problems.push(

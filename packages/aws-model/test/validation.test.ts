@@ -1,4 +1,5 @@
 import {
+  check,
   Bucket,
   GlacierError,
   LineageGraph,
@@ -128,6 +129,35 @@ describe("validation before planning", () => {
     expect(error.message).toMatchInlineSnapshot(
       `"step "enrich->acme-lake/clean/sales.parquet": task "enrich" is a Polars function bound to a spark executor; EMR Serverless runs Spark SQL, not nodejs-polars. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.serverless() or provider.local()."`,
     );
+  });
+
+  it("refuses data checks on Spark (the generated script does not run them yet)", async () => {
+    const out = aws.bucket({ bucket: "acme-lake", path: "out/total.parquet" });
+    const error = await failure(
+      raw
+        .transform(total)
+        .to(out)
+        .check(check.rowCount({ min: 1 }))
+        .graph(),
+    );
+    expect(error.code).toBe("INVALID_OPTION");
+    expect(error.message).toMatchInlineSnapshot(
+      `"step "total->acme-lake/out/total.parquet": data checks (row_count) do not run on a spark executor yet: the generated Spark script would commit the result unchecked. Run the step on provider.serverless() or provider.local(); or declare the checks on a bucket no Spark step writes, and run glacier check on what is stored."`,
+    );
+  });
+
+  it("grants a Lambda step read access to the buckets its relationships checks read", () => {
+    const customers = aws.bucket({ bucket: "acme-crm", path: "customers.parquet" });
+    const graph = raw
+      .transform(identity)
+      .to(clean)
+      .check(check.relationships("customer", customers, "id"))
+      .graph();
+    const plan = planInfrastructure(graph);
+    expect(plan.functions[0]?.reads.map((r) => r.location)).toEqual([
+      "s3://acme-lake/raw/sales.parquet",
+      "s3://acme-crm/customers.parquet",
+    ]);
   });
 
   it("refuses Arrow IPC on Spark", async () => {

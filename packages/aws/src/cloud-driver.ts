@@ -120,7 +120,12 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
             if (ctx.signal.aborted) throw new StepCancelled("cancelled before its commit");
           },
         });
-        return { rows: metrics.rows, bytes: metrics.bytes, outputFingerprint: metrics.outputFingerprint };
+        return {
+          rows: metrics.rows,
+          bytes: metrics.bytes,
+          outputFingerprint: metrics.outputFingerprint,
+          ...(metrics.checks === undefined ? {} : { checks: metrics.checks }),
+        };
       }
       default: {
         const never: never = d;
@@ -195,6 +200,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         ...(outcome.rows === undefined ? {} : { rows: outcome.rows }),
         ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
         outputFingerprint: fingerprint,
+        ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
         details: {
           ...(outcome.logs === undefined ? {} : { logs: outcome.logs }),
           ...(outcome.jobRunId === undefined ? {} : { jobRunId: outcome.jobRunId }),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InvokeCommandOutput } from "@aws-sdk/client-lambda";
-import type { BucketNode, ParamValue } from "@glacier/core";
+import type { BucketNode, CheckResult, ParamValue } from "@glacier/core";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { StepEvent, StepResponse } from "./lambda-handler.js";
@@ -14,6 +14,8 @@ export interface StepOutcome {
   readonly outputFingerprint?: string;
   /** Where the step's logs are. */
   readonly logs?: string;
+  /** The step's data checks, as the function ran them. */
+  readonly checks?: readonly CheckResult[];
 }
 
 /** What one dispatch needs. */
@@ -148,6 +150,7 @@ export async function invokeStep(
     rows: result.rows,
     bytes: result.bytes,
     ...(typeof result.outputFingerprint === "string" ? { outputFingerprint: result.outputFingerprint } : {}),
+    ...(Array.isArray(result.checks) ? { checks: result.checks } : {}),
     logs: group,
   };
 }

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import {
   GlacierError,
   isBucket,
+  type CheckResult,
   LineageGraph,
   type ParamValue,
   type StepNode,
@@ -21,7 +22,8 @@ import { attemptDeadline, commitGuard, invocationStart } from "./step-deadline.j
  * state machine, counted from the invocation's start) is when the caller stops waiting for this attempt: the
  * handler does not commit after it, nor after the run was cancelled, nor when Lambda is about to end the invocation,
  * so a step the caller gave up on never replaces its output later (see `step-deadline.ts`).
- * Response: `{ stepId, rows, bytes, durationMs, outputFingerprint }`.
+ * Response: `{ stepId, rows, bytes, durationMs, outputFingerprint, checks? }`. A blocking data check that fails
+ * fails the invocation with `GlacierError.CHECK_FAILED` before the commit (never retried).
  * Failure: the invocation fails with error type `GlacierError.<CODE>` (Step Functions retries on it, see
  * NON_RETRYABLE_ERRORS in @glacier/aws-model) and a message naming the step, ending with the log stream.
  */
@@ -44,6 +46,8 @@ export interface StepResponse {
   readonly bytes: number;
   readonly durationMs: number;
   readonly outputFingerprint: string;
+  /** The step's data checks, run before the commit (absent when it declares none). */
+  readonly checks?: readonly CheckResult[];
 }
 
 /** The part of Lambda's context object the handler reads. */

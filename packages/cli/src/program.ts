@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { GlacierError } from "@glacier/core";
 import { analyzeCommand } from "./commands/analyze.js";
+import { checkCommand, type CheckCommandOptions } from "./commands/check.js";
 import { generateCommand } from "./commands/generate.js";
 import { initCommand } from "./commands/init.js";
 import { listCommand } from "./commands/list.js";
@@ -143,6 +144,17 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option("--no-typecheck", "run even when the pipeline modules do not type-check")
     .action(async (entry: string | undefined, options: RunCommandOptions) =>
       done(await runCommand(entry, options, io)),
+    );
+
+  program
+    .command("check")
+    .description("run the data checks against what is stored now (no task runs); exit 1 when one blocks")
+    .argument("[entry]", ENTRY_HELP)
+    .option("-p, --pipeline <name>", "only this pipeline and the upstream steps it needs")
+    .option("--local-storage <dir>", "read S3 buckets from this directory (as glacier run does)")
+    .option("-f, --format <format>", "output format: text, json", "text")
+    .action(async (entry: string | undefined, options: CheckCommandOptions) =>
+      done(await checkCommand(entry, options, io)),
     );
 
   program

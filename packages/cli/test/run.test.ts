@@ -97,7 +97,7 @@ describe("glacier run (local)", () => {
       ["dailyRevenue", "skipped", "up to date", null],
     ]);
     expect(Object.keys(document.steps[0] ?? {})).toEqual([
-      ...["id", "name", "status", "reason", "rows", "bytes", "durationMs", "error", "notes"],
+      ...["id", "name", "status", "reason", "rows", "bytes", "durationMs", "error", "notes", "checks"],
     ]);
     expect(stderr).toMatch(/^↷ cleanSales skipped \(up to date\)$/m);
     // The outcome is said once, in the document: the live view does not end with a summary of its own.

@@ -1,6 +1,7 @@
 import { controlCharacterIn } from "./control-characters.js";
 import { GlacierError, shown } from "./errors.js";
 import { isDatasetPath, resolveFormat } from "./formats.js";
+import { checkList, type CheckNode } from "./checks.js";
 import type { BucketNode, ExpectedSize, ProviderNode } from "./nodes.js";
 import { checkSchema, type Schema } from "./schema.js";
 import { deepFreeze } from "./stable-id.js";
@@ -26,6 +27,11 @@ export interface BucketOptions {
    * Local providers ignore it.
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Checks the result of the step writing here must pass before it replaces the stored data
+   * (`[check.notNull("id"), check.unique("id")]`); `glacier check` runs them on what is stored.
+   */
+  readonly checks?: readonly CheckNode[];
 }
 
 /** A KMS key ARN: IAM matches key usage against the key's ARN, never its alias. */
@@ -183,6 +189,10 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
   const expectedSize =
     options.expectedSize === undefined ? undefined : checkExpectedSize(options.expectedSize, id);
   const kmsKeyArn = options.kmsKeyArn === undefined ? undefined : checkKmsKeyArn(options.kmsKeyArn, id);
+  const checks =
+    options.checks === undefined
+      ? undefined
+      : checkList(options.checks, { kind: "bucket", name: id }, schema);
   return deepFreeze({
     kind: "bucket",
     id,
@@ -196,5 +206,6 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     external: options.external ?? false,
     ...(expectedSize === undefined ? {} : { expectedSize }),
     ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
+    ...(checks === undefined || checks.length === 0 ? {} : { checks }),
   });
 }

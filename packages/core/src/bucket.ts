@@ -1,4 +1,5 @@
 import { BUCKET_BRAND, isBucketLike } from "./bucket-brand.js";
+import { checkList, type CheckNode } from "./checks.js";
 import { GlacierError } from "./errors.js";
 import { LineageGraph } from "./lineage-graph.js";
 import type { BucketNode, StepInput, StepNode } from "./nodes.js";
@@ -162,6 +163,42 @@ export class Bucket {
     }
     const schedule = checkSchedule(expression, { kind: "pipeline", name: this.#pipeline.name });
     return new Bucket(this.#node, this.#lineage, { ...this.#pipeline, schedule });
+  }
+
+  /**
+   * Adds data checks. On a bucket a step produced (`.to(…).check(…)`) they belong to that step: they run on
+   * its result before it is committed. On a declared bucket they belong to the location: every step writing
+   * it runs them (then declare it once with them, e.g. `provider.bucket({ …, checks })`).
+   *
+   * @example
+   * ```ts
+   * raw.transform(clean).to(cleaned).check(check.notNull("id"), check.rowCount({ min: 1 }, { severity: "warn" }))
+   * // the step clean->acme-data/clean/sales.parquet carries checks ["not_null(id)", "row_count"]
+   * ```
+   */
+  check(...checks: readonly CheckNode[]): Bucket {
+    const producer = this.#lineage.findLast((step) => step.output.location === this.#node.location);
+    const subject = producer
+      ? ({ kind: "step", name: producer.name } as const)
+      : ({ kind: "bucket", name: this.id } as const);
+    if (checks.length === 0) {
+      throw new GlacierError("INVALID_OPTION", "check() needs at least one check.", {
+        subject,
+        hint: 'Write .check(check.notNull("id")).',
+      });
+    }
+    if (!producer) {
+      const all = checkList([...(this.#node.checks ?? []), ...checks], subject, this.#node.schema);
+      return new Bucket(deepFreeze({ ...this.#node, checks: all }), this.#lineage, this.#pipeline);
+    }
+    const own = checkList([...(producer.checks ?? []), ...checks], subject, this.#node.schema);
+    checkList([...own, ...(producer.output.checks ?? [])], subject);
+    const step: StepNode = deepFreeze({ ...producer, checks: own });
+    return new Bucket(
+      this.#node,
+      this.#lineage.map((s) => (s === producer ? step : s)),
+      this.#pipeline,
+    );
   }
 
   /** The lineage graph of this bucket: the steps that produce it. */

@@ -43,6 +43,7 @@ export const ERROR_CODES = Object.freeze([
   "TASK_FAILED",
   "TASK_TIMEOUT",
   "TASK_RESULT_INVALID",
+  "CHECK_FAILED",
   "STORAGE_ERROR",
   "OUTPUT_NOT_OWNED",
   "LOCKED",

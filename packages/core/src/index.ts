@@ -6,6 +6,27 @@ export {
   type GlacierErrorCode,
   type GlacierErrorOptions,
 } from "./errors.js";
+export {
+  check,
+  checkColumns,
+  checkFailure,
+  checkJson,
+  checkResultsOf,
+  countChecks,
+  describeCheckCounts,
+  describeCheckResult,
+  stepChecks,
+  type CheckCounts,
+  type CheckExpression,
+  type CheckJson,
+  type CheckNode,
+  type CheckOptions,
+  type CheckResult,
+  type CheckRule,
+  type CheckSeverity,
+  type CheckType,
+  type CheckValue,
+} from "./checks.js";
 export { Executor, type ServerlessOptions, type SparkOptions } from "./executor.js";
 export { FILE_EXTENSIONS, FORMATS, isDatasetPath, type Format } from "./formats.js";
 export { LineageGraph, type GraphJson, type GraphTargets, type StepRef } from "./lineage-graph.js";

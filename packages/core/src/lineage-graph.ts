@@ -1,5 +1,6 @@
 import type { Bucket, PipelineInfo } from "./bucket.js";
 import { isBucketLike } from "./bucket-brand.js";
+import { checkJson, stepChecks, type CheckJson } from "./checks.js";
 import { GlacierError } from "./errors.js";
 import { overlapProblems } from "./location-overlap.js";
 import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
@@ -408,6 +409,7 @@ export class LineageGraph {
         dataset: b.dataset,
         external: b.external,
         ...(b.schema ? { schema: b.schema } : {}),
+        ...(b.checks ? { checks: b.checks.map(checkJson) } : {}),
       })),
       steps: this.steps.map((s) => ({
         id: s.id,
@@ -421,6 +423,7 @@ export class LineageGraph {
         output: s.output.id,
         ...(s.definedAt === undefined ? {} : { definedAt: s.definedAt }),
         ...(s.task.definedAt === undefined ? {} : { taskDefinedAt: s.task.definedAt }),
+        ...(stepChecks(s).length === 0 ? {} : { checks: stepChecks(s).map(checkJson) }),
       })),
       edges: this.steps.flatMap((s) =>
         this.consumersOf(s).map((c) => ({ from: s.id, to: c.id, via: s.output.id })),
@@ -445,6 +448,8 @@ export interface GraphJson {
     dataset: boolean;
     external: boolean;
     schema?: Readonly<Record<string, string>>;
+    /** Checks declared on the location. */
+    checks?: readonly CheckJson[];
   }[];
   readonly steps: readonly {
     id: string;
@@ -458,6 +463,8 @@ export interface GraphJson {
     output: string;
     definedAt?: SourceLocation;
     taskDefinedAt?: SourceLocation;
+    /** Every check the step's result must pass: its own, then its output bucket's. */
+    checks?: readonly CheckJson[];
   }[];
   readonly edges: readonly { from: string; to: string; via: string }[];
 }

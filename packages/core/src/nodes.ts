@@ -1,4 +1,5 @@
 import type { LambdaNodeRuntime } from "./aws-releases.js";
+import type { CheckNode } from "./checks.js";
 import type { Format } from "./formats.js";
 import type { ParamSpecs } from "./params.js";
 import type { Schema } from "./schema.js";
@@ -81,6 +82,8 @@ export interface BucketNode {
   readonly expectedSize?: ExpectedSize;
   /** The KMS key (ARN) encrypting the data (SSE-KMS); absent for SSE-S3 or local storage. */
   readonly kmsKeyArn?: string;
+  /** Checks every step writing here runs on its result before committing it (`provider.bucket({ checks })`). */
+  readonly checks?: readonly CheckNode[];
 }
 
 /** The declared size of a bucket's data: bytes, rows, or both. */
@@ -144,6 +147,8 @@ export interface StepNode {
   readonly output: BucketNode;
   /** Where `.to(` was called: the module whose exports carry this step. Never part of an id or key. */
   readonly definedAt?: SourceLocation;
+  /** Checks on this step's result (a produced bucket's `.check(…)`), run before its output's own. */
+  readonly checks?: readonly CheckNode[];
 }
 
 /** A named pipeline: the target bucket whose lineage it is. */
@@ -180,7 +185,9 @@ export function stepKey(step: StepNode): string {
   // JSON drops the task's function; its source is represented by codeHash. Where the task is written is not
   // what it is: moving a definition to another line must not turn one step into two writers.
   const task = { ...step.task, definedAt: undefined };
-  const key = `${step.id}|${shortHash(canonicalJson(task), 16)}|${inputs.join(",")}`;
+  // A step's checks are part of what it is: one step recorded with and without a check is two writers.
+  const checks = step.checks === undefined ? "" : `|${shortHash(canonicalJson(step.checks), 16)}`;
+  const key = `${step.id}|${shortHash(canonicalJson(task), 16)}|${inputs.join(",")}${checks}`;
   stepKeys.set(step, key);
   return key;
 }

@@ -2,7 +2,7 @@ import { GlacierError, type GlacierErrorCode } from "./errors.js";
 
 /**
  * Failures a rerun of the same step cannot fix: a source is missing, the data's or the result's shape is
- * wrong, the task cannot be called, a parameter is wrong, or the deployed code does not hold the step. They
+ * wrong, a blocking data check failed, the task cannot be called, a parameter is wrong, or the deployed code does not hold the step. They
  * are never retried, whatever the task's `retries` — by the local and cloud executors (through
  * `@glacier/engine`) and by the generated Step Functions state machines (as `GlacierError.<CODE>`).
  */
@@ -17,6 +17,7 @@ export const NON_RETRYABLE_CODES = Object.freeze([
   "UNKNOWN_STEP",
   "SOURCE_UNREADABLE",
   "OUTPUT_NOT_OWNED",
+  "CHECK_FAILED",
 ] as const satisfies readonly GlacierErrorCode[]);
 
 /** How a failed attempt's wait is randomised. Only full jitter: `random(0, ceiling)`. */

@@ -41,6 +41,7 @@ describe("the retry policy", () => {
   it("never retries what a rerun cannot fix: a source that cannot be read, an output Glacier does not own, a wrong result", () => {
     expect([...NON_RETRYABLE_CODES].sort()).toEqual(
       [
+        "CHECK_FAILED",
         "INVALID_TASK",
         "OUTPUT_NOT_OWNED",
         "PARAM_INVALID",

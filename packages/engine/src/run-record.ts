@@ -1,4 +1,4 @@
-import type { GlacierErrorCode, ParamValue, RunMode, StepResult } from "@glacier/core";
+import type { CheckResult, GlacierErrorCode, ParamValue, RunMode, StepResult } from "@glacier/core";
 
 /** The modes that run steps, each through its own step driver; a run record says which ran it. */
 export type ExecutorMode = Extract<RunMode, "local" | "cloud">;
@@ -113,6 +113,12 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly finishedAt?: string;
   /** What the user should know about how the step ran (absent when nothing). */
   readonly notes?: readonly StepNote[];
+  /**
+   * The step's data checks on its result, in declaration order (absent when it declares none, or did not get
+   * as far as checking). A failed blocking check is why a `CHECK_FAILED` step failed; failed `warn` checks are
+   * kept on a succeeded step.
+   */
+  readonly checks?: readonly CheckResult[];
 }
 
 /**

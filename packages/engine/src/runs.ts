@@ -1,5 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
-import { GlacierError } from "@glacier/core";
+import { hostname } from "node:os";
+import { countChecks, GlacierError, type CheckCounts } from "@glacier/core";
 import { ownerState } from "./process-identity.js";
 import type { ExecutorMode, RunRecord, RunStatus } from "./run-record.js";
 import { readJson, RunStore } from "./run-store.js";
@@ -21,6 +22,8 @@ export interface RunSummary {
     readonly failed: number;
     readonly notRun: number;
   };
+  /** The data checks of its steps, counted (absent when no step ran a check). */
+  readonly checks?: CheckCounts;
   /** The run's directory: `run.json` and `log.jsonl`. */
   readonly recordPath: string;
 }
@@ -108,6 +111,7 @@ export async function listRuns(
 
 function summarize(record: RunRecord, recordPath: string): RunSummary {
   const count = (status: string) => record.steps.filter((s) => s.status === status).length;
+  const checks = record.steps.flatMap((s) => s.checks ?? []);
   return {
     runId: record.runId,
     mode: record.mode,
@@ -124,6 +128,7 @@ function summarize(record: RunRecord, recordPath: string): RunSummary {
       failed: count("failed"),
       notRun: count("not-run"),
     },
+    ...(checks.length === 0 ? {} : { checks: countChecks(checks) }),
     recordPath,
   };
 }

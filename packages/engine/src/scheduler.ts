@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  checkResultsOf,
   isRetryable,
   retryAttempts,
   retryDelayMs,
@@ -144,10 +145,12 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   const failed = (step: StepNode, error: unknown, fields: Partial<StepRecord> = {}): Promise<StepRecord> => {
     if (schedule.failFast) controller.abort();
     const failure = driver.failure(step, error);
+    const checks = checkResultsOf(error);
     return settle({
       ...driver.describe(step),
       status: "failed",
       ...fields,
+      ...(checks === undefined ? {} : { checks }),
       error: failure.error,
       ...(failure.code === undefined ? {} : { code: failure.code }),
       ...failure.details,
@@ -318,6 +321,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         finishedAt,
         ...outcome.details,
         ...kept(),
+        ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
       });
     }
   };

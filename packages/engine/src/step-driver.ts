@@ -1,4 +1,4 @@
-import type { BucketNode, StepNode } from "@glacier/core";
+import type { BucketNode, CheckResult, StepNode } from "@glacier/core";
 import type { CloudStepFields, ExecutorMode, StepNote, StepRecord } from "./run-record.js";
 import type { OutputNow, StepComponents, StepState } from "./step-state.js";
 
@@ -67,6 +67,8 @@ export interface StepOutcome {
   readonly peakMemoryBytes?: number;
   /** Where the step's logs are, and the job run that ran it (cloud). */
   readonly details?: Partial<Pick<CloudStepFields, "logs" | "jobRunId">>;
+  /** The step's data checks, run on its result before the commit (a failure carries them on its error). */
+  readonly checks?: readonly CheckResult[];
 }
 
 /** How a step's failure reads in its record. */

@@ -1,5 +1,6 @@
-import { GlacierError, type FileStore, type StepNode } from "@glacier/core";
+import { GlacierError, type CheckResult, type FileStore, type StepNode } from "@glacier/core";
 import type { Attempt, RunLog } from "@glacier/engine";
+import { checkWritten } from "./check-output.js";
 import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
 import { messageOf } from "./errors.js";
@@ -24,6 +25,8 @@ export interface AttemptOutcome {
    * so consumers can start while it is read; they share the same read when they need the hash.
    */
   readonly outputFingerprint: Promise<string>;
+  /** The results of the step's checks (absent: none declared). */
+  readonly checks?: readonly CheckResult[];
 }
 
 /** Where and how the steps of a local run run. */
@@ -173,10 +176,16 @@ async function attemptUntil(
     await attempt.note(note);
   }
   let written: Materialized;
+  let checks: readonly CheckResult[];
   try {
     written = plan
       ? await pool.run(plan, job, { signal, ...(pool.kind === "process" ? { env: polarsEnv() } : {}) })
       : await materialize(pl, frame, job);
+    if (signal.aborted) throw signal.reason;
+    checks = await checkWritten(pl, step, target, {
+      location: (bucket) => ctx.location(bucket),
+      files: async (bucket) => (await ctx.listing(bucket)).files,
+    });
     if (signal.aborted) throw signal.reason;
   } catch (error) {
     await abortOutput(target, ctx.storage);
@@ -192,5 +201,10 @@ async function attemptUntil(
   const outputFingerprint = ctx.content(step.output).then((content) => content.fingerprint);
   // Awaited by the caller once the step is recorded; meanwhile a failure must not go unhandled.
   outputFingerprint.catch(() => undefined);
-  return { rows: written.rows, bytes: committed.bytes ?? written.bytes ?? 0, outputFingerprint };
+  return {
+    rows: written.rows,
+    bytes: committed.bytes ?? written.bytes ?? 0,
+    outputFingerprint,
+    ...(checks.length === 0 ? {} : { checks }),
+  };
 }

@@ -1,4 +1,11 @@
-import { resolveParams, type ParamValue, type StepNode, type TaskLogger } from "@glacier/core";
+import {
+  resolveParams,
+  type CheckResult,
+  type ParamValue,
+  type StepNode,
+  type TaskLogger,
+} from "@glacier/core";
+import { checkWritten, directAccess } from "./check-output.js";
 import { abortOutput, commitOutput } from "./commit.js";
 import { createFileStore } from "./file-store.js";
 import { materialize, materializeJob } from "./materialize.js";
@@ -34,6 +41,8 @@ export interface StepMetrics {
   readonly durationMs: number;
   /** `xxh128:…` of a local output's bytes, `etag:…` of an S3 output. */
   readonly outputFingerprint: string;
+  /** The results of the step's checks, run on its written result before the commit (absent: none declared). */
+  readonly checks?: readonly CheckResult[];
 }
 
 /** The parameters a task declared, resolved from the run's parameters. */
@@ -48,7 +57,8 @@ export function taskParams(
 
 /**
  * Runs one step in the current thread: scans its inputs (checking declared schemas), calls the task, sinks
- * the result with the streaming engine to a temporary location, checks it, and commits it atomically. No
+ * the result with the streaming engine to a temporary location, checks it (schema, then the step's data checks:
+ * a blocking failure is CHECK_FAILED), and commits it atomically. No
  * run records, locks or worker threads: this is what an AWS Lambda handler calls. Throws a GlacierError
  * (TASK_FAILED, TASK_RESULT_INVALID, SCHEMA_MISMATCH, SOURCE_MISSING, SOURCE_UNREADABLE, STORAGE_ERROR, …);
  * on any failure the previous output is left as it was.
@@ -77,8 +87,10 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
   const target = outputTarget(step, resolveLocation(step.output, exec.storage), exec.runId);
   const job = materializeJob(step, target);
   let written;
+  let checks: readonly CheckResult[];
   try {
     written = await materialize(pl, frame, job);
+    checks = await checkWritten(pl, step, target, directAccess(exec.storage));
     await exec.beforeCommit?.();
   } catch (error) {
     await abortOutput(target, exec.storage);
@@ -90,5 +102,6 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     bytes: committed.bytes ?? written.bytes ?? 0,
     durationMs: Math.round(performance.now() - started),
     outputFingerprint: committed.fingerprint ?? written.fingerprint ?? "",
+    ...(checks.length === 0 ? {} : { checks }),
   };
 }

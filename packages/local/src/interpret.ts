@@ -204,7 +204,10 @@ export async function interpret(
  * The run's storage settings: `localStorage` when given; otherwise, when the graph touches S3, the AWS
  * configuration resolved once (credentials from the SDK's provider chain included).
  */
-async function runStorage(graph: LineageGraph, localStorage: string | undefined): Promise<StorageOptions> {
+export async function runStorage(
+  graph: LineageGraph,
+  localStorage: string | undefined,
+): Promise<StorageOptions> {
   if (localStorage !== undefined) return { localStorage };
   if (!graph.buckets.some((b) => b.provider.cloud === "aws")) return {};
   // Each bucket still falls back to its own provider's region when AWS_REGION is not set.

@@ -103,30 +103,33 @@ export function sinkFrame(frame: LazyFrame, format: Format, target: OutputTarget
   sink.collectSync({ engine: "streaming" });
 }
 
+/** A lazy scan of what was written to the temporary location, before its commit. */
+export function scanWritten(pl: Polars, format: Format, target: OutputTarget): LazyFrame {
+  const path = tempUrl(target);
+  const cloud = target.kind === "s3" ? { cloudOptions: { ...target.cloudOptions } } : {};
+  switch (format) {
+    case "parquet":
+      return pl.scanParquet(path, cloud);
+    case "csv":
+      return pl.scanCSV(path);
+    case "ndjson":
+      return pl.scanJson(path);
+    case "ipc":
+      return pl.scanIPC(path);
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
+}
+
 /** Reads back what was written: its schema (a footer or header) and row count (Parquet: from metadata). */
 export function measureOutput(
   pl: Polars,
   format: Format,
   target: OutputTarget,
 ): { rows: number; schema: ActualSchema } {
-  const path = tempUrl(target);
-  const cloud = target.kind === "s3" ? { cloudOptions: { ...target.cloudOptions } } : {};
-  const scan = (): LazyFrame => {
-    switch (format) {
-      case "parquet":
-        return pl.scanParquet(path, cloud);
-      case "csv":
-        return pl.scanCSV(path);
-      case "ndjson":
-        return pl.scanJson(path);
-      case "ipc":
-        return pl.scanIPC(path);
-      default: {
-        const never: never = format;
-        throw new Error(`unknown format ${String(never)}`);
-      }
-    }
-  };
+  const scan = (): LazyFrame => scanWritten(pl, format, target);
   const schema = actualSchema(scan().limit(0).collectSync().schema as never);
   const counted = scan().select(pl.len().alias("rows")).collectSync();
   return { rows: Number(counted.getColumn("rows").get(0)), schema };

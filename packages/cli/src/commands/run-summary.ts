@@ -1,5 +1,13 @@
 import { relative } from "node:path";
-import { formatBytes, formatCount, type RunPlan } from "@glacier/core";
+import {
+  countChecks,
+  describeCheckCounts,
+  describeCheckResult,
+  formatBytes,
+  formatCount,
+  type CheckResult,
+  type RunPlan,
+} from "@glacier/core";
 import type { RecordedRunResult, StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
@@ -31,6 +39,11 @@ function statusCell(step: StepRecord, c: Colors): string {
   }
 }
 
+/** A step's check results (none when it ran none). */
+function checksOf(step: StepRecord): readonly CheckResult[] {
+  return step.checks ?? [];
+}
+
 function counts(steps: readonly StepRecord[]): string {
   const by = new Map<string, number>();
   for (const s of steps) by.set(s.status, (by.get(s.status) ?? 0) + 1);
@@ -48,7 +61,7 @@ function errorOf(step: StepRecord): string {
  * The one summary `glacier run` prints when a run ends (the live view on stderr says only how each step is
  * doing): per step its status, rows, bytes, time and why it ran or
  * was skipped; failed steps with their error; steps' notes (a step that ran on the main thread, with the
- * rewrite that fixes it); where the run's record is.
+ * rewrite that fixes it); failed warn checks and the checks' counts; where the run's record is.
  *
  * @example
  * ```text
@@ -85,6 +98,14 @@ export function renderRunSummary(result: RecordedRunResult, c: Colors): string {
     for (const note of s.notes ?? [])
       lines.push(`${c.yellow("note")} ${s.name}: ${note.message} ${note.hint}`);
   }
+  // A failed blocking check is in its step's error above; a failed warn check is said here.
+  for (const s of result.steps) {
+    for (const r of checksOf(s).filter((r) => r.severity === "warn" && r.status !== "passed")) {
+      lines.push(`${c.yellow("warn")} ${s.name}: check ${describeCheckResult(r)}`);
+    }
+  }
+  const checks = result.steps.flatMap(checksOf);
+  if (checks.length > 0) lines.push(`checks: ${describeCheckCounts(countChecks(checks))}`);
   if (result.recordPath) lines.push(`record: ${relative(process.cwd(), result.recordPath) || "."}`);
   return `${lines.join("\n")}\n`;
 }
@@ -122,6 +143,8 @@ export interface RunJsonStep {
   readonly durationMs: number | null;
   readonly error: string | null;
   readonly notes: readonly { readonly message: string; readonly hint: string }[];
+  /** The step's data checks, as its record has them (empty when none ran). */
+  readonly checks: readonly CheckResult[];
 }
 
 /**
@@ -148,7 +171,7 @@ export interface RunJson {
  * runJson(result, { mode: "local" });
  * // { version: 1, runId: "20240131T101500Z-a1b2", status: "succeeded", mode: "local",
  * //   steps: [{ id: "cleanSales->…", name: "cleanSales", status: "succeeded", reason: "never ran", rows: 4980,
- * //             bytes: 61234, durationMs: 412, error: null, notes: [] }, …],
+ * //             bytes: 61234, durationMs: 412, error: null, notes: [], checks: [] }, …],
  * //   record: ".glacier/runs/20240131T101500Z-a1b2" }
  * ```
  */
@@ -168,6 +191,7 @@ export function runJson(result: RecordedRunResult, options: { readonly mode: "lo
       durationMs: s.durationMs ?? null,
       error: s.status === "failed" ? errorOf(s) : null,
       notes: (s.notes ?? []).map((n) => ({ message: n.message, hint: n.hint })),
+      checks: checksOf(s),
     })),
     record: result.recordPath ? relative(process.cwd(), result.recordPath) || "." : null,
   };

@@ -1,3 +1,4 @@
+import { describeCheckCounts } from "@glacier/core";
 import type { RunSummary } from "@glacier/engine";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -31,6 +32,8 @@ function stepCounts(steps: RunSummary["steps"]): string {
  * # run                    mode   status     started              time    pipeline  steps
  * # 20240131T101500Z-a1b2  local  succeeded  2024-01-31 10:15:00  1.21 s  (all)     1 succeeded, 1 skipped
  * ```
+ *
+ * Once a listed run ran data checks, a `checks` column counts them: `4 passed, 1 warned`.
  */
 export async function runsCommand(
   options: { readonly limit?: string; readonly format: string },
@@ -49,6 +52,8 @@ export async function runsCommand(
     io.out("no runs recorded yet (glacier run records them under .glacier/runs/)");
     return EXIT.ok;
   }
+  // The checks column appears once a listed run ran data checks.
+  const withChecks = runs.some((r) => r.checks !== undefined);
   const rows = runs.map((r) => [
     r.runId,
     r.mode,
@@ -57,7 +62,9 @@ export async function runsCommand(
     r.durationMs === undefined ? "" : `${(r.durationMs / 1000).toFixed(2)} s`,
     r.pipeline ?? "(all)",
     stepCounts(r.steps),
+    ...(withChecks ? [r.checks === undefined ? "" : describeCheckCounts(r.checks)] : []),
   ]);
-  io.out(formatTable([["run", "mode", "status", "started", "time", "pipeline", "steps"], ...rows]));
+  const header = ["run", "mode", "status", "started", "time", "pipeline", "steps"];
+  io.out(formatTable([withChecks ? [...header, "checks"] : header, ...rows]));
   return EXIT.ok;
 }

@@ -1,0 +1,100 @@
+import { join } from "node:path";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { runGraph, type CheckResult } from "@glacier/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CloudRunResult } from "../src/index.js";
+import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
+
+/**
+ * Data checks on a Lambda step, through the loopback cloud: the generated bundle runs the checks in the real
+ * handler before its commit, a blocking failure is `GlacierError.CHECK_FAILED` (never retried, directly or in
+ * the state machine) and the previous output stays byte-identical in s3rver.
+ */
+let env: CloudEnvironment;
+beforeAll(async () => {
+  env = await cloudEnvironment({
+    entry: join(REPO, "packages/aws/test/fixtures/checks-pipeline.ts"),
+    sampleData: join(REPO, "packages/aws/test/fixtures/checks-sample-data.ts"),
+  });
+}, 180_000);
+afterAll(() => env?.stop());
+
+const BUCKET = "glacier-test-checks";
+const OUTPUT = "clean/orders.parquet";
+
+async function bytesOf(key: string): Promise<Buffer> {
+  const object = await env.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray());
+}
+
+async function exists(key: string): Promise<boolean> {
+  return env.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+    () => true,
+    () => false,
+  );
+}
+
+const putOrders = (csv: string) =>
+  env.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "raw/orders.csv", Body: csv }));
+
+/** The invocations of `clean`'s function since `from`. */
+const cleanInvocations = (from: number) =>
+  env.lambda.invocations.slice(from).filter((i) => i.functionName.includes("clean"));
+
+describe("checks on a Lambda step", () => {
+  it("run in the handler: the results come back with the step, a failed warn check included", async () => {
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      projectDir: env.projectDir,
+    })) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ["clean", "succeeded"],
+      ["total", "succeeded"],
+    ]);
+    const checks = (result.steps[0] as { checks?: CheckResult[] }).checks;
+    expect(checks?.map((c) => [c.name, c.severity, c.status, c.failing])).toEqual([
+      ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "blocking", "passed", 0],
+      ["positive_amount", "warn", "failed", 1],
+      ["not_null(id)", "blocking", "passed", 0],
+      ["unique(id)", "blocking", "passed", 0],
+    ]);
+    expect(checks?.[1]?.sample).toEqual([{ id: 2, customer: 2, amount: -5 }]);
+  }, 60_000);
+
+  it("fail the step with CHECK_FAILED before the commit, once (no retry), leaving the output byte-identical", async () => {
+    const before = await bytesOf(OUTPUT);
+    const from = env.lambda.invocations.length;
+    await putOrders("id,customer,amount\n1,1,10\n2,9,5\n3,3,7\n3,1,8\n");
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      projectDir: env.projectDir,
+    })) as CloudRunResult;
+    expect(result.status).toBe("failed");
+    const [clean, total] = result.steps;
+    expect(clean).toMatchObject({ name: "clean", status: "failed", code: "CHECK_FAILED", attempts: 1 });
+    expect(clean?.error).toContain(
+      '2 blocking checks failed: relationships(customer->glacier-test-checks/ref/customers.csv.id): 1 row has a "customer" missing from "id" of glacier-test-checks/ref/customers.csv, e.g. {"id":2,"customer":9,"amount":5}; unique(id): 2 rows share 1 value of "id", e.g. {"id":3,"rows":2}. The output was not committed: the previous one is intact.',
+    );
+    expect(total).toMatchObject({ status: "not-run", reason: "upstream failed" });
+    expect(await bytesOf(OUTPUT)).toEqual(before);
+    const invoked = cleanInvocations(from);
+    expect(invoked.map((i) => [i.outcome, i.error?.errorType])).toEqual([
+      ["function-error", "GlacierError.CHECK_FAILED"],
+    ]);
+  }, 60_000);
+
+  it("in the state machine, CHECK_FAILED is permanent: one invocation, the step failed, the output kept", async () => {
+    const before = await bytesOf(OUTPUT);
+    const from = env.lambda.invocations.length;
+    const result = (await runGraph(env.graph, {
+      mode: "cloud",
+      via: "stepfunctions",
+      projectDir: env.projectDir,
+    })) as CloudRunResult;
+    expect(result.status).toBe("failed");
+    expect(result.steps[0]).toMatchObject({ name: "clean", status: "failed", code: "CHECK_FAILED" });
+    expect(cleanInvocations(from)).toHaveLength(1);
+    expect(await bytesOf(OUTPUT)).toEqual(before);
+    expect(await exists("reports/total.parquet")).toBe(true);
+  }, 60_000);
+});

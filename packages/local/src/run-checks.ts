@@ -1,0 +1,232 @@
+import type pl from "nodejs-polars";
+import type { BucketNode, CheckNode, CheckResult } from "@glacier/core";
+import { messageOf } from "./errors.js";
+import type { LazyFrame, Polars } from "./polars.js";
+
+/** How many failing rows a result keeps. */
+export const SAMPLE_ROWS = 5;
+
+/** What checks need besides the frame: the related buckets of relationships checks, and the time. */
+export interface CheckEnvironment {
+  /** A lazy scan of a related bucket as stored now. */
+  readonly openBucket: (bucket: BucketNode) => Promise<LazyFrame>;
+  /** Freshness is measured against this instant (default: now). */
+  readonly now?: Date;
+}
+
+/** A cell as JSON holds it: bigints as numbers when exact (else text), dates as ISO text. */
+function jsonCell(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (Array.isArray(value)) return value.map(jsonCell);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonCell(v)]));
+  }
+  return value;
+}
+
+async function rowsOf(frame: LazyFrame): Promise<Record<string, unknown>[]> {
+  const df = await frame.limit(SAMPLE_ROWS).collect();
+  return df.toRecords().map((row) => jsonCell(row) as Record<string, unknown>);
+}
+
+async function countOf(polars: Polars, frame: LazyFrame): Promise<number> {
+  const df = await frame.select(polars.len().alias("n")).collect();
+  return Number(df.getColumn("n").get(0));
+}
+
+/** The rows of `frame` breaking a row rule, counted and sampled. */
+async function failingRows(
+  polars: Polars,
+  frame: LazyFrame,
+  failing: pl.Expr,
+): Promise<{ readonly failing: number; readonly sample: Record<string, unknown>[] }> {
+  const bad = frame.filter(failing);
+  const count = await countOf(polars, bad);
+  return { failing: count, sample: count === 0 ? [] : await rowsOf(bad) };
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+const quoted = (columns: readonly string[]): string => columns.map((c) => `"${c}"`).join(", ");
+
+type Found = Omit<CheckResult, "name" | "type" | "severity">;
+
+function rowResult(
+  found: { readonly failing: number; readonly sample: Record<string, unknown>[] },
+  what: string,
+): Found {
+  return found.failing === 0
+    ? { status: "passed", failing: 0, message: `no row ${what}` }
+    : {
+        status: "failed",
+        failing: found.failing,
+        message: `${plural(found.failing, "row")} ${what}`,
+        sample: found.sample,
+      };
+}
+
+/** Evaluates one check on `frame`. */
+async function evaluate(
+  polars: Polars,
+  frame: LazyFrame,
+  node: CheckNode,
+  env: CheckEnvironment,
+): Promise<Found> {
+  switch (node.type) {
+    case "notNull": {
+      const nulls = node.columns.map((c) => polars.col(c).isNull());
+      const found = await failingRows(polars, frame, polars.anyHorizontal(nulls));
+      return rowResult(found, `${found.failing <= 1 ? "has" : "have"} a null in ${quoted(node.columns)}`);
+    }
+    case "unique": {
+      const groups = frame
+        .groupBy([...node.columns])
+        .agg(polars.len().alias("rows"))
+        .filter(polars.col("rows").gt(1))
+        .sort([...node.columns]);
+      const totals = await groups
+        .select(polars.len().alias("keys"), polars.col("rows").sum().alias("rows"))
+        .collect();
+      const keys = Number(totals.getColumn("keys").get(0));
+      if (keys === 0) return { status: "passed", failing: 0, message: `${quoted(node.columns)} is unique` };
+      const rows = Number(totals.getColumn("rows").get(0));
+      return {
+        status: "failed",
+        failing: rows,
+        message: `${plural(rows, "row")} share ${plural(keys, "value")} of ${quoted(node.columns)}`,
+        sample: await rowsOf(groups),
+      };
+    }
+    case "acceptedValues": {
+      const col = polars.col(node.column);
+      const found = await failingRows(polars, frame, col.isNotNull().and(col.isIn([...node.values]).not()));
+      return rowResult(
+        found,
+        `${found.failing <= 1 ? "has" : "have"} a value of "${node.column}" outside ${JSON.stringify(node.values)}`,
+      );
+    }
+    case "range": {
+      const col = polars.col(node.column);
+      const below = node.min === undefined ? undefined : col.lt(node.min);
+      const above = node.max === undefined ? undefined : col.gt(node.max);
+      const outside = below && above ? below.or(above) : ((below ?? above) as pl.Expr);
+      const bounds = `[${node.min ?? "-∞"}, ${node.max ?? "∞"}]`;
+      const found = await failingRows(polars, frame, outside);
+      return rowResult(found, `${found.failing <= 1 ? "has" : "have"} "${node.column}" outside ${bounds}`);
+    }
+    case "rowCount": {
+      const rows = await countOf(polars, frame);
+      const low = node.min !== undefined && rows < node.min;
+      const high = node.max !== undefined && rows > node.max;
+      const expected = [
+        ...(node.min === undefined ? [] : [`at least ${node.min}`]),
+        ...(node.max === undefined ? [] : [`at most ${node.max}`]),
+      ].join(" and ");
+      return low || high
+        ? { status: "failed", failing: 1, message: `${plural(rows, "row")}, expected ${expected}` }
+        : { status: "passed", failing: 0, message: `${plural(rows, "row")}, ${expected}` };
+    }
+    case "relationships": {
+      const related = (await env.openBucket(node.to))
+        .select(polars.col(node.toColumn).alias("__glacier_key"))
+        .unique();
+      const keyed = frame.filter(polars.col(node.column).isNotNull());
+      const missing = keyed.join(related, {
+        leftOn: node.column,
+        rightOn: "__glacier_key",
+        how: "anti",
+      });
+      const count = await countOf(polars, missing);
+      return rowResult(
+        { failing: count, sample: count === 0 ? [] : await rowsOf(missing) },
+        `${count <= 1 ? "has" : "have"} a "${node.column}" missing from "${node.toColumn}" of ${node.to.id}`,
+      );
+    }
+    case "freshness": {
+      const df = await frame.select(polars.col(node.column).max().alias("latest")).collect();
+      // Series.get fails on datetime columns in nodejs-polars 0.26; records give them as Dates.
+      const latest: unknown = df.toRecords()[0]?.["latest"];
+      if (latest === null || latest === undefined) {
+        return {
+          status: "failed",
+          failing: 1,
+          message: `"${node.column}" has no value, so nothing is fresh`,
+        };
+      }
+      if (!(latest instanceof Date)) {
+        return {
+          status: "error",
+          failing: 0,
+          message: `"${node.column}" is not a date or datetime column (its newest value is ${JSON.stringify(jsonCell(latest))})`,
+        };
+      }
+      const now = env.now ?? new Date();
+      const ageSeconds = Math.round((now.getTime() - latest.getTime()) / 1000);
+      const newest = `the newest "${node.column}" is ${latest.toISOString()}`;
+      return ageSeconds > node.maxAgeSeconds
+        ? {
+            status: "failed",
+            failing: 1,
+            message: `${newest}, ${ageSeconds} s old, more than the ${node.maxAgeSeconds} s allowed`,
+          }
+        : { status: "passed", failing: 0, message: `${newest}, ${ageSeconds} s old` };
+    }
+    case "expr": {
+      const expression: unknown = node.build(polars);
+      if (!(expression instanceof Object) || typeof (expression as pl.Expr).not !== "function") {
+        return {
+          status: "error",
+          failing: 0,
+          message: "the builder did not return a Polars expression",
+        };
+      }
+      const found = await failingRows(polars, frame, (expression as pl.Expr).not().fillNull(true));
+      return rowResult(found, `${found.failing <= 1 ? "does" : "do"} not satisfy it`);
+    }
+    default: {
+      const never: never = node;
+      throw new Error(`unknown check ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Runs `checks` on `frame` (a step's written, uncommitted result, or a stored bucket), one after the other,
+ * each reading the data lazily with polars: counts and up to five sample rows of what breaks a rule. A check
+ * that cannot be evaluated (a missing column, a wrong type, an unreadable related bucket) is an `error` result,
+ * which blocks like a failure.
+ *
+ * @example
+ * ```ts
+ * await runChecks(pl, pl.scanParquet("clean.parquet"), [check.notNull("id")], { openBucket });
+ * // [{ name: "not_null(id)", type: "notNull", severity: "blocking", status: "failed", failing: 2,
+ * //    message: '2 rows have a null in "id"', sample: [{ id: null, amount: 3 }, { id: null, amount: 5 }] }]
+ * ```
+ */
+export async function runChecks(
+  polars: Polars,
+  frame: LazyFrame,
+  checks: readonly CheckNode[],
+  env: CheckEnvironment,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const node of checks) {
+    const head = { name: node.name, type: node.type, severity: node.severity };
+    try {
+      results.push({ ...head, ...(await evaluate(polars, frame, node, env)) });
+    } catch (error) {
+      results.push({
+        ...head,
+        status: "error",
+        failing: 0,
+        message: `could not be evaluated: ${messageOf(error, true)}`,
+      });
+    }
+  }
+  return results;
+}
