@@ -2,6 +2,7 @@ import { controlCharacterIn } from "./control-characters.js";
 import { GlacierError, shown } from "./errors.js";
 import { isDatasetPath, resolveFormat } from "./formats.js";
 import type { BucketNode, ExpectedSize, ProviderNode } from "./nodes.js";
+import { checkPartitionedPath, checkScheme, partitionPath, type PartitionScheme } from "./partitions.js";
 import { checkSchema, type Schema } from "./schema.js";
 import { deepFreeze } from "./stable-id.js";
 
@@ -26,6 +27,12 @@ export interface BucketOptions {
    * Local providers ignore it.
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Splits the bucket into partitions whose key appears in `path` as a placeholder:
+   * `partitions: daily({ start: "2026-01-01" })` with `path: "events/day={day}/"`. A step whose input and
+   * output share the scheme runs once per partition (`ctx.partition` holds the key).
+   */
+  readonly partitions?: PartitionScheme;
 }
 
 /** A KMS key ARN: IAM matches key usage against the key's ARN, never its alias. */
@@ -164,7 +171,14 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     });
   }
   const path = checkPath(options.path, id);
-  const format = resolveFormat(path, options.format, id);
+  const partitions =
+    options.partitions === undefined
+      ? undefined
+      : checkScheme(options.partitions, { kind: "bucket", name: id });
+  if (partitions) checkPartitionedPath(path, partitions, { kind: "bucket", name: id });
+  // A partition is one file or directory: what the path names once the key fills its placeholder.
+  const concrete = partitions ? partitionPath(path, partitions, "k") : path;
+  const format = resolveFormat(concrete, options.format, id);
   const location =
     provider.cloud === "aws"
       ? `s3://${bucket}/${path}`
@@ -189,12 +203,13 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     bucket,
     path,
     format,
-    dataset: isDatasetPath(path),
+    dataset: isDatasetPath(concrete),
     location,
     provider,
     ...(schema === undefined ? {} : { schema }),
     external: options.external ?? false,
     ...(expectedSize === undefined ? {} : { expectedSize }),
     ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
+    ...(partitions === undefined ? {} : { partitions }),
   });
 }

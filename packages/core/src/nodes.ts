@@ -1,6 +1,7 @@
 import type { LambdaNodeRuntime } from "./aws-releases.js";
 import type { Format } from "./formats.js";
 import type { ParamSpecs } from "./params.js";
+import type { PartitionScheme } from "./partitions.js";
 import type { Schema } from "./schema.js";
 import type { SourceLocation } from "./source-location.js";
 import { canonicalJson, shortHash } from "./stable-id.js";
@@ -81,6 +82,8 @@ export interface BucketNode {
   readonly expectedSize?: ExpectedSize;
   /** The KMS key (ARN) encrypting the data (SSE-KMS); absent for SSE-S3 or local storage. */
   readonly kmsKeyArn?: string;
+  /** The partition scheme, when the path holds a `{key}` placeholder (`partitions: daily({ start })`). */
+  readonly partitions?: PartitionScheme;
 }
 
 /** The declared size of a bucket's data: bytes, rows, or both. */
@@ -144,6 +147,23 @@ export interface StepNode {
   readonly output: BucketNode;
   /** Where `.to(` was called: the module whose exports carry this step. Never part of an id or key. */
   readonly definedAt?: SourceLocation;
+  /** Set on the units of a partitioned run (`LineageGraph.forPartitions`): which partition this one is. */
+  readonly partition?: PartitionUnit;
+}
+
+/**
+ * One unit of a partitioned run: a step for one partition key (`key`), or a step reading every partition of
+ * its partitioned inputs (`key: null`, an aggregate), with the step it was expanded from.
+ */
+export interface PartitionUnit {
+  /** The partition key (`2026-12-01`); null for a step that reads every partition. */
+  readonly key: string | null;
+  /** The id of the declared step (with its `{day}` placeholder). */
+  readonly stepId: string;
+  /** The declared step's name (the task's name). */
+  readonly stepName: string;
+  /** Locations of the partition units this step reads whole (an aggregate's upstream units). */
+  readonly after: readonly string[];
 }
 
 /** A named pipeline: the target bucket whose lineage it is. */
