@@ -21,6 +21,15 @@ export { fileKey, readJson, RunStore, writeJsonAtomic } from "./run-store.js";
 export { RunSession, type RunSessionInit } from "./run-session.js";
 export { isAlive, listRuns, readRun, type RunSummary } from "./runs.js";
 export { decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
+export {
+  allKeys,
+  expandPartitions,
+  keysFor,
+  selectPartitions,
+  type PartitionKeys,
+  type PartitionRequest,
+} from "./partition-selection.js";
+export { partitionSummary, type PartitionSummary } from "./partition-summary.js";
 export { planResult, planRun, type PlannedStep, type RunPlan } from "./plan.js";
 export type {
   Attempt,

@@ -101,6 +101,8 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly fingerprint?: string;
   readonly components?: StepComponents;
   readonly outputFingerprint?: string;
+  /** The partition key of a per-partition step's unit (`2026-12-01`). */
+  readonly partition?: string;
   readonly attempts?: number;
   /** The GlacierError code of a failed step. */
   readonly code?: GlacierErrorCode;
@@ -122,6 +124,10 @@ export interface RunRecordOptions {
   readonly localStorage?: string;
   /** Local low-memory mode: the Polars settings it asked for (the run log says which the environment overrode). */
   readonly lowMemory?: Readonly<Record<string, string>>;
+  /** `--partition` as given (a key or `a..b`). */
+  readonly partition?: string;
+  /** The partition keys the run covered (a partitioned graph): what `--resume` runs again. */
+  readonly partitionKeys?: readonly string[];
 }
 
 /** Fields only cloud runs have. */

@@ -24,6 +24,7 @@ export function localDriver(runner: StepRunner, logPath: string | undefined): St
       id: step.id,
       name: step.name,
       output: describeLocation(ctx.location(step.output)),
+      ...(typeof step.partition?.key === "string" ? { partition: step.partition.key } : {}),
     }),
     evaluate: (step, context) => evaluateStep(ctx, step, context, runner.log),
     // This step will run: start a worker thread (polars loads in it) while the slot and inputs are prepared.
