@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import { formatBytes, formatCount, type RunResult, type StepResult } from "@glacier/core";
-import type { StepNote, StepRecord } from "@glacier/engine";
+import { partitionSummary, type StepNote, type StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 
@@ -82,6 +82,13 @@ export function renderRunSummary(result: RunResult, c: Colors): string {
     `run ${result.runId} ${status} (${formatCount(result.steps.length, "step")}: ${counts(result.steps)})`,
     formatTable([header, ...rows], ["left", "left", "right", "right", "right", "left"]),
   ];
+  for (const p of partitionSummary(result.steps as readonly StepRecord[])) {
+    const by = Object.entries(p.counts).map(
+      ([status, n]) => `${n} ${status === "not-run" ? "not run" : status}`,
+    );
+    const failed = p.failed.length > 0 ? `; failed: ${c.red(p.failed.join(", "))}` : "";
+    lines.push(`partitions of ${p.step}: ${by.join(", ")}${failed}`);
+  }
   for (const s of result.steps.filter((step) => step.status === "failed")) {
     // The error's code, as `glacier` prints it for errors outside a step, so scripts and readers can branch on it.
     const code = (s as Partial<Pick<StepRecord, "code">>).code;
