@@ -138,8 +138,15 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .argument("[entry]", ENTRY_HELP)
     .option("-f, --format <format>", "output format: text, json", "text")
     .option("-p, --pipeline <name>", "only this pipeline and the upstream steps it needs")
-    .action(async (entry: string | undefined, options: { format: string; pipeline?: string }) =>
-      done(await listCommand(entry, options, io)),
+    .option(
+      "--local-storage <dir>",
+      "partitioned buckets: check which partitions are there in <dir>/<bucket>/<path>",
+    )
+    .action(
+      async (
+        entry: string | undefined,
+        options: { format: string; pipeline?: string; localStorage?: string },
+      ) => done(await listCommand(entry, options, io)),
     );
 
   runOptions(

@@ -16,6 +16,7 @@ const cleaned = provider.bucket({ bucket: "acme", path: "clean/{day}.parquet", p
 const total = provider.bucket({ bucket: "acme", path: "total.parquet" });
 
 const clean = local.task(function clean(df: pl.LazyDataFrame, ctx) {
+  if (ctx.partition === "2026-11-04") throw new Error("day 4 is broken");
   return df.withColumns(pl.lit(ctx.partition ?? "").alias("day"));
 });
 const sum = local.task(function sum(df: pl.LazyDataFrame) {
@@ -69,8 +70,20 @@ describe("glacier run --partition and glacier backfill", () => {
     ]);
 
     const backfill = await run("backfill", "--from", "2026-11-01", "--to", "2026-11-05");
-    expect(backfill.code).toBe(0);
-    expect(cells(backfill.stdout)).toContain("partitions of clean: 4 succeeded, 1 skipped");
+    expect(backfill.code).toBe(1);
+    expect(cells(backfill.stdout)).toContain(
+      "partitions of clean: 3 succeeded, 1 skipped, 1 failed; failed: 2026-11-04",
+    );
+    expect(cells(backfill.stdout)).toContain("sum | not-run | upstream failed");
+
+    const list = await glacier(["list", "pipeline.ts", "--cwd", project.dir]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(
+      "acme/clean/{day}.parquet  daily from 2026-11-01 to 2026-11-05 ({day}): 4 materialised, 1 missing (2026-11-04), 1 failed (2026-11-04)",
+    );
+    expect(list.stdout).toContain(
+      "acme/events/{day}.parquet  daily from 2026-11-01 to 2026-11-05 ({day}): 5 materialised, 0 missing",
+    );
   });
 
   it("names a key outside the range, with exit 2 and nothing run", async () => {

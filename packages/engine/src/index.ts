@@ -20,7 +20,7 @@ export { RunRecorder, type RecordMirror, type RunRecordInit } from "./run-record
 export { fileKey, readJson, RunStore, writeJsonAtomic } from "./run-store.js";
 export { RunSession, type RunSessionInit } from "./run-session.js";
 export { isAlive, listRuns, readRun, type RunSummary } from "./runs.js";
-export { decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
+export { decideStep, previousStatuses, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
 export {
   allKeys,
   expandPartitions,

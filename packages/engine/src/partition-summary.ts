@@ -36,5 +36,11 @@ export function partitionSummary(steps: readonly StepRecord[]): readonly Partiti
     if (step.status === "failed") entry.failed.push(step.partition);
     byStep.set(name, entry);
   }
-  return [...byStep].map(([step, { counts, failed }]) => ({ step, counts, failed: failed.sort() }));
+  // Counts in one order whatever order the units finished in: the summary line reads the same every run.
+  const order: readonly StepRecord["status"][] = ["succeeded", "skipped", "failed", "not-run"];
+  return [...byStep].map(([step, { counts, failed }]) => ({
+    step,
+    counts: Object.fromEntries(order.filter((s) => counts[s] !== undefined).map((s) => [s, counts[s]])),
+    failed: failed.sort(),
+  }));
 }
