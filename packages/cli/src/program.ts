@@ -49,6 +49,27 @@ Examples:
   glacier run examples/simple/pipeline.ts --local-storage .glacier-demo --param minOrders=5
   glacier run --plan --pipeline regional`;
 
+/** The options `run` and `backfill` share. */
+function runOptions(command: Command): Command {
+  return command
+    .option("-m, --mode <mode>", "where steps run: local (polars, this machine) or cloud (AWS)", "local")
+    .option("-p, --pipeline <name>", "run this pipeline and the upstream steps it needs")
+    .option("--param <key=value>", "set a run parameter (repeatable)", collect)
+    .option("-c, --concurrency <n>", "steps run at once (default: the number of cores)")
+    .option("--fail-fast", "stop at the first failing step")
+    .option("--force", "rerun every step, even when up to date")
+    .option("--plan", "print what would run and why; run nothing")
+    .option("--resume <runId>", "rerun what failed in this run, and what depends on it")
+    .option("--local-storage <dir>", "local mode: map every S3 bucket to <dir>/<bucket>/<path>")
+    .option(
+      "--low-memory",
+      "local mode: lower polars' memory peak (no memory-mapped reads, smaller join samples)",
+    )
+    .option("--via <how>", "cloud mode: direct (invoke each step) or stepfunctions (start the state machine)")
+    .option("--json", "print one JSON document on stdout instead of the summary (progress stays on stderr)")
+    .option("--no-typecheck", "run even when the pipeline modules do not type-check");
+}
+
 /**
  * The `glacier` command tree (commander). Each action reports its exit code through `done`; errors propagate
  * to `main`, which prints them.
@@ -118,33 +139,42 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .argument("[entry]", ENTRY_HELP)
     .option("-f, --format <format>", "output format: text, json", "text")
     .option("-p, --pipeline <name>", "only this pipeline and the upstream steps it needs")
-    .action(async (entry: string | undefined, options: { format: string; pipeline?: string }) =>
-      done(await listCommand(entry, options, io)),
+    .option(
+      "--local-storage <dir>",
+      "partitioned buckets: check which partitions are there in <dir>/<bucket>/<path>",
+    )
+    .action(
+      async (
+        entry: string | undefined,
+        options: { format: string; pipeline?: string; localStorage?: string },
+      ) => done(await listCommand(entry, options, io)),
     );
 
-  program
-    .command("run")
-    .description("run the pipelines (locally on polars, or on AWS); exit 1 when a step fails")
-    .argument("[entry]", ENTRY_HELP)
-    .option("-m, --mode <mode>", "where steps run: local (polars, this machine) or cloud (AWS)", "local")
-    .option("-p, --pipeline <name>", "run this pipeline and the upstream steps it needs")
-    .option("--param <key=value>", "set a run parameter (repeatable)", collect)
-    .option("-c, --concurrency <n>", "steps run at once (default: the number of cores)")
-    .option("--fail-fast", "stop at the first failing step")
-    .option("--force", "rerun every step, even when up to date")
-    .option("--plan", "print what would run and why; run nothing")
-    .option("--resume <runId>", "rerun what failed in this run, and what depends on it")
-    .option("--local-storage <dir>", "local mode: map every S3 bucket to <dir>/<bucket>/<path>")
-    .option(
-      "--low-memory",
-      "local mode: lower polars' memory peak (no memory-mapped reads, smaller join samples)",
-    )
-    .option("--via <how>", "cloud mode: direct (invoke each step) or stepfunctions (start the state machine)")
-    .option("--json", "print one JSON document on stdout instead of the summary (progress stays on stderr)")
-    .option("--no-typecheck", "run even when the pipeline modules do not type-check")
-    .action(async (entry: string | undefined, options: RunCommandOptions) =>
-      done(await runCommand(entry, options, io)),
-    );
+  runOptions(
+    program
+      .command("run")
+      .description("run the pipelines (locally on polars, or on AWS); exit 1 when a step fails")
+      .argument("[entry]", ENTRY_HELP)
+      .option(
+        "--partition <key|from..to>",
+        "partitioned steps: run this partition (2026-12-01) or inclusive range (2026-12-01..2026-12-07)",
+      ),
+  ).action(async (entry: string | undefined, options: RunCommandOptions) =>
+    done(await runCommand(entry, options, io)),
+  );
+
+  runOptions(
+    program
+      .command("backfill")
+      .description(
+        "run the partitions from --from to --to (inclusive) that are missing, failed or stale: run --partition from..to",
+      )
+      .argument("[entry]", ENTRY_HELP)
+      .requiredOption("--from <key>", "first partition, e.g. 2026-12-01")
+      .requiredOption("--to <key>", "last partition, e.g. 2026-12-31"),
+  ).action(async (entry: string | undefined, options: RunCommandOptions & { from: string; to: string }) =>
+    done(await runCommand(entry, { ...options, partition: `${options.from}..${options.to}` }, io)),
+  );
 
   program
     .command("check")

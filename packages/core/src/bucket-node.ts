@@ -3,6 +3,7 @@ import { GlacierError, shown } from "./errors.js";
 import { isDatasetPath, resolveFormat } from "./formats.js";
 import { checkList, type CheckNode } from "./checks.js";
 import type { BucketNode, ExpectedSize, ProviderNode } from "./nodes.js";
+import { checkPartitionedPath, checkScheme, partitionPath, type PartitionScheme } from "./partitions.js";
 import { checkSchema, type Schema } from "./schema.js";
 import { deepFreeze } from "./stable-id.js";
 
@@ -32,6 +33,12 @@ export interface BucketOptions {
    * (`[check.notNull("id"), check.unique("id")]`); `glacier check` runs them on what is stored.
    */
   readonly checks?: readonly CheckNode[];
+  /**
+   * Splits the bucket into partitions whose key appears in `path` as a placeholder:
+   * `partitions: daily({ start: "2026-01-01" })` with `path: "events/day={day}/"`. A step whose input and
+   * output share the scheme runs once per partition (`ctx.partition` holds the key).
+   */
+  readonly partitions?: PartitionScheme;
 }
 
 /** A KMS key ARN: IAM matches key usage against the key's ARN, never its alias. */
@@ -170,7 +177,14 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     });
   }
   const path = checkPath(options.path, id);
-  const format = resolveFormat(path, options.format, id);
+  const partitions =
+    options.partitions === undefined
+      ? undefined
+      : checkScheme(options.partitions, { kind: "bucket", name: id });
+  if (partitions) checkPartitionedPath(path, partitions, { kind: "bucket", name: id });
+  // A partition is one file or directory: what the path names once the key fills its placeholder.
+  const concrete = partitions ? partitionPath(path, partitions, "k") : path;
+  const format = resolveFormat(concrete, options.format, id);
   const location =
     provider.cloud === "aws"
       ? `s3://${bucket}/${path}`
@@ -199,7 +213,7 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     bucket,
     path,
     format,
-    dataset: isDatasetPath(path),
+    dataset: isDatasetPath(concrete),
     location,
     provider,
     ...(schema === undefined ? {} : { schema }),
@@ -207,5 +221,6 @@ export function createBucketNode(provider: ProviderNode, options: BucketOptions)
     ...(expectedSize === undefined ? {} : { expectedSize }),
     ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
     ...(checks === undefined || checks.length === 0 ? {} : { checks }),
+    ...(partitions === undefined ? {} : { partitions }),
   });
 }

@@ -3,6 +3,7 @@ import { checkList, type CheckNode } from "./checks.js";
 import { GlacierError } from "./errors.js";
 import { LineageGraph } from "./lineage-graph.js";
 import type { BucketNode, StepInput, StepNode } from "./nodes.js";
+import { stepPartitioning } from "./partition-steps.js";
 import { inputBuckets, stepKey } from "./nodes.js";
 import { deepFreeze } from "./stable-id.js";
 import {
@@ -17,7 +18,11 @@ import {
 import { checkSchedule } from "./schedule.js";
 import { callerLocation } from "./source-location.js";
 import type { Task } from "./task.js";
-import type { SingleSourceTask } from "./type-checks.js";
+import type { MatchingPartitions, SingleSourceTask } from "./type-checks.js";
+import type { PartitionKind } from "./partitions.js";
+
+/** Phantom key carrying a bucket's partition kind for the type checker; never set at run time. */
+declare const PARTITION_KIND: unique symbol;
 import type { VisualizeFormat } from "./visualize/visualize.js";
 import { visualize } from "./visualize/visualize.js";
 
@@ -60,7 +65,9 @@ const PIPELINE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
  * //   b_acme_data_raw_sales_parquet[("acme-data/raw/sales.parquet")] --> s_clean["clean · serverless"] …
  * ```
  */
-export class Bucket {
+export class Bucket<P extends PartitionKind | null = PartitionKind | null> {
+  /** The bucket's partition kind, for type checks only (`null`: unpartitioned; every kind: not known). */
+  declare readonly [PARTITION_KIND]?: P;
   readonly #node: BucketNode;
   readonly #lineage: readonly StepNode[];
   readonly #pipeline: PipelineInfo | undefined;
@@ -104,7 +111,7 @@ export class Bucket {
    * TypeScript rejects a multi-source task here; at run time a task whose input names are known is rejected
    * with `INPUT_MISMATCH`.
    */
-  transform<I, P>(task: Task<I, P> & SingleSourceTask<I>): PendingTransform {
+  transform<I, TP>(task: Task<I, TP> & SingleSourceTask<I>): PendingTransform<P> {
     checkTask(task);
     // Declared inputs make any task multi-source, SQL included: its query reads tables named by them.
     if (task.inputs !== null) {
@@ -129,14 +136,14 @@ export class Bucket {
    * // { name: "sales", description: "Daily sales ETL" }
    * ```
    */
-  withName(name: string, description?: string): Bucket {
+  withName(name: string, description?: string): Bucket<P> {
     if (typeof name !== "string" || !PIPELINE_NAME.test(name)) {
       throw new GlacierError("INVALID_NAME", `pipeline name ${JSON.stringify(name)} is not valid.`, {
         subject: { kind: "bucket", name: this.id },
         hint: "Use a letter first, then letters, digits, _ or -, at most 64 characters.",
       });
     }
-    return new Bucket(this.#node, this.#lineage, {
+    return new Bucket<P>(this.#node, this.#lineage, {
       name,
       ...(description === undefined ? {} : { description }),
       ...(this.#pipeline?.schedule === undefined ? {} : { schedule: this.#pipeline.schedule }),
@@ -154,7 +161,7 @@ export class Bucket {
    * // generate → aws_scheduler_schedule { schedule_expression = "cron(0 6 * * ? *)" }
    * ```
    */
-  withSchedule(expression: string): Bucket {
+  withSchedule(expression: string): Bucket<P> {
     if (this.#pipeline === undefined) {
       throw new GlacierError("INVALID_OPTION", "withSchedule() needs a named pipeline.", {
         subject: { kind: "bucket", name: this.id },
@@ -162,7 +169,7 @@ export class Bucket {
       });
     }
     const schedule = checkSchedule(expression, { kind: "pipeline", name: this.#pipeline.name });
-    return new Bucket(this.#node, this.#lineage, { ...this.#pipeline, schedule });
+    return new Bucket<P>(this.#node, this.#lineage, { ...this.#pipeline, schedule });
   }
 
   /**
@@ -277,7 +284,9 @@ function checkTask(task: unknown): asserts task is Task {
 /**
  * A `.transform(task)` waiting for its target. `.to(bucket)` records the step and returns a new Bucket.
  */
-export class PendingTransform {
+export class PendingTransform<P extends PartitionKind | null = PartitionKind | null> {
+  /** The input's partition kind, for type checks only. */
+  declare readonly [PARTITION_KIND]?: P;
   readonly #task: Task;
   readonly #input: StepInput;
   readonly #upstream: readonly StepNode[];
@@ -301,7 +310,7 @@ export class PendingTransform {
    * cleanedWithLineage.lineage.length // 1
    * ```
    */
-  to(target: Bucket): Bucket {
+  to<Q extends PartitionKind | null>(target: Bucket<Q> & MatchingPartitions<P, Q>): Bucket<Q> {
     if (!isBucket(target)) {
       throw new GlacierError(
         "INVALID_TARGET",
@@ -314,7 +323,10 @@ export class PendingTransform {
     }
     const output = target.node;
     const subject = { kind: "bucket", name: output.id } as const;
-    if (/[*?[{]/.test(output.path)) {
+    const written = output.partitions
+      ? output.path.split(`{${output.partitions.key}}`).join("")
+      : output.path;
+    if (/[*?[{]/.test(written)) {
       throw new GlacierError(
         "INVALID_TARGET",
         `cannot write step "${this.#task.name}" to the glob "${output.path}".`,
@@ -336,6 +348,7 @@ export class PendingTransform {
         );
       }
     }
+    stepPartitioning(this.#task.name, this.#input, output);
     const definedAt = callerLocation();
     // Deep: the input record is part of the step, and recorded lineage must not change afterwards.
     const step: StepNode = deepFreeze({
@@ -347,7 +360,7 @@ export class PendingTransform {
       output,
       ...(definedAt === undefined ? {} : { definedAt }),
     });
-    return Bucket.fromNode(output, mergeLineage(this.#upstream, target.lineage, [step]));
+    return Bucket.fromNode(output, mergeLineage(this.#upstream, target.lineage, [step])) as Bucket<Q>;
   }
 }
 

@@ -16,6 +16,8 @@ export const ERROR_CODES = Object.freeze([
   "INVALID_TARGET",
   "INVALID_NAME",
   "INVALID_PARAM",
+  "INVALID_PARTITION",
+  "PARTITION_MISMATCH",
   // Graph errors: pipelines that cannot be ordered or would overwrite each other.
   "CYCLE",
   "DUPLICATE_WRITER",

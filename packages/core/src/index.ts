@@ -39,6 +39,7 @@ export {
   type ExecutorNode,
   type ExpectedSize,
   type LocalExecutorNode,
+  type PartitionUnit,
   type PipelineNode,
   type ProviderNode,
   type ServerlessExecutorNode,
@@ -58,7 +59,31 @@ export {
   type ParamValues,
 } from "./params.js";
 export { MultiSource, Pipeline } from "./pipeline.js";
-export { Provider, type ProviderConfig } from "./provider.js";
+export {
+  allPartitionsPath,
+  checkPartitionKey,
+  daily,
+  describeScheme,
+  hourly,
+  latestPartitions,
+  monthly,
+  PARTITION_KINDS,
+  partitionKeys,
+  partitionPath,
+  sameScheme,
+  values,
+  type CalendarPartitionOptions,
+  type PartitionKind,
+  type PartitionScheme,
+} from "./partitions.js";
+export {
+  allPartitionsBucket,
+  partitionBucket,
+  partitionUnits,
+  stepPartitioning,
+  type StepPartitioning,
+} from "./partition-steps.js";
+export { Provider, type PartitionKindOf, type ProviderConfig } from "./provider.js";
 export {
   importInterpreter,
   INTERPRETER_PACKAGES,
@@ -113,7 +138,13 @@ export { formatBytes, formatCount } from "./format.js";
 export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";
 export { destructuredKeys } from "./task-inputs.js";
 export type { Inputs, SqlTables, Task, TaskFunction, TaskInput, TaskOptions, TaskResult } from "./task.js";
-export type { GlacierTypeError, InputMismatch, MatchingInputs, SingleSourceTask } from "./type-checks.js";
+export type {
+  GlacierTypeError,
+  InputMismatch,
+  MatchingInputs,
+  MatchingPartitions,
+  SingleSourceTask,
+} from "./type-checks.js";
 export {
   visualize,
   VISUALIZE_FORMATS,

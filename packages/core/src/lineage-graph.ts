@@ -3,6 +3,8 @@ import { isBucketLike } from "./bucket-brand.js";
 import { checkJson, stepChecks, type CheckJson } from "./checks.js";
 import { GlacierError } from "./errors.js";
 import { overlapProblems } from "./location-overlap.js";
+import { partitionUnits, stepPartitioning } from "./partition-steps.js";
+import type { PartitionScheme } from "./partitions.js";
 import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
 import type { SourceLocation } from "./source-location.js";
 import { canonicalJson } from "./stable-id.js";
@@ -58,6 +60,8 @@ export class LineageGraph {
   readonly #consumers = new Map<string, StepNode[]>();
   readonly #bucketDeclarations = new Map<string, BucketNode[]>();
   readonly #duplicatePipelines: string[] = [];
+  /** Locations an aggregate unit reads as every partition, written during the run by the units it follows. */
+  readonly #gathered = new Set<string>();
   #order: { readonly order: readonly StepNode[]; readonly cycle: readonly StepNode[] | null } | undefined;
 
   private constructor(targets: readonly (readonly [string | undefined, PipelineTarget])[]) {
@@ -74,7 +78,9 @@ export class LineageGraph {
         this.#declare(input);
         if (!read.has(input.location)) push(this.#consumers, input.location, step);
         read.add(input.location);
+        if ((step.partition?.after.length ?? 0) > 0 && input.dataset) this.#gathered.add(input.location);
       }
+      for (const location of step.partition?.after ?? []) push(this.#consumers, location, step);
     }
     for (const [, bucket] of targets) this.#declare(bucket.node);
     this.buckets = Object.freeze(
@@ -175,6 +181,13 @@ export class LineageGraph {
         })),
       ),
     );
+    for (const step of this.steps) {
+      try {
+        stepPartitioning(step.name, step.input, step.output);
+      } catch (error) {
+        problems.push(error as GlacierError);
+      }
+    }
     const { cycle } = this.#ordered();
     if (cycle) {
       problems.push(
@@ -285,7 +298,12 @@ export class LineageGraph {
 
   /** Buckets read by some step and produced by none: the data a run needs to find. */
   sources(): readonly BucketNode[] {
-    return this.buckets.filter((b) => this.#consumers.has(b.location) && !this.#producers.has(b.location));
+    return this.buckets.filter(
+      (b) =>
+        this.#consumers.has(b.location) &&
+        !this.#producers.has(b.location) &&
+        !this.#gathered.has(b.location),
+    );
   }
 
   /** Buckets produced by a step and read by none: the pipelines' results. */
@@ -332,8 +350,8 @@ export class LineageGraph {
   dependenciesOf(ref: StepRef): readonly StepNode[] {
     const step = this.step(ref);
     const deps = new Set<StepNode>();
-    for (const [, input] of stepInputs(step))
-      for (const p of this.#producers.get(input.location) ?? []) deps.add(p);
+    const reads = [...stepInputs(step).map(([, input]) => input.location), ...(step.partition?.after ?? [])];
+    for (const location of reads) for (const p of this.#producers.get(location) ?? []) deps.add(p);
     return [...deps].sort(byId);
   }
 
@@ -387,6 +405,56 @@ export class LineageGraph {
       },
     };
     return new LineageGraph([[pipeline.name, target]]);
+  }
+
+  /**
+   * The graph of a partitioned run: each step whose output is partitioned becomes one unit per selected key
+   * (its partition buckets filled in, `partition.key` set, named `clean[2026-12-01]`), each step reading
+   * partitions into an unpartitioned output one unit reading every materialised partition (after this run's
+   * units of them), and the other steps stay as they are. Units have their own ids, so fingerprints, state,
+   * records, locks and `--resume` are per partition; a failed unit blocks only its own downstream units and
+   * the aggregates after it.
+   *
+   * @example
+   * ```ts
+   * graph.forPartitions(() => ["2026-12-01", "2026-12-02"]).executionOrder().map((s) => s.name);
+   * // ["clean[2026-12-01]", "clean[2026-12-02]", "enrich[2026-12-01]", "enrich[2026-12-02]", "total"]
+   * ```
+   */
+  forPartitions(keysOf: (scheme: PartitionScheme, bucket: BucketNode) => readonly string[]): LineageGraph {
+    const units = new Map<StepNode, readonly StepNode[]>();
+    const writtenBy = new Map<string, readonly string[]>();
+    for (const step of this.executionOrder()) {
+      const expanded = partitionUnits(step, keysOf, (bucket) => writtenBy.get(bucket.location) ?? []);
+      units.set(step, expanded);
+      if (step.output.partitions)
+        writtenBy.set(
+          step.output.location,
+          expanded.map((u) => u.output.location),
+        );
+    }
+    const targets = this.pipelines.map((p): readonly [string, PipelineTarget] => {
+      const ids = new Set(p.steps);
+      return [
+        p.name,
+        {
+          node: p.target,
+          id: p.target.id,
+          lineage: this.steps.filter((s) => ids.has(s.id)).flatMap((s) => units.get(s) ?? []),
+          pipeline: {
+            name: p.name,
+            ...(p.description === undefined ? {} : { description: p.description }),
+            ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+          },
+        },
+      ];
+    });
+    return new LineageGraph(targets);
+  }
+
+  /** True when a step reads or writes a partitioned bucket. */
+  get partitioned(): boolean {
+    return this.steps.some((s) => stepInputs(s).some(([, b]) => b.partitions) || s.output.partitions);
   }
 
   /**

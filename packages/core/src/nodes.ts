@@ -2,6 +2,7 @@ import type { LambdaNodeRuntime } from "./aws-releases.js";
 import type { CheckNode } from "./checks.js";
 import type { Format } from "./formats.js";
 import type { ParamSpecs } from "./params.js";
+import type { PartitionScheme } from "./partitions.js";
 import type { Schema } from "./schema.js";
 import type { SourceLocation } from "./source-location.js";
 import { canonicalJson, shortHash } from "./stable-id.js";
@@ -84,6 +85,8 @@ export interface BucketNode {
   readonly kmsKeyArn?: string;
   /** Checks every step writing here runs on its result before committing it (`provider.bucket({ checks })`). */
   readonly checks?: readonly CheckNode[];
+  /** The partition scheme, when the path holds a `{key}` placeholder (`partitions: daily({ start })`). */
+  readonly partitions?: PartitionScheme;
 }
 
 /** The declared size of a bucket's data: bytes, rows, or both. */
@@ -149,6 +152,23 @@ export interface StepNode {
   readonly definedAt?: SourceLocation;
   /** Checks on this step's result (a produced bucket's `.check(…)`), run before its output's own. */
   readonly checks?: readonly CheckNode[];
+  /** Set on the units of a partitioned run (`LineageGraph.forPartitions`): which partition this one is. */
+  readonly partition?: PartitionUnit;
+}
+
+/**
+ * One unit of a partitioned run: a step for one partition key (`key`), or a step reading every partition of
+ * its partitioned inputs (`key: null`, an aggregate), with the step it was expanded from.
+ */
+export interface PartitionUnit {
+  /** The partition key (`2026-12-01`); null for a step that reads every partition. */
+  readonly key: string | null;
+  /** The id of the declared step (with its `{day}` placeholder). */
+  readonly stepId: string;
+  /** The declared step's name (the task's name). */
+  readonly stepName: string;
+  /** Locations of the partition units this step reads whole (an aggregate's upstream units). */
+  readonly after: readonly string[];
 }
 
 /** A named pipeline: the target bucket whose lineage it is. */

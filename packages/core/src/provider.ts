@@ -10,7 +10,17 @@ import {
   type SparkOptions,
 } from "./executor.js";
 import type { LocalExecutorNode, ProviderNode, ServerlessExecutorNode, SparkExecutorNode } from "./nodes.js";
+import type { PartitionKind, PartitionScheme } from "./partitions.js";
 import { deepFreeze } from "./stable-id.js";
+
+/** The partition kind of `provider.bucket(options)`: `null` without `partitions`. */
+export type PartitionKindOf<O> = O extends { readonly partitions: PartitionScheme<infer K> }
+  ? K
+  : O extends { readonly partitions?: PartitionScheme<infer K> }
+    ? [PartitionKind] extends [K]
+      ? K | null
+      : K
+    : null;
 
 /** Configuration of a {@link Provider}. */
 export type ProviderConfig =
@@ -199,7 +209,7 @@ export class Provider {
    * // BucketNode { id: "acme-data/events/*.jsonl", format: "ndjson", dataset: true }
    * ```
    */
-  bucket(options: BucketOptions): Bucket {
-    return Bucket.fromNode(createBucketNode(this.node, options));
+  bucket<const O extends BucketOptions>(options: O): Bucket<PartitionKindOf<O>> {
+    return Bucket.fromNode(createBucketNode(this.node, options)) as Bucket<PartitionKindOf<O>>;
   }
 }

@@ -41,6 +41,12 @@ export interface ExecutionOptions extends CommonOptions {
   readonly concurrency?: number;
   /** Project root holding `.glacier/` (run records). Default: the working directory. */
   readonly projectDir?: string;
+  /**
+   * The partitions of partitioned steps to run: one key (`"2026-12-01"`) or an inclusive range
+   * (`"2026-12-01..2026-12-07"`). Default: every partition of the scheme (from its start to its end or the
+   * current period) whose partitioned source data exists. Only those missing, failed or stale run.
+   */
+  readonly partition?: string;
   /** Live progress on this stream (the CLI passes stderr); silent when absent. */
   readonly progress?: NodeJS.WritableStream;
   /**

@@ -6,6 +6,11 @@ export interface TaskContext<P = Readonly<Record<string, string | number | boole
   readonly runId: string;
   /** The step's name. */
   readonly step: string;
+  /**
+   * The partition this run of the step is for (`"2026-12-01"`), when its input and output share a partition
+   * scheme; undefined for an unpartitioned step or one that reads every partition.
+   */
+  readonly partition?: string;
   /** Run parameters this task declared, resolved and typed. */
   readonly params: P;
   /** Structured log: lands in the run's JSON-lines log with the step name, and on the console. */

@@ -1,4 +1,5 @@
 import type { LazyDataFrame } from "nodejs-polars";
+import type { PartitionKind } from "./partitions.js";
 import type { SqlTables } from "./task.js";
 
 /**
@@ -50,3 +51,38 @@ export type MatchingInputs<I, K extends string> = [I] extends [SqlTables]
     : [Exclude<K, keyof I>, Exclude<keyof I, K>] extends [never, never]
       ? unknown
       : GlacierTypeError<"the task's input names must match the Pipeline keys", InputMismatch<keyof I, K>>;
+
+/** True when `P` names one partition kind or none (`null`), false when it is not known (every kind). */
+type KnownPartitioning<P> = [PartitionKind] extends [P] ? false : true;
+
+/**
+ * Accepts an output bucket whose partition kind matches the input's, or where either side is unpartitioned
+ * (`null`: an unpartitioned input read whole, or an aggregate over every partition) or not known. Schemes of
+ * one kind that differ in start or key are caught at run time (`PARTITION_MISMATCH` at `.to()`).
+ *
+ * @example
+ * ```ts
+ * hourlyEvents.transform(clean).to(dailyCleaned);
+ * // … is missing the following properties from type 'GlacierTypeError<"the input and output buckets are
+ * //   partitioned differently", { readonly input: "hourly"; readonly output: "daily"; }>'
+ * ```
+ */
+export type MatchingPartitions<P, Q> = [P] extends [null]
+  ? unknown
+  : [Q] extends [null]
+    ? unknown
+    : KnownPartitioning<P> extends false
+      ? unknown
+      : KnownPartitioning<Q> extends false
+        ? unknown
+        : [P] extends [Q]
+          ? [Q] extends [P]
+            ? unknown
+            : GlacierTypeError<
+                "the input and output buckets are partitioned differently",
+                { readonly input: P; readonly output: Q }
+              >
+          : GlacierTypeError<
+              "the input and output buckets are partitioned differently",
+              { readonly input: P; readonly output: Q }
+            >;

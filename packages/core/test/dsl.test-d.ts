@@ -13,6 +13,8 @@ import {
   Pipeline,
   type PipelineInfo,
   Provider,
+  daily,
+  hourly,
   param,
   type RunPlan,
   type RunResult,
@@ -40,9 +42,9 @@ const sql = lambda.sql("daily", "SELECT * FROM input");
 
 describe("single-source transforms", () => {
   it("accept single-source and SQL tasks", () => {
-    expectTypeOf(orders.transform(clean).to(joined)).toEqualTypeOf<Bucket>();
-    expectTypeOf(orders.transform(cleanInferred).to(joined)).toEqualTypeOf<Bucket>();
-    expectTypeOf(orders.transform(sql).to(joined)).toEqualTypeOf<Bucket>();
+    expectTypeOf(orders.transform(clean).to(joined)).toEqualTypeOf<Bucket<null>>();
+    expectTypeOf(orders.transform(cleanInferred).to(joined)).toEqualTypeOf<Bucket<null>>();
+    expectTypeOf(orders.transform(sql).to(joined)).toEqualTypeOf<Bucket<null>>();
   });
   it("infer the frame type of an unannotated parameter", () => {
     lambda.task(
@@ -61,9 +63,9 @@ describe("single-source transforms", () => {
 
 describe("Pipeline transforms", () => {
   it("accept a task whose inputs match the keys exactly, and SQL tasks", () => {
-    expectTypeOf(Pipeline({ orders, customers }).transform(join).to(joined)).toEqualTypeOf<Bucket>();
-    expectTypeOf(Pipeline({ customers, orders }).transform(join).to(joined)).toEqualTypeOf<Bucket>();
-    expectTypeOf(Pipeline({ orders, customers }).transform(sql).to(joined)).toEqualTypeOf<Bucket>();
+    expectTypeOf(Pipeline({ orders, customers }).transform(join).to(joined)).toEqualTypeOf<Bucket<null>>();
+    expectTypeOf(Pipeline({ customers, orders }).transform(join).to(joined)).toEqualTypeOf<Bucket<null>>();
+    expectTypeOf(Pipeline({ orders, customers }).transform(sql).to(joined)).toEqualTypeOf<Bucket<null>>();
   });
   it("accept a Pipeline input produced by an earlier step", () => {
     const cleaned = orders.transform(clean).to(joined);
@@ -211,7 +213,7 @@ describe("task context", () => {
 describe("buckets", () => {
   it("withName returns a Bucket with pipeline info", () => {
     const named = orders.transform(clean).to(joined).withName("sales", "Daily sales");
-    expectTypeOf(named).toEqualTypeOf<Bucket>();
+    expectTypeOf(named).toEqualTypeOf<Bucket<null>>();
     expectTypeOf(named.pipeline).toEqualTypeOf<PipelineInfo | undefined>();
   });
   it("expose a read-only lineage of steps", () => {
@@ -309,5 +311,27 @@ describe("graphs", () => {
     expectTypeOf(
       LineageGraph.from({ provider, lambda, joined, name: "sales" }),
     ).toEqualTypeOf<LineageGraph>();
+  });
+});
+
+describe("partitioned buckets", () => {
+  const days = daily({ start: "2026-11-01" });
+  const events = provider.bucket({ bucket: "acme-data", path: "events/{day}.parquet", partitions: days });
+  const cleaned = provider.bucket({ bucket: "acme-data", path: "clean/{day}.parquet", partitions: days });
+  const hours = provider.bucket({
+    bucket: "acme-data",
+    path: "hours/{hour}.parquet",
+    partitions: hourly({ start: "2026-11-01T00" }),
+  });
+  it("carry their partition kind", () => {
+    expectTypeOf(events).toEqualTypeOf<Bucket<"daily">>();
+    expectTypeOf(events.transform(clean).to(cleaned)).toEqualTypeOf<Bucket<"daily">>();
+    // Read whole into a partitioned output, or aggregated into an unpartitioned one: both type-check.
+    expectTypeOf(orders.transform(clean).to(cleaned)).toEqualTypeOf<Bucket<"daily">>();
+    expectTypeOf(events.transform(clean).to(joined)).toEqualTypeOf<Bucket<null>>();
+  });
+  it("reject an output partitioned by another kind", () => {
+    // @ts-expect-error daily input, hourly output
+    events.transform(clean).to(hours);
   });
 });

@@ -40,7 +40,17 @@ export {
   type ProcessIdentity,
 } from "./process-identity.js";
 export { decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
+export { previousStatuses } from "./run-history.js";
 export { planRun, type PlannedStep, type RunPlan } from "./plan.js";
+export {
+  allKeys,
+  expandPartitions,
+  keysFor,
+  selectPartitions,
+  type PartitionKeys,
+  type PartitionRequest,
+} from "./partition-selection.js";
+export { partitionSummary, type PartitionSummary } from "./partition-summary.js";
 export type {
   Attempt,
   EvaluationContext,

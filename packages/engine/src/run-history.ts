@@ -56,3 +56,12 @@ export async function readHistory(
   }
   return { statuses, durations, peaks };
 }
+
+/** How each step ended in the newest run of `mode` that recorded it (see {@link readHistory}). */
+export async function previousStatuses(
+  store: RunStore,
+  mode: ExecutorMode,
+  exceptRunId?: string,
+): Promise<ReadonlyMap<string, StepRecord["status"]>> {
+  return (await readHistory(store, mode, exceptRunId)).statuses;
+}

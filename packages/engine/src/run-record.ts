@@ -101,6 +101,8 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly fingerprint?: string;
   readonly components?: StepComponents;
   readonly outputFingerprint?: string;
+  /** The partition key of a per-partition step's unit (`2026-12-01`). */
+  readonly partition?: string;
   readonly attempts?: number;
   /**
    * The most memory the step was seen to add to the run's process while it ran (bytes; local steps). Steps
@@ -136,6 +138,10 @@ export interface RunRecordOptions {
   readonly localStorage?: string;
   /** Local low-memory mode: the Polars settings it asked for (the run log says which the environment overrode). */
   readonly lowMemory?: Readonly<Record<string, string>>;
+  /** `--partition` as given (a key or `a..b`). */
+  readonly partition?: string;
+  /** The partition keys the run covered (a partitioned graph): what `--resume` runs again. */
+  readonly partitionKeys?: readonly string[];
 }
 
 /** Fields only cloud runs have. */

@@ -4,6 +4,7 @@ import type { OutputNow, StepComponents, StepState } from "./step-state.js";
 
 /** What a record says of a step before anything happened to it. */
 export type StepBase = Pick<StepRecord, "id" | "name" | "output"> &
+  Partial<Pick<StepRecord, "partition">> &
   Partial<Pick<CloudStepFields, "runsOn" | "resource">>;
 
 /** What the engine tells a driver when it asks for a step's decision inputs. */

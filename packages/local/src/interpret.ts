@@ -10,6 +10,8 @@ import {
   type RunOptions,
 } from "@glacier/core";
 import {
+  allKeys,
+  expandPartitions,
   planRun,
   preloadLog,
   readRun,
@@ -113,16 +115,23 @@ export async function interpret(
     local.resume === undefined
       ? undefined
       : await readRun(local.resume, local.projectDir === undefined ? {} : { projectDir: local.projectDir });
-  const selected =
+  const declared =
     resumed?.pipeline !== undefined && local.pipeline === undefined
       ? graph.forPipeline(resumed.pipeline)
       : graph;
   // runGraph validated it already; interpret may also be called directly.
-  selected.validate();
+  declared.validate();
   const given: Record<string, ParamValue> = { ...(resumed?.params ?? {}), ...(local.params ?? {}) };
-  const specs = mergeParamSpecs(selected.steps.map((s) => [s.name, s.task.params] as const));
+  const specs = mergeParamSpecs(declared.steps.map((s) => [s.name, s.task.params] as const));
   const params = resolveParams(specs, given);
-  const storage = await runStorage(selected, local.localStorage);
+  const storage = await runStorage(declared, local.localStorage);
+  // A partitioned graph runs as units, one per (step, partition): everything below sees only those.
+  const probe = new RunContext({ graph: declared, storage, store, params, readOnly: true });
+  const { graph: selected, keys } = await expandPartitions(declared, {
+    ...(local.partition === undefined ? {} : { selection: local.partition }),
+    ...(resumed ? { resumed } : {}),
+    exists: async (bucket) => (await probe.listing(bucket)).exists,
+  });
   const ctx = new RunContext({ graph: selected, storage, store, params, readOnly: local.plan === true });
   await preflightSources(ctx);
   const runId = newRunId();
@@ -163,6 +172,8 @@ export async function interpret(
           concurrency,
           ...(local.localStorage === undefined ? {} : { localStorage: local.localStorage }),
           ...(lowMemory ? { lowMemory: lowMemory.wanted } : {}),
+          ...(local.partition === undefined ? {} : { partition: local.partition }),
+          ...(keys === null ? {} : { partitionKeys: allKeys(keys) }),
         },
       },
       steps: selected.executionOrder(),

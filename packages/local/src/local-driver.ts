@@ -25,6 +25,7 @@ export function localDriver(runner: StepRunner, logPath: string | undefined): St
       id: step.id,
       name: step.name,
       output: describeLocation(ctx.location(step.output)),
+      ...(typeof step.partition?.key === "string" ? { partition: step.partition.key } : {}),
     }),
     evaluate: (step, context) => evaluateStep(ctx, step, context, runner.log),
     // A listing (stat or HEAD), memoised for the run: first-run estimates of duration and memory.

@@ -49,7 +49,8 @@ export async function prepareFrame(pl: Polars, input: PrepareInput): Promise<Laz
   }
   const ctx: TaskContext<Readonly<Record<string, ParamValue>>> = Object.freeze({
     runId: input.runId,
-    step: step.name,
+    step: step.partition?.stepName ?? step.name,
+    ...(typeof step.partition?.key === "string" ? { partition: step.partition.key } : {}),
     params: input.params,
     log: input.log,
     files: input.files,

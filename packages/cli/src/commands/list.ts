@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { type LineageGraph, stepInputs, type StepNode } from "@glacier/core";
 import { bucketRoles, type BucketRole, describeExecutor } from "../describe.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -5,6 +6,7 @@ import type { Io } from "../io.js";
 import { loadProject } from "../load/load-project.js";
 import { parseChoice } from "../options.js";
 import { formatTable } from "../table.js";
+import { keyRanges, partitionStatus, type PartitionStatus } from "./partition-status.js";
 
 /** What `glacier list --format json` prints. */
 export interface Listing {
@@ -32,6 +34,8 @@ export interface Listing {
     dataset: boolean;
     external: boolean;
   }[];
+  /** Each partitioned bucket's materialised, missing and failed partitions (absent without partitions). */
+  readonly partitions?: readonly PartitionStatus[];
 }
 
 function ordered(graph: LineageGraph): readonly StepNode[] {
@@ -103,6 +107,20 @@ function renderText(list: Listing): string {
     `Buckets (${list.buckets.length})`,
     formatTable(list.buckets.map((b) => [`  ${b.id}`, b.format, b.role, b.location])),
   ];
+  if (list.partitions !== undefined && list.partitions.length > 0) {
+    sections.push("", `Partitioned buckets (${list.partitions.length})`);
+    for (const p of list.partitions) {
+      const all = [...p.materialised, ...p.missing].sort();
+      const parts = p.checked
+        ? [
+            `${p.materialised.length} materialised`,
+            `${p.missing.length} missing${p.missing.length ? ` (${keyRanges(p.missing, all)})` : ""}`,
+          ]
+        : ["in S3: pass --local-storage to check which are there"];
+      if (p.failed.length > 0) parts.push(`${p.failed.length} failed (${keyRanges(p.failed, all)})`);
+      sections.push(`  ${p.bucket}  ${p.scheme}: ${parts.join(", ")}`);
+    }
+  }
   return `${sections.join("\n")}\n`;
 }
 
@@ -111,7 +129,7 @@ function renderText(list: Listing): string {
  *
  * @example
  * ```sh
- * glacier list examples/simple/pipeline.ts
+ * glacier list examples/simple/pipeline.ts   # --local-storage DIR: which partitions of S3 buckets are there
  * # Pipelines (1)
  * #   sales  2 steps  → glacier-example-sales/reports/daily_revenue.parquet  Daily revenue per region
  * # …
@@ -119,7 +137,7 @@ function renderText(list: Listing): string {
  */
 export async function listCommand(
   entry: string | undefined,
-  options: { readonly format: string; readonly pipeline?: string },
+  options: { readonly format: string; readonly pipeline?: string; readonly localStorage?: string },
   io: Io,
 ): Promise<ExitCode> {
   const format = parseChoice(options.format, ["text", "json"] as const, "format");
@@ -129,7 +147,11 @@ export async function listCommand(
     command: "list",
   });
   const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
-  const list = listing(graph);
+  const partitions = await partitionStatus(graph, {
+    projectDir: process.cwd(),
+    ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
+  });
+  const list = { ...listing(graph), ...(partitions.length > 0 ? { partitions } : {}) };
   io.stdout.write(format === "json" ? `${JSON.stringify(list, null, 2)}\n` : renderText(list));
   return EXIT.ok;
 }

@@ -8,7 +8,7 @@ import {
   type CheckResult,
   type RunPlan,
 } from "@glacier/core";
-import type { RecordedRunResult, StepRecord } from "@glacier/engine";
+import { partitionSummary, type RecordedRunResult, type StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 
@@ -90,6 +90,13 @@ export function renderRunSummary(result: RecordedRunResult, c: Colors): string {
     `run ${result.runId} ${status} (${formatCount(result.steps.length, "step")}: ${counts(result.steps)})`,
     formatTable([header, ...rows], ["left", "left", "right", "right", "right", "left"]),
   ];
+  for (const p of partitionSummary(result.steps)) {
+    const by = Object.entries(p.counts).map(
+      ([status, n]) => `${n} ${status === "not-run" ? "not run" : status}`,
+    );
+    const failed = p.failed.length > 0 ? `; failed: ${c.red(p.failed.join(", "))}` : "";
+    lines.push(`partitions of ${p.step}: ${by.join(", ")}${failed}`);
+  }
   for (const s of result.steps.filter((step) => step.status === "failed")) {
     // The error's code, as `glacier` prints it for errors outside a step, so scripts and readers can branch on it.
     lines.push(`${c.red("failed")} ${s.name}: ${s.code === undefined ? "" : `[${s.code}] `}${errorOf(s)}`);

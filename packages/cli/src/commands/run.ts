@@ -19,6 +19,8 @@ export interface RunCommandOptions {
   readonly force?: boolean;
   readonly plan?: boolean;
   readonly resume?: string;
+  /** `--partition`: one key or `from..to` (`backfill --from --to` passes the range). */
+  readonly partition?: string;
   readonly localStorage?: string;
   readonly lowMemory?: boolean;
   readonly via?: string;
@@ -47,6 +49,7 @@ function executionOptions(options: RunCommandOptions, io: Io): ExecutionOptions 
     ...(options.force ? { force: true } : {}),
     ...(options.plan ? { plan: true } : {}),
     ...(options.resume === undefined ? {} : { resume: options.resume }),
+    ...(options.partition === undefined ? {} : { partition: options.partition }),
     projectDir: process.cwd(),
     progress: io.stderr,
   };
