@@ -1,21 +1,31 @@
 import type { LineageGraph } from "@glacier/core";
 
+/** What `--infra` adds: a line per step for the details (and the text formats), and the resource on its node. */
+export interface InfrastructureOverlay {
+  readonly stepNotes: Record<string, string>;
+  readonly resources: Record<string, string>;
+}
+
 /**
  * For `glacier visualize --infra`: one line per step naming what `glacier generate` deploys to run it — the
  * Lambda function or EMR Serverless application, and the state machines that start it — taken from the same
  * infrastructure plan the generator synthesises, so the picture and the Terraform cannot disagree.
  *
+ * `resources` has the first part alone (what runs the step), short enough to draw on the step's node.
+ *
  * @example
  * ```ts
- * await infrastructureNotes(graph);
- * // { "cleanSales->glacier-example-sales/clean/sales.parquet":
- * //     "Lambda glacier-clean-sales-f7e1d6 · state machine glacier-sales" }
+ * await infrastructureOverlay(graph);
+ * // { stepNotes: { "cleanSales->glacier-example-sales/clean/sales.parquet":
+ * //     "Lambda glacier-clean-sales-f7e1d6 · state machine glacier-sales" },
+ * //   resources: { "cleanSales->glacier-example-sales/clean/sales.parquet": "Lambda glacier-clean-sales-f7e1d6" } }
  * ```
  */
-export async function infrastructureNotes(graph: LineageGraph): Promise<Record<string, string>> {
+export async function infrastructureOverlay(graph: LineageGraph): Promise<InfrastructureOverlay> {
   const { planInfrastructure } = await import("@glacier/aws-model");
   const plan = planInfrastructure(graph);
   const notes: Record<string, string> = {};
+  const resources: Record<string, string> = {};
   for (const placement of plan.steps) {
     const runsOn =
       placement.runsOn === "lambda"
@@ -23,8 +33,9 @@ export async function infrastructureNotes(graph: LineageGraph): Promise<Record<s
         : placement.runsOn === "emr-serverless"
           ? `EMR Serverless ${placement.resourceName ?? ""}`
           : "in-process (glacier run --mode cloud)";
+    resources[placement.stepId] = runsOn;
     const machines = plan.stateMachines.filter((m) => m.steps.includes(placement.stepId)).map((m) => m.name);
     notes[placement.stepId] = [runsOn, ...machines.map((name) => `state machine ${name}`)].join(" · ");
   }
-  return notes;
+  return { stepNotes: notes, resources };
 }

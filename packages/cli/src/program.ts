@@ -10,7 +10,11 @@ import { listCommand } from "./commands/list.js";
 import { runCommand, type RunCommandOptions } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
 import { validateCommand, type ValidateCommandOptions } from "./commands/validate.js";
-import { CLI_VISUALIZE_FORMATS, visualizeCommand } from "./commands/visualize.js";
+import {
+  CLI_VISUALIZE_FORMATS,
+  visualizeCommand,
+  type VisualizeCommandOptions,
+} from "./commands/visualize.js";
 import type { ExitCode } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
@@ -117,11 +121,10 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option("-o, --output <file>", "write to a file instead of stdout")
     .option("-p, --pipeline <name>", "only this pipeline and the upstream steps it needs")
     .option("--infra", "overlay the infrastructure `glacier generate` creates: what runs each step")
-    .action(
-      async (
-        entry: string | undefined,
-        options: { format: string; output?: string; pipeline?: string; infra?: boolean },
-      ) => done(await visualizeCommand(entry, options, io)),
+    .option("--no-status", "html: do not colour steps by their latest recorded run")
+    .option("--cost", "html: colour steps by glacier analyze's estimated cost per run (offline)")
+    .action(async (entry: string | undefined, options: VisualizeCommandOptions) =>
+      done(await visualizeCommand(entry, options, io)),
     );
 
   program

@@ -1,7 +1,14 @@
 import { type Inputs, LineageGraph, Pipeline, Provider } from "@glacier/core";
 import type pl from "nodejs-polars";
 import { describe, expect, it } from "vitest";
-import { layoutGraph } from "../src/html/layout.js";
+import {
+  type Diagram,
+  type DiagramGroup,
+  type DiagramNode,
+  GROUP_HEADER,
+  layoutGraph,
+  REFERENCE_VIEW,
+} from "../src/html/layout.js";
 import { renderHtml } from "../src/html/render-html.js";
 import { roundedPath } from "../src/html/svg.js";
 
@@ -56,10 +63,51 @@ describe("layoutGraph", () => {
       expect(n.y + n.height).toBeLessThanOrEqual(diagram.height);
     }
     const at = new Map(diagram.nodes.map((n) => [n.id, n]));
+    const along = diagram.direction === "RIGHT" ? "x" : "y";
     for (const edge of diagram.edges) {
-      expect((at.get(edge.from)?.x ?? 0) < (at.get(edge.to)?.x ?? 0)).toBe(true);
+      expect((at.get(edge.from)?.[along] ?? 0) < (at.get(edge.to)?.[along] ?? 0)).toBe(true);
       expect(edge.points.length).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it("draws a pipeline top to bottom when that fits a laptop screen larger", async () => {
+    // Five layers of narrow nodes: left to right it is far wider than tall.
+    const scale = (d: Diagram) => Math.min(REFERENCE_VIEW.width / d.width, REFERENCE_VIEW.height / d.height);
+    const chosen = await layoutGraph(graph);
+    const across = await layoutGraph(graph, { direction: "RIGHT" });
+    expect(chosen.direction).toBe("DOWN");
+    expect(scale(chosen)).toBeGreaterThan(scale(across));
+  });
+
+  it("boxes each pipeline's own steps and outputs, sources outside, boxes apart", async () => {
+    const report = top
+      .transform(local.task((df: pl.LazyDataFrame) => df, { name: "report" }))
+      .to(bucket("acme-lake", "out/report.csv"))
+      .withName("report");
+    const diagram = await layoutGraph(LineageGraph.from({ summary, report }));
+    const title = (id: string) => diagram.nodes.find((n) => n.id === id)?.title;
+    expect(
+      diagram.groups.map((g) => [g.name, g.members.map(title).sort()]),
+    ).toEqual([
+      // join is in both pipelines: it goes with the smaller.
+      ["report", ["report", "report.csv", "top", "top.csv"]],
+      ["summary", ["join", "orders.parquet", "summary", "summary.parquet"]],
+    ]);
+    const [a, b] = diagram.groups as [DiagramGroup, DiagramGroup];
+    expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y).toBe(
+      true,
+    );
+    for (const g of diagram.groups) {
+      for (const id of g.members) {
+        const n = diagram.nodes.find((m) => m.id === id) as DiagramNode;
+        expect(n.x >= g.x && n.y >= g.y + GROUP_HEADER).toBe(true);
+        expect(n.x + n.width <= g.x + g.width && n.y + n.height <= g.y + g.height).toBe(true);
+      }
+    }
+  });
+
+  it("draws no box for a single pipeline", async () => {
+    expect((await layoutGraph(LineageGraph.from(top))).groups).toEqual([]);
   });
 
   it("labels the edges of a multi-source step with their input keys", async () => {
@@ -72,7 +120,7 @@ describe("layoutGraph", () => {
 
   it("shows the bucket name on nodes when the graph spans several buckets", async () => {
     const diagram = await layoutGraph(graph);
-    expect(diagram.nodes.find((n) => n.title === "top.csv")?.sub).toBe("acme-lake/out/");
+    expect(diagram.nodes.find((n) => n.title === "top.csv")?.sub).toBe("S3 · acme-lake/out/");
   });
 
   it("is deterministic", async () => {

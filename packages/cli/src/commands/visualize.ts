@@ -1,5 +1,6 @@
-import { visualize, VISUALIZE_FORMATS } from "@glacier/core";
+import { GlacierError, type LineageGraph, visualize, VISUALIZE_FORMATS } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import type { HtmlOverlay } from "../html/overlay.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";
 import { loadProject } from "../load/load-project.js";
@@ -17,6 +18,10 @@ export interface VisualizeCommandOptions {
   readonly output?: string;
   readonly pipeline?: string;
   readonly infra?: boolean;
+  /** `--no-status`: leave the run records out of the HTML page. */
+  readonly status?: boolean;
+  /** `--cost`: colour the HTML page's steps by analyze's estimate. */
+  readonly cost?: boolean;
 }
 
 /**
@@ -34,9 +39,22 @@ function withDisplayPaths(json: string): string {
   )}\n`;
 }
 
+/** The HTML page's colours: the latest run of each step (unless `--no-status`), analyze's costs with `--cost`. */
+async function htmlOverlay(graph: LineageGraph, options: VisualizeCommandOptions): Promise<HtmlOverlay> {
+  const projectDir = process.cwd();
+  const status =
+    options.status === false
+      ? undefined
+      : await (await import("../run-status-overlay.js")).latestStepStates(graph, projectDir);
+  const cost = options.cost ? await (await import("../cost-overlay.js")).stepCosts(graph, projectDir) : undefined;
+  return { ...(status === undefined ? {} : { status }), ...(cost === undefined ? {} : { cost }) };
+}
+
 /**
  * `glacier visualize [entry]`: renders the graph (or one pipeline with its upstream) as Mermaid, DOT, JSON,
- * text, or a self-contained HTML page. `--infra` adds what `glacier generate` deploys for each step. A graph with problems still renders (that is when a picture helps);
+ * text, or a self-contained HTML page. `--infra` adds what `glacier generate` deploys for each step; the HTML
+ * page colours steps by their latest recorded run (`--no-status`: not) and, with `--cost`, by analyze's
+ * estimate. A graph with problems still renders (that is when a picture helps);
  * stderr says to run `glacier validate`.
  *
  * @example
@@ -58,15 +76,23 @@ export async function visualizeCommand(
     command: "visualize",
   });
   const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
+  if (options.cost && format !== "html") {
+    throw new GlacierError("INVALID_OPTION", `--cost colours the HTML page; --format ${format} has no colours.`, {
+      subject: { kind: "option", name: "--cost" },
+      hint: "Add --format html, or see the estimates with glacier analyze.",
+    });
+  }
   // The overlay is opt-in: it loads @glacier/aws-model's planner (no cdktn), which plain diagrams never need.
-  const stepNotes = options.infra
-    ? await (await import("../infra-overlay.js")).infrastructureNotes(graph)
+  const infra = options.infra
+    ? await (await import("../infra-overlay.js")).infrastructureOverlay(graph)
     : undefined;
-  const overlay = stepNotes === undefined ? {} : { stepNotes };
   const rendered =
     format === "html"
-      ? await (await import("../html/render-html.js")).renderHtml(graph, overlay)
-      : visualize(graph, format, overlay);
+      ? await (await import("../html/render-html.js")).renderHtml(graph, {
+          ...infra,
+          ...(await htmlOverlay(graph, options)),
+        })
+      : visualize(graph, format, infra === undefined ? {} : { stepNotes: infra.stepNotes });
   const text = format === "json" ? withDisplayPaths(rendered) : rendered;
   writeResult(text, options.output, io);
   const problems = graph.problems().length;

@@ -1,6 +1,8 @@
 import { type BucketNode, type LineageGraph, stepInputs, type StepNode } from "@glacier/core";
 import { bucketRoles, describeExecutor, executorSettings } from "../describe.js";
+import { usd } from "./cost-scale.js";
 import { drawingIds } from "./layout.js";
+import type { HtmlOverlay, StepRunState } from "./overlay.js";
 
 type Rows = readonly (readonly [string, string])[];
 
@@ -17,7 +19,10 @@ export interface NodeDetails {
   readonly code?: string;
 }
 
-/** What the page knows: details per drawing id, and each pipeline's drawing ids for highlighting. */
+/**
+ * What the page knows: details per drawing id, each pipeline's drawing ids for highlighting, and the group
+ * (pipeline box) each pipeline is drawn as, if any.
+ */
 export interface PageData {
   readonly nodes: Readonly<Record<string, NodeDetails>>;
   readonly pipelines: readonly {
@@ -26,7 +31,11 @@ export interface PageData {
     readonly target: string;
     readonly steps: number;
     readonly members: readonly string[];
+    /** The drawing id of its box (`g0`), when the page draws pipelines as boxes. */
+    readonly group?: string;
   }[];
+  /** The pipeline boxes and the drawing ids inside each (what collapsing one hides). */
+  readonly groups: readonly { readonly id: string; readonly members: readonly string[] }[];
 }
 
 function provider(bucket: BucketNode): string {
@@ -60,7 +69,28 @@ function bucketDetails(
   };
 }
 
-function stepDetails(step: StepNode, inPipelines: string, runsOn: string | undefined): NodeDetails {
+/** The details rows of a step's last run and estimated cost, when the page has them. */
+function overlayRows(run: StepRunState | undefined, cost: number | null | undefined): Rows {
+  const rows: (readonly [string, string])[] = [];
+  if (run !== undefined) {
+    const status = run.status === "not-run" ? "not run" : run.status;
+    rows.push([
+      "last run",
+      run.runId === undefined ? "never ran (no recorded run includes it)" : `${status} in run ${run.runId}`,
+    ]);
+    if (run.reason !== undefined) rows.push(["why", run.reason]);
+    if (run.error !== undefined) rows.push(["error", run.error]);
+  }
+  if (cost !== undefined) rows.push(["estimated cost", cost === null ? "unknown" : `${usd(cost)} per run`]);
+  return rows;
+}
+
+function stepDetails(
+  step: StepNode,
+  inPipelines: string,
+  runsOn: string | undefined,
+  overlay: Rows,
+): NodeDetails {
   const task = step.task;
   const params = Object.entries(task.params).map(
     ([name, spec]) =>
@@ -86,6 +116,7 @@ function stepDetails(step: StepNode, inPipelines: string, runsOn: string | undef
       ["code hash", task.codeHash],
       ["pipelines", inPipelines || "(none)"],
       ...(runsOn === undefined ? [] : [["deployed as", runsOn] as const]),
+      ...overlay,
     ],
     tables: params.length > 0 ? [{ title: "Parameters (--param name=value)", rows: params }] : [],
     ...(task.sql === undefined ? {} : { code: task.sql }),
@@ -94,9 +125,15 @@ function stepDetails(step: StepNode, inPipelines: string, runsOn: string | undef
 
 /**
  * The page's data for the details panel and the pipeline highlighting, keyed by the drawing ids of
- * {@link drawingIds}.
+ * {@link drawingIds}; `groups` are the pipeline boxes the drawing has.
  */
-export function pageData(graph: LineageGraph, stepNotes: Readonly<Record<string, string>> = {}): PageData {
+export function pageData(
+  graph: LineageGraph,
+  overlay: HtmlOverlay = {},
+  groups: readonly { readonly id: string; readonly name: string; readonly members: readonly string[] }[] = [],
+): PageData {
+  const groupOf = new Map(groups.map((g) => [g.name, g.id] as const));
+  const stepNotes = overlay.stepNotes ?? {};
   const role = bucketRoles(graph);
   const ids = drawingIds(graph);
   const membership = new Map<string, string[]>();
@@ -126,8 +163,10 @@ export function pageData(graph: LineageGraph, stepNotes: Readonly<Record<string,
       if (names) names.push(p.name);
       else membership.set(m, [p.name]);
     }
+    const group = groupOf.get(p.name);
     return {
       name: p.name,
+      ...(group === undefined ? {} : { group }),
       ...(p.description === undefined ? {} : { description: p.description }),
       target: oneBucket ? p.target.path : p.target.id,
       steps: p.steps.length,
@@ -149,7 +188,8 @@ export function pageData(graph: LineageGraph, stepNotes: Readonly<Record<string,
       s,
       (membership.get(ids.step(s.id)) ?? []).join(", "),
       stepNotes[s.id],
+      overlayRows(overlay.status?.[s.id], overlay.cost === undefined ? undefined : (overlay.cost[s.id] ?? null)),
     );
   }
-  return { nodes, pipelines };
+  return { nodes, pipelines, groups: groups.map((g) => ({ id: g.id, members: g.members })) };
 }

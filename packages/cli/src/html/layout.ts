@@ -1,13 +1,20 @@
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
 import { type BucketNode, type ExecutorKind, type LineageGraph, stepInputs } from "@glacier/core";
 import { bucketRoles, type BucketRole } from "../describe.js";
+import { type NodeGroup, pipelineGroups } from "./groups.js";
 import { bucketLines, executorLine, MAX_CHARS } from "./node-labels.js";
 import { ellipsize, FONT, textWidth } from "./text-metrics.js";
 
 /** A node of the drawing, positioned by ELK. */
 export type DiagramNode =
   | (NodeBox & { readonly kind: "bucket"; readonly role: BucketRole; readonly external: boolean })
-  | (NodeBox & { readonly kind: "step"; readonly executor: ExecutorKind; readonly sql: boolean });
+  | (NodeBox & {
+      readonly kind: "step";
+      readonly executor: ExecutorKind;
+      readonly sql: boolean;
+      /** A third line: the resource that runs it (`visualize --infra`). */
+      readonly infra?: string;
+    });
 
 interface NodeBox {
   /** Stable drawing id (`b0`, `s3`): the index in the graph's sorted buckets or steps. */
@@ -32,12 +39,36 @@ export interface DiagramEdge {
   readonly label?: { readonly text: string; readonly x: number; readonly y: number };
 }
 
-/** The laid-out drawing: its size and every positioned node and routed edge. */
+/** A pipeline's box (see {@link pipelineGroups}), positioned around its members. */
+export interface DiagramGroup {
+  readonly id: string;
+  readonly name: string;
+  /** Drawing ids of the nodes inside. */
+  readonly members: readonly string[];
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Which way the edges run: `RIGHT` (left to right) or `DOWN` (top to bottom). */
+export type LayoutDirection = "RIGHT" | "DOWN";
+
+/** The laid-out drawing: its direction, its size and every positioned node, routed edge and pipeline box. */
 export interface Diagram {
+  readonly direction: LayoutDirection;
   readonly width: number;
   readonly height: number;
   readonly nodes: readonly DiagramNode[];
   readonly edges: readonly DiagramEdge[];
+  readonly groups: readonly DiagramGroup[];
+}
+
+/** What the layout draws besides the graph (the resource running each step, by step id), and its direction. */
+export interface LayoutOverlay {
+  readonly resources?: Readonly<Record<string, string>>;
+  /** Draw this way only, instead of choosing the more legible direction. */
+  readonly direction?: LayoutDirection;
 }
 
 /**
@@ -59,8 +90,12 @@ export function drawingIds(graph: LineageGraph): {
 const PAD_X = 12;
 const BUCKET_HEIGHT = 62;
 const STEP_HEIGHT = 50;
+/** A step with an infrastructure line. */
+const STEP_INFRA_HEIGHT = 66;
+/** Room above a group's members for its title bar. */
+export const GROUP_HEADER = 30;
 
-/** ELK's layered algorithm, left to right, orthogonal edges; options chosen for a compact, readable pipeline. */
+/** ELK's layered algorithm, orthogonal edges; options chosen for a compact, readable pipeline. */
 const LAYOUT_OPTIONS: Readonly<Record<string, string>> = {
   "elk.algorithm": "layered",
   "elk.direction": "RIGHT",
@@ -104,12 +139,18 @@ export function layoutOptions(nodes: number): Readonly<Record<string, string>> {
   return large;
 }
 
-function boxWidth(title: string, sub: string): number {
-  return Math.max(100, textWidth(title, FONT.title), textWidth(sub, FONT.sub)) + 2 * PAD_X;
+function boxWidth(title: string, sub: string, extra = ""): number {
+  return (
+    Math.max(100, textWidth(title, FONT.title), textWidth(sub, FONT.sub), textWidth(extra, FONT.sub)) +
+    2 * PAD_X
+  );
 }
 
 /** The nodes and edges to lay out, with sizes from the label metrics. */
-function unplaced(graph: LineageGraph): { nodes: DiagramNode[]; edges: ElkExtendedEdge[] } {
+function unplaced(
+  graph: LineageGraph,
+  overlay: LayoutOverlay,
+): { nodes: DiagramNode[]; edges: ElkExtendedEdge[] } {
   const role = bucketRoles(graph);
   const ids = drawingIds(graph);
   const showBucket = new Set(graph.buckets.map((b) => b.bucket)).size > 1;
@@ -133,8 +174,10 @@ function unplaced(graph: LineageGraph): { nodes: DiagramNode[]; edges: ElkExtend
   for (const s of graph.steps) {
     const id = ids.step(s.id);
     const title = ellipsize(s.name, MAX_CHARS);
-    const sub = executorLine(s.task.executor);
+    const sub = executorLine(s.task.executor, s.task.timeout);
     const sql = s.task.language === "sql";
+    const resource = overlay.resources?.[s.id];
+    const infra = resource === undefined ? undefined : ellipsize(resource, MAX_CHARS);
     nodes.push({
       kind: "step",
       id,
@@ -143,10 +186,11 @@ function unplaced(graph: LineageGraph): { nodes: DiagramNode[]; edges: ElkExtend
       sub,
       executor: s.task.executor.kind,
       sql,
+      ...(infra === undefined ? {} : { infra }),
       x: 0,
       y: 0,
-      width: boxWidth(title, sub),
-      height: STEP_HEIGHT,
+      width: boxWidth(title, sub, infra),
+      height: infra === undefined ? STEP_HEIGHT : STEP_INFRA_HEIGHT,
     });
     for (const [key, bucket] of stepInputs(s)) {
       const from = ids.bucket(bucket);
@@ -168,34 +212,105 @@ function unplaced(graph: LineageGraph): { nodes: DiagramNode[]; edges: ElkExtend
 type ElkConstructor = new () => { layout(graph: ElkNode): Promise<ElkNode> };
 
 /**
- * Lays the graph out with ELK (layered, left to right) at generation time, so the page needs no layout code
- * and no network. Deterministic: the same graph gives the same coordinates.
+ * The screen a drawing is chosen for: the graph's part of a 1024×700 window beside the side panel, the smallest
+ * the page is made for (a larger screen only fits it larger). A pipeline is long and narrow, so left-to-right
+ * drawings of ordinary graphs come out several times wider than tall and shrink to unreadable labels there;
+ * top-to-bottom ones often fit at nearly twice the size.
+ */
+export const REFERENCE_VIEW = { width: 774, height: 656 } as const;
+
+/** The scale at which a drawing fits {@link REFERENCE_VIEW}. */
+function fitScale(d: { readonly width: number; readonly height: number }): number {
+  return Math.min(REFERENCE_VIEW.width / Math.max(1, d.width), REFERENCE_VIEW.height / Math.max(1, d.height));
+}
+
+/**
+ * Lays the graph out with ELK (layered, orthogonal edges) at generation time, so the page needs no layout code
+ * and no network. Graphs up to {@link LARGE_GRAPH_NODES} nodes are laid out both left to right and top to
+ * bottom, and the drawing that fits {@link REFERENCE_VIEW} at the larger scale (the more legible one) wins,
+ * left to right on a tie; larger graphs are drawn left to right only (one layout, as fast as before).
+ * Deterministic: the same graph gives the same coordinates.
  *
  * @example
  * ```ts
  * const diagram = await layoutGraph(LineageGraph.from(sales));
- * diagram.nodes.map((n) => [n.title, n.x]); // [["raw/sales.csv", 24], ["cleanSales", 236], …]
+ * diagram.direction; // "DOWN"
+ * diagram.nodes.map((n) => [n.title, n.y]); // [["raw/sales.csv", 24], ["cleanSales", 126], …]
  * ```
  */
-export async function layoutGraph(graph: LineageGraph): Promise<Diagram> {
-  const { nodes, edges } = unplaced(graph);
+export async function layoutGraph(graph: LineageGraph, overlay: LayoutOverlay = {}): Promise<Diagram> {
+  const parts = unplaced(graph, overlay);
   // elkjs is ~1.5 MB of transpiled Java: load it only when an HTML page is drawn. The CommonJS module is
   // the constructor, with itself as `.default`.
   const loaded = (await import("elkjs/lib/elk.bundled.js")) as unknown as {
     default: { default: ElkConstructor };
   };
   const ELK = loaded.default.default;
-  const result = await new ELK().layout({
+  const groups = membersOf(graph, pipelineGroups(graph));
+  if (overlay.direction !== undefined) return layoutOnce(new ELK(), parts, groups, overlay.direction);
+  const across = await layoutOnce(new ELK(), parts, groups, "RIGHT");
+  if (parts.nodes.length > LARGE_GRAPH_NODES) return across;
+  const down = await layoutOnce(new ELK(), parts, groups, "DOWN");
+  return fitScale(down) > fitScale(across) ? down : across;
+}
+
+async function layoutOnce(
+  elk: InstanceType<ElkConstructor>,
+  { nodes, edges }: { nodes: DiagramNode[]; edges: ElkExtendedEdge[] },
+  groups: readonly { id: string; name: string; members: string[] }[],
+  direction: LayoutDirection,
+): Promise<Diagram> {
+  const grouped = new Map<string, string>();
+  for (const g of groups) for (const m of g.members) grouped.set(m, g.id);
+  const leaf = (n: DiagramNode): ElkNode => ({ id: n.id, width: n.width, height: n.height });
+  // ELK writes its results into the edges it is given: each layout gets its own copies.
+  const result = await elk.layout({
     id: "root",
-    layoutOptions: { ...layoutOptions(nodes.length) },
-    children: nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
-    edges,
+    layoutOptions: {
+      ...layoutOptions(nodes.length),
+      "elk.direction": direction,
+      ...(groups.length === 0
+        ? {}
+        : {
+            // Edges cross the pipeline boxes; coordinates all relative to the drawing, nested or not.
+            "elk.hierarchyHandling": "INCLUDE_CHILDREN",
+            "elk.json.shapeCoords": "ROOT",
+            "elk.json.edgeCoords": "ROOT",
+          }),
+    },
+    children: [
+      ...nodes.filter((n) => !grouped.has(n.id)).map(leaf),
+      ...groups.map((g) => ({
+        id: g.id,
+        layoutOptions: { "elk.padding": `[top=${GROUP_HEADER + 8},left=14,bottom=14,right=14]` },
+        children: nodes.filter((n) => grouped.get(n.id) === g.id).map(leaf),
+      })),
+    ],
+    edges: structuredClone(edges),
   });
-  const placed = new Map((result.children ?? []).map((c: ElkNode) => [c.id, c] as const));
+  const placed = new Map<string, ElkNode>();
+  const visit = (children: readonly ElkNode[] | undefined): void => {
+    for (const c of children ?? []) {
+      placed.set(c.id, c);
+      visit(c.children);
+    }
+  };
+  visit(result.children);
   return {
+    direction,
     width: Math.ceil(result.width ?? 0),
     height: Math.ceil(result.height ?? 0),
     nodes: nodes.map((n) => ({ ...n, x: placed.get(n.id)?.x ?? 0, y: placed.get(n.id)?.y ?? 0 })),
+    groups: groups.map((g) => {
+      const box = placed.get(g.id);
+      return {
+        ...g,
+        x: box?.x ?? 0,
+        y: box?.y ?? 0,
+        width: box?.width ?? 0,
+        height: box?.height ?? 0,
+      };
+    }),
     edges: ((result.edges ?? []) as ElkExtendedEdge[]).map((e) => {
       const section = e.sections?.[0];
       const label = e.labels?.[0];
@@ -216,4 +331,25 @@ export async function layoutGraph(graph: LineageGraph): Promise<Diagram> {
       };
     }),
   };
+}
+
+/** The groups with their members as drawing ids; a bucket written by two steps goes with the first. */
+function membersOf(
+  graph: LineageGraph,
+  groups: readonly NodeGroup[],
+): { id: string; name: string; members: string[] }[] {
+  const ids = drawingIds(graph);
+  const byLocation = new Map(graph.buckets.map((b) => [b.location, b] as const));
+  const taken = new Set<string>();
+  return groups.map((g) => {
+    const members = [
+      ...g.steps.map((id) => ids.step(id)),
+      ...g.buckets.flatMap((location) => {
+        const bucket = byLocation.get(location);
+        return bucket ? [ids.bucket(bucket)] : [];
+      }),
+    ].filter((m) => !taken.has(m));
+    for (const m of members) taken.add(m);
+    return { id: g.id, name: g.name, members };
+  });
 }

@@ -5,9 +5,9 @@ import { ellipsize } from "./text-metrics.js";
 export const MAX_CHARS = 48;
 
 /**
- * A bucket's two lines: its file (or `dir/*.parquet` for a glob) in bold, and the folder above it. The bucket
- * name is shown only when the graph spans several buckets: repeating one name on every node only widens the
- * drawing, and the page's header names it.
+ * A bucket's two lines: its file (or `dir/*.parquet` for a glob) in bold, and where it is stored: `S3` or
+ * `local`, and the folder above it (`S3 · cleaned/`). The bucket name is shown only when the graph spans several buckets:
+ * repeating one name on every node only widens the drawing, and the page's header names it.
  */
 export function bucketLines(bucket: BucketNode, showBucket: boolean): { title: string; sub: string } {
   const dataset = bucket.path.endsWith("/");
@@ -18,19 +18,30 @@ export function bucketLines(bucket: BucketNode, showBucket: boolean): { title: s
     .slice(0, -keep)
     .map((s) => `${s}/`)
     .join("");
-  const sub = `${showBucket ? `${bucket.bucket}/` : ""}${folder}`;
-  return { title: ellipsize(title, MAX_CHARS), sub: ellipsize(sub || `${bucket.format}`, MAX_CHARS) };
+  const where = bucket.provider.cloud === "aws" ? "S3" : "local";
+  const sub = `${where} · ${showBucket ? `${bucket.bucket}/` : ""}${folder}`;
+  return { title: ellipsize(title, MAX_CHARS), sub: ellipsize(sub, MAX_CHARS) };
 }
 
-/** A task's executor in a few words: the details panel has the rest. */
-export function executorLine(executor: ExecutorNode): string {
+/**
+ * Where a task runs, in a few words on its node: the service and its sizing, and the time it may take (the
+ * task's `timeout`, else Lambda's own). The details panel has the rest.
+ *
+ * @example
+ * ```ts
+ * executorLine(provider.serverless({ memory: 3008, timeout: 600 }).node); // "Lambda · 3008 MB · 600 s"
+ * executorLine(provider.spark({ workers: 4 }).node, 1800); // "EMR Serverless · 4 × 4 vCPU · 1800 s"
+ * ```
+ */
+export function executorLine(executor: ExecutorNode, timeout?: number): string {
+  const limit = timeout === undefined ? "" : ` · ${timeout} s`;
   switch (executor.kind) {
     case "local":
-      return "local";
+      return `local${limit}`;
     case "serverless":
-      return `Lambda · ${executor.memory} MB`;
+      return `Lambda · ${executor.memory} MB · ${timeout ?? executor.timeout} s`;
     case "spark":
-      return `EMR Serverless × ${executor.workers}`;
+      return `EMR Serverless · ${executor.workers} × ${executor.executor.cpu} vCPU${limit}`;
     default: {
       const never: never = executor;
       return never;

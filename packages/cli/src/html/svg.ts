@@ -1,5 +1,7 @@
-import type { Diagram, DiagramEdge, DiagramNode } from "./layout.js";
-import { escapeXml, FONT } from "./text-metrics.js";
+import { costScale, usd } from "./cost-scale.js";
+import { type Diagram, type DiagramEdge, type DiagramGroup, type DiagramNode, GROUP_HEADER } from "./layout.js";
+import type { HtmlOverlay, RunState } from "./overlay.js";
+import { ellipsize, escapeXml, FONT } from "./text-metrics.js";
 
 type Point = { readonly x: number; readonly y: number };
 
@@ -33,10 +35,38 @@ function edgeSvg(edge: DiagramEdge): string {
 
 function labels(node: DiagramNode, titleY: number, subY: number, titleMax: number): string {
   const cx = n(node.x + node.width / 2);
+  const infra =
+    node.kind === "step" && node.infra !== undefined
+      ? `<text class="label infra" x="${cx}" y="${n(node.y + subY + 15)}" data-max="${n(node.width - 16)}">${escapeXml(node.infra)}</text>`
+      : "";
   return (
     `<text class="label title" x="${cx}" y="${n(node.y + titleY)}" data-max="${n(titleMax)}">${escapeXml(node.title)}</text>` +
-    `<text class="label sub" x="${cx}" y="${n(node.y + subY)}" data-max="${n(node.width - 16)}">${escapeXml(node.sub)}</text>`
+    `<text class="label sub" x="${cx}" y="${n(node.y + subY)}" data-max="${n(node.width - 16)}">${escapeXml(node.sub)}</text>` +
+    infra
   );
+}
+
+const STATUS_TEXT = {
+  succeeded: "✓ succeeded",
+  failed: "✗ failed",
+  skipped: "↷ skipped",
+  "not-run": "○ not run",
+} as const satisfies Record<RunState, string>;
+
+/** A pill on a step's top edge, left: its last run's status or its cost, shown in that colour view only. */
+function pill(cls: string, x: number, y: number, text: string): string {
+  const w = [...text].length * 5.6 + 12;
+  return (
+    `<g class="pill ${cls}"><rect x="${n(x)}" y="${n(y - 8)}" width="${n(w)}" height="16" rx="8"/>` +
+    `<text x="${n(x + w / 2)}" y="${n(y + 3.5)}">${escapeXml(text)}</text></g>`
+  );
+}
+
+/** What a step node carries from the overlay: its status and cost, as classes, data and pills. */
+interface StepDecor {
+  readonly status?: RunState;
+  readonly costBin?: number | null;
+  readonly costText?: string;
 }
 
 const CAP = 8;
@@ -56,22 +86,60 @@ function bucketSvg(node: Extract<DiagramNode, { kind: "bucket" }>): string {
   );
 }
 
-function stepSvg(node: Extract<DiagramNode, { kind: "step" }>): string {
+function stepSvg(node: Extract<DiagramNode, { kind: "step" }>, decor: StepDecor): string {
   const { x, y, width: w, height: h } = node;
   const badge = node.sql
     ? `<rect class="badge" x="${n(x + w - 42)}" y="${n(y - 7)}" width="30" height="14" rx="7"/>` +
       `<text class="badge-text" x="${n(x + w - 27)}" y="${n(y + 3.5)}">SQL</text>`
     : "";
+  const data =
+    (decor.status === undefined ? "" : ` data-status="${decor.status}"`) +
+    (decor.costBin === undefined ? "" : ` data-cost="${decor.costBin ?? "unknown"}"`);
+  const pills =
+    (decor.status === undefined ? "" : pill("status", x + 10, y, STATUS_TEXT[decor.status])) +
+    (decor.costText === undefined ? "" : pill("cost", x + 10, y, decor.costText));
   return (
-    `<g class="node step ${node.executor}" data-id="${node.id}" tabindex="0"><title>${escapeXml(`${node.title} · ${node.sub}`)}</title>` +
+    `<g class="node step ${node.executor}" data-id="${node.id}"${data} tabindex="0"><title>${escapeXml(`${node.title} · ${node.sub}`)}</title>` +
     `<rect class="shape" x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="10"/>` +
-    `${labels(node, 21, 38, w - 16)}${badge}</g>`
+    `${labels(node, 21, 38, w - 16)}${badge}${pills}</g>`
+  );
+}
+
+/** A pipeline's box, under the edges: a tinted area with the pipeline's name and a collapse control. */
+function groupSvg(group: DiagramGroup): string {
+  const { x, y, width: w, height: h } = group;
+  const name = ellipsize(group.name, Math.max(4, Math.floor((w - 44) / (FONT.title * FONT.advance))));
+  return (
+    `<g class="group" data-group="${group.id}"><rect class="group-box" x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="12"/>` +
+    `<g class="group-header" role="button" tabindex="0" aria-expanded="true"><title>${escapeXml(`pipeline ${group.name}: click to collapse`)}</title>` +
+    `<rect class="group-bar" x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${GROUP_HEADER}" rx="12"/>` +
+    `<text class="group-title" x="${n(x + 12)}" y="${n(y + 20)}">${escapeXml(name)}</text>` +
+    `<text class="group-toggle" x="${n(x + w - 16)}" y="${n(y + 20)}">−</text></g></g>`
+  );
+}
+
+/** The same box collapsed, over the edges (which then end at its border) and instead of its members. */
+function groupCoverSvg(group: DiagramGroup, nodes: ReadonlyMap<string, DiagramNode>): string {
+  const { x, y, width: w, height: h } = group;
+  const members = group.members.map((m) => nodes.get(m));
+  const steps = members.filter((m) => m?.kind === "step").length;
+  const buckets = members.length - steps;
+  const summary = `${steps} step${steps === 1 ? "" : "s"} · ${buckets} bucket${buckets === 1 ? "" : "s"}`;
+  const name = ellipsize(group.name, Math.max(4, Math.floor((w - 44) / (FONT.title * FONT.advance))));
+  return (
+    `<g class="group-cover" data-group="${group.id}" role="button" tabindex="0" aria-label="${escapeXml(`expand pipeline ${group.name}`)}">` +
+    `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="12"/>` +
+    `<text class="group-title" x="${n(x + 12)}" y="${n(y + 20)}">${escapeXml(name)}</text>` +
+    `<text class="group-toggle" x="${n(x + w - 16)}" y="${n(y + 20)}">+</text>` +
+    `<text class="group-summary" x="${n(x + w / 2)}" y="${n(y + h / 2 + 10)}">${escapeXml(summary)}</text></g>`
   );
 }
 
 /**
  * The lineage graph as inline SVG: storage as cylinders (sinks and sources styled apart), tasks as rounded
- * boxes coloured by executor kind, edges as rounded orthogonal arrows labelled with multi-source input keys.
+ * boxes coloured by executor kind, edges as rounded orthogonal arrows labelled with multi-source input keys,
+ * pipelines as collapsible boxes. With an overlay, steps carry their last run's status and their estimated cost
+ * (`data-status`, `data-cost` and a pill each), which the page's colour views show.
  *
  * @example
  * ```ts
@@ -79,24 +147,39 @@ function stepSvg(node: Extract<DiagramNode, { kind: "step" }>): string {
  * // <svg id="canvas" viewBox="0 0 912 176" …><g class="node bucket source" data-id="b0">…raw/sales.csv…
  * ```
  */
-export function diagramSvg(diagram: Diagram): string {
+export function diagramSvg(diagram: Diagram, overlay: HtmlOverlay = {}): string {
+  const costs = overlay.cost;
+  const scale = costs === undefined ? undefined : costScale(Object.values(costs));
+  const decor = (ref: string): StepDecor => {
+    const status = overlay.status?.[ref]?.status;
+    const cost = costs === undefined ? undefined : (costs[ref] ?? null);
+    return {
+      ...(status === undefined ? {} : { status }),
+      ...(cost === undefined || scale === undefined
+        ? {}
+        : { costBin: scale.bin(cost), costText: cost === null ? "cost unknown" : usd(cost) }),
+    };
+  };
   const nodes = diagram.nodes.map((node) => {
     switch (node.kind) {
       case "bucket":
         return bucketSvg(node);
       case "step":
-        return stepSvg(node);
+        return stepSvg(node, decor(node.ref));
       default: {
         const never: never = node;
         return never;
       }
     }
   });
+  const byId = new Map(diagram.nodes.map((node) => [node.id, node] as const));
   return [
-    `<svg id="canvas" viewBox="0 0 ${diagram.width} ${diagram.height}" data-width="${diagram.width}" data-height="${diagram.height}" role="img" aria-label="Lineage graph">`,
+    `<svg id="canvas" viewBox="0 0 ${diagram.width} ${diagram.height}" data-width="${diagram.width}" data-height="${diagram.height}" data-direction="${diagram.direction}" role="img" aria-label="Lineage graph">`,
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>`,
     `<g id="viewport">`,
+    `<g class="groups">${diagram.groups.map(groupSvg).join("")}</g>`,
     `<g class="edges">${diagram.edges.map(edgeSvg).join("")}</g>`,
+    `<g class="covers">${diagram.groups.map((g) => groupCoverSvg(g, byId)).join("")}</g>`,
     `<g class="nodes">${nodes.join("")}</g>`,
     `</g></svg>`,
   ].join("\n");
