@@ -1,5 +1,4 @@
 import { readdir, stat } from "node:fs/promises";
-import { hostname } from "node:os";
 import { countChecks, GlacierError, type CheckCounts } from "@glacier/core";
 import { ownerState } from "./process-identity.js";
 import type { ExecutorMode, RunRecord, RunStatus } from "./run-record.js";

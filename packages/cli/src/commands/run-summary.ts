@@ -232,6 +232,7 @@ export function planJson(plan: RunPlan): RunJson {
       durationMs: null,
       error: null,
       notes: [],
+      checks: [],
     })),
     record: null,
   };
