@@ -6,6 +6,7 @@ export {
   type GlacierErrorCode,
   type GlacierErrorOptions,
 } from "./errors.js";
+export { datasetMatcher, datasetRoot, isDataFile } from "./dataset-files.js";
 export { Executor, type ServerlessOptions, type SparkOptions } from "./executor.js";
 export {
   EXECUTOR_RULES,
