@@ -100,12 +100,10 @@ describe("validation before synthesis", () => {
     const good = raw.transform(total).to(clean).withName("sales").graph();
     await generateTerraform(good, { outputDir });
     const before = snapshotDir(outputDir);
-    const polarsOnSpark = spark.task(function enrich(df) {
-      return df;
-    });
-    await expect(
-      generateTerraform(raw.transform(polarsOnSpark).to(clean).graph(), { outputDir }),
-    ).rejects.toThrow(/Polars function bound to a spark executor/);
+    const ipc = aws.bucket({ bucket: "acme-lake", path: "out/total.arrow" });
+    await expect(generateTerraform(raw.transform(total).to(ipc).graph(), { outputDir })).rejects.toThrow(
+      /Spark cannot read or write Arrow IPC/,
+    );
     const after = snapshotDir(outputDir);
     expect(after).toEqual(before);
   });

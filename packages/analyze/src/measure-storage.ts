@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { BucketNode } from "@glacier/core";
-import picomatch from "picomatch";
+import { datasetMatcher, datasetRoot, type BucketNode } from "@glacier/core";
 import { glob } from "tinyglobby";
 import { declaredSize, unknownSize, type DataSize } from "./data-size.js";
 
@@ -21,16 +20,6 @@ export interface S3Connection {
   readonly secretAccessKey?: string;
 }
 
-const GLOB = /[*?[{]/;
-
-/** The part of a key pattern before its first glob character, and the pattern itself (or null). */
-function splitPattern(path: string): { readonly prefix: string; readonly pattern: string | null } {
-  const index = path.search(GLOB);
-  if (index < 0) return { prefix: path, pattern: null };
-  const prefix = path.slice(0, path.lastIndexOf("/", index) + 1);
-  return { prefix, pattern: path };
-}
-
 /** The directory standing for a bucket on disk (`DIR/<bucket>`), or null when it is in S3. */
 export function localRoot(bucket: BucketNode, storage: StorageOptions): string | null {
   if (bucket.provider.cloud === "local") return bucket.location.slice(0, -bucket.path.length);
@@ -41,14 +30,21 @@ async function measureFiles(bucket: BucketNode, bucketRoot: string): Promise<Dat
   const files: string[] = [];
   const root = join(bucketRoot, bucket.path);
   if (bucket.dataset) {
-    const { prefix, pattern } = splitPattern(bucket.path);
-    const dir = join(bucketRoot, prefix);
-    const found = await glob(pattern === null ? "**/*" : pattern.slice(prefix.length), {
-      cwd: dir,
+    // Core's dataset matching: the files the executors read (markers such as _SUCCESS are not data).
+    const prefix = datasetRoot(bucket.path);
+    const matches = await datasetMatcher(bucket.path);
+    const pattern = bucket.path.endsWith("/") ? "**/*" : bucket.path.slice(prefix.length);
+    const found = await glob(pattern, {
+      cwd: join(bucketRoot, prefix),
       onlyFiles: true,
-      absolute: true,
+      expandDirectories: false,
     });
-    files.push(...found.sort());
+    files.push(
+      ...found
+        .filter((f) => matches(prefix + f))
+        .map((f) => join(bucketRoot, prefix, f))
+        .sort(),
+    );
   } else {
     files.push(root);
   }
@@ -91,8 +87,8 @@ async function measureS3(bucket: BucketNode, s3: S3Connection = {}): Promise<Dat
         detail: bucket.location,
       };
     }
-    const { prefix, pattern } = splitPattern(bucket.path);
-    const matches = pattern === null ? () => true : picomatch(pattern);
+    const prefix = datasetRoot(bucket.path);
+    const matches = await datasetMatcher(bucket.path);
     let bytes = 0;
     let files = 0;
     let token: string | undefined;
@@ -101,7 +97,7 @@ async function measureS3(bucket: BucketNode, s3: S3Connection = {}): Promise<Dat
         new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: prefix, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key === undefined || object.Key.endsWith("/") || !matches(object.Key)) continue;
+        if (object.Key === undefined || !matches(object.Key)) continue;
         bytes += object.Size ?? 0;
         files++;
       }

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LineageGraph, Provider } from "@glacier/core";
@@ -24,6 +26,9 @@ beforeAll(async () => {
   await put("events/2024-01.parquet", 1000);
   await put("events/2024-02.parquet", 2000);
   await put("events/readme.txt", 50);
+  // A marker and the manifest: the executors skip them, so their sizes are not the data's.
+  await put("events/_SUCCESS", 7);
+  await put("events/_glacier_manifest.json", 70);
   client.destroy();
 });
 afterAll(async () => {
@@ -45,6 +50,35 @@ describe("sizes read from S3", () => {
       files: 2,
       source: "measured",
     });
+  });
+
+  it("counts the files the executors read: core's dataset matching, `{}` globs, markers skipped", async () => {
+    const measure = (path: string) =>
+      measureBucket(provider.bucket({ bucket: "acme-lake", path, format: "parquet" }).node, {
+        s3: server.s3,
+      });
+    expect(await measure("events/2024-0{1,2}.parquet")).toMatchObject({ bytes: 3000, files: 2 });
+    expect(await measure("events/2024-0[2-9].parquet")).toMatchObject({ bytes: 2000, files: 1 });
+    expect(await measure("events/")).toMatchObject({ bytes: 3050, files: 3 });
+    expect(await measure("events/*")).toMatchObject({ bytes: 3050, files: 3 });
+    // The same dataset on disk (--local-storage) measures the same.
+    for (const [key, bytes] of [
+      ["events/2024-01.parquet", 1000],
+      ["events/2024-02.parquet", 2000],
+      ["events/readme.txt", 50],
+      ["events/_SUCCESS", 7],
+      ["events/_glacier_manifest.json", 70],
+      ["events/.part.crc", 9],
+    ] as const) {
+      mkdirSync(dirname(join(temp.dir, "acme-lake", key)), { recursive: true });
+      writeFileSync(join(temp.dir, "acme-lake", key), Buffer.alloc(bytes, 1));
+    }
+    const onDisk = (path: string) =>
+      measureBucket(provider.bucket({ bucket: "acme-lake", path, format: "parquet" }).node, {
+        localStorage: temp.dir,
+      });
+    expect(await onDisk("events/2024-0{1,2}.parquet")).toMatchObject({ bytes: 3000, files: 2 });
+    expect(await onDisk("events/")).toMatchObject({ bytes: 3050, files: 3 });
   });
 
   it("a missing object falls back to the declared size, else unknown", async () => {

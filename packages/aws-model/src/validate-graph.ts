@@ -1,6 +1,7 @@
 import {
   EMR_RELEASE_FOR_SQL_PARAMS,
   emrReleaseAtLeast,
+  executorRuleProblem,
   GlacierError,
   stepChecks,
   stepInputs,
@@ -111,18 +112,9 @@ function serverlessProblems(step: StepNode): GlacierError[] {
 function sparkProblems(step: StepNode): GlacierError[] {
   const executor = step.task.executor;
   if (executor.kind !== "spark") return [];
-  if (step.task.language === "polars") {
-    return [
-      new GlacierError(
-        "INVALID_TASK",
-        `task "${step.name}" is a Polars function bound to a spark executor; EMR Serverless runs Spark SQL, not nodejs-polars.`,
-        {
-          subject: stepSubject(step),
-          hint: `Write it as spark.sql("${step.name}", "SELECT … FROM input"), or bind the function to provider.serverless() or provider.local().`,
-        },
-      ),
-    ];
-  }
+  // Core's executor rules (the DSL refuses this at definition; a graph from another copy of core may not).
+  const unrunnable = executorRuleProblem(step.task, stepSubject(step));
+  if (unrunnable) return [unrunnable];
   const problems: GlacierError[] = [];
   const checks = stepChecks(step);
   if (checks.length > 0) {

@@ -120,14 +120,14 @@ describe("validation before planning", () => {
     );
   });
 
-  it("refuses a Polars function bound to Spark", async () => {
-    const polarsOnSpark = spark.task(function enrich(df) {
-      return df;
-    });
-    const error = await failure(raw.transform(polarsOnSpark).to(clean).graph());
+  it("refuses a Polars function bound to Spark, by core's executor rules", async () => {
+    // The DSL refuses spark.task(fn) when it is defined; a graph from another copy of core may still hold one.
+    const step = raw.transform(lambda.task((df) => df, { name: "enrich" })).to(clean).lineage[0] as StepNode;
+    const polarsOnSpark: StepNode = { ...step, task: { ...step.task, executor: spark.node } };
+    const error = await failure(LineageGraph.from(Bucket.fromNode(clean.node, [polarsOnSpark])));
     expect(error.code).toBe("INVALID_TASK");
     expect(error.message).toMatchInlineSnapshot(
-      `"step "enrich->acme-lake/clean/sales.parquet": task "enrich" is a Polars function bound to a spark executor; EMR Serverless runs Spark SQL, not nodejs-polars. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.serverless() or provider.local()."`,
+      `"step "enrich->acme-lake/clean/sales.parquet": a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.local() or provider.serverless()."`,
     );
   });
 

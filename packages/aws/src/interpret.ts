@@ -126,7 +126,7 @@ function checkOptions(options: RunOptions): AwsRunOptions {
  */
 export async function interpret(
   graph: LineageGraph,
-  options: RunOptions,
+  options: AwsRunOptions,
 ): Promise<CloudRunResult | CloudRunPlan> {
   const cloud = checkOptions(options);
   const projectDir = cloud.projectDir === undefined ? {} : { projectDir: cloud.projectDir };

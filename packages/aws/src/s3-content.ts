@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { BucketNode } from "@glacier/core";
+import { datasetMatcher, datasetRoot, type BucketNode } from "@glacier/core";
 
 /** What a bucket holds in S3 right now, fingerprinted from S3's own metadata. */
 export interface S3Content {
@@ -18,38 +18,6 @@ const MISSING: S3Content = { exists: false, fingerprint: "", bytes: 0 };
 
 function status(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
-
-/** The literal part of a key pattern before its first wildcard segment: what to list. */
-function listPrefix(path: string): string {
-  if (path.endsWith("/")) return path;
-  const segments = path.split("/");
-  const literal: string[] = [];
-  for (const segment of segments) {
-    if (/[*?[{]/.test(segment)) break;
-    literal.push(segment);
-  }
-  return literal.length === 0 ? "" : `${literal.join("/")}/`;
-}
-
-/** A glob (`*`, `**`, `?`) as a regular expression over whole keys. */
-function globRegExp(pattern: string): RegExp {
-  let source = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === "*" && pattern[i + 1] === "*") {
-      source += ".*";
-      i++;
-    } else if (c === "*") source += "[^/]*";
-    else if (c === "?") source += "[^/]";
-    else source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
-/** Hidden (`.x`) and marker (`_SUCCESS`) files and staging prefixes are not data. */
-function isDataKey(relative: string): boolean {
-  return relative !== "" && !relative.split("/").some((s) => s.startsWith(".") || s.startsWith("_"));
 }
 
 /**
@@ -77,8 +45,9 @@ export async function s3Content(client: S3Client, bucket: BucketNode): Promise<S
       throw error;
     }
   }
-  const prefix = listPrefix(bucket.path);
-  const matches = bucket.path.endsWith("/") ? () => true : (key: string) => globRegExp(bucket.path).test(key);
+  // Core's dataset matching: the same files the local executor and the analyzer see.
+  const prefix = datasetRoot(bucket.path);
+  const matches = await datasetMatcher(bucket.path);
   const lines: string[] = [];
   let bytes = 0;
   let token: string | undefined;
@@ -92,7 +61,7 @@ export async function s3Content(client: S3Client, bucket: BucketNode): Promise<S
     );
     for (const item of page.Contents ?? []) {
       const key = item.Key ?? "";
-      if (!isDataKey(key.slice(prefix.length)) || !matches(key)) continue;
+      if (!matches(key)) continue;
       lines.push(`${key}\t${item.ETag ?? ""}\t${item.Size ?? 0}`);
       bytes += item.Size ?? 0;
     }

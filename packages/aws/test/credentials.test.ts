@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import { cloudEnvironment, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
 /**
@@ -53,11 +53,15 @@ afterAll(async () => {
 
 describe("credentials of in-process steps", () => {
   it("are resolved again for every step, so each signs with the provider's current session", async () => {
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      concurrency: 1,
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        concurrency: 1,
+      },
+      aws,
+    );
     expect(result.status).toBe("succeeded");
     const writes = await env.s3.writes();
     const tokensOf = (key: string) => new Set(writes.filter((w) => w.path.includes(key)).map((w) => w.token));

@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { runGraph, type RunResult } from "@glacier/core";
+import { runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudRunRecord, CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import {
   cloudEnvironment,
   copyInputs,
@@ -19,7 +20,7 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
   let cloud: CloudRunResult;
   beforeAll(async () => {
     env = await cloudEnvironment(example);
-    cloud = (await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir })) as CloudRunResult;
+    cloud = await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir }, aws);
   }, 180_000);
   afterAll(() => env?.stop());
 
@@ -77,11 +78,11 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
 
   it("writes outputs equal to a local run's on the same inputs (two interpreters, one answer)", async () => {
     const storage = copyInputs(env);
-    const local = (await runGraph(env.graph, {
+    const local = await runGraph(env.graph, {
       mode: "local",
       localStorage: storage,
       projectDir: mkdtempSync(join(env.root, "local-project-")),
-    })) as RunResult;
+    });
     expect(local.steps.map((s) => [s.name, s.status])).toEqual(cloud.steps.map((s) => [s.name, s.status]));
     for (const step of env.graph.executionOrder()) {
       const [inCloud, inLocal] = [await s3Frame(env.client, step.output), localFrame(storage, step.output)];
@@ -121,12 +122,16 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
 
   it("runs each pipeline's generated state machine in the ASL interpreter, writing what local mode writes", async () => {
     for (const machine of env.plan.stateMachines) {
-      const viaMachine = (await runGraph(env.graph, {
-        mode: "cloud",
-        via: "stepfunctions",
-        pipeline: machine.pipeline,
-        projectDir: env.projectDir,
-      })) as CloudRunResult;
+      const viaMachine = await runGraph(
+        env.graph,
+        {
+          mode: "cloud",
+          via: "stepfunctions",
+          pipeline: machine.pipeline,
+          projectDir: env.projectDir,
+        },
+        aws,
+      );
       expect(viaMachine.status, `pipeline ${machine.pipeline}`).toBe("succeeded");
       expect(env.sfn.executions.find((e) => e.name === viaMachine.runId)?.status).toBe("SUCCEEDED");
     }

@@ -10,6 +10,7 @@ import {
 import { GlacierError, runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AwsRunOptions, CloudRunRecord, CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 import { startFakeLambda } from "./fixtures/fake-lambda-server.js";
 
@@ -61,11 +62,15 @@ async function rejection(promise: Promise<unknown>): Promise<GlacierError> {
 
 describe("a task that throws", () => {
   it("fails its step with the task's message and log stream, and runs nothing downstream", async () => {
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      pipeline: "totals",
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        pipeline: "totals",
+      },
+      aws,
+    );
     expect(result.status).toBe("failed");
     const [check, summarise] = result.steps;
     expect(check).toMatchObject({ name: "checkTotals", status: "failed", code: "TASK_FAILED", attempts: 1 });
@@ -90,12 +95,16 @@ describe("a task that throws", () => {
 
 describe("a task that throws in the state machine (--via stepfunctions)", () => {
   it("fails its step with the Lambda error the execution history holds", async () => {
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      via: "stepfunctions",
-      pipeline: "totals",
-      projectDir: env.projectDir,
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        via: "stepfunctions",
+        pipeline: "totals",
+        projectDir: env.projectDir,
+      },
+      aws,
+    );
     expect(result.status).toBe("failed");
     const [check, summarise] = result.steps;
     expect(check).toMatchObject({ name: "checkTotals", status: "failed", code: "TASK_FAILED" });
@@ -120,12 +129,16 @@ describe("an execution redriven after it failed (--via stepfunctions)", () => {
       );
     });
     try {
-      const result = (await runGraph(env.graph, {
-        mode: "cloud",
-        via: "stepfunctions",
-        pipeline: "totals",
-        projectDir: join(env.root, "p-redrive"),
-      })) as CloudRunResult;
+      const result = await runGraph(
+        env.graph,
+        {
+          mode: "cloud",
+          via: "stepfunctions",
+          pipeline: "totals",
+          projectDir: join(env.root, "p-redrive"),
+        },
+        aws,
+      );
       const execution = env.sfn.executions.find((e) => e.name === result.runId)!;
       const ends = execution.events.map((e) => e.type).filter((t) => t.startsWith("Execution"));
       expect(ends).toEqual([
@@ -147,11 +160,15 @@ describe("an execution redriven after it failed (--via stepfunctions)", () => {
 
 describe("a task that runs past its timeout", () => {
   it("fails its step with a timeout, and leaves no output", async () => {
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      pipeline: "slow",
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        pipeline: "slow",
+      },
+      aws,
+    );
     expect(result.steps.map((s) => [s.name, s.status, s.code, s.attempts])).toEqual([
       ["slowCopy", "failed", "TASK_FAILED", 1],
     ]);
@@ -163,11 +180,15 @@ describe("a task that runs past its timeout", () => {
 
   it("never commits after the run reported the timeout: the previous output stays byte for byte", async () => {
     const before = await previousOutput("slow/totals.parquet");
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      pipeline: "slow",
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        pipeline: "slow",
+      },
+      aws,
+    );
     expect(result.steps.map((s) => [s.name, s.status])).toEqual([["slowCopy", "failed"]]);
     // The function ran on after the executor gave up on it (Lambda cannot stop it); wait until it ended.
     await env.lambda.idle();
@@ -261,20 +282,28 @@ describe("a run cancelled while its state machine runs a Lambda step (--via step
 
 describe("--resume", () => {
   it("reruns what failed once the data is fixed, and records which run it resumed", async () => {
-    const failed = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      pipeline: "totals",
-    })) as CloudRunResult;
+    const failed = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        pipeline: "totals",
+      },
+      aws,
+    );
     expect(failed.status).toBe("failed");
     await env.client.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: "raw/totals.csv", Body: "id,total\n1,10\n2,5\n3,7\n" }),
     );
-    const resumed = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      resume: failed.runId,
-    })) as CloudRunResult;
+    const resumed = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        resume: failed.runId,
+      },
+      aws,
+    );
     expect(resumed.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
       ["checkTotals", "succeeded", "failed last time"],
       ["summarise", "succeeded", "never ran"],

@@ -1,8 +1,9 @@
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { runGraph, type RunResult } from "@glacier/core";
+import { runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AwsRunOptions, CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import { cloudEnvironment, copyInputs, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 import { localFrame, s3Frame } from "./fixtures/frames.js";
 
@@ -18,7 +19,7 @@ describe("a run against flaky services", () => {
     await env.s3.failEvery(7);
     let result: CloudRunResult;
     try {
-      result = (await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir })) as CloudRunResult;
+      result = await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir }, aws);
     } finally {
       env.lambda.faults({});
     }
@@ -35,11 +36,11 @@ describe("a run against flaky services", () => {
     expect(ran.sort()).toEqual(env.plan.functions.map((f) => f.functionName).sort());
 
     const storage = copyInputs(env);
-    const local = (await runGraph(env.graph, {
+    const local = await runGraph(env.graph, {
       mode: "local",
       localStorage: storage,
       projectDir: mkdtempSync(join(env.root, "local-project-")),
-    })) as RunResult;
+    });
     expect(local.status).toBe("succeeded");
     for (const step of env.graph.executionOrder()) {
       const [inCloud, inLocal] = [await s3Frame(env.client, step.output), localFrame(storage, step.output)];

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
 let env: CloudEnvironment;
@@ -23,11 +24,15 @@ function submissionsOf(result: CloudRunResult, stepName: string) {
 describe("a Spark step on EMR Serverless", () => {
   it("is retried with a new job run after a transient failure", async () => {
     env.emr.failNext(1);
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      pipeline: "retried",
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        pipeline: "retried",
+      },
+      aws,
+    );
     expect(result.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([["copyTotals", "succeeded", 2]]);
     const jobs = submissionsOf(result, "copyTotals");
     expect(jobs.map((j) => j.state)).toEqual(["FAILED", "SUCCESS"]);
@@ -39,11 +44,15 @@ describe("a Spark step on EMR Serverless", () => {
   }, 120_000);
 
   it("fails at once on the driver's SCHEMA_MISMATCH, whatever its retries, naming the missing column", async () => {
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      projectDir: env.projectDir,
-      pipeline: "mismatched",
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        projectDir: env.projectDir,
+        pipeline: "mismatched",
+      },
+      aws,
+    );
     const [step] = result.steps;
     expect(step).toMatchObject({
       name: "dropTotals",

@@ -6,9 +6,10 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { runGraph, type RunResult } from "@glacier/core";
+import { runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import { cloudEnvironment, copyInputs, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 import { localFrame, s3Frame } from "./fixtures/frames.js";
 
@@ -61,11 +62,15 @@ describe("the generated state machine in an ASL interpreter", () => {
     env.lambda.faults({ throttleEvery: 2 });
     let result: CloudRunResult;
     try {
-      result = (await runGraph(env.graph, {
-        mode: "cloud",
-        via: "stepfunctions",
-        projectDir: env.projectDir,
-      })) as CloudRunResult;
+      result = await runGraph(
+        env.graph,
+        {
+          mode: "cloud",
+          via: "stepfunctions",
+          projectDir: env.projectDir,
+        },
+        aws,
+      );
     } finally {
       env.lambda.faults({});
     }
@@ -81,11 +86,11 @@ describe("the generated state machine in an ASL interpreter", () => {
     expect(history.filter((t) => t === "TaskSucceeded")).toHaveLength(3);
 
     const storage = copyInputs(env);
-    const local = (await runGraph(env.graph, {
+    const local = await runGraph(env.graph, {
       mode: "local",
       localStorage: storage,
       projectDir: mkdtempSync(join(env.root, "local-project-")),
-    })) as RunResult;
+    });
     expect(local.status).toBe("succeeded");
     for (const step of env.graph.executionOrder()) {
       const [inCloud, inLocal] = [await s3Frame(env.client, step.output), localFrame(storage, step.output)];

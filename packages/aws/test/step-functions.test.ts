@@ -2,6 +2,7 @@ import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { GlacierError, runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AwsRunOptions, CloudRunRecord, CloudRunResult } from "../src/index.js";
+import * as aws from "../src/index.js";
 import { cloudEnvironment, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
 let env: CloudEnvironment;
@@ -12,12 +13,16 @@ afterAll(() => env?.stop());
 
 describe("--via stepfunctions", () => {
   it("starts the pipeline's generated state machine and reports each step from its execution history", async () => {
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      via: "stepfunctions",
-      pipeline: "shopRegions",
-      projectDir: env.projectDir,
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        via: "stepfunctions",
+        pipeline: "shopRegions",
+        projectDir: env.projectDir,
+      },
+      aws,
+    );
     expect(result.status).toBe("succeeded");
     const [execution] = env.sfn.executions;
     expect(execution?.name).toBe(result.runId);
@@ -40,13 +45,17 @@ describe("--via stepfunctions", () => {
 
   it("follows the execution history page by page, newest first, never from page one again", async () => {
     const before = env.sfn.historyRequests.length;
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      via: "stepfunctions",
-      pipeline: "shopRegions",
-      projectDir: env.projectDir,
-      force: true,
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        via: "stepfunctions",
+        pipeline: "shopRegions",
+        projectDir: env.projectDir,
+        force: true,
+      },
+      aws,
+    );
     expect(result.status).toBe("succeeded");
     const requests = env.sfn.historyRequests.slice(before);
     const events = env.sfn.executions.find((e) => e.name === result.runId)!.events.length;
@@ -59,12 +68,16 @@ describe("--via stepfunctions", () => {
   }, 120_000);
 
   it("runs the steps the state machine cannot run (local executor) in-process afterwards", async () => {
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      via: "stepfunctions",
-      pipeline: "categories",
-      projectDir: env.projectDir,
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      {
+        mode: "cloud",
+        via: "stepfunctions",
+        pipeline: "categories",
+        projectDir: env.projectDir,
+      },
+      aws,
+    );
     expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
       ["joinCustomers", "succeeded", "state machine"],
       ["joinProducts", "succeeded", "state machine"],

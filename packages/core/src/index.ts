@@ -27,7 +27,15 @@ export {
   type CheckType,
   type CheckValue,
 } from "./checks.js";
+export { datasetMatcher, datasetRoot, isDataFile } from "./dataset-files.js";
 export { Executor, type ServerlessOptions, type SparkOptions } from "./executor.js";
+export {
+  EXECUTOR_RULES,
+  executorRuleProblem,
+  executorRuns,
+  type ExecutorRule,
+  type TaskLanguage,
+} from "./executor-rules.js";
 export { FILE_EXTENSIONS, FORMATS, isDatasetPath, type Format } from "./formats.js";
 export { LineageGraph, type GraphJson, type GraphTargets, type StepRef } from "./lineage-graph.js";
 export {

@@ -2,6 +2,7 @@ import type { Bucket, PipelineInfo } from "./bucket.js";
 import { isBucketLike } from "./bucket-brand.js";
 import { checkJson, stepChecks, type CheckJson } from "./checks.js";
 import { GlacierError } from "./errors.js";
+import { executorRuleProblem } from "./executor-rules.js";
 import { overlapProblems } from "./location-overlap.js";
 import { partitionUnits, stepPartitioning } from "./partition-steps.js";
 import type { PartitionScheme } from "./partitions.js";
@@ -154,7 +155,7 @@ export class LineageGraph {
   /**
    * Every problem that makes the graph unrunnable: two steps writing one location, a location inside another
    * where one of them is written (LOCATION_OVERLAP), cycles, a location declared twice with different options,
-   * two pipelines with one name.
+   * two pipelines with one name, a task its executor cannot run (see `EXECUTOR_RULES`).
    */
   problems(): readonly GlacierError[] {
     const problems: GlacierError[] = [];
@@ -214,6 +215,11 @@ export class LineageGraph {
           ),
         );
       }
+    }
+    // The DSL refuses these when a task is defined; a graph built from nodes (another copy of core, JSON) may not.
+    for (const step of this.steps) {
+      const unrunnable = executorRuleProblem(step.task, { kind: "step", name: step.id });
+      if (unrunnable) problems.push(unrunnable);
     }
     for (const name of this.#duplicatePipelines) {
       problems.push(

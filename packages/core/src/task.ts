@@ -1,5 +1,6 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import { GlacierError, shown } from "./errors.js";
+import { executorRuleProblem } from "./executor-rules.js";
 import type { ExecutorNode, TaskNode } from "./nodes.js";
 import { EMR_RELEASE_FOR_SQL_PARAMS, emrReleaseAtLeast } from "./aws-releases.js";
 import { checkParamSpecs, type ParamSpecs } from "./params.js";
@@ -92,6 +93,8 @@ export function defineTask<I, P>(
     });
   }
   const subject = { kind: "task", name } as const;
+  const unrunnable = executorRuleProblem({ name, language, executor });
+  if (unrunnable) throw unrunnable;
   const retries = options.retries ?? 0;
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
     throw new GlacierError("INVALID_OPTION", `retries ${shown(retries)} is not a whole number 0–10.`, {

@@ -106,7 +106,7 @@ function checkOptions(options: RunOptions): LocalRunOptions {
  */
 export async function interpret(
   graph: LineageGraph,
-  options: RunOptions,
+  options: LocalRunOptions,
 ): Promise<RecordedRunResult | RunPlan> {
   const local = checkOptions(options);
   if (!local.plan) preloadLog();

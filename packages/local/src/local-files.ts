@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { isDataFile, staticPrefix } from "./s3-objects.js";
+import { datasetMatcher, datasetRoot } from "@glacier/core";
 
 /** A local file of a dataset with the stat fields its content fingerprint is cached by. */
 export interface LocalFile {
@@ -32,7 +32,7 @@ export async function statFile(path: string): Promise<{ size: number; statKey: s
  * without hidden files or `_SUCCESS`-style markers, sorted by path.
  */
 export async function listLocalDataset(path: string): Promise<LocalFile[]> {
-  const root = path.endsWith("/") ? path : staticPrefix(path);
+  const root = datasetRoot(path);
   const pattern = path.endsWith("/") ? "**/*" : path.slice(root.length);
   let found: string[];
   try {
@@ -44,7 +44,9 @@ export async function listLocalDataset(path: string): Promise<LocalFile[]> {
     throw error;
   }
   const files: LocalFile[] = [];
-  for (const relative of found.filter(isDataFile).sort()) {
+  // tinyglobby walks only where the glob can match; core's matcher decides, as it does for S3 and analyze.
+  const matches = await datasetMatcher(path);
+  for (const relative of found.filter((f) => matches(root + f)).sort()) {
     const full = join(root, relative);
     const s = await statFile(full);
     if (s) files.push({ path: full, relative, ...s });

@@ -1,4 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
+import { datasetMatcher, datasetRoot } from "@glacier/core";
 import { loadS3 } from "./s3-client.js";
 
 /** One object of a listing. */
@@ -43,34 +44,18 @@ export async function listObjects(client: S3Client, bucket: string, prefix: stri
   return objects;
 }
 
-/** The literal part of a key pattern before its first wildcard segment: what to list. */
-export function staticPrefix(pattern: string): string {
-  const segments = pattern.split("/");
-  const literal: string[] = [];
-  for (const segment of segments) {
-    if (/[*?[{]/.test(segment)) break;
-    literal.push(segment);
-  }
-  if (literal.length === segments.length) return pattern;
-  return literal.length === 0 ? "" : `${literal.join("/")}/`;
-}
-
-/** True for a data file name in a dataset (hidden `.x` and `_SUCCESS`-style marker files are skipped). */
-export function isDataFile(relativePath: string): boolean {
-  return !relativePath.split("/").some((segment) => segment.startsWith(".") || segment.startsWith("_"));
-}
+/** Dataset file matching is core's (one definition for local, cloud and analyze); the names local uses. */
+export { datasetRoot as staticPrefix, isDataFile } from "@glacier/core";
 
 /**
  * The objects of a dataset: everything under a directory key (`daily/`), or the keys matching a glob
- * (`events/*.jsonl`), without hidden or marker files, sorted by key.
+ * (`events/*.jsonl`, `{}` and `[]` included), without hidden or marker files, sorted by key (core's
+ * `datasetMatcher`).
  */
 export async function listDataset(client: S3Client, bucket: string, path: string): Promise<S3Object[]> {
-  const prefix = path.endsWith("/") ? path : staticPrefix(path);
-  const objects = await listObjects(client, bucket, prefix);
-  const matches = path.endsWith("/") ? () => true : (await import("picomatch")).default(path, { dot: false });
-  return objects
-    .filter((o) => !o.key.endsWith("/") && isDataFile(o.key.slice(prefix.length)) && matches(o.key))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const objects = await listObjects(client, bucket, datasetRoot(path));
+  const matches = await datasetMatcher(path);
+  return objects.filter((o) => matches(o.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 const FIVE_GIB = 5 * 1024 ** 3;
