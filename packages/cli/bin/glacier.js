@@ -16,4 +16,7 @@ const code = await cli.main(process.argv.slice(2));
 // Flush both streams, then exit: a run may leave worker threads or timers behind, and the exit code must not
 // wait for them.
 await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write("", done))));
+// A run cancelled by Ctrl-C or SIGTERM (130, 143) ends by that signal, as the shell expects (see signals.ts).
+const signal = cli.signalOf(code);
+if (signal) cli.dieBy(signal);
 process.exit(code);

@@ -5,6 +5,7 @@
  * ```sh
  * glacier validate || echo "exit $?"   # exit 2: the graph has problems (or the entry is wrong)
  * glacier run                          # exit 1: a step failed; the summary names it
+ * glacier run   # Ctrl-C               # exit 130 (SIGTERM: 143): cancelled, nothing left behind, `--resume` goes on
  * ```
  */
 export const EXIT = {
@@ -16,6 +17,13 @@ export const EXIT = {
   usage: 2,
   /** A bug or an unexpected environment failure (sysexits' EX_SOFTWARE). */
   internal: 70,
+  /**
+   * A local run stopped by Ctrl-C (SIGINT): cancelled, cleaned up and recorded. The process ends by the signal
+   * itself, so a shell reports 128 + 2.
+   */
+  interrupted: 130,
+  /** The same, stopped by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 
 /** One of {@link EXIT}'s values. */

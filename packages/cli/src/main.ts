@@ -5,6 +5,8 @@ import { type Io, processIo } from "./io.js";
 import { buildProgram } from "./program.js";
 import { reportError } from "./report-error.js";
 
+export { dieBy, signalOf } from "./signals.js";
+
 /** Commander's own errors (unknown option, missing argument …) in the CLI's one-line format; exit 2. */
 function commanderExit(error: CommanderError, io: Io, verbose: boolean): ExitCode {
   // --help and --version end parsing with exit code 0.

@@ -163,6 +163,8 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     const upstream = await Promise.all(
       graph.dependenciesOf(step).map((d) => gates.get(d.id) as Promise<Gate>),
     );
+    // A cancelled run cancels what waited for its inputs, whatever state they were left in.
+    if (schedule.signal?.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
     const blocked = upstream.find((r) => r.status === "failed" || r.status === "not-run");
     if (blocked) {
       return settle({

@@ -7,8 +7,9 @@ import { messageOf } from "./errors.js";
 import { taskParams } from "./execute-step.js";
 import { mainThreadNote } from "./main-thread-note.js";
 import { materialize, materializeJob, type Materialized } from "./materialize.js";
-import { outputTarget } from "./output-target.js";
-import { loadPolars } from "./polars.js";
+import { outputTarget, type OutputTarget } from "./output-target.js";
+import { loadPolars, type LazyFrame, type Polars } from "./polars.js";
+import { disown, own } from "./exit-cleanup.js";
 import { prepareFrame } from "./prepare-step.js";
 import { exportCloudEnv } from "./scan.js";
 import { blameSource } from "./source-failure.js";
@@ -159,6 +160,25 @@ async function attemptUntil(
   // worker thread cannot change: export them from here.
   if (target.kind === "s3" && step.output.format !== "parquet") exportCloudEnv(target.cloudOptions);
   await sweepTemporaries(target);
+  if (target.kind === "file") own(target.temp);
+  try {
+    return await materializeAndCommit(runner, step, attempt, signal, pl, frame, target);
+  } finally {
+    if (target.kind === "file") disown(target.temp);
+  }
+}
+
+async function materializeAndCommit(
+  runner: StepRunner,
+  step: StepNode,
+  attempt: Pick<Attempt, "note">,
+  signal: AbortSignal,
+  pl: Polars,
+  frame: LazyFrame,
+  target: OutputTarget,
+): Promise<AttemptOutcome> {
+  const { ctx } = runner;
+  const pool = poolFor(runner, step);
   const job = materializeJob(step, target, { deferHash: true });
   let plan: Uint8Array | undefined;
   try {

@@ -201,8 +201,9 @@ export async function interpret(
       failFast: local.failFast === true,
       force: local.force === true,
       ...(resumed ? { resumed } : {}),
+      ...(local.signal ? { signal: local.signal } : {}),
     }).catch((error: unknown) => session.abort(error));
-    return await session.finish();
+    return await session.finish({ cancelled: local.signal?.aborted === true });
   } finally {
     // Polars reads POLARS_FORCE_ASYNC at every scan, so a later run in this process reads as it asks; the
     // join sample limit stays whatever Polars read first (see lowMemorySettings).

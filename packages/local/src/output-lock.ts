@@ -1,9 +1,9 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { GlacierError } from "@glacier/core";
 import { currentProcess, ownerState, type ProcessIdentity, type RunStore } from "@glacier/engine";
 import { storageError } from "./errors.js";
+import { disown, own } from "./exit-cleanup.js";
 import { describeLocation, type ResolvedLocation } from "./storage.js";
 
 /** Who holds a lock: written into the lock file. */
@@ -133,24 +133,6 @@ function lockedError(target: LockTarget, held: Held): GlacierError {
   });
 }
 
-/** Lock files this process holds now: released by {@link releaseHeldLocksSync} when it must exit at once. */
-const held = new Set<string>();
-
-/**
- * Removes every lock this process holds, synchronously: for a process about to exit at once (a second Ctrl-C),
- * which has no time for the run's own cleanup. Best effort; never throws.
- */
-export function releaseHeldLocksSync(): void {
-  for (const path of held) {
-    try {
-      rmSync(path, { force: true });
-    } catch {
-      // The next run judges the lock's owner dead and takes it over.
-    }
-  }
-  held.clear();
-}
-
 /** Held output locks; `release` removes them. */
 export interface OutputLocks {
   release(): Promise<void>;
@@ -171,7 +153,7 @@ export async function lockOutputs(
   const release = async (): Promise<void> => {
     for (const path of mine.splice(0)) {
       await rm(path, { force: true });
-      held.delete(path);
+      disown(path);
     }
   };
   const unique = new Map(targets.map((t) => [t.lockPath, t]));
@@ -192,7 +174,7 @@ export async function lockOutputs(
       throw lockedError(target, holder);
     }
     mine.push(target.lockPath);
-    held.add(target.lockPath);
+    own(target.lockPath);
   }
   return { release };
 }

@@ -118,6 +118,18 @@ export function renderRunSummary(result: RecordedRunResult, c: Colors): string {
 }
 
 /**
+ * The one line `glacier run` prints when Ctrl-C or SIGTERM cancelled it: what finished, and how to go on.
+ *
+ * @example
+ * ```text
+ * run 20240131T101500Z-a1b2 cancelled by SIGINT (3 steps: 1 succeeded, 2 not run); go on with: glacier run --resume 20240131T101500Z-a1b2
+ * ```
+ */
+export function renderCancelled(result: RunResult, signal: string, c: Colors): string {
+  return `run ${result.runId} ${c.yellow("cancelled")} by ${signal} (${formatCount(result.steps.length, "step")}: ${counts(result.steps)}); go on with: glacier run --resume ${result.runId}\n`;
+}
+
+/**
  * What `glacier run --plan` prints: per step whether it would run and why, nothing run.
  *
  * @example

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type ExecutionOptions, formatCount, GlacierError, runGraph } from "@glacier/core";
+import { type ExecutionOptions, formatCount, GlacierError, type RunResult, runGraph } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";
@@ -7,7 +7,8 @@ import { INTERPRETERS } from "../interpreters.js";
 import { findModules, loadProject, type ProjectModules } from "../load/load-project.js";
 import { formatTypeDiagnostic, typeCheck } from "../load/type-check.js";
 import { parseChoice, parseParams, parsePositiveInteger } from "../options.js";
-import { planJson, renderPlan, renderRunSummary, runJson } from "./run-summary.js";
+import { exitCodeOf, stopOnSignals, type StopSignal } from "../signals.js";
+import { planJson, renderCancelled, renderPlan, renderRunSummary, runJson } from "./run-summary.js";
 
 /** `glacier run`'s options as commander hands them over (strings, flags, repeated `--param`). */
 export interface RunCommandOptions {
@@ -77,6 +78,7 @@ async function requireTypes(modules: ProjectModules, io: Io): Promise<void> {
  * upstream steps it needs) locally on polars or on AWS, through core's `runGraph`. While it runs, a live view
  * on stderr says how each step is doing; when it ends, one summary on stdout says how the run went (with
  * `--plan`: what would run and why; with `--json`: one JSON document, see `runJson`). Exits 1 when a step failed.
+ * Ctrl-C or SIGTERM cancels a local run (see `signals.ts`): one summary line, then exit 130 / 143.
  *
  * @example
  * ```sh
@@ -117,28 +119,56 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
   // the type check passes.
   const { graph } = await loadProject({ cwd, command: "run", modules });
   if (options.typecheck !== false) await requireTypes(modules, io);
-  const result =
-    mode === "local"
-      ? await runGraph(
-          graph,
-          {
-            mode,
-            ...common,
-            ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
-            ...(options.lowMemory ? { lowMemory: true } : {}),
-          },
-          await INTERPRETERS.local(),
-        )
-      : await runGraph(
-          graph,
-          { mode, ...common, ...(via === undefined ? {} : { via }) },
-          await INTERPRETERS.cloud(),
-        );
+  const [result, stopped] = await (async () => {
+    if (mode !== "local") {
+      const cloud = await runGraph(
+        graph,
+        { mode, ...common, ...(via === undefined ? {} : { via }) },
+        await INTERPRETERS.cloud(),
+      );
+      return [cloud, undefined] as const;
+    }
+    // Loaded now, so that a second Ctrl-C can release the run's locks synchronously.
+    const { releaseOwnedFilesSync } = await import("@glacier/local");
+    const controller = new AbortController();
+    const stop = stopOnSignals(
+      controller,
+      (signal) =>
+        io.err(
+          `${io.colors.yellow("cancelling")} (${signal}): stopping running steps and cleaning up; ${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"} again exits at once.`,
+        ),
+      releaseOwnedFilesSync,
+    );
+    try {
+      const local = await runGraph(
+        graph,
+        {
+          mode,
+          ...common,
+          signal: controller.signal,
+          ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
+          ...(options.lowMemory ? { lowMemory: true } : {}),
+        },
+        await INTERPRETERS.local(),
+      );
+      return [local, stop.received()] as const;
+    } finally {
+      stop.dispose();
+    }
+  })();
   if ("kind" in result) {
     io.stdout.write(
       options.json ? `${JSON.stringify(planJson(result), null, 2)}\n` : renderPlan(result, io.outColors),
     );
     return EXIT.ok;
+  }
+  if (stopped !== undefined && result.status === "cancelled") {
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify(runJson(result, { mode }), null, 2)}\n`
+        : renderCancelled(result, stopped, io.outColors),
+    );
+    return exitCodeOf(stopped);
   }
   io.stdout.write(
     options.json
