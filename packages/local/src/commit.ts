@@ -155,20 +155,27 @@ export async function abortOutput(target: OutputTarget, storage?: StorageOptions
 /**
  * Deletes temporaries that earlier runs of this output left behind (a killed process cannot clean up). Only
  * called while holding the output's lock, so no live writer owns them.
+ *
+ * `listings` memoises each directory's listing for the run: leftovers of earlier runs are all there when the
+ * run starts (this run's own failed attempts remove their temporaries), and re-reading a directory of N
+ * outputs for each of its N steps cost O(N²).
  */
-export async function sweepTemporaries(target: OutputTarget): Promise<void> {
+export async function sweepTemporaries(
+  target: OutputTarget,
+  listings?: Map<string, Promise<readonly string[]>>,
+): Promise<void> {
   if (target.kind !== "file") return;
   const dir = dirname(target.final);
   // Exactly this output's temporaries: `.<name>.<runId>-<rand>.glacier-tmp`, not another output's.
   const own = new RegExp(
     `^\\.${escapeRegExp(basename(target.final))}\\.\\d{8}T\\d{6}Z-[0-9a-f]{4}-[0-9a-f]{4}${escapeRegExp(TEMP_SUFFIX)}$`,
   );
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
+  let listing = listings?.get(dir);
+  if (!listing) {
+    listing = readdir(dir).catch(() => []);
+    listings?.set(dir, listing);
   }
+  const names = await listing;
   for (const name of names) {
     if (own.test(name) && join(dir, name) !== target.temp) await rm(join(dir, name), { force: true });
   }
