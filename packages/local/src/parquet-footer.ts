@@ -94,7 +94,10 @@ function numRows(buffer: Buffer): number {
         const size = header >> 4 === 15 ? Number(varint()) : header >> 4;
         const element = header & 0x0f;
         // Booleans in a collection take one byte each.
-        for (let i = 0; i < size; i++) element === T.TRUE || element === T.FALSE ? (at += 1) : skip(element);
+        for (let i = 0; i < size; i++) {
+          if (element === T.TRUE || element === T.FALSE) at += 1;
+          else skip(element);
+        }
         return;
       }
       case T.MAP: {
