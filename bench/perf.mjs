@@ -45,6 +45,8 @@ const ROOT = join(BENCH_DIR, "..");
 const OVERHEAD = join(BENCH_DIR, "overhead");
 const node = process.execPath;
 const work = join(DATA_DIR, "perf");
+/** Hand-written analysis of these benchmarks, kept across regenerations (like bench/notes.md). */
+const NOTES = join(BENCH_DIR, "perf-notes.md");
 
 if (opts.build) {
   const built = spawnSync(
@@ -163,22 +165,17 @@ const BENCHMARKS = {
       cpSync(join(OVERHEAD, "analytics", "project.mjs"), project);
       const glacier = join(OVERHEAD, "analytics", "glacier-project.mjs");
       const result = {};
-      result["glacier full run"] = await run(glacier, ["--dir", dir, "--expect-runs", "12"]);
+      const at = ["--dir", dir, "--tables", tablesDir];
+      result["glacier full run"] = await run(glacier, [...at, "--expect-runs", "12"]);
       // The edit: one leaf step's filter threshold. Only that step reruns.
       writeFileSync(
         project,
         readFileSync(project, "utf8").replace("const THRESHOLD = 1;", "const THRESHOLD = 2;"),
       );
-      result["glacier after editing one step"] = await run(glacier, ["--dir", dir, "--expect-runs", "1"]);
-      result["glacier no-op rerun"] = await run(glacier, ["--dir", dir, "--expect-runs", "0"]);
-      result["duckdb full script"] = await run(join(OVERHEAD, "analytics", "duckdb-project.mjs"), [
-        "--dir",
-        dir,
-      ]);
-      result["polars full script"] = await run(join(OVERHEAD, "analytics", "polars-project.mjs"), [
-        "--dir",
-        dir,
-      ]);
+      result["glacier after editing one step"] = await run(glacier, [...at, "--expect-runs", "1"]);
+      result["glacier no-op rerun"] = await run(glacier, [...at, "--expect-runs", "0"]);
+      result["duckdb full script"] = await run(join(OVERHEAD, "analytics", "duckdb-project.mjs"), at);
+      result["polars full script"] = await run(join(OVERHEAD, "analytics", "polars-project.mjs"), at);
       return result;
     },
     ratios: [
@@ -316,7 +313,8 @@ const markdown = `## Orchestration overhead, scheduling and the edit-rerun loop
 
 Run of ${results.startedAt.slice(0, 16).replace("T", " ")} UTC on commit \`${m.commit}\`${m.dirty ? " (uncommitted changes)" : ""}: ${m.cores} cores, Node ${m.node}, nodejs-polars ${m.nodejsPolars}, DuckDB ${m.duckdb}; ${rows.toLocaleString("en")} order rows for the project benchmarks, ${tiny.toLocaleString("en")} tiny steps, ${rounds} interleaved round(s). **Load average (1 min) before→after each round: ${loads}.** Ratios are taken within each round, then summarised; wall times on a loaded machine mostly measure the other load, CPU time less so.
 
-${sections.join("\n\n")}`;
+${sections.join("\n\n")}
+${existsSync(NOTES) ? `\n### Analysis\n\n${readFileSync(NOTES, "utf8").trim()}\n` : ""}`;
 const prettier = await import("prettier");
 const perfPath = join(BENCH_DIR, "perf.md");
 const perfConfig = (await prettier.resolveConfig(perfPath)) ?? {};

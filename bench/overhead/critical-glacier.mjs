@@ -29,8 +29,8 @@ const cheap = (name, mod) =>
   inputs()
     .transform(
       local.task(
-        ({ orders, customers: _customers, products: _products }) =>
-          orders
+        (tables) =>
+          tables.orders
             .filter(pl.col("day").modulo(7).eq(mod))
             .groupBy("day")
             .agg(pl.col("qty").sum().alias("units")),

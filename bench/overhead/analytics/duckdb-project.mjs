@@ -1,15 +1,15 @@
 /**
  * The project's 12 steps in DuckDB SQL, each `COPY (query) TO '<step>.parquet'` (snappy), reading the earlier
- * steps' files: what a DuckDB user re-runs in full after any edit. `node duckdb-project.mjs --dir DIR`.
+ * steps' files: what a DuckDB user re-runs in full after any edit. `node duckdb-project.mjs --dir DIR [--tables T]` (tables in `T/raw`, default `DIR/../raw`).
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 
-const { values } = parseArgs({ options: { dir: { type: "string" } } });
+const { values } = parseArgs({ options: { dir: { type: "string" }, tables: { type: "string" } } });
 const dir = resolve(values.dir);
-const raw = join(dir, "..", "raw");
+const raw = join(resolve(values.tables ?? join(dir, "..")), "raw");
 const out = join(dir, "duckdb");
 mkdirSync(out, { recursive: true });
 const t = (name) =>

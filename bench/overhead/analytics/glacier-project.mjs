@@ -1,5 +1,5 @@
 /**
- * Runs the analytical project with Glacier: `node glacier-project.mjs --rows N --dir DIR [--expect-runs K]`.
+ * Runs the analytical project with Glacier: `node glacier-project.mjs --dir DIR [--tables T] [--expect-runs K]` (tables in `T/raw`, default `DIR/../raw`).
  * Imports `DIR/project.mjs` (the editable copy), so a rerun after an edit sees the edited code. Prints
  * `{ runMs, ran, skipped }`; with `--expect-runs K`, fails unless exactly K steps ran.
  */
@@ -13,11 +13,14 @@ const { values } = parseArgs({
     dir: { type: "string" },
     "expect-runs": { type: "string" },
     force: { type: "boolean", default: false },
+    tables: { type: "string" },
   },
 });
 const dir = resolve(values.dir);
 const project = await import(pathToFileURL(join(dir, "project.mjs")).href);
-const graph = core.LineageGraph.from(project.glacierTargets(core, join(dir, ".."), dir));
+const graph = core.LineageGraph.from(
+  project.glacierTargets(core, resolve(values.tables ?? join(dir, "..")), dir),
+);
 const started = performance.now();
 const result = await core.runGraph(graph, { mode: "local", projectDir: dir, force: values.force });
 const runMs = Math.round(performance.now() - started);

@@ -1,7 +1,7 @@
 /**
  * The hand-written script: the project's 12 steps (the same functions), each scanned from Parquet and streamed
  * into its own file with `sinkParquet` (snappy, no statistics, order kept: Glacier's writer settings), in
- * order, one process. `node polars-project.mjs --dir DIR` (tables in `DIR/../raw`).
+ * order, one process. `node polars-project.mjs --dir DIR [--tables T]` (tables in `T/raw`, default `DIR/../raw`).
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -9,9 +9,9 @@ import { parseArgs } from "node:util";
 import pl from "nodejs-polars";
 import { STEPS } from "./project.mjs";
 
-const { values } = parseArgs({ options: { dir: { type: "string" } } });
+const { values } = parseArgs({ options: { dir: { type: "string" }, tables: { type: "string" } } });
 const dir = resolve(values.dir);
-const raw = join(dir, "..", "raw");
+const raw = join(resolve(values.tables ?? join(dir, "..")), "raw");
 const out = join(dir, "polars");
 mkdirSync(out, { recursive: true });
 const started = performance.now();
