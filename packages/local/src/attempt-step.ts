@@ -159,7 +159,7 @@ async function attemptUntil(
   // The worker's polars reads S3 settings for non-Parquet sinks from the process environment, which a
   // worker thread cannot change: export them from here.
   if (target.kind === "s3" && step.output.format !== "parquet") exportCloudEnv(target.cloudOptions);
-  await sweepTemporaries(target);
+  await sweepTemporaries(target, runner.ctx.directories);
   if (target.kind === "file") own(target.temp);
   try {
     return await materializeAndCommit(runner, step, attempt, signal, pl, frame, target);
@@ -182,7 +182,8 @@ async function materializeAndCommit(
   const job = materializeJob(step, target, { deferHash: true });
   let plan: Uint8Array | undefined;
   try {
-    plan = frame.serialize("bincode");
+    // Copied out of polars' external buffer: posting that to a worker costs ~0.4 ms, a plain copy ~0.03 ms.
+    plan = new Uint8Array(frame.serialize("bincode"));
   } catch (error) {
     // The step still runs, on this thread: say so where the user looks (progress, summary, record), with
     // the rewrite that moves it back to a worker.

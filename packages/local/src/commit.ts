@@ -158,20 +158,27 @@ export async function abortOutput(target: OutputTarget, storage?: StorageOptions
  * writer named in the file's name ({@link tagOwnerIsDead}) no longer runs on this host. A live writer's file
  * — a run of another project sharing the data directory, say — is left alone, and so is another host's.
  * Temporaries named before writers were (no tag) are deleted, as before, only by the holder of the output's lock.
+ *
+ * `listings` memoises each directory's listing for the run: leftovers of earlier runs are all there when the
+ * run starts (this run's own failed attempts remove their temporaries), and re-reading a directory of N
+ * outputs for each of its N steps cost O(N²).
  */
-export async function sweepTemporaries(target: OutputTarget): Promise<void> {
+export async function sweepTemporaries(
+  target: OutputTarget,
+  listings?: Map<string, Promise<readonly string[]>>,
+): Promise<void> {
   if (target.kind !== "file") return;
   const dir = dirname(target.final);
   // Exactly this output's temporaries: `.<name>.<runId>-<rand>[.<owner tag>].glacier-tmp`, not another output's.
   const own = new RegExp(
     `^\\.${escapeRegExp(basename(target.final))}\\.\\d{8}T\\d{6}Z-[0-9a-f]{4}-[0-9a-f]{4}(?:\\.(${OWNER_TAG_PATTERN}))?${escapeRegExp(TEMP_SUFFIX)}$`,
   );
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
+  let listing = listings?.get(dir);
+  if (!listing) {
+    listing = readdir(dir).catch(() => []);
+    listings?.set(dir, listing);
   }
+  const names = await listing;
   for (const name of names) {
     const match = own.exec(name);
     if (!match || join(dir, name) === target.temp) continue;

@@ -5,6 +5,7 @@ import { GlacierError, type Format, type Schema, type StepNode } from "@glacier/
 import { hashFile } from "./content-hash.js";
 import { messageOf, storageError, storageProblem } from "./errors.js";
 import { tempUrl, type OutputTarget } from "./output-target.js";
+import { parquetRowCount } from "./parquet-footer.js";
 import type { LazyFrame, Polars } from "./polars.js";
 import { exportCloudEnv } from "./scan.js";
 import { actualSchema, checkSchema, type ActualSchema } from "./schema-check.js";
@@ -42,7 +43,8 @@ export function materializeJob(
 /** What was written to the temporary location. */
 export interface Materialized {
   readonly rows: number;
-  readonly schema: ActualSchema;
+  /** Read back when the output has a declared schema to check. */
+  readonly schema?: ActualSchema;
   /** Local outputs only (S3 sizes and ETags come from the commit). */
   readonly bytes?: number;
   readonly fingerprint?: string;
@@ -123,16 +125,22 @@ export function scanWritten(pl: Polars, format: Format, target: OutputTarget): L
   }
 }
 
-/** Reads back what was written: its schema (a footer or header) and row count (Parquet: from metadata). */
+/**
+ * Reads back what was written: its row count (Parquet: from metadata) and, when `withSchema` (a declared
+ * schema to check it against), its schema (a footer or header). Each is one polars query, ~3 ms on a tiny
+ * file: the schema is read only when something checks it.
+ */
 export function measureOutput(
   pl: Polars,
   format: Format,
   target: OutputTarget,
-): { rows: number; schema: ActualSchema } {
+  withSchema = true,
+): { rows: number; schema?: ActualSchema } {
   const scan = (): LazyFrame => scanWritten(pl, format, target);
-  const schema = actualSchema(scan().limit(0).collectSync().schema as never);
   const counted = scan().select(pl.len().alias("rows")).collectSync();
-  return { rows: Number(counted.getColumn("rows").get(0)), schema };
+  const rows = Number(counted.getColumn("rows").get(0));
+  if (!withSchema) return { rows };
+  return { rows, schema: actualSchema(scan().limit(0).collectSync().schema as never) };
 }
 
 /**
@@ -148,11 +156,16 @@ export async function materialize(pl: Polars, frame: LazyFrame, job: Materialize
     } catch (error) {
       throw writeError(error, job);
     }
-    const measured = measureOutput(pl, job.format, job.target);
-    const typed = job.format === "parquet" || job.format === "ipc";
-    checkSchema(job.outputId, job.schema, measured.schema, `the output of step "${job.step}"`, {
-      namesOnly: !typed,
-    });
+    const measured =
+      job.format === "parquet" && job.target.kind === "file" && job.schema === undefined
+        ? { rows: await parquetRowCount(job.target.temp) }
+        : measureOutput(pl, job.format, job.target, job.schema !== undefined);
+    if (job.schema && measured.schema) {
+      const typed = job.format === "parquet" || job.format === "ipc";
+      checkSchema(job.outputId, job.schema, measured.schema, `the output of step "${job.step}"`, {
+        namesOnly: !typed,
+      });
+    }
     if (job.target.kind !== "file") return measured;
     const written = await stat(job.target.temp);
     if (job.deferHash) return { ...measured, bytes: written.size };

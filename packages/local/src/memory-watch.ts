@@ -1,12 +1,22 @@
 /** How often {@link watchMemory} samples the process's resident memory. */
 const SAMPLE_MS = 25;
 
+/** One sampler for every step running in this process; the steps watching it, each with its peak. */
+const watchers = new Set<{ peak: number }>();
+let timer: NodeJS.Timeout | undefined;
+
+function sample(): number {
+  const rss = process.memoryUsage.rss();
+  for (const watcher of watchers) if (rss > watcher.peak) watcher.peak = rss;
+  return rss;
+}
+
 /**
  * Watches this process's resident memory (RSS) while a step runs: `stop()` returns the most it rose above
  * where it was at the start (bytes; 0 when it did not rise). Steps run in worker threads of this process, so
  * steps running at the same time see each other's memory: the figure errs high, which is the safe side for
- * admitting the step next run. Sampling reads `/proc/self/statm` (microseconds) every 25 ms on an unref'd
- * timer, and once more at the end.
+ * admitting the step next run. One unref'd timer samples for all running steps every 25 ms (reading
+ * `/proc/self/statm`), plus one sample at each start and stop.
  *
  * @example
  * ```ts
@@ -16,17 +26,22 @@ const SAMPLE_MS = 25;
  * ```
  */
 export function watchMemory(): { stop(): number } {
-  const start = process.memoryUsage.rss();
-  let peak = start;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, SAMPLE_MS);
-  timer.unref();
+  const start = sample();
+  const watcher = { peak: start };
+  watchers.add(watcher);
+  if (!timer) {
+    timer = setInterval(sample, SAMPLE_MS);
+    timer.unref();
+  }
   return {
     stop() {
-      clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage.rss());
-      return peak - start;
+      sample();
+      watchers.delete(watcher);
+      if (watchers.size === 0 && timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+      return watcher.peak - start;
     },
   };
 }

@@ -17,6 +17,8 @@ export class RunContext {
   readonly cache: FileHashCache;
   /** Plan mode: read everything, write nothing. */
   readonly readOnly: boolean;
+  /** Each output directory's listing when the run first swept it (`sweepTemporaries`). */
+  readonly directories = new Map<string, Promise<readonly string[]>>();
   readonly #contents = new Map<string, Promise<Content>>();
   readonly #listings = new Map<string, Promise<Content>>();
 

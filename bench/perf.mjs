@@ -1,0 +1,332 @@
+/**
+ * The orchestration benchmarks (`npm run bench:perf`): what Glacier adds around the Polars work, each as a ratio
+ * to a baseline measured in the same round, rounds interleaved (each starts at a different benchmark).
+ *
+ *   critical   a graph where name order is the worst order: critical-path order (durations recorded by an
+ *              earlier run) vs name order (the same directory with its run history removed), concurrency 2
+ *   tiny       N tiny steps (chain and fan-out) vs a hand-written loop doing the same Polars work; no-op rerun
+ *   startup    `glacier visualize` / `validate` (with and without --no-typecheck) on examples/simple vs `node -e 0`
+ *   edit       the 12-step analytical project: full run, then one step's code edited and rerun, beside DuckDB and
+ *              the hand-written Polars script re-running everything; peak RSS of the full runs
+ *
+ *   node bench/perf.mjs                                   rows 2,000,000, 1,000 tiny steps, 3 rounds
+ *   node bench/perf.mjs --quick                           rows 200,000, 200 tiny steps, 1 round (smoke test)
+ *   node bench/perf.mjs --rows 20000000 --rounds 5 --only edit,critical
+ *
+ * Writes bench/results/perf-<stamp>.json and bench/perf.md, and puts perf.md into BENCHMARKS.md between the
+ * `perf:begin` / `perf:end` markers (bench/run.mjs carries it over when it regenerates the file).
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BENCH_DIR, DATA_DIR, RESULTS_DIR } from "./lib/dataset.mjs";
+import { machineInfo } from "./lib/machine.mjs";
+import { breakdown, measure } from "./lib/measure.mjs";
+import { generateTables } from "./overhead/analytics/generate.mjs";
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rows: { type: "string" },
+    tiny: { type: "string" },
+    rounds: { type: "string" },
+    only: { type: "string" },
+    build: { type: "boolean", default: true },
+  },
+  allowNegative: true,
+});
+const rows = Number(opts.rows ?? (opts.quick ? 200_000 : 2_000_000));
+const tiny = Number(opts.tiny ?? (opts.quick ? 200 : 1_000));
+const rounds = Number(opts.rounds ?? (opts.quick ? 1 : 3));
+const only = new Set((opts.only ?? "critical,tiny,startup,edit").split(","));
+const ROOT = join(BENCH_DIR, "..");
+const OVERHEAD = join(BENCH_DIR, "overhead");
+const node = process.execPath;
+const work = join(DATA_DIR, "perf");
+/** Hand-written analysis of these benchmarks, kept across regenerations (like bench/notes.md). */
+const NOTES = join(BENCH_DIR, "perf-notes.md");
+
+if (opts.build) {
+  const built = spawnSync(
+    "npx",
+    ["turbo", "run", "build", "--filter=@glacier/cli...", "--output-logs=errors-only"],
+    {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+    },
+  );
+  if (built.status !== 0) throw new Error("build failed");
+}
+const tablesDir = join(DATA_DIR, `analytics-${rows}`);
+generateTables(rows, tablesDir);
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+/** A fresh directory under the work directory. */
+function fresh(name) {
+  const dir = join(work, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Measures `node script args`, returning wall, CPU, peak RSS and the script's JSON line. */
+async function run(script, args, cwd = ROOT) {
+  const m = await measure(node, [script, ...args], { cwd });
+  return {
+    wallMs: m.wallMs,
+    cpuS: Math.round((m.userS + m.sysS) * 100) / 100,
+    peakRssMiB: Math.round(Math.max(m.peakRssKiB, m.treePeakRssKiB) / 1024),
+    out: breakdown(m.stdout),
+  };
+}
+
+/** Each benchmark: a list of measurements per round, in the order they must run (later ones may need earlier). */
+const BENCHMARKS = {
+  critical: {
+    title: "Critical-path scheduling",
+    async prepare() {
+      const base = fresh("critical-base");
+      // One run records every step's duration; each round copies this directory.
+      await run(join(OVERHEAD, "critical-glacier.mjs"), ["--dir", base, "--raw", tablesDir]);
+      return base;
+    },
+    async round(base) {
+      const critical = fresh("critical-cp");
+      cpSync(base, critical, { recursive: true });
+      const named = fresh("critical-name");
+      cpSync(base, named, { recursive: true });
+      rmSync(join(named, ".glacier", "runs"), { recursive: true, force: true });
+      const args = (dir) => ["--dir", dir, "--raw", tablesDir];
+      return {
+        "name order": await run(join(OVERHEAD, "critical-glacier.mjs"), args(named)),
+        "critical path": await run(join(OVERHEAD, "critical-glacier.mjs"), args(critical)),
+      };
+    },
+    ratios: [["critical path", "name order"]],
+  },
+  tiny: {
+    title: `${tiny.toLocaleString("en")} tiny steps`,
+    async round() {
+      const result = {};
+      for (const shape of ["chain", "fanout"]) {
+        const loopDir = fresh(`tiny-loop-${shape}`);
+        const glacierDir = fresh(`tiny-glacier-${shape}`);
+        const args = (dir) => ["--steps", String(tiny), "--shape", shape, "--out", dir];
+        result[`loop ${shape}`] = await run(join(OVERHEAD, "tiny-loop.mjs"), args(loopDir));
+        result[`glacier ${shape}`] = await run(join(OVERHEAD, "tiny-glacier.mjs"), args(glacierDir));
+        result[`glacier ${shape} no-op rerun`] = await run(join(OVERHEAD, "tiny-glacier.mjs"), [
+          ...args(glacierDir),
+          "--rerun",
+        ]);
+      }
+      return result;
+    },
+    ratios: [
+      ["glacier chain", "loop chain"],
+      ["glacier fanout", "loop fanout"],
+    ],
+    perStep: true,
+  },
+  startup: {
+    title: "Start-up",
+    async round() {
+      const example = join(ROOT, "examples", "simple");
+      const cli = join(ROOT, "packages", "cli", "bin", "glacier.js");
+      const time = async (args) => {
+        const m = await measure(node, args, { cwd: example });
+        return {
+          wallMs: m.wallMs,
+          cpuS: Math.round((m.userS + m.sysS) * 100) / 100,
+          peakRssMiB: Math.round(m.peakRssKiB / 1024),
+        };
+      };
+      return {
+        "node -e 0": await time(["-e", "0"]),
+        "glacier visualize": await time([cli, "visualize", "pipeline.ts"]),
+        "glacier validate --no-typecheck": await time([cli, "validate", "--no-typecheck", "pipeline.ts"]),
+        "glacier validate": await time([cli, "validate", "pipeline.ts"]),
+      };
+    },
+    ratios: [
+      ["glacier visualize", "node -e 0"],
+      ["glacier validate --no-typecheck", "node -e 0"],
+      ["glacier validate", "node -e 0"],
+    ],
+  },
+  edit: {
+    title: "Edit-rerun loop (12-step analytical project)",
+    async round() {
+      const dir = fresh("edit");
+      const project = join(dir, "project.mjs");
+      cpSync(join(OVERHEAD, "analytics", "project.mjs"), project);
+      const glacier = join(OVERHEAD, "analytics", "glacier-project.mjs");
+      const result = {};
+      const at = ["--dir", dir, "--tables", tablesDir];
+      result["glacier full run"] = await run(glacier, [...at, "--expect-runs", "12"]);
+      // The edit: one leaf step's filter threshold. Only that step reruns.
+      writeFileSync(
+        project,
+        readFileSync(project, "utf8").replace("const THRESHOLD = 1;", "const THRESHOLD = 2;"),
+      );
+      result["glacier after editing one step"] = await run(glacier, [...at, "--expect-runs", "1"]);
+      result["glacier no-op rerun"] = await run(glacier, [...at, "--expect-runs", "0"]);
+      result["duckdb full script"] = await run(join(OVERHEAD, "analytics", "duckdb-project.mjs"), at);
+      result["polars full script"] = await run(join(OVERHEAD, "analytics", "polars-project.mjs"), at);
+      return result;
+    },
+    ratios: [
+      ["glacier full run", "polars full script"],
+      ["glacier after editing one step", "glacier full run"],
+      ["glacier after editing one step", "duckdb full script"],
+      ["glacier after editing one step", "polars full script"],
+      ["duckdb full script", "polars full script"],
+    ],
+    memory: [["glacier full run", "polars full script"]],
+  },
+};
+
+const results = {
+  startedAt: new Date().toISOString(),
+  options: { rows, tiny, rounds, only: [...only], quick: opts.quick },
+  machine: machineInfo(),
+  rounds: [],
+};
+const selected = Object.keys(BENCHMARKS).filter((name) => only.has(name));
+const prepared = {};
+for (const name of selected) prepared[name] = await BENCHMARKS[name].prepare?.();
+for (let r = 0; r < rounds; r++) {
+  const round = { load: os.loadavg().map((l) => Math.round(l * 10) / 10), results: {} };
+  // Interleaved: each round starts at a different benchmark.
+  for (let k = 0; k < selected.length; k++) {
+    const name = selected[(r + k) % selected.length];
+    console.log(`round ${r + 1}/${rounds}: ${name}`);
+    round.results[name] = await BENCHMARKS[name].round(prepared[name]);
+  }
+  round.loadAfter = os.loadavg().map((l) => Math.round(l * 10) / 10);
+  results.rounds.push(round);
+}
+
+// ---- summary ----
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s.at(-1) };
+};
+const fmt = (n, digits = 2) => (n === undefined ? "—" : n.toFixed(digits));
+const range = ({ min, median, max }, digits = 2, unit = "") =>
+  `${fmt(median, digits)}${unit} (${fmt(min, digits)}–${fmt(max, digits)})`;
+const table = (head, body) =>
+  [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...body.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+
+const sections = [];
+for (const name of selected) {
+  const bench = BENCHMARKS[name];
+  const perRound = results.rounds.map((r) => r.results[name]);
+  const variants = Object.keys(perRound[0]);
+  const lines = [`### ${bench.title}`, ""];
+  lines.push(
+    table(
+      ["variant", "wall s, median (min–max)", "CPU s, median", "peak RSS MiB, median"],
+      variants.map((v) => [
+        v,
+        range(stats(perRound.map((p) => p[v].wallMs / 1000))),
+        fmt(stats(perRound.map((p) => p[v].cpuS)).median),
+        fmt(stats(perRound.map((p) => p[v].peakRssMiB)).median, 0),
+      ]),
+    ),
+  );
+  lines.push(
+    "",
+    table(
+      ["ratio (per round, same round)", "wall, median (min–max)", "CPU, median (min–max)"],
+      bench.ratios.map(([a, b]) => [
+        `${a} ÷ ${b}`,
+        range(stats(perRound.map((p) => p[a].wallMs / p[b].wallMs)), 2, "×"),
+        range(stats(perRound.map((p) => p[a].cpuS / Math.max(p[b].cpuS, 0.01))), 2, "×"),
+      ]),
+    ),
+  );
+  if (bench.memory) {
+    lines.push(
+      "",
+      table(
+        ["peak RSS ratio (per round)", "median (min–max)"],
+        bench.memory.map(([a, b]) => [
+          `${a} ÷ ${b}`,
+          range(stats(perRound.map((p) => p[a].peakRssMiB / p[b].peakRssMiB)), 2, "×"),
+        ]),
+      ),
+    );
+  }
+  if (bench.perStep) {
+    // Overhead per step: Glacier's run() time minus the loop's, both timed inside the process (start-up excluded).
+    lines.push(
+      "",
+      table(
+        [
+          "per step (in-process run time)",
+          "Glacier ms/step",
+          "loop ms/step",
+          "overhead ms/step, median (min–max)",
+        ],
+        ["chain", "fanout"].map((shape) => [
+          shape,
+          fmt(stats(perRound.map((p) => p[`glacier ${shape}`].out.runMs / tiny)).median),
+          fmt(stats(perRound.map((p) => p[`loop ${shape}`].out.runMs / tiny)).median),
+          range(
+            stats(
+              perRound.map((p) => (p[`glacier ${shape}`].out.runMs - p[`loop ${shape}`].out.runMs) / tiny),
+            ),
+          ),
+        ]),
+      ),
+    );
+    lines.push(
+      "",
+      `No-op rerun: ${["chain", "fanout"].map((shape) => `${shape} ${fmt(stats(perRound.map((p) => p[`glacier ${shape} no-op rerun`].out.runMs / tiny)).median)} ms/step`).join(", ")} (run() time).`,
+    );
+  }
+  if (name === "critical") {
+    const orders = perRound.map(
+      (p) => `${p["critical path"].out.order.join(" ")} ∣ ${p["name order"].out.order.join(" ")}`,
+    );
+    lines.push("", `Start order (critical path ∣ name order), round 1: ${orders[0]}.`);
+  }
+  sections.push(lines.join("\n"));
+}
+const loads = results.rounds.map((r) => `${r.load[0]}→${r.loadAfter[0]}`).join(", ");
+const m = results.machine;
+const stamp = results.startedAt.replace(/[:.]/g, "-");
+results.file = `perf-${stamp}${opts.quick ? "-quick" : ""}.json`;
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, results.file), `${JSON.stringify(results, null, 2)}\n`);
+const markdown = `## Orchestration overhead, scheduling and the edit-rerun loop
+
+<!-- Generated by \`node bench/perf.mjs\` from bench/results/${results.file}. -->
+
+Run of ${results.startedAt.slice(0, 16).replace("T", " ")} UTC on commit \`${m.commit}\`${m.dirty ? " (uncommitted changes)" : ""}: ${m.cores} cores, Node ${m.node}, nodejs-polars ${m.nodejsPolars}, DuckDB ${m.duckdb}; ${rows.toLocaleString("en")} order rows for the project benchmarks, ${tiny.toLocaleString("en")} tiny steps, ${rounds} interleaved round(s). **Load average (1 min) before→after each round: ${loads}.** Ratios are taken within each round, then summarised; wall times on a loaded machine mostly measure the other load, CPU time less so.
+
+${sections.join("\n\n")}
+${existsSync(NOTES) ? `\n### Analysis\n\n${readFileSync(NOTES, "utf8").trim()}\n` : ""}`;
+const prettier = await import("prettier");
+const perfPath = join(BENCH_DIR, "perf.md");
+const perfConfig = (await prettier.resolveConfig(perfPath)) ?? {};
+writeFileSync(perfPath, await prettier.format(`${markdown}\n`, { ...perfConfig, filepath: perfPath }));
+const reportPath = join(ROOT, "BENCHMARKS.md");
+if (existsSync(reportPath)) {
+  const report = readFileSync(reportPath, "utf8");
+  const block = `<!-- perf:begin -->\n\n${markdown}\n\n<!-- perf:end -->`;
+  const next = report.includes("<!-- perf:begin -->")
+    ? report.replace(/<!-- perf:begin -->[\s\S]*<!-- perf:end -->/, () => block)
+    : report.replace("\n## Analysis\n", () => `\n${block}\n\n## Analysis\n`);
+  const config = (await prettier.resolveConfig(reportPath)) ?? {};
+  writeFileSync(reportPath, await prettier.format(next, { ...config, filepath: reportPath }));
+}
+console.log(markdown);
