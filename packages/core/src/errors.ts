@@ -16,6 +16,8 @@ export const ERROR_CODES = Object.freeze([
   "INVALID_TARGET",
   "INVALID_NAME",
   "INVALID_PARAM",
+  // A warning: SQL whose result differs between Polars SQL (local) and Spark SQL (EMR).
+  "SQL_NOT_PORTABLE",
   // Graph errors: pipelines that cannot be ordered or would overwrite each other.
   "CYCLE",
   "DUPLICATE_WRITER",
