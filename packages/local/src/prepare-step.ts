@@ -127,10 +127,15 @@ async function callTask(
     }
   } catch (error) {
     if (GlacierError.is(error)) throw error;
+    // A thrown string or object carries no stack: say so, rather than send the user to a log without one.
+    const hint =
+      error instanceof Error
+        ? "Fix the task; its stack trace is in the run log."
+        : `Fix the task; it threw ${describeValue(error)}, not an Error, so there is no stack trace: throw new Error("…") to get one.`;
     throw new GlacierError(
       "TASK_FAILED",
       `${task.language === "sql" ? "the SQL query failed" : "the task threw"}: ${messageOf(error, true)}`,
-      { subject, hint: "Fix the task; its stack trace is in the run log.", cause: error },
+      { subject, hint, cause: error },
     );
   }
   // nodejs-polars (0.24 to 0.26) SQLContext returns a failed query as a frame wrapping the error.
