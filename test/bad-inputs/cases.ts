@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import {
@@ -1067,5 +1067,172 @@ export const b = at("b.parquet").transform(local.task(function two(df: pl.LazyDa
     code: "TASK_FAILED",
     names: ["failed pick:", "SELEC"],
     fix: /Fix the query/,
+  },
+  // ── Added with the Spark commit and the SQL portability work ─────────────────────────────────────────
+  {
+    name: "validate: a Spark SQL task outside the portable subset",
+    area: "definition",
+    setup(p) {
+      p.pipeline(
+        `const spark = provider.spark();
+export const a = at("raw/sales.parquet", { schema: { order_id: "int64", region: "string", amount: "float64" } })
+  .transform(spark.sql("byRegion", "SELECT Region, COUNT(*) AS n FROM input GROUP BY Region"))
+  .to(at("out/by-region.parquet"));`,
+        { aws: true },
+      );
+    },
+    args: VALIDATE,
+    exit: 0,
+    code: "SQL_NOT_PORTABLE",
+    names: ['step "byRegion"', "COUNT(…) AS n", "UInt32", "BIGINT"],
+    fix: /Declare the column's type in the output bucket's schema .*or write CAST\(COUNT\(…\) AS BIGINT\)/,
+  },
+  {
+    name: "validate: a Spark SQL identifier in the wrong case",
+    area: "definition",
+    setup(p) {
+      p.pipeline(
+        `const spark = provider.spark();
+export const a = at("raw/sales.parquet", { schema: { order_id: "int64", region: "string", amount: "float64" } })
+  .transform(spark.sql("pick", "SELECT Region, amount FROM input"))
+  .to(at("out/pick.parquet"));`,
+        { aws: true },
+      );
+    },
+    args: VALIDATE,
+    exit: 0,
+    code: "SQL_NOT_PORTABLE",
+    names: ['step "pick"', "the identifier Region matches column region only when case is ignored"],
+    fix: /Write it as the column is named: region/,
+  },
+  {
+    name: "a task that throws a string, not an Error",
+    area: "tasks",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      copyPipeline(p, { task: `(() => { throw "no more coffee"; })()` });
+    },
+    args: RUN,
+    exit: 1,
+    code: "TASK_FAILED",
+    names: ["failed copy:", "the task threw: no more coffee"],
+    fix: /it threw a string, not an Error, so there is no stack trace: throw new Error\("…"\) to get one/,
+  },
+  {
+    name: "a task that throws a plain object",
+    area: "tasks",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      copyPipeline(p, { task: `(() => { throw { status: 503, reason: "upstream away" }; })()` });
+    },
+    args: RUN,
+    exit: 1,
+    code: "TASK_FAILED",
+    names: ["failed copy:", '{"status":503,"reason":"upstream away"}'],
+    fix: /it threw a plain object, not an Error, so there is no stack trace/,
+  },
+  {
+    name: "a CSV with a byte-order mark and a ragged row",
+    area: "sources",
+    setup(p) {
+      // Excel's "CSV UTF-8": a BOM before the header; a declared schema whose first column the BOM touches.
+      p.write("acme/raw/sales.csv", `\uFEFF${csvRows(3)}4,south,4.5,extra\n5,east,5.5\n`);
+      copyPipeline(p, {
+        source: "raw/sales.csv",
+        sourceOptions: `{ schema: { order_id: "int64", region: "string", amount: "float64" } }`,
+      });
+    },
+    args: RUN,
+    exit: 1,
+    code: "SOURCE_UNREADABLE",
+    names: ['bucket "acme/raw/sales.csv"', "<data>/acme/raw/sales.csv", "more fields"],
+    fix: /Replace or repair the file/,
+  },
+  {
+    name: "a task option of the wrong type (retries as text)",
+    area: "definition",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      p.pipeline(`export const sales = at("raw/sales.parquet")
+  .transform(local.task(function copy(df: pl.LazyDataFrame) { return df; }, { retries: "3" as unknown as number }))
+  .to(at("clean/sales.parquet"));`);
+    },
+    args: RUN,
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ["pipeline.ts", 'task "copy"', 'retries "3" is not a whole number'],
+    fix: /Set retries to a whole number between 0 and 10/,
+  },
+  {
+    name: "a bucket schema naming a type that does not exist",
+    area: "definition",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      copyPipeline(p, { sourceOptions: `{ schema: { order_id: "integer" as never } }` });
+    },
+    args: RUN,
+    exit: 2,
+    code: "INVALID_SCHEMA",
+    names: ['bucket "acme/raw/sales.parquet"', 'column "order_id" has unknown type "integer"'],
+    fix: /Use one of: bool, .*int64/,
+  },
+  {
+    name: "an output directory that is a symbolic link out of the data directory",
+    area: "environment",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      const outside = join(p.dir, "elsewhere");
+      mkdirSync(outside, { recursive: true });
+      writeFileSync(join(outside, "precious.txt"), "not Glacier's");
+      symlinkSync(outside, p.path("acme/clean"));
+      copyPipeline(p, { output: "clean/", outputOptions: `{ format: "parquet" }` });
+    },
+    args: RUN,
+    exit: 2,
+    code: "OUTPUT_NOT_OWNED",
+    names: ['bucket "acme/clean/"', 'step "copy"', "precious.txt"],
+    fix: /Move those files out/,
+  },
+  {
+    name: "a source file that is a dangling symbolic link",
+    area: "environment",
+    setup(p) {
+      mkdirSync(p.path("acme/raw"), { recursive: true });
+      symlinkSync(join(p.dir, "gone.parquet"), p.path("acme/raw/sales.parquet"));
+      copyPipeline(p);
+    },
+    args: RUN,
+    exit: 2,
+    code: "SOURCE_MISSING",
+    names: [
+      'bucket "acme/raw/sales.parquet"',
+      "<data>/acme/raw/sales.parquet is a symbolic link to <dir>/gone.parquet",
+    ],
+    fix: /Point the link at the data/,
+  },
+  {
+    name: "--concurrency that is not a number",
+    area: "options",
+    setup: (p) => copyPipeline(p),
+    args: ["run", "pipeline.ts", "--concurrency", "lots"],
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ['option "--concurrency"', '"lots" is not a whole number'],
+    fix: /For example --concurrency 4/,
+  },
+  {
+    name: "a parameter default of the wrong type",
+    area: "definition",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      p.pipeline(`export const sales = at("raw/sales.parquet")
+  .transform(local.task(function onDay(df: pl.LazyDataFrame, ctx) { return df.head(ctx.params.n); }, { params: { n: param.integer({ default: "ten" as unknown as number }) } }))
+  .to(at("clean/sales.parquet"));`);
+    },
+    args: RUN,
+    exit: 2,
+    code: "INVALID_PARAM",
+    names: ['param "n"', 'the default "ten" in task "onDay" is not an integer'],
+    fix: /Give a default that is an integer/,
   },
 ];

@@ -14,12 +14,13 @@ import { glacier, tempProject, type CliResult } from "../../packages/cli/test/he
 export interface BadInput {
   readonly name: string;
   /** Which item of the "Nothing lost, ever" issue (or earlier work) the case belongs to, for the report. */
-  readonly area: "ownership" | "sources" | "errors" | "definition" | "options" | "tasks";
+  readonly area: "ownership" | "sources" | "errors" | "definition" | "options" | "tasks" | "environment";
   /** Writes the project (pipeline, data) and runs what must happen first; "skip" when this machine cannot. */
   readonly setup: (p: CaseProject) => Promise<void | "skip"> | void | "skip";
   /** The `glacier` command under test, run in the project directory. */
   readonly args: readonly string[];
-  readonly exit: 1 | 2;
+  /** 0 for a warning (`validate` still passes). */
+  readonly exit: 0 | 1 | 2;
   readonly code: GlacierErrorCode;
   /** Texts the error line must contain; `<data>` is the project's data directory, `<dir>` the project's. */
   readonly names: readonly string[];

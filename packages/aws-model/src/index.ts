@@ -3,3 +3,5 @@ export { NON_RETRYABLE_ERRORS } from "./plan-state-machine.js";
 export { ref } from "./plan-roles.js";
 export type * from "./plan-types.js";
 export * from "./resource-names.js";
+export { graphSqlWarnings, sqlPortabilityWarnings } from "./sql-portability.js";
+export { SPARK_TYPE } from "./spark-script.js";

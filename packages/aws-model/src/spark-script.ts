@@ -1,10 +1,16 @@
-import type { Format, StepNode } from "@glacier/core";
+import type { DataTypeName, Format, Schema, StepNode } from "@glacier/core";
 import { stagingKey, stepInputs } from "@glacier/core";
 
 /**
  * The PySpark driver that runs a `spark.sql(...)` task on EMR Serverless: registers each input as a temp view
  * (`input` for a single source, the `Pipeline` keys otherwise), runs the SQL (with the task's declared params
  * as named parameter markers, `:name`), checks declared columns, and writes the output in its bucket's format.
+ *
+ * What Glacier controls is made to match the local executor (Polars): CSV is read and written as RFC 4180
+ * (`"` quotes, doubled inside a field, fields across lines; Spark's defaults are a backslash escape and one
+ * record per line), and declared columns of inputs and of the result are cast to their declared types (see
+ * {@link SPARK_TYPE}; `@glacier/local` casts a SQL task's result the same way). The rest of the portable
+ * subset is the task's own: see `sql-portability.ts`.
  *
  * Writes go through the step's own staging prefix (`stagingKey` of `@glacier/core`:
  * `.glacier-tmp/<step token>/<run id>-spark/<output key>/`, the prefix its role may write) and are committed
@@ -36,6 +42,40 @@ const EXTENSION: Readonly<Record<Exclude<Format, "ipc">, string>> = {
   csv: "csv",
   ndjson: "jsonl",
 };
+
+/**
+ * The Spark SQL type each declared type is cast to (the driver's `cast_declared`). Spark has no unsigned
+ * integers, no time of day and no duration type: such columns are left as Spark computes them, and
+ * `sqlPortability` flags them.
+ */
+export const SPARK_TYPE: Readonly<Record<DataTypeName, string | null>> = {
+  bool: "boolean",
+  int8: "tinyint",
+  int16: "smallint",
+  int32: "int",
+  int64: "bigint",
+  uint8: null,
+  uint16: null,
+  uint32: null,
+  uint64: null,
+  float32: "float",
+  float64: "double",
+  string: "string",
+  date: "date",
+  datetime: "timestamp",
+  time: null,
+  duration: null,
+  binary: "binary",
+};
+
+function sparkTypes(schema: Schema | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(schema ?? {}).flatMap(([column, type]) => {
+      const spark = SPARK_TYPE[type];
+      return spark === null ? [] : [[column, spark]];
+    }),
+  );
+}
 
 function sparkFormat(format: Format): Exclude<Format, "ipc"> {
   if (format === "ipc") throw new Error("Arrow IPC is not a Spark format; validation rejects it earlier");
@@ -73,6 +113,8 @@ export function sparkScript(step: StepNode): string {
       uri: `s3://${bucket.bucket}/${bucket.path}`,
       format: SPARK_FORMAT[sparkFormat(bucket.format)],
       columns: bucket.schema ? Object.keys(bucket.schema) : [],
+      // Text formats carry no types: Spark infers them (an int column as INT), Polars reads the declared ones.
+      types: bucket.format === "parquet" ? {} : sparkTypes(bucket.schema),
     })),
     output: {
       id: output.id,
@@ -82,6 +124,7 @@ export function sparkScript(step: StepNode): string {
       extension: EXTENSION[sparkFormat(output.format)],
       dataset: output.dataset,
       columns: output.schema ? Object.keys(output.schema) : [],
+      types: sparkTypes(output.schema),
     },
   };
   return `${HEADER(step.id)}
@@ -129,7 +172,14 @@ def read(spark, source):
         )
     frame = reader.load(source["uri"])
     check_columns(frame, source["columns"], "input %s (%s)" % (source["table"], source["uri"]))
-    return frame
+    return cast_declared(frame, source["types"])
+
+
+def cast_declared(frame, types):
+    """Declared columns in their declared types, as Glacier's local executor reads and writes them."""
+    if not types:
+        return frame
+    return frame.select([frame[c].cast(types[c]).alias(c) if c in types else frame[c] for c in frame.columns])
 
 
 MANIFEST = "_glacier_manifest.json"
@@ -276,6 +326,9 @@ def main():
     else:
         frame = spark.sql(STEP["sql"])
     check_columns(frame, STEP["output"]["columns"], "the result")
+    # Spark and Polars type some results differently (COUNT: BIGINT vs UInt32, SUM of an int: BIGINT vs the
+    # int's own width): the output's declared types, cast in both executors, make them agree.
+    frame = cast_declared(frame, STEP["output"]["types"])
     write(spark, frame, STEP["output"], args.run_id)
     spark.stop()
 

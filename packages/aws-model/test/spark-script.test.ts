@@ -97,6 +97,62 @@ describe("the Spark SQL driver", () => {
     expect(scripts[2]).not.toContain("r'''");
   });
 
+  it("reads and writes CSV as RFC 4180, and casts declared columns to their types (the portable subset)", () => {
+    const aws = new Provider({ cloud: "aws", region: "eu-west-1" });
+    const raw = aws.bucket({
+      bucket: "acme-lake",
+      path: "raw/orders.csv",
+      schema: { order_id: "int64", qty: "int32", at: "time" },
+    });
+    const out = aws.bucket({
+      bucket: "acme-lake",
+      path: "out/by-region.csv",
+      schema: { region: "string", n: "int64", total: "int64" },
+    });
+    const task = aws
+      .spark()
+      .sql("byRegion", "SELECT region, COUNT(*) AS n, SUM(qty) AS total FROM input GROUP BY region");
+    const script = sparkScript(LineageGraph.from({ r: raw.transform(task).to(out) }).step("byRegion"));
+    expect(config(script)).toMatchObject({
+      inputs: [{ types: { order_id: "bigint", qty: "int" } }],
+      output: { types: { region: "string", n: "bigint", total: "bigint" } },
+    });
+    // Reader and writer: Spark's defaults (a backslash escape, one record per line) are not RFC 4180.
+    expect(script).toContain(
+      `.option("quote", '"')\n            .option("escape", '"')\n            .option("multiLine", "true")`,
+    );
+    expect(script).toContain(`writer.option("header", "true").option("quote", '"').option("escape", '"')`);
+    // cast_declared, run in Python over a stand-in frame: declared columns cast, others kept, order kept.
+    const driver = join(root, "cast.py");
+    writeFileSync(driver, script);
+    const probe = spawnSync(
+      "python3",
+      [
+        "-c",
+        `import sys, types
+stub = types.ModuleType("pyspark"); sql = types.ModuleType("pyspark.sql"); sql.SparkSession = object
+sys.modules["pyspark"] = stub; sys.modules["pyspark.sql"] = sql
+import importlib.util
+spec = importlib.util.spec_from_file_location("driver", sys.argv[1]); d = importlib.util.module_from_spec(spec); spec.loader.exec_module(d)
+class Col:
+    def __init__(self, text): self.text = text
+    def cast(self, t): return Col("CAST(%s AS %s)" % (self.text, t))
+    def alias(self, a): return Col("%s AS %s" % (self.text, a))
+class Frame:
+    columns = ["region", "n", "total", "extra"]
+    def __getitem__(self, c): return Col(c)
+    def select(self, cols): return [c.text for c in cols]
+print(d.cast_declared(Frame(), d.STEP["output"]["types"]))`,
+        driver,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(probe.stderr).toBe("");
+    expect(probe.stdout.trim()).toBe(
+      "['CAST(region AS string) AS region', 'CAST(n AS bigint) AS n', 'CAST(total AS bigint) AS total', 'extra']",
+    );
+  });
+
   it("sizes Spark's driver and executors to the application's workers", async () => {
     const graph = await exampleGraph("complete");
     const executor = graph.step("enrichOrders").task.executor;

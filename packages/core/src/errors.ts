@@ -18,6 +18,8 @@ export const ERROR_CODES = Object.freeze([
   "INVALID_PARAM",
   "INVALID_PARTITION",
   "PARTITION_MISMATCH",
+  // A warning: SQL whose result differs between Polars SQL (local) and Spark SQL (EMR).
+  "SQL_NOT_PORTABLE",
   // Graph errors: pipelines that cannot be ordered or would overwrite each other.
   "CYCLE",
   "DUPLICATE_WRITER",

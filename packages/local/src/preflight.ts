@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { lstat, readlink, stat } from "node:fs/promises";
 import { GlacierError, type BucketNode } from "@glacier/core";
 import { checkOutputs, checkProjectStore } from "./output-checks.js";
 import { loadPolars } from "./polars.js";
@@ -55,6 +55,21 @@ async function checkSource(ctx: RunContext, bucket: BucketNode): Promise<void> {
           hint: found.isDirectory()
             ? `Write path: "${bucket.path}/" (with a format) to read the directory as a dataset, or point the bucket at a file.`
             : `Write path: "${bucket.path.replace(/\/$/, "")}" to read the file, or point the bucket at a directory.`,
+        },
+      );
+    }
+  }
+  if (!content.exists && location.kind === "file") {
+    // A link whose target is gone reads as "no data": say which link, and where it points.
+    const path = location.path.replace(/\/$/, "");
+    const link = (await lstat(path).catch(() => null))?.isSymbolicLink() ? await readlink(path) : undefined;
+    if (link !== undefined) {
+      throw new GlacierError(
+        "SOURCE_MISSING",
+        `${path} is a symbolic link to ${link}, which does not exist.`,
+        {
+          subject: { kind: "bucket", name: bucket.id },
+          hint: "Point the link at the data, or replace it with the data itself.",
         },
       );
     }

@@ -4,6 +4,7 @@ import {
   type BucketNode,
   type FileStore,
   type ParamValue,
+  type Schema,
   type StepNode,
   type TaskContext,
   type TaskLogger,
@@ -13,7 +14,7 @@ import { listContentFiles } from "./content-files.js";
 import { messageOf } from "./errors.js";
 import { describeValue, isLazyFrame, type LazyFrame, type Polars } from "./polars.js";
 import { openSource } from "./scan.js";
-import { checkSchema } from "./schema-check.js";
+import { checkSchema, polarsType } from "./schema-check.js";
 import { renderSql } from "./sql-params.js";
 import { guardedCall, type TaskGuard } from "./task-guard.js";
 import { describeLocation, resolveLocation, type StorageOptions } from "./storage.js";
@@ -70,7 +71,23 @@ export async function prepareFrame(pl: Polars, input: PrepareInput): Promise<Laz
   checkSchema(step.output.id, step.output.schema, names, `the result of step "${step.name}"`, {
     namesOnly: true,
   });
-  return result;
+  return step.task.language === "sql" ? castDeclared(pl, result, step.output.schema) : result;
+}
+
+/**
+ * A SQL task's result in its output's declared types. Polars SQL and Spark SQL type some results differently
+ * (COUNT is UInt32 in Polars and BIGINT in Spark; SUM of an int32 stays Int32 in Polars and is BIGINT in
+ * Spark): with the output's schema declared, both executors cast to it (the generated Spark driver does the
+ * same), so one SQL task writes the same column types wherever it runs. A value the type cannot hold fails
+ * the step (a strict cast), as in Spark's ANSI mode.
+ */
+function castDeclared(pl: Polars, result: LazyFrame, schema: Schema | undefined): LazyFrame {
+  if (schema === undefined || Object.keys(schema).length === 0) return result;
+  return result.withColumns(
+    ...Object.entries(schema).map(([column, type]) =>
+      pl.col(column).cast(polarsType(pl, type) as never, true),
+    ),
+  );
 }
 
 async function openInput(
@@ -115,10 +132,15 @@ async function callTask(
     }
   } catch (error) {
     if (GlacierError.is(error)) throw error;
+    // A thrown string or object carries no stack: say so, rather than send the user to a log without one.
+    const hint =
+      error instanceof Error
+        ? "Fix the task; its stack trace is in the run log."
+        : `Fix the task; it threw ${describeValue(error)}, not an Error, so there is no stack trace: throw new Error("…") to get one.`;
     throw new GlacierError(
       "TASK_FAILED",
       `${task.language === "sql" ? "the SQL query failed" : "the task threw"}: ${messageOf(error, true)}`,
-      { subject, hint: "Fix the task; its stack trace is in the run log.", cause: error },
+      { subject, hint, cause: error },
     );
   }
   // nodejs-polars (0.24 to 0.26) SQLContext returns a failed query as a frame wrapping the error.

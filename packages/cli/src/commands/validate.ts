@@ -1,3 +1,4 @@
+import { graphSqlWarnings } from "@glacier/aws-model";
 import { formatCount, GlacierError, type LineageGraph, mergeParamSpecs } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -37,6 +38,10 @@ export interface ValidateCommandOptions {
  * prints a one-line summary and exits 0. A type error is `error [TYPE_ERROR] file:line:col: message (TSnnnn)`.
  * A module that cannot be found or loaded is that one error, alone.
  *
+ * Warnings do not change the exit code: `warning [SQL_NOT_PORTABLE] …` for a Spark SQL task using SQL whose
+ * result differs between Polars SQL (local runs) and Spark SQL (EMR), see `@glacier/aws-model`'s
+ * `sql-portability.ts`.
+ *
  * @example
  * ```sh
  * glacier validate examples/complete/pipeline.ts
@@ -73,6 +78,8 @@ export async function validateCommand(
     problems.push(definitionError);
   }
   if (graph) problems.push(...allProblems(graph));
+  const warnings = graph && problems.length === 0 ? graphSqlWarnings(graph) : [];
+  for (const w of warnings) io.err(`${io.colors.yellow("warning")} [${w.code}] ${w.message}`);
   if (problems.length > 0) {
     for (const p of problems) io.err(`${io.colors.red("error")} [${p.code}] ${p.message}`);
     io.err(`${formatCount(problems.length, "problem")} in ${where}`);
@@ -84,6 +91,7 @@ export async function validateCommand(
     formatCount(checked.steps.length, "step"),
     formatCount(checked.buckets.length, "bucket"),
     ...(options.typecheck === false ? ["types not checked"] : ["no type errors"]),
+    ...(warnings.length > 0 ? [formatCount(warnings.length, "warning")] : []),
   ];
   io.out(`${io.outColors.green("ok")}: ${counts.join(", ")} (${where})`);
   return EXIT.ok;
