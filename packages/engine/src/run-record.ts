@@ -114,6 +114,8 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
    * kept on a succeeded step.
    */
   readonly checks?: readonly CheckResult[];
+  /** The committed output's columns and their Polars types (as read back before the commit). */
+  readonly outputSchema?: Readonly<Record<string, string>>;
 }
 
 /** A run's status; `interrupted` is a run whose process died before it finished. */

@@ -1,4 +1,5 @@
 import { messageOf } from "./message-of.js";
+import { LineageObserver } from "./openlineage/lineage-observer.js";
 import { createProgress, type Progress } from "./progress.js";
 import type { RecordedRunResult, StepRecord } from "./run-record.js";
 import { RunRecorder, type RecordMirror, type RunRecordInit } from "./run-recorder.js";
@@ -35,6 +36,7 @@ export class RunSession {
   readonly log: RunLog;
   readonly progress: Progress;
   readonly #steps: readonly { readonly id: string; readonly name: string }[];
+  readonly #lineage: LineageObserver;
 
   private constructor(
     store: RunStore,
@@ -42,12 +44,14 @@ export class RunSession {
     log: RunLog,
     progress: Progress,
     steps: RunSessionInit["steps"],
+    lineage: LineageObserver,
   ) {
     this.store = store;
     this.recorder = recorder;
     this.log = log;
     this.progress = progress;
     this.#steps = steps;
+    this.#lineage = lineage;
   }
 
   static async open(init: RunSessionInit): Promise<RunSession> {
@@ -64,7 +68,9 @@ export class RunSession {
       mirror && ((snapshot) => mirror(snapshot, log)),
     );
     progress.begin(record.runId, init.steps);
-    return new RunSession(init.store, recorder, log, progress, init.steps);
+    // Steps given as graph nodes (every executor's) carry their datasets into the OpenLineage events.
+    const lineage = LineageObserver.forRun(record, init.steps, init.store.runDir(record.runId));
+    return new RunSession(init.store, recorder, log, progress, init.steps, lineage);
   }
 
   get runId(): string {
@@ -79,6 +85,7 @@ export class RunSession {
   /** A step starts running. */
   started(step: { readonly id: string; readonly name: string }, reason: string): void {
     this.progress.started(step.id);
+    this.#lineage.started(step.id);
     this.log.write({ level: "info", step: step.name, message: `step started (${reason})` });
   }
 
@@ -120,6 +127,7 @@ export class RunSession {
       },
     });
     await this.recorder.step(record);
+    this.#lineage.settled(record);
     this.progress.finished(record);
     return record;
   }
@@ -140,6 +148,7 @@ export class RunSession {
         ? "failed"
         : "succeeded";
     await this.recorder.finish(status);
+    await this.#lineageFinished(status);
     this.log.write({ level: status === "failed" ? "error" : "info", message: `run ${status}` });
     this.log.flush();
     const result: RecordedRunResult = { runId: this.runId, status, steps, recordPath: this.recordPath };
@@ -147,10 +156,22 @@ export class RunSession {
     return result;
   }
 
+  /** Ends the run's lineage; events that could not be delivered are a warning, never a failed run. */
+  async #lineageFinished(status: "succeeded" | "failed", error?: string): Promise<void> {
+    const failures = await this.#lineage.finish(status, error);
+    if (failures.length > 0) {
+      this.log.write({
+        level: "warn",
+        message: `OpenLineage events could not be delivered: ${failures.join("; ")}`,
+      });
+    }
+  }
+
   /** Ends a run the executor itself failed (not a step): the record is closed as failed, then `error` thrown. */
   async abort(error: unknown): Promise<never> {
     this.log.write({ level: "error", message: `run aborted: ${messageOf(error)}` });
     await this.recorder.finish("failed");
+    await this.#lineageFinished("failed", messageOf(error));
     this.log.flush();
     throw error;
   }
