@@ -1,5 +1,6 @@
 import { messageOf } from "./message-of.js";
 import { LineageObserver } from "./openlineage/lineage-observer.js";
+import { RunTracing } from "./telemetry/run-tracing.js";
 import { createProgress, type Progress } from "./progress.js";
 import type { RecordedRunResult, StepRecord } from "./run-record.js";
 import { RunRecorder, type RecordMirror, type RunRecordInit } from "./run-recorder.js";
@@ -37,6 +38,7 @@ export class RunSession {
   readonly progress: Progress;
   readonly #steps: readonly { readonly id: string; readonly name: string }[];
   readonly #lineage: LineageObserver;
+  readonly #tracing: RunTracing;
 
   private constructor(
     store: RunStore,
@@ -45,6 +47,7 @@ export class RunSession {
     progress: Progress,
     steps: RunSessionInit["steps"],
     lineage: LineageObserver,
+    tracing: RunTracing,
   ) {
     this.store = store;
     this.recorder = recorder;
@@ -52,6 +55,7 @@ export class RunSession {
     this.progress = progress;
     this.#steps = steps;
     this.#lineage = lineage;
+    this.#tracing = tracing;
   }
 
   static async open(init: RunSessionInit): Promise<RunSession> {
@@ -70,7 +74,8 @@ export class RunSession {
     progress.begin(record.runId, init.steps);
     // Steps given as graph nodes (every executor's) carry their datasets into the OpenLineage events.
     const lineage = LineageObserver.forRun(record, init.steps, init.store.runDir(record.runId));
-    return new RunSession(init.store, recorder, log, progress, init.steps, lineage);
+    const tracing = await RunTracing.start(record, init.steps);
+    return new RunSession(init.store, recorder, log, progress, init.steps, lineage, tracing);
   }
 
   get runId(): string {
@@ -86,6 +91,7 @@ export class RunSession {
   started(step: { readonly id: string; readonly name: string }, reason: string): void {
     this.progress.started(step.id);
     this.#lineage.started(step.id);
+    this.#tracing.started(step.id);
     this.log.write({ level: "info", step: step.name, message: `step started (${reason})` });
   }
 
@@ -128,6 +134,7 @@ export class RunSession {
     });
     await this.recorder.step(record);
     this.#lineage.settled(record);
+    this.#tracing.settled(record);
     this.progress.finished(record);
     return record;
   }
@@ -158,6 +165,8 @@ export class RunSession {
 
   /** Ends the run's lineage; events that could not be delivered are a warning, never a failed run. */
   async #lineageFinished(status: "succeeded" | "failed", error?: string): Promise<void> {
+    // The exporter swallows its own failures (OpenTelemetry's global error handler reports them).
+    await this.#tracing.finish(status, error);
     const failures = await this.#lineage.finish(status, error);
     if (failures.length > 0) {
       this.log.write({
