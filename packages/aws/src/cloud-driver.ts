@@ -125,6 +125,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
           bytes: metrics.bytes,
           outputFingerprint: metrics.outputFingerprint,
           ...(metrics.checks === undefined ? {} : { checks: metrics.checks }),
+          schema: metrics.schema,
         };
       }
       default: {
@@ -201,6 +202,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),
         outputFingerprint: fingerprint,
         ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
+        ...(outcome.schema === undefined ? {} : { schema: outcome.schema }),
         details: {
           ...(outcome.logs === undefined ? {} : { logs: outcome.logs }),
           ...(outcome.jobRunId === undefined ? {} : { jobRunId: outcome.jobRunId }),

@@ -16,6 +16,7 @@ export interface StepOutcome {
   readonly logs?: string;
   /** The step's data checks, as the function ran them. */
   readonly checks?: readonly CheckResult[];
+  readonly schema?: Readonly<Record<string, string>>;
 }
 
 /** What one dispatch needs. */
@@ -151,6 +152,7 @@ export async function invokeStep(
     bytes: result.bytes,
     ...(typeof result.outputFingerprint === "string" ? { outputFingerprint: result.outputFingerprint } : {}),
     ...(Array.isArray(result.checks) ? { checks: result.checks } : {}),
+    ...(result.schema && typeof result.schema === "object" ? { schema: result.schema } : {}),
     logs: group,
   };
 }

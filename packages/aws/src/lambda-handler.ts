@@ -48,6 +48,8 @@ export interface StepResponse {
   readonly outputFingerprint: string;
   /** The step's data checks, run before the commit (absent when it declares none). */
   readonly checks?: readonly CheckResult[];
+  /** The written output's columns and Polars types. */
+  readonly schema?: Readonly<Record<string, string>>;
 }
 
 /** The part of Lambda's context object the handler reads. */

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { runGraph, type CheckResult } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudRunResult } from "../src/index.js";
+import { openLineageProblems } from "../../engine/test/fixtures/openlineage/validate-openlineage.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
 /**
@@ -51,7 +53,7 @@ describe("checks on a Lambda step", () => {
       ["clean", "succeeded"],
       ["total", "succeeded"],
     ]);
-    const checks = (result.steps[0] as { checks?: CheckResult[] }).checks;
+    const checks = (result.steps[0] as { checks?: readonly CheckResult[] } | undefined)?.checks;
     expect(checks?.map((c) => [c.name, c.severity, c.status, c.failing])).toEqual([
       ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "blocking", "passed", 0],
       ["positive_amount", "warn", "failed", 1],
@@ -59,6 +61,31 @@ describe("checks on a Lambda step", () => {
       ["unique(id)", "blocking", "passed", 0],
     ]);
     expect(checks?.[1]?.sample).toEqual([{ id: 2, customer: 2, amount: -5 }]);
+    // The cloud run's OpenLineage events: S3 datasets, the checks as assertions, each valid against the spec.
+    const events = readFileSync(join(result.recordPath as string, "openlineage.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { eventType: string; job: { name: string }; outputs: unknown[] });
+    for (const event of events) expect(openLineageProblems(event)).toEqual([]);
+    // A consumer starts once its input is committed, so steps' events interleave; each job's are in order.
+    const byJob = (name: string) =>
+      events.filter((e) => e.job.name.split("->")[0] === name).map((e) => e.eventType);
+    expect([byJob("glacier"), byJob("clean"), byJob("total")]).toEqual([
+      ["START", "COMPLETE"],
+      ["START", "COMPLETE"],
+      ["START", "COMPLETE"],
+    ]);
+    expect(
+      events.find((e) => e.eventType === "COMPLETE" && e.job.name.startsWith("clean"))?.outputs[0],
+    ).toMatchObject({
+      namespace: "s3://glacier-test-checks",
+      name: "clean/orders.parquet",
+      facets: {
+        dataQualityAssertions: {
+          assertions: expect.arrayContaining([{ assertion: "unique(id)", success: true, column: "id" }]),
+        },
+      },
+    });
   }, 60_000);
 
   it("fail the step with CHECK_FAILED before the commit, once (no retry), leaving the output byte-identical", async () => {

@@ -68,3 +68,16 @@ export {
   type StepComponents,
   type StepState,
 } from "./step-state.js";
+export {
+  datasetName,
+  FACET_SCHEMAS,
+  lineageRunId,
+  PRODUCER as OPENLINEAGE_PRODUCER,
+  RUN_EVENT_SCHEMA,
+  type RunEvent,
+} from "./openlineage/lineage-events.js";
+export {
+  httpTransport,
+  httpTransportFromEnv,
+  type LineageTransport,
+} from "./openlineage/lineage-transport.js";

@@ -121,6 +121,8 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
    * kept on a succeeded step.
    */
   readonly checks?: readonly CheckResult[];
+  /** The committed output's columns and their Polars types (as read back before the commit). */
+  readonly outputSchema?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { messageOf } from "./message-of.js";
+import { LineageObserver } from "./openlineage/lineage-observer.js";
+import { RunTracing } from "./telemetry/run-tracing.js";
 import { createProgress, type Progress } from "./progress.js";
 import type { RecordedRunResult, StepRecord } from "./run-record.js";
 import { RunRecorder, type RecordMirror, type RunRecordInit } from "./run-recorder.js";
@@ -35,6 +37,8 @@ export class RunSession {
   readonly log: RunLog;
   readonly progress: Progress;
   readonly #steps: readonly { readonly id: string; readonly name: string }[];
+  readonly #lineage: LineageObserver;
+  readonly #tracing: RunTracing;
 
   private constructor(
     store: RunStore,
@@ -42,12 +46,16 @@ export class RunSession {
     log: RunLog,
     progress: Progress,
     steps: RunSessionInit["steps"],
+    lineage: LineageObserver,
+    tracing: RunTracing,
   ) {
     this.store = store;
     this.recorder = recorder;
     this.log = log;
     this.progress = progress;
     this.#steps = steps;
+    this.#lineage = lineage;
+    this.#tracing = tracing;
   }
 
   static async open(init: RunSessionInit): Promise<RunSession> {
@@ -64,7 +72,10 @@ export class RunSession {
       mirror && ((snapshot) => mirror(snapshot, log)),
     );
     progress.begin(record.runId, init.steps);
-    return new RunSession(init.store, recorder, log, progress, init.steps);
+    // Steps given as graph nodes (every executor's) carry their datasets into the OpenLineage events.
+    const lineage = LineageObserver.forRun(record, init.steps, init.store.runDir(record.runId));
+    const tracing = await RunTracing.start(record, init.steps);
+    return new RunSession(init.store, recorder, log, progress, init.steps, lineage, tracing);
   }
 
   get runId(): string {
@@ -79,6 +90,8 @@ export class RunSession {
   /** A step starts running. */
   started(step: { readonly id: string; readonly name: string }, reason: string): void {
     this.progress.started(step.id);
+    this.#lineage.started(step.id);
+    this.#tracing.started(step.id);
     this.log.write({ level: "info", step: step.name, message: `step started (${reason})` });
   }
 
@@ -120,6 +133,8 @@ export class RunSession {
       },
     });
     await this.recorder.step(record);
+    this.#lineage.settled(record);
+    this.#tracing.settled(record);
     this.progress.finished(record);
     return record;
   }
@@ -141,6 +156,7 @@ export class RunSession {
         ? "failed"
         : "succeeded";
     await this.recorder.finish(status);
+    await this.#lineageFinished(status);
     this.log.write({ level: status === "succeeded" ? "info" : "error", message: `run ${status}` });
     this.log.flush();
     const result: RecordedRunResult = { runId: this.runId, status, steps, recordPath: this.recordPath };
@@ -148,10 +164,24 @@ export class RunSession {
     return result;
   }
 
+  /** Ends the run's lineage; events that could not be delivered are a warning, never a failed run. */
+  async #lineageFinished(status: "succeeded" | "failed", error?: string): Promise<void> {
+    // The exporter swallows its own failures (OpenTelemetry's global error handler reports them).
+    await this.#tracing.finish(status, error);
+    const failures = await this.#lineage.finish(status, error);
+    if (failures.length > 0) {
+      this.log.write({
+        level: "warn",
+        message: `OpenLineage events could not be delivered: ${failures.join("; ")}`,
+      });
+    }
+  }
+
   /** Ends a run the executor itself failed (not a step): the record is closed as failed, then `error` thrown. */
   async abort(error: unknown): Promise<never> {
     this.log.write({ level: "error", message: `run aborted: ${messageOf(error)}` });
     await this.recorder.finish("failed");
+    await this.#lineageFinished("failed", messageOf(error));
     this.log.flush();
     throw error;
   }

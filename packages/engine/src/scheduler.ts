@@ -324,6 +324,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         ...outcome.details,
         ...kept(),
         ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
+        ...(outcome.schema === undefined ? {} : { outputSchema: outcome.schema }),
       });
     }
   };

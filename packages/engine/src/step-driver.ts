@@ -70,6 +70,8 @@ export interface StepOutcome {
   readonly details?: Partial<Pick<CloudStepFields, "logs" | "jobRunId">>;
   /** The step's data checks, run on its result before the commit (a failure carries them on its error). */
   readonly checks?: readonly CheckResult[];
+  /** The committed output's columns and their Polars types, when the driver read them back. */
+  readonly schema?: Readonly<Record<string, string>>;
 }
 
 /** How a step's failure reads in its record. */
