@@ -37,7 +37,11 @@ function globRegExp(pattern: string): RegExp {
   let source = "";
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string;
-    if (c === "*" && pattern[i + 1] === "*") {
+    if (c === "*" && pattern[i + 1] === "*" && pattern[i + 2] === "/") {
+      // `**/` is zero or more directories, as in polars and tinyglobby: `a/**/*.parquet` matches `a/x.parquet`.
+      source += "(?:.*/)?";
+      i += 2;
+    } else if (c === "*" && pattern[i + 1] === "*") {
       source += ".*";
       i++;
     } else if (c === "*") source += "[^/]*";
