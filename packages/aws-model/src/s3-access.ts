@@ -10,10 +10,12 @@ import type { PolicyStatement, S3Access } from "./plan-types.js";
 
 /** The S3 location of a bucket node. */
 export function s3Access(node: BucketNode): S3Access {
+  // One role serves every partition of a partitioned location: its key pattern covers them all.
+  const scheme = node.partitions;
   return {
     bucket: node.bucket,
-    key: node.path,
-    dataset: node.dataset,
+    key: scheme ? node.path.split(`{${scheme.key}}`).join("*") : node.path,
+    dataset: scheme ? true : node.dataset,
     format: node.format,
     location: node.location,
     ...(node.kmsKeyArn === undefined ? {} : { kmsKeyArn: node.kmsKeyArn }),

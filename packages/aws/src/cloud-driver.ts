@@ -146,6 +146,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         output: plan.writes,
         runsOn: plan.dispatch.kind,
         ...(resource === undefined ? {} : { resource }),
+        ...(plan.partition === undefined ? {} : { partition: plan.partition }),
       };
     },
     async evaluate(step, context) {
@@ -193,10 +194,12 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         if (timeout?.aborted) throw timedOut(step.name, plan.timeoutSeconds as number, logsOf(plan));
         throw asFailure(error, plan.name);
       }
-      // The handler reports what it committed; when it did not, the output's HEAD says.
-      const fingerprint = outcome.outputFingerprint
-        ? withoutVersion(outcome.outputFingerprint)
-        : outputNow(step).then((now) => now.fingerprint);
+      // The handler reports what it committed; when it did not, the output's HEAD says. A directory dataset's
+      // fingerprint is its listing's (what `evaluate` sees next run), not the committed file's ETag.
+      const fingerprint =
+        outcome.outputFingerprint && !step.output.dataset
+          ? withoutVersion(outcome.outputFingerprint)
+          : outputNow(step).then((now) => now.fingerprint);
       return {
         ...(outcome.rows === undefined ? {} : { rows: outcome.rows }),
         ...(outcome.bytes === undefined ? {} : { bytes: outcome.bytes }),

@@ -1,5 +1,5 @@
 import { artefactsBucketName, stepResourceNames, type InfrastructurePlan } from "@glacier/aws-model";
-import { stepInputs, type ExecutorKind, type LineageGraph } from "@glacier/core";
+import { stagingStepId, stepInputs, type ExecutorKind, type LineageGraph } from "@glacier/core";
 
 /** How one step is dispatched. */
 export type Dispatch =
@@ -27,6 +27,10 @@ export interface CloudStepPlan {
   readonly timeoutSeconds?: number;
   readonly reads: readonly string[];
   readonly writes: string;
+  /** The partition key of a per-partition unit: sent to its function, which runs that partition. */
+  readonly partition?: string;
+  /** The declared step this one is a unit of (its infrastructure and staging prefix); its own id otherwise. */
+  readonly stepId: string;
 }
 
 /** Everything a cloud run will do, before it does any of it: serialisable, printed by `--plan`. */
@@ -56,8 +60,10 @@ export interface CloudPlan {
 export function cloudPlan(graph: LineageGraph, infra: InfrastructurePlan, accountId: string): CloudPlan {
   const artefactsBucket = artefactsBucketName(accountId, infra.region, infra.namePrefix);
   const steps = graph.executionOrder().map((step): CloudStepPlan => {
-    const fn = infra.functions.find((f) => f.stepId === step.id);
-    const job = infra.sparkJobs.find((j) => j.stepId === step.id);
+    // A partition unit runs on its declared step's function, job and role.
+    const declared = stagingStepId(step);
+    const fn = infra.functions.find((f) => f.stepId === declared);
+    const job = infra.sparkJobs.find((j) => j.stepId === declared);
     let dispatch: Dispatch;
     const kind = step.task.executor.kind;
     switch (kind) {
@@ -67,7 +73,10 @@ export function cloudPlan(graph: LineageGraph, infra: InfrastructurePlan, accoun
         break;
       case "spark": {
         if (!job) throw new Error(`the infrastructure plan has no Spark job for ${step.id}`);
-        const role = stepResourceNames(step, infra.namePrefix).jobRoleName;
+        const role = stepResourceNames(
+          step.partition ? { ...step, id: step.partition.stepId, name: step.partition.stepName } : step,
+          infra.namePrefix,
+        ).jobRoleName;
         dispatch = {
           kind: "emr",
           applicationName: job.applicationName,
@@ -99,6 +108,8 @@ export function cloudPlan(graph: LineageGraph, infra: InfrastructurePlan, accoun
       ...(step.task.timeout === undefined ? {} : { timeoutSeconds: step.task.timeout }),
       reads: stepInputs(step).map(([, b]) => b.location),
       writes: step.output.location,
+      ...(typeof step.partition?.key === "string" ? { partition: step.partition.key } : {}),
+      stepId: declared,
     };
   });
   return {

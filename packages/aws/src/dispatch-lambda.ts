@@ -72,7 +72,8 @@ export async function invokeStep(
   const { InvokeCommand } = await import("@aws-sdk/client-lambda");
   const lambda = await ctx.clients.lambda();
   const event: StepEvent = {
-    stepId: step.id,
+    stepId: step.stepId,
+    ...(step.partition === undefined ? {} : { partition: step.partition }),
     runId: ctx.runId,
     params: ctx.params,
     deadline: ctx.deadline,
@@ -99,7 +100,7 @@ export async function invokeStep(
   let settled = await Promise.race([answer, gaveUp]);
   if (settled === undefined) {
     if (ctx.cancelled.aborted)
-      await markCancelled(ctx.clients, step.id, output, ctx.runId).catch(() => undefined);
+      await markCancelled(ctx.clients, step.stepId, output, ctx.runId).catch(() => undefined);
     settled = await Promise.race([answer, sleep(CANCEL_GRACE_MS, undefined)]);
     if (settled === undefined) {
       http.abort();

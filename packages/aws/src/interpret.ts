@@ -9,6 +9,8 @@ import {
   type RunOptions,
 } from "@glacier/core";
 import {
+  allKeys,
+  expandPartitions,
   newRunId,
   planRun,
   readRun,
@@ -33,6 +35,7 @@ import {
   findApplications,
 } from "./preflight.js";
 import { pipelineMachine, runStateMachine } from "./run-state-machine.js";
+import { s3Content } from "./s3-content.js";
 
 /** Options of a cloud run: core's, plus what only this package reads. */
 export interface AwsRunOptions extends CloudRunOptions {
@@ -132,20 +135,26 @@ export async function interpret(
   const projectDir = cloud.projectDir === undefined ? {} : { projectDir: cloud.projectDir };
   const resumed: RunRecord | undefined =
     cloud.resume === undefined ? undefined : await readRun(cloud.resume, projectDir);
-  const selected =
+  const declared =
     resumed?.pipeline !== undefined && cloud.pipeline === undefined
       ? graph.forPipeline(resumed.pipeline)
       : graph;
   const given: Record<string, ParamValue> = { ...(resumed?.params ?? {}), ...(cloud.params ?? {}) };
   const params = resolveParams(
-    mergeParamSpecs(selected.steps.map((s) => [s.name, s.task.params] as const)),
+    mergeParamSpecs(declared.steps.map((s) => [s.name, s.task.params] as const)),
     given,
   );
 
   const namePrefix = cloud.namePrefix ?? (process.env["GLACIER_NAME_PREFIX"] || undefined);
-  const infra = planInfrastructure(selected, namePrefix === undefined ? {} : { namePrefix });
+  const infra = planInfrastructure(declared, namePrefix === undefined ? {} : { namePrefix });
   const clients = new AwsClients(infra.region);
   try {
+    // A partitioned graph runs as units, one per (step, partition), each on its declared step's function.
+    const { graph: selected, keys } = await expandPartitions(declared, {
+      ...(cloud.partition === undefined ? {} : { selection: cloud.partition }),
+      ...(resumed ? { resumed } : {}),
+      exists: async (bucket) => (await s3Content(await clients.s3(), bucket)).exists,
+    });
     const machine = cloud.via === "stepfunctions" ? pipelineMachine(infra, cloud.pipeline) : undefined;
     const accountId = await checkIdentity(clients, infra.accountId);
     const plan = cloudPlan(selected, infra, accountId);
@@ -183,7 +192,13 @@ export async function interpret(
         ...(pipeline === undefined ? {} : { pipeline }),
         ...(resumed ? { resumeOf: resumed.runId } : {}),
         params,
-        options: { force: cloud.force === true, failFast: cloud.failFast === true, concurrency },
+        options: {
+          force: cloud.force === true,
+          failFast: cloud.failFast === true,
+          concurrency,
+          ...(cloud.partition === undefined ? {} : { partition: cloud.partition }),
+          ...(keys === null ? {} : { partitionKeys: allKeys(keys) }),
+        },
       },
       steps: selected.executionOrder(),
       ...(cloud.progress === undefined ? {} : { progress: cloud.progress }),

@@ -2,8 +2,11 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  checkPartitionKey,
   GlacierError,
   isBucket,
+  partitionUnits,
+  stepPartitioning,
   type CheckResult,
   LineageGraph,
   type ParamValue,
@@ -31,6 +34,8 @@ import { attemptDeadline, commitGuard, invocationStart } from "./step-deadline.j
 /** What the state machine or the cloud executor sends. */
 export interface StepEvent {
   readonly stepId?: string;
+  /** The partition to run, for a step whose output is partitioned (`"2026-12-01"`). */
+  readonly partition?: string;
   readonly runId: string;
   readonly params?: Readonly<Record<string, ParamValue>>;
   /** Epoch milliseconds after which the output must not be committed. */
@@ -96,6 +101,37 @@ function findStep(graph: LineageGraph, stepId: string): StepNode {
   });
 }
 
+/**
+ * The unit of a declared step an event asks for: the step for one partition (its key checked against the
+ * scheme), the step reading every partition (an aggregate), or the step itself.
+ */
+function partitionUnit(step: StepNode, partition: string | undefined): StepNode {
+  const partitioning = stepPartitioning(step.name, step.input, step.output);
+  if (partitioning.kind === "none") return step;
+  if (partitioning.kind === "all")
+    return partitionUnits(
+      step,
+      () => [],
+      () => [],
+    )[0] as StepNode;
+  if (partition === undefined) {
+    throw new GlacierError(
+      "INVALID_PARTITION",
+      "the event names no partition, and this step runs per partition.",
+      {
+        subject: { kind: "step", name: step.id },
+        hint: 'Invoke with { stepId, partition: "2026-12-01", runId }.',
+      },
+    );
+  }
+  checkPartitionKey(partitioning.scheme, partition, { kind: "step", name: step.id });
+  return partitionUnits(
+    step,
+    () => [partition],
+    () => [],
+  )[0] as StepNode;
+}
+
 /** The error Lambda reports: type `GlacierError.<CODE>`, a message naming the step and its log stream. */
 function reported(error: unknown, stepId: string, context: LambdaContext | undefined): GlacierError {
   const glacier = GlacierError.is(error)
@@ -147,7 +183,7 @@ export function createLambdaHandler(
       graph ??= LineageGraph.from(
         Object.fromEntries(Object.entries(moduleExports).filter(([, value]) => isBucket(value))) as never,
       );
-      const step = findStep(graph, stepId);
+      const step = partitionUnit(findStep(graph, stepId), event.partition);
       if (!prepared) {
         preparePolarsTempDir();
         prepared = true;

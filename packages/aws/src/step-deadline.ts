@@ -1,5 +1,5 @@
 import { cancelMarkerKey } from "@glacier/aws-model";
-import { GlacierError, type StepNode } from "@glacier/core";
+import { GlacierError, stagingStepId, type StepNode } from "@glacier/core";
 import { AwsClients } from "./aws-clients.js";
 
 /**
@@ -103,7 +103,7 @@ async function cancelled(step: StepNode, runId: string): Promise<boolean> {
   try {
     await (
       await clients.s3()
-    ).send(new HeadObjectCommand({ Bucket: bucket, Key: cancelMarkerKey(step.id, runId, path) }));
+    ).send(new HeadObjectCommand({ Bucket: bucket, Key: cancelMarkerKey(stagingStepId(step), runId, path) }));
     return true;
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

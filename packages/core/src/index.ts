@@ -130,7 +130,7 @@ export {
 export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
 export type { SourceLocation } from "./source-location.js";
 export { canonicalJson, shortHash, slug } from "./stable-id.js";
-export { STAGING_PREFIX, stagingKey, stagingToken, stepStagingPrefix } from "./staging.js";
+export { STAGING_PREFIX, stagingKey, stagingStepId, stagingToken, stepStagingPrefix } from "./staging.js";
 export {
   DEFAULT_EMR_RELEASE,
   DEFAULT_LAMBDA_RUNTIME,

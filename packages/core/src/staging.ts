@@ -37,6 +37,27 @@ export function stagingToken(stepId: string): string {
  * stepStagingPrefix("cleanSales->acme/clean/sales.parquet") // ".glacier-tmp/cleanSales-5b0e1c7d2a94/"
  * ```
  */
+/**
+ * The step id whose staging prefix a step writes under: the declared step's for a partition unit, so every
+ * partition of a step stages where that step's one role may write.
+ *
+ * @example
+ * ```ts
+ * stagingStepId({ id: "clean->acme/clean/2026-12-01.parquet", partition: { stepId: "clean->acme/clean/{day}.parquet" } })
+ * // "clean->acme/clean/{day}.parquet"
+ * ```
+ */
+export function stagingStepId(step: {
+  readonly id: string;
+  readonly partition?: { readonly stepId: string };
+}): string {
+  return step.partition?.stepId ?? step.id;
+}
+
+/**
+ * The staging prefix of a step (`.glacier-tmp/<step token>/`): the prefix its role may write besides its
+ * output.
+ */
 export function stepStagingPrefix(stepId: string): string {
   return `${STAGING_PREFIX}${stagingToken(stepId)}/`;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { STAGING_PREFIX, stagingKey, type StepNode } from "@glacier/core";
+import { STAGING_PREFIX, stagingKey, stagingStepId, type StepNode } from "@glacier/core";
 import { EXTENSIONS } from "./scan.js";
 import type { ResolvedLocation } from "./storage.js";
 import { ownerTag } from "./temp-owner.js";
@@ -75,7 +75,7 @@ export function outputTarget(step: StepNode, location: ResolvedLocation, runId: 
     kind: "s3",
     bucket: location.bucket,
     finalKey,
-    tempKey: stagingKey(step.id, token, finalKey),
+    tempKey: stagingKey(stagingStepId(step), token, finalKey),
     ...(bucket.dataset ? { dataset: { root: location.key, output: bucket.id, runId } } : {}),
     cloudOptions: location.cloudOptions,
   };
