@@ -86,17 +86,15 @@ describe("layoutGraph", () => {
       .withName("report");
     const diagram = await layoutGraph(LineageGraph.from({ summary, report }));
     const title = (id: string) => diagram.nodes.find((n) => n.id === id)?.title;
-    expect(
-      diagram.groups.map((g) => [g.name, g.members.map(title).sort()]),
-    ).toEqual([
+    expect(diagram.groups.map((g) => [g.name, g.members.map(title).sort()])).toEqual([
       // join is in both pipelines: it goes with the smaller.
       ["report", ["report", "report.csv", "top", "top.csv"]],
       ["summary", ["join", "orders.parquet", "summary", "summary.parquet"]],
     ]);
     const [a, b] = diagram.groups as [DiagramGroup, DiagramGroup];
-    expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y).toBe(
-      true,
-    );
+    expect(
+      a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y,
+    ).toBe(true);
     for (const g of diagram.groups) {
       for (const id of g.members) {
         const n = diagram.nodes.find((m) => m.id === id) as DiagramNode;

@@ -1,5 +1,11 @@
 import { costScale, usd } from "./cost-scale.js";
-import { type Diagram, type DiagramEdge, type DiagramGroup, type DiagramNode, GROUP_HEADER } from "./layout.js";
+import {
+  type Diagram,
+  type DiagramEdge,
+  type DiagramGroup,
+  type DiagramNode,
+  GROUP_HEADER,
+} from "./layout.js";
 import type { HtmlOverlay, RunState } from "./overlay.js";
 import { ellipsize, escapeXml, FONT } from "./text-metrics.js";
 
