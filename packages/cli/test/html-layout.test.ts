@@ -141,6 +141,23 @@ describe("the HTML page", () => {
     expect(html).toContain("&#60;img src=x onerror=alert(1)&#62;");
     expect(html.match(/<\/script>/g)).toHaveLength(2);
   });
+
+  it("escapes a run's error text and draws every overlay part as text, not markup", async () => {
+    const step = graph.steps.find((s) => s.name === "top");
+    if (!step) throw new Error("no step top");
+    const html = await renderHtml(graph, {
+      status: {
+        [step.id]: { status: "failed", runId: "r1", error: '</script><img src=x onerror="alert(1)">' },
+      },
+      cost: { [step.id]: 0.0123 },
+      resources: { [step.id]: 'function <fn "x">' },
+    });
+    expect(html).not.toContain("<img src=x");
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+    expect(html).toContain('data-status="failed"');
+    expect(html).toContain("function &#60;fn &#34;x&#34;&#62;");
+    expect(html).toContain(">$0.01</text>");
+  });
 });
 
 describe("roundedPath", () => {

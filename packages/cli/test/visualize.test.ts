@@ -28,6 +28,15 @@ describe.concurrent("glacier visualize on the examples", () => {
     }
   }
 
+  it("refuses --cost without --format html, naming the option and the fix", async () => {
+    const { code, stdout, stderr } = await glacier(["visualize", example("simple"), "--cost"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      'error [INVALID_OPTION] option "--cost": --cost colours the HTML page; --format mermaid has no colours. Add --format html, or see the estimates with glacier analyze.\n',
+    );
+  });
+
   it("renders mermaid by default", async () => {
     const { code, stdout } = await glacier(["visualize", example("simple")]);
     expect(code).toBe(0);
