@@ -238,6 +238,22 @@ describe.skipIf(!CHROMIUM)(
       const g = await geometry(page);
       expect(g.viewBoxWidth).toBeCloseTo(start, 3);
       expectInside(g.drawn, g.canvas);
+      // A pipeline's button highlights it and brings it into view, larger than the whole graph.
+      await page.locator(".pipelines button", { hasText: "regional" }).click();
+      const focused = await geometry(page);
+      expect(focused.viewBoxWidth).toBeLessThan(start);
+      for (const shape of await page.locator(".node:not(.dim) .shape").all()) {
+        const box = await shape.boundingBox();
+        if (!box) throw new Error("a highlighted node is not drawn");
+        expectInside(
+          { left: box.x, top: box.y, right: box.x + box.width, bottom: box.y + box.height },
+          focused.canvas,
+        );
+      }
+      expect(await page.locator(".node:not(.dim)").count()).toBe(10);
+      await page.screenshot({ path: join(SHOTS, "pipeline-1024x700.png") });
+      await page.locator(".pipelines button", { hasText: "regional" }).click();
+      expect((await geometry(page)).viewBoxWidth).toBeCloseTo(start, 3);
       // Hiding the side panel gives the graph the window's width, and fits it again.
       await page.click("#sidebar-toggle");
       const wide = await geometry(page);
