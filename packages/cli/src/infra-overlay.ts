@@ -11,14 +11,14 @@ export interface InfrastructureOverlay {
  * Lambda function or EMR Serverless application, and the state machines that start it — taken from the same
  * infrastructure plan the generator synthesises, so the picture and the Terraform cannot disagree.
  *
- * `resources` has the first part alone (what runs the step), short enough to draw on the step's node.
+ * `resources` names what runs the step alone (the function or application), short enough for the step's node.
  *
  * @example
  * ```ts
  * await infrastructureOverlay(graph);
  * // { stepNotes: { "cleanSales->glacier-example-sales/clean/sales.parquet":
  * //     "Lambda glacier-clean-sales-f7e1d6 · state machine glacier-sales" },
- * //   resources: { "cleanSales->glacier-example-sales/clean/sales.parquet": "Lambda glacier-clean-sales-f7e1d6" } }
+ * //   resources: { "cleanSales->glacier-example-sales/clean/sales.parquet": "function glacier-clean-sales-f7e1d6" } }
  * ```
  */
 export async function infrastructureOverlay(graph: LineageGraph): Promise<InfrastructureOverlay> {
@@ -33,7 +33,13 @@ export async function infrastructureOverlay(graph: LineageGraph): Promise<Infras
         : placement.runsOn === "emr-serverless"
           ? `EMR Serverless ${placement.resourceName ?? ""}`
           : "in-process (glacier run --mode cloud)";
-    resources[placement.stepId] = runsOn;
+    // The node already names the service: its resource line says which one, and nothing twice.
+    resources[placement.stepId] =
+      placement.runsOn === "lambda"
+        ? `function ${placement.resourceName ?? ""}`
+        : placement.runsOn === "emr-serverless"
+          ? `application ${placement.resourceName ?? ""}`
+          : "in-process in cloud runs";
     const machines = plan.stateMachines.filter((m) => m.steps.includes(placement.stepId)).map((m) => m.name);
     notes[placement.stepId] = [runsOn, ...machines.map((name) => `state machine ${name}`)].join(" · ");
   }

@@ -86,17 +86,15 @@ describe("layoutGraph", () => {
       .withName("report");
     const diagram = await layoutGraph(LineageGraph.from({ summary, report }));
     const title = (id: string) => diagram.nodes.find((n) => n.id === id)?.title;
-    expect(
-      diagram.groups.map((g) => [g.name, g.members.map(title).sort()]),
-    ).toEqual([
+    expect(diagram.groups.map((g) => [g.name, g.members.map(title).sort()])).toEqual([
       // join is in both pipelines: it goes with the smaller.
       ["report", ["report", "report.csv", "top", "top.csv"]],
       ["summary", ["join", "orders.parquet", "summary", "summary.parquet"]],
     ]);
     const [a, b] = diagram.groups as [DiagramGroup, DiagramGroup];
-    expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y).toBe(
-      true,
-    );
+    expect(
+      a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y,
+    ).toBe(true);
     for (const g of diagram.groups) {
       for (const id of g.members) {
         const n = diagram.nodes.find((m) => m.id === id) as DiagramNode;
@@ -142,6 +140,23 @@ describe("the HTML page", () => {
     expect(html).not.toContain("</script><b>");
     expect(html).toContain("&#60;img src=x onerror=alert(1)&#62;");
     expect(html.match(/<\/script>/g)).toHaveLength(2);
+  });
+
+  it("escapes a run's error text and draws every overlay part as text, not markup", async () => {
+    const step = graph.steps.find((s) => s.name === "top");
+    if (!step) throw new Error("no step top");
+    const html = await renderHtml(graph, {
+      status: {
+        [step.id]: { status: "failed", runId: "r1", error: '</script><img src=x onerror="alert(1)">' },
+      },
+      cost: { [step.id]: 0.0123 },
+      resources: { [step.id]: 'function <fn "x">' },
+    });
+    expect(html).not.toContain("<img src=x");
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+    expect(html).toContain('data-status="failed"');
+    expect(html).toContain("function &#60;fn &#34;x&#34;&#62;");
+    expect(html).toContain(">$0.01</text>");
   });
 });
 

@@ -57,10 +57,12 @@ export const events = raw.transform(spark.sql("sessionize", "SELECT * FROM input
 let out = "";
 let browser: Browser | undefined;
 const project = tempProject(STATUS_PROJECT);
-const pages = { complete: "", multiSource: "", status: "", cost: "" };
+const pages = { complete: "", multiSource: "", status: "", cost: "", infra: "" };
 
 async function visualize(args: string[], file: string, cwd = REPO): Promise<string> {
-  const { code, stderr } = await glacier(["visualize", ...args, "--format", "html", "--output", file], { cwd });
+  const { code, stderr } = await glacier(["visualize", ...args, "--format", "html", "--output", file], {
+    cwd,
+  });
   expect(stderr).toBe(`wrote ${file}\n`);
   expect(code).toBe(0);
   return file;
@@ -76,11 +78,12 @@ beforeAll(async () => {
   const second = await glacier(["run", "pipeline.ts", "--pipeline", "cleaned"], { cwd: project.dir });
   expect(second.code).toBe(0);
   // The examples are drawn from an empty directory: no run record of the repository's demo colours them.
-  [pages.complete, pages.multiSource, pages.status, pages.cost] = await Promise.all([
+  [pages.complete, pages.multiSource, pages.status, pages.cost, pages.infra] = await Promise.all([
     visualize([example("complete")], join(out, "complete.html"), out),
     visualize([example("multi-source")], join(out, "multi-source.html"), out),
     visualize(["pipeline.ts"], join(out, "status.html"), project.dir),
     visualize(["costs.ts", "--cost"], join(out, "cost.html"), project.dir),
+    visualize([example("complete"), "--infra"], join(out, "infra.html"), out),
   ]);
   browser = await playwright.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
 }, 180_000);
@@ -106,19 +109,22 @@ async function open(file: string, viewport: { width: number; height: number }): 
 }
 const errorsOf = (page: Page): string[] => (page as Page & { errors: string[] }).errors;
 
-/** The drawn graph's box on screen, the canvas's box, and a node title's rendered size in CSS px. */
+/**
+ * The drawn graph's box on screen, the canvas's box, and a node title's rendered size in CSS px. (The callbacks
+ * run in the page; this package's types have no DOM, so they reach the window through the element.)
+ */
 function geometry(page: Page) {
-  return page.evaluate(() => {
-    const svg = document.getElementById("canvas") as unknown as SVGSVGElement;
-    const drawn = (document.getElementById("viewport") as unknown as SVGGElement).getBoundingClientRect();
+  return page.$eval("#canvas", (svg) => {
+    const win = svg.ownerDocument.defaultView;
+    const drawn = svg.querySelector("#viewport").getBoundingClientRect();
     const canvas = svg.getBoundingClientRect();
-    const title = document.querySelector(".node .label.title") as SVGTextElement;
+    const title = svg.querySelector(".node .label.title");
     const scale = canvas.width / svg.viewBox.baseVal.width;
     return {
       drawn: { left: drawn.left, top: drawn.top, right: drawn.right, bottom: drawn.bottom },
       canvas: { left: canvas.left, top: canvas.top, right: canvas.right, bottom: canvas.bottom },
-      titlePx: parseFloat(getComputedStyle(title).fontSize) * scale,
-      viewBoxWidth: svg.viewBox.baseVal.width,
+      titlePx: parseFloat(win.getComputedStyle(title).fontSize) * scale,
+      viewBoxWidth: svg.viewBox.baseVal.width as number,
     };
   });
 }
@@ -145,7 +151,7 @@ describe.skipIf(!CHROMIUM)(
     for (const viewport of VIEWPORTS) {
       const size = `${viewport.width}x${viewport.height}`;
 
-      for (const name of ["complete", "multiSource", "status", "cost"] as const) {
+      for (const name of ["complete", "multiSource", "status", "cost", "infra"] as const) {
         it(`${size}, ${name}: the whole graph is on screen and legible on open; screenshot`, async () => {
           const page = await open(pages[name], viewport);
           await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`) });
@@ -188,8 +194,17 @@ describe.skipIf(!CHROMIUM)(
 
       it(`${size}: a pipeline's box collapses over its members and expands again`, async () => {
         const page = await open(pages.complete, viewport);
-        const members = await page.$$eval('.group[data-group] .group-title', (ts) => ts.map((t) => t.textContent));
-        expect(members).toEqual(["cleanedCustomers", "cleanedOrders", "enrichment", "regional", "segments", "topSpenders"]);
+        const members = await page.$$eval(".group[data-group] .group-title", (ts) =>
+          ts.map((t) => t.textContent),
+        );
+        expect(members).toEqual([
+          "cleanedCustomers",
+          "cleanedOrders",
+          "enrichment",
+          "regional",
+          "segments",
+          "topSpenders",
+        ]);
         const enrich = page.locator(".node", { has: page.locator(".title", { hasText: /^enrichOrders$/ }) });
         await expect.poll(() => enrich.isVisible()).toBe(true);
         await page.locator(".group-header", { hasText: "enrichment" }).click();
@@ -223,6 +238,22 @@ describe.skipIf(!CHROMIUM)(
       const g = await geometry(page);
       expect(g.viewBoxWidth).toBeCloseTo(start, 3);
       expectInside(g.drawn, g.canvas);
+      // A pipeline's button highlights it and brings it into view, larger than the whole graph.
+      await page.locator(".pipelines button", { hasText: "regional" }).click();
+      const focused = await geometry(page);
+      expect(focused.viewBoxWidth).toBeLessThan(start);
+      for (const shape of await page.locator(".node:not(.dim) .shape").all()) {
+        const box = await shape.boundingBox();
+        if (!box) throw new Error("a highlighted node is not drawn");
+        expectInside(
+          { left: box.x, top: box.y, right: box.x + box.width, bottom: box.y + box.height },
+          focused.canvas,
+        );
+      }
+      expect(await page.locator(".node:not(.dim)").count()).toBe(10);
+      await page.screenshot({ path: join(SHOTS, "pipeline-1024x700.png") });
+      await page.locator(".pipelines button", { hasText: "regional" }).click();
+      expect((await geometry(page)).viewBoxWidth).toBeCloseTo(start, 3);
       // Hiding the side panel gives the graph the window's width, and fits it again.
       await page.click("#sidebar-toggle");
       const wide = await geometry(page);
@@ -237,13 +268,13 @@ describe.skipIf(!CHROMIUM)(
       expect(await page.getAttribute("body", "data-colour")).toBe("status");
       const steps = await page.$$eval(".node.step", (nodes) =>
         nodes.map((n) => {
-          const shape = getComputedStyle(n.querySelector(".shape") as Element);
-          const pill = n.querySelector(".pill.status") as SVGGElement;
+          const style = (e: unknown) => n.ownerDocument.defaultView.getComputedStyle(e);
+          const pill = n.querySelector(".pill.status");
           return [
             n.querySelector(".title")?.textContent,
             n.getAttribute("data-status"),
-            shape.stroke,
-            getComputedStyle(pill).display === "none" ? "" : pill.textContent,
+            style(n.querySelector(".shape")).stroke,
+            style(pill).display === "none" ? "" : pill.textContent,
           ];
         }),
       );
@@ -263,8 +294,32 @@ describe.skipIf(!CHROMIUM)(
       // The executor view is one choice away.
       await page.selectOption("#colour", "executor");
       expect(
-        await page.$eval('.node.step[data-status="failed"] .shape', (s) => getComputedStyle(s).stroke),
+        await page.$eval(
+          '.node.step[data-status="failed"] .shape',
+          (s) => s.ownerDocument.defaultView.getComputedStyle(s).stroke,
+        ),
       ).toBe("rgb(5, 150, 105)");
+      expect(errorsOf(page)).toEqual([]);
+      await page.close();
+    });
+
+    it("--infra: each step's node names the resource that runs it", async () => {
+      const page = await open(pages.infra, VIEWPORTS[0]);
+      const lines = await page.$$eval(".node.step", (nodes) =>
+        nodes.map((n) => [
+          n.querySelector(".title")?.textContent,
+          n.querySelector(".sub")?.textContent,
+          n.querySelector(".infra")?.textContent,
+        ]),
+      );
+      const byName = Object.fromEntries(lines.map(([name, sub, infra]) => [name, [sub, infra]]));
+      expect(byName["cleanOrders"]?.[0]).toBe("Lambda · 3008 MB · 600 s");
+      expect(byName["cleanOrders"]?.[1]).toMatch(/^function glacier-clean-orders-[0-9a-f]{6}$/);
+      expect(byName["enrichOrders"]?.[1]).toMatch(/^application glacier-enrich-orders-[0-9a-f]{6}$/);
+      expect(byName["topCustomers"]?.[1]).toBe("in-process in cloud runs");
+      expect(await page.$$eval(".node.bucket .sub", (s) => s.map((t) => t.textContent))).toContain(
+        "S3 · raw/",
+      );
       expect(errorsOf(page)).toEqual([]);
       await page.close();
     });
@@ -273,7 +328,11 @@ describe.skipIf(!CHROMIUM)(
       const page = await open(pages.cost, VIEWPORTS[0]);
       expect(await page.getAttribute("body", "data-colour")).toBe("cost");
       const costs = await page.$$eval(".node.step", (nodes) =>
-        nodes.map((n) => [n.querySelector(".title")?.textContent, n.getAttribute("data-cost"), n.querySelector(".pill.cost")?.textContent]),
+        nodes.map((n) => [
+          n.querySelector(".title")?.textContent,
+          n.getAttribute("data-cost"),
+          n.querySelector(".pill.cost")?.textContent,
+        ]),
       );
       expect(costs.map(([name, bin]) => [name, bin]).sort()).toEqual([
         ["sessionize", "4"],

@@ -46,7 +46,9 @@ async function htmlOverlay(graph: LineageGraph, options: VisualizeCommandOptions
     options.status === false
       ? undefined
       : await (await import("../run-status-overlay.js")).latestStepStates(graph, projectDir);
-  const cost = options.cost ? await (await import("../cost-overlay.js")).stepCosts(graph, projectDir) : undefined;
+  const cost = options.cost
+    ? await (await import("../cost-overlay.js")).stepCosts(graph, projectDir)
+    : undefined;
   return { ...(status === undefined ? {} : { status }), ...(cost === undefined ? {} : { cost }) };
 }
 
@@ -77,10 +79,14 @@ export async function visualizeCommand(
   });
   const graph = options.pipeline === undefined ? whole : whole.forPipeline(options.pipeline);
   if (options.cost && format !== "html") {
-    throw new GlacierError("INVALID_OPTION", `--cost colours the HTML page; --format ${format} has no colours.`, {
-      subject: { kind: "option", name: "--cost" },
-      hint: "Add --format html, or see the estimates with glacier analyze.",
-    });
+    throw new GlacierError(
+      "INVALID_OPTION",
+      `--cost colours the HTML page; --format ${format} has no colours.`,
+      {
+        subject: { kind: "option", name: "--cost" },
+        hint: "Add --format html, or see the estimates with glacier analyze.",
+      },
+    );
   }
   // The overlay is opt-in: it loads @glacier/aws-model's planner (no cdktn), which plain diagrams never need.
   const infra = options.infra
@@ -88,7 +94,9 @@ export async function visualizeCommand(
     : undefined;
   const rendered =
     format === "html"
-      ? await (await import("../html/render-html.js")).renderHtml(graph, {
+      ? await (
+          await import("../html/render-html.js")
+        ).renderHtml(graph, {
           ...infra,
           ...(await htmlOverlay(graph, options)),
         })

@@ -42,7 +42,11 @@ export function costScale(values: readonly (number | null)[]): CostScale {
   }
   const step = (hi - lo) / COST_BINS;
   const bin = (v: number | null): number | null =>
-    v === null ? null : v <= 0 ? 0 : Math.min(COST_BINS - 1, Math.max(0, Math.floor((Math.log(v) - lo) / step)));
+    v === null
+      ? null
+      : v <= 0
+        ? 0
+        : Math.min(COST_BINS - 1, Math.max(0, Math.floor((Math.log(v) - lo) / step)));
   const legend = Array.from({ length: COST_BINS }, (_, i) => ({
     bin: i,
     label: `${usd(Math.exp(lo + i * step))} – ${usd(Math.exp(lo + (i + 1) * step))}`,

@@ -188,7 +188,10 @@ export function pageData(
       s,
       (membership.get(ids.step(s.id)) ?? []).join(", "),
       stepNotes[s.id],
-      overlayRows(overlay.status?.[s.id], overlay.cost === undefined ? undefined : (overlay.cost[s.id] ?? null)),
+      overlayRows(
+        overlay.status?.[s.id],
+        overlay.cost === undefined ? undefined : (overlay.cost[s.id] ?? null),
+      ),
     );
   }
   return { nodes, pipelines, groups: groups.map((g) => ({ id: g.id, members: g.members })) };

@@ -19,10 +19,16 @@ export interface NodeGroup {
 export const MAX_GROUPED_NODES = 400;
 
 /**
+ * Above this many pipelines the page draws no groups either: dozens of boxes (a fan-out of one-step pipelines
+ * draws one per step) say nothing the sidebar does not, and cost ELK's hierarchical layout 2–3× the time.
+ */
+export const MAX_GROUPS = 30;
+
+/**
  * Pipelines overlap (a pipeline includes its upstream), so a box per pipeline would nest and cross. Each step
  * gets one home instead: the pipeline whose target it writes, else the smallest pipeline that includes it. Its
  * output bucket goes with it; sources stay outside every box. No groups for a single pipeline (one box around
- * everything says nothing) or a graph above {@link MAX_GROUPED_NODES}.
+ * everything says nothing), more than {@link MAX_GROUPS} pipelines, or a graph above {@link MAX_GROUPED_NODES}.
  *
  * @example
  * ```ts
@@ -32,7 +38,9 @@ export const MAX_GROUPED_NODES = 400;
  * ```
  */
 export function pipelineGroups(graph: LineageGraph): NodeGroup[] {
-  if (graph.pipelines.length < 2 || graph.steps.length + graph.buckets.length > MAX_GROUPED_NODES) return [];
+  const { pipelines } = graph;
+  if (pipelines.length < 2 || pipelines.length > MAX_GROUPS) return [];
+  if (graph.steps.length + graph.buckets.length > MAX_GROUPED_NODES) return [];
   const byTarget = new Map<string, number>();
   graph.pipelines.forEach((p, i) => {
     if (!byTarget.has(p.target.location)) byTarget.set(p.target.location, i);

@@ -1,9 +1,9 @@
 /**
  * The page's behaviour, inline and dependency-free (a few hundred lines do not justify a pan-zoom library the
  * page would have to carry inline): click a node for its details, click a pipeline to highlight its steps and
- * buckets, collapse a pipeline's box, find nodes by name, switch the colour view, wheel or pinch to zoom at the
- * cursor, drag to pan, double-click (or "Fit") to see the whole graph. It also shrinks any label wider than its
- * box, should the reader's monospace font be wider than assumed.
+ * buckets and bring them into view, collapse a pipeline's box, find nodes by name, switch the colour view, wheel
+ * or pinch to zoom at the cursor, drag to pan, double-click (or "Fit") to see the whole graph. It also shrinks
+ * any label wider than its box, should the reader's monospace font be wider than assumed.
  */
 export const PAGE_SCRIPT = `
 (() => {
@@ -80,7 +80,9 @@ export const PAGE_SCRIPT = `
       for (const b of pipelineButtons) b.setAttribute("aria-pressed", "false");
       button.setAttribute("aria-pressed", String(on));
       clearSearch();
-      highlight(on ? data.pipelines[+button.dataset.index].members : null);
+      const members = on ? data.pipelines[+button.dataset.index].members : null;
+      highlight(members);
+      if (members) fitTo(members); else fit();
     });
   }
 
@@ -227,6 +229,22 @@ export const PAGE_SCRIPT = `
   svg.addEventListener("pointerup", stop);
   svg.addEventListener("pointercancel", stop);
   function fit() { full = fitted(); view = { ...full }; show(); }
+  // Shows these nodes as large as they fit (at most 1.5×), expanding the boxes they are in.
+  function fitTo(ids) {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const id of ids) {
+      if (groupOf.has(id)) setCollapsed(groupOf.get(id), false);
+      const r = byId.get(id)?.querySelector(".shape").getBBox();
+      if (!r) continue;
+      x0 = Math.min(x0, r.x); y0 = Math.min(y0, r.y); x1 = Math.max(x1, r.x + r.width); y1 = Math.max(y1, r.y + r.height);
+    }
+    if (x0 === Infinity) return;
+    const box = svg.getBoundingClientRect();
+    const pad = 24;
+    const k = Math.min(box.width / (x1 - x0 + 2 * pad), box.height / (y1 - y0 + 2 * pad), 1.5);
+    view = around((x0 + x1) / 2, (y0 + y1) / 2, k);
+    show();
+  }
   svg.addEventListener("dblclick", fit);
   window.addEventListener("resize", fit);
   document.getElementById("fit").addEventListener("click", fit);

@@ -60,7 +60,9 @@ function legend(views: PageViews): string {
   return [
     `<div class="legend" data-view="executor">${EXECUTOR_LEGEND}</div>`,
     views.status ? `<div class="legend" data-view="status">${STATUS_LEGEND}</div>` : "",
-    views.cost ? `<div class="legend" data-view="cost">${costLegend(views.cost)}<span></span><span class="note">estimated USD per run (glacier analyze --offline)</span></div>` : "",
+    views.cost
+      ? `<div class="legend" data-view="cost">${costLegend(views.cost)}<span></span><span class="note">estimated USD per run (glacier analyze --offline)</span></div>`
+      : "",
     `<div class="legend">${STORAGE_LEGEND}</div>`,
   ].join("\n");
 }

@@ -20,7 +20,10 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
  * ```
  */
 export async function renderHtml(graph: LineageGraph, overlay: HtmlOverlay = {}): Promise<string> {
-  const diagram = await layoutGraph(graph, overlay.resources === undefined ? {} : { resources: overlay.resources });
+  const diagram = await layoutGraph(
+    graph,
+    overlay.resources === undefined ? {} : { resources: overlay.resources },
+  );
   const names = graph.pipelines.map((p) => p.name);
   return htmlPage({
     title: `Glacier lineage: ${names.length > 3 ? `${names.slice(0, 3).join(", ")} …` : names.join(", ")}`,

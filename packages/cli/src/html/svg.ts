@@ -1,5 +1,11 @@
 import { costScale, usd } from "./cost-scale.js";
-import { type Diagram, type DiagramEdge, type DiagramGroup, type DiagramNode, GROUP_HEADER } from "./layout.js";
+import {
+  type Diagram,
+  type DiagramEdge,
+  type DiagramGroup,
+  type DiagramNode,
+  GROUP_HEADER,
+} from "./layout.js";
 import type { HtmlOverlay, RunState } from "./overlay.js";
 import { ellipsize, escapeXml, FONT } from "./text-metrics.js";
 
@@ -86,7 +92,11 @@ function bucketSvg(node: Extract<DiagramNode, { kind: "bucket" }>): string {
   );
 }
 
-function stepSvg(node: Extract<DiagramNode, { kind: "step" }>, decor: StepDecor): string {
+function stepSvg(
+  node: Extract<DiagramNode, { kind: "step" }>,
+  decor: StepDecor,
+  direction: Diagram["direction"],
+): string {
   const { x, y, width: w, height: h } = node;
   const badge = node.sql
     ? `<rect class="badge" x="${n(x + w - 42)}" y="${n(y - 7)}" width="30" height="14" rx="7"/>` +
@@ -95,9 +105,11 @@ function stepSvg(node: Extract<DiagramNode, { kind: "step" }>, decor: StepDecor)
   const data =
     (decor.status === undefined ? "" : ` data-status="${decor.status}"`) +
     (decor.costBin === undefined ? "" : ` data-cost="${decor.costBin ?? "unknown"}"`);
+  // Drawn top to bottom, edges arrive at the middle of the top: the pill starts left of the corner to keep clear.
+  const px = direction === "DOWN" ? x - 10 : x + 10;
   const pills =
-    (decor.status === undefined ? "" : pill("status", x + 10, y, STATUS_TEXT[decor.status])) +
-    (decor.costText === undefined ? "" : pill("cost", x + 10, y, decor.costText));
+    (decor.status === undefined ? "" : pill("status", px, y, STATUS_TEXT[decor.status])) +
+    (decor.costText === undefined ? "" : pill("cost", px, y, decor.costText));
   return (
     `<g class="node step ${node.executor}" data-id="${node.id}"${data} tabindex="0"><title>${escapeXml(`${node.title} · ${node.sub}`)}</title>` +
     `<rect class="shape" x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" rx="10"/>` +
@@ -165,7 +177,7 @@ export function diagramSvg(diagram: Diagram, overlay: HtmlOverlay = {}): string 
       case "bucket":
         return bucketSvg(node);
       case "step":
-        return stepSvg(node, decor(node.ref));
+        return stepSvg(node, decor(node.ref), diagram.direction);
       default: {
         const never: never = node;
         return never;
