@@ -125,7 +125,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
           bytes: metrics.bytes,
           outputFingerprint: metrics.outputFingerprint,
           ...(metrics.checks === undefined ? {} : { checks: metrics.checks }),
-          schema: metrics.schema,
+          ...(metrics.schema === undefined ? {} : { schema: metrics.schema }),
         };
       }
       default: {

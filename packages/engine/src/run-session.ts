@@ -165,7 +165,7 @@ export class RunSession {
   }
 
   /** Ends the run's lineage; events that could not be delivered are a warning, never a failed run. */
-  async #lineageFinished(status: "succeeded" | "failed", error?: string): Promise<void> {
+  async #lineageFinished(status: "succeeded" | "failed" | "cancelled", error?: string): Promise<void> {
     // The exporter swallows its own failures (OpenTelemetry's global error handler reports them).
     await this.#tracing.finish(status, error);
     const failures = await this.#lineage.finish(status, error);

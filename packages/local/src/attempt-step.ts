@@ -29,7 +29,7 @@ export interface AttemptOutcome {
   /** The results of the step's checks (absent: none declared). */
   readonly checks?: readonly CheckResult[];
   /** The written output's columns and Polars types. */
-  readonly schema: Readonly<Record<string, string>>;
+  readonly schema?: Readonly<Record<string, string>>;
 }
 
 /** Where and how the steps of a local run run. */
@@ -229,6 +229,6 @@ async function materializeAndCommit(
     bytes: committed.bytes ?? written.bytes ?? 0,
     outputFingerprint,
     ...(checks.length === 0 ? {} : { checks }),
-    schema: written.schema,
+    ...(written.schema === undefined ? {} : { schema: written.schema }),
   };
 }

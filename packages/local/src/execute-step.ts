@@ -44,7 +44,7 @@ export interface StepMetrics {
   /** The results of the step's checks, run on its written result before the commit (absent: none declared). */
   readonly checks?: readonly CheckResult[];
   /** The written output's columns and Polars types. */
-  readonly schema: Readonly<Record<string, string>>;
+  readonly schema?: Readonly<Record<string, string>>;
 }
 
 /** The parameters a task declared, resolved from the run's parameters. */
@@ -105,6 +105,6 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     durationMs: Math.round(performance.now() - started),
     outputFingerprint: committed.fingerprint ?? written.fingerprint ?? "",
     ...(checks.length === 0 ? {} : { checks }),
-    schema: written.schema,
+    ...(written.schema === undefined ? {} : { schema: written.schema }),
   };
 }

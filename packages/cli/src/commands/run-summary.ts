@@ -125,7 +125,7 @@ export function renderRunSummary(result: RecordedRunResult, c: Colors): string {
  * run 20240131T101500Z-a1b2 cancelled by SIGINT (3 steps: 1 succeeded, 2 not run); go on with: glacier run --resume 20240131T101500Z-a1b2
  * ```
  */
-export function renderCancelled(result: RunResult, signal: string, c: Colors): string {
+export function renderCancelled(result: RecordedRunResult, signal: string, c: Colors): string {
   return `run ${result.runId} ${c.yellow("cancelled")} by ${signal} (${formatCount(result.steps.length, "step")}: ${counts(result.steps)}); go on with: glacier run --resume ${result.runId}\n`;
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type ExecutionOptions, formatCount, GlacierError, type RunResult, runGraph } from "@glacier/core";
+import { type ExecutionOptions, formatCount, GlacierError, runGraph } from "@glacier/core";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";
@@ -7,7 +7,7 @@ import { INTERPRETERS } from "../interpreters.js";
 import { findModules, loadProject, type ProjectModules } from "../load/load-project.js";
 import { formatTypeDiagnostic, typeCheck } from "../load/type-check.js";
 import { parseChoice, parseParams, parsePositiveInteger } from "../options.js";
-import { exitCodeOf, stopOnSignals, type StopSignal } from "../signals.js";
+import { exitCodeOf, stopOnSignals } from "../signals.js";
 import { planJson, renderCancelled, renderPlan, renderRunSummary, runJson } from "./run-summary.js";
 
 /** `glacier run`'s options as commander hands them over (strings, flags, repeated `--param`). */

@@ -74,8 +74,8 @@ export class LineageObserver {
   }
 
   /** Emits the run's end and waits for delivery; resolves with what could not be delivered. */
-  async finish(status: "succeeded" | "failed", error?: string): Promise<readonly string[]> {
-    const type = status === "succeeded" ? "COMPLETE" : "FAIL";
+  async finish(status: "succeeded" | "failed" | "cancelled", error?: string): Promise<readonly string[]> {
+    const type = status === "succeeded" ? "COMPLETE" : status === "cancelled" ? "ABORT" : "FAIL";
     this.#transport.emit(runEvent(this.#run, type, new Date().toISOString(), error));
     return this.#transport.close();
   }

@@ -117,7 +117,7 @@ export class RunTracing {
   }
 
   /** Ends the run's span and, when this run exported its own spans, flushes and closes the exporter. */
-  async finish(status: "succeeded" | "failed", error?: string): Promise<void> {
+  async finish(status: "succeeded" | "failed" | "cancelled", error?: string): Promise<void> {
     for (const span of this.#open.values()) span.end();
     this.#open.clear();
     this.#run.setAttribute("glacier.status", status);
