@@ -31,6 +31,7 @@ import {
   checkIdentity,
   checkSources,
   findApplications,
+  findContainerNetwork,
 } from "./preflight.js";
 import { pipelineMachine, runStateMachine } from "./run-state-machine.js";
 
@@ -141,8 +142,9 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     const machine = cloud.via === "stepfunctions" ? pipelineMachine(infra, cloud.pipeline) : undefined;
     const accountId = await checkIdentity(clients, infra.accountId);
     const plan = cloudPlan(selected, infra, accountId);
-    const [applicationIds] = await Promise.all([
+    const [applicationIds, containerNetwork] = await Promise.all([
       findApplications(clients, plan),
+      findContainerNetwork(clients, plan),
       checkFunctions(clients, plan),
       checkSources(clients, selected),
       checkArtefacts(clients, plan),
@@ -150,7 +152,15 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
     const runId = newRunId();
     const store = new RunStore(cloud.projectDir);
     if (cloud.plan) {
-      const driver = cloudDriver({ plan, clients, runId, params, applicationIds, log: RunLog.silent() });
+      const driver = cloudDriver({
+        plan,
+        clients,
+        runId,
+        params,
+        applicationIds,
+        ...(containerNetwork ? { containerNetwork } : {}),
+        log: RunLog.silent(),
+      });
       const decided = await planRun({
         graph: selected,
         driver,
@@ -202,6 +212,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
         runId,
         params,
         applicationIds,
+        ...(containerNetwork ? { containerNetwork } : {}),
         log: session.log,
         credentials,
       });

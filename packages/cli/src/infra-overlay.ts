@@ -22,7 +22,9 @@ export async function infrastructureNotes(graph: LineageGraph): Promise<Record<s
         ? `Lambda ${placement.resourceName ?? ""}`
         : placement.runsOn === "emr-serverless"
           ? `EMR Serverless ${placement.resourceName ?? ""}`
-          : "in-process (glacier run --mode cloud)";
+          : placement.runsOn === "ecs-fargate"
+            ? `ECS task ${placement.resourceName ?? ""}`
+            : "in-process (glacier run --mode cloud)";
     const machines = plan.stateMachines.filter((m) => m.steps.includes(placement.stepId)).map((m) => m.name);
     notes[placement.stepId] = [runsOn, ...machines.map((name) => `state machine ${name}`)].join(" · ");
   }

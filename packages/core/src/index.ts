@@ -6,7 +6,22 @@ export {
   type GlacierErrorCode,
   type GlacierErrorOptions,
 } from "./errors.js";
-export { Executor, type ServerlessOptions, type SparkOptions } from "./executor.js";
+export {
+  CONTAINER_MAX_TIMEOUT,
+  Executor,
+  type ContainerOptions,
+  type ServerlessOptions,
+  type SparkOptions,
+} from "./executor.js";
+export {
+  FARGATE_DEFAULT_STORAGE_GIB,
+  FARGATE_MAX_STORAGE_GIB,
+  FARGATE_SIZES,
+  fargateCpuUnits,
+  fargateMemoryChoices,
+  fargateMemoryMib,
+  type FargateSize,
+} from "./fargate.js";
 export { FILE_EXTENSIONS, FORMATS, isDatasetPath, type Format } from "./formats.js";
 export { LineageGraph, type GraphJson, type GraphTargets, type StepRef } from "./lineage-graph.js";
 export {
@@ -14,6 +29,7 @@ export {
   stepInputs,
   stepKey,
   type BucketNode,
+  type ContainerExecutorNode,
   type ExecutorKind,
   type ExecutorNode,
   type ExpectedSize,

@@ -31,6 +31,8 @@ export function executorLine(executor: ExecutorNode): string {
       return `Lambda · ${executor.memory} MB`;
     case "spark":
       return `EMR Serverless × ${executor.workers}`;
+    case "container":
+      return `Fargate · ${executor.cpu} vCPU · ${executor.memory} GB`;
     default: {
       const never: never = executor;
       return never;
