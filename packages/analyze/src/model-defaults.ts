@@ -30,7 +30,7 @@ export const STARTUP_SECONDS = {
 
 /**
  * Peak memory of a Polars step per input byte. Measured on this project's machines: the 3-step streaming
- * pipeline over 264 MB of Parquet peaked at 1.0 GiB RSS, about 4× its input (ENVIRONMENT.md); a step that
+ * pipeline over 264 MB of Parquet peaked at 1.0 GiB RSS, about 4× its input; a step that
  * collects in memory needs more, so this is a floor, not a ceiling.
  */
 export const POLARS_PEAK_BYTES_PER_INPUT_BYTE = 4;
