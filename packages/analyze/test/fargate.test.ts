@@ -60,6 +60,15 @@ describe("a container step in the analysis", () => {
     expect(step.duration).toMatchObject({ seconds: 70, vcpus: 2, basis: "default" });
     const fargate$ = step.cost.items.filter((i) => i.service === "fargate").reduce((a, i) => a + i.usd, 0);
     expect(fargate$).toBeCloseTo((70 / 3600) * (2 * 0.04048 + 8 * 0.004445), 12);
+    expect(report.resources?.counts).toMatchObject({ ecsClusters: 1, taskDefinitions: 1, logGroups: 1 });
+    expect(report.resources?.items.find((i) => i.type === "task-definition")?.config).toEqual({
+      architecture: "x86_64",
+      cpu: 2,
+      ephemeralStorage: 20,
+      memory: 8,
+      step: step.id,
+      timeout: 3600,
+    });
   });
 });
 
