@@ -134,6 +134,15 @@ export async function packageAssets(
   const files: OutputFile[] = [];
   const functions: Record<string, { path: string; sha256: string }> = {};
   const locations = new Map<string, StepLocation & { bundleInputs: number }>();
+  /** Where a step's code came from, relative to the project directory, for the manifest and README. */
+  const locate = (stepId: string, location: StepLocation, bundle: FunctionBundle): void => {
+    locations.set(stepId, {
+      ...location,
+      module: projectPath(projectDir, location.module),
+      ...(location.definedAt === undefined ? {} : { definedAt: projectPath(projectDir, location.definedAt) }),
+      bundleInputs: bundle.inputs.length,
+    });
+  };
   for (const fn of plan.functions) {
     const location = located.get(fn.stepId) as StepLocation;
     const target = esbuildTarget(fn.runtime);
@@ -163,12 +172,7 @@ export async function packageAssets(
     }
     files.push({ path: fn.bundlePath, data: zip });
     functions[fn.logicalId] = { path: fn.bundlePath, sha256: sha256Base64(zip) };
-    locations.set(fn.stepId, {
-      ...location,
-      module: projectPath(projectDir, location.module),
-      ...(location.definedAt === undefined ? {} : { definedAt: projectPath(projectDir, location.definedAt) }),
-      bundleInputs: bundle.inputs.length,
-    });
+    locate(fn.stepId, location, bundle);
   }
   const containers: Record<string, { path: string; sha256: string }> = {};
   for (const task of containerTasks) {
@@ -193,12 +197,7 @@ export async function packageAssets(
     ]);
     files.push({ path: task.bundlePath, data: zip });
     containers[task.logicalId] = { path: task.bundlePath, sha256: sha256Base64(zip) };
-    locations.set(task.stepId, {
-      ...location,
-      module: projectPath(projectDir, location.module),
-      ...(location.definedAt === undefined ? {} : { definedAt: projectPath(projectDir, location.definedAt) }),
-      bundleInputs: bundle.inputs.length,
-    });
+    locate(task.stepId, location, bundle);
   }
   const synthLayers: Record<string, { path: string; sha256: string; version: string }> = {};
   let layerCacheHits = 0;
