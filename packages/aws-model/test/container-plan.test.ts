@@ -141,6 +141,26 @@ describe("a container step's plan", () => {
     expect(isValid, errorsText("\n")).toBe(true);
   });
 
+  it("keeps its role names within IAM's 64 characters, naming the task when they are not", () => {
+    const aws = new Provider({ cloud: "aws", region: "eu-west-1", accountId: "123456789012" });
+    const fargate = aws.container({ cpu: 1, memory: 2 });
+    const long = fargate.task(
+      function x(df) {
+        return df;
+      },
+      { name: "aggregateEveryCustomerOrderAcrossAllRegionsAndQuarters" },
+    );
+    const graph = LineageGraph.from({
+      p: aws
+        .bucket({ bucket: "acme", path: "a.parquet" })
+        .transform(long)
+        .to(aws.bucket({ bucket: "acme", path: "b.parquet" })),
+    });
+    expect(() => planInfrastructure(graph)).toThrow(
+      /IAM role name "glacier-aggregate-every-customer-order-across-all-regions-and-quarters-[0-9a-f]{6}-task" is \d+ characters; AWS allows 64/,
+    );
+  });
+
   it("starts from a bootstrap Terraform leaves alone (no template syntax)", () => {
     expect(CONTAINER_BOOTSTRAP).not.toMatch(/\$\{|%\{/);
     expect(CONTAINER_BOOTSTRAP).toContain("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
