@@ -1,6 +1,6 @@
 /**
  * The page's stylesheet. Executor colours follow the services' own palettes loosely (Lambda orange, EMR
- * violet) so a reader who knows AWS recognises them; storage is neutral slate, results (sinks) blue.
+ * violet, Fargate teal) so a reader who knows AWS recognises them; storage is neutral slate, results (sinks) blue.
  */
 export const PAGE_CSS = `
 :root {
@@ -9,6 +9,7 @@ export const PAGE_CSS = `
   --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif;
   --local: #059669; --local-bg: #ecfdf5; --serverless: #ea580c; --serverless-bg: #fff7ed;
   --spark: #7c3aed; --spark-bg: #f5f3ff; --store: #64748b; --store-bg: #f1f5f9; --sink: #2563eb; --sink-bg: #eff6ff;
+  --container: #0d9488; --container-bg: #f0fdfa;
 }
 * { box-sizing: border-box; }
 html, body { margin: 0; height: 100%; }
@@ -72,8 +73,11 @@ h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .08em; color: v
 .step.serverless .sub { fill: var(--serverless); }
 .step.spark .shape { fill: var(--spark-bg); stroke: var(--spark); }
 .step.spark .sub { fill: var(--spark); }
+.step.container .shape { fill: var(--container-bg); stroke: var(--container); }
+.step.container .sub { fill: var(--container); }
 .badge { fill: #fff; stroke: currentColor; stroke-width: 1; }
 .step.local { color: var(--local); } .step.serverless { color: var(--serverless); } .step.spark { color: var(--spark); }
+.step.container { color: var(--container); }
 .badge-text { font: 700 9px var(--sans); fill: currentColor; text-anchor: middle; letter-spacing: .04em; }
 .node:hover .shape, .node:focus .shape, .node.selected .shape { stroke-width: 3; }
 .node:focus { outline: none; }

@@ -24,6 +24,7 @@ const LEGEND = `
   <span class="swatch" style="border-color:var(--local);background:var(--local-bg)"></span><span>local task (this process)</span>
   <span class="swatch" style="border-color:var(--serverless);background:var(--serverless-bg)"></span><span>serverless task (AWS Lambda)</span>
   <span class="swatch" style="border-color:var(--spark);background:var(--spark-bg)"></span><span>spark task (EMR Serverless)</span>
+  <span class="swatch" style="border-color:var(--container);background:var(--container-bg)"></span><span>container task (ECS on Fargate)</span>
   <span class="swatch cyl" style="border-color:var(--store);background:var(--store-bg)"></span><span>storage</span>
   <span class="swatch cyl" style="border-color:var(--sink);background:var(--sink-bg)"></span><span>result (read by no step)</span>
   <span class="swatch cyl" style="border-color:var(--store);border-style:dashed"></span><span>external (not created by Glacier)</span>

@@ -20,7 +20,7 @@ const FILL = {
   local: "#f1f8ee",
   serverless: "#fff5e6",
   spark: "#fdeeee",
-  container: "#eef4ff",
+  container: "#f0fdfa",
 } as const satisfies Record<ExecutorKind, string>;
 
 /**

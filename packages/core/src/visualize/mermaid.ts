@@ -19,14 +19,14 @@ function quote(label: string): string {
 
 /**
  * The diagram's colours: the palette of `glacier visualize --format html` and its legend (local green, Lambda
- * orange, EMR Serverless violet, storage slate), so a node reads the same in both pictures.
+ * orange, EMR Serverless violet, Fargate teal, storage slate), so a node reads the same in both pictures.
  */
 export const MERMAID_CLASSES = {
   storage: "fill:#f1f5f9,stroke:#64748b,color:#0f172a",
   local: "fill:#ecfdf5,stroke:#059669",
   serverless: "fill:#fff7ed,stroke:#ea580c",
   spark: "fill:#f5f3ff,stroke:#7c3aed",
-  container: "fill:#eff6ff,stroke:#2563eb",
+  container: "fill:#f0fdfa,stroke:#0d9488",
 } as const satisfies Record<"storage" | ExecutorKind, string>;
 
 /**
