@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { containerResultKey } from "@glacier/aws-model";
 import { shortHash } from "@glacier/core";
+import type { AwsClients } from "./aws-clients.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { ContainerResult } from "./container-entry.js";
 import type { DispatchContext, StepOutcome } from "./dispatch-lambda.js";
@@ -20,12 +21,15 @@ export interface ContainerRunContext extends DispatchContext {
   readonly artefactsBucket: string;
 }
 
-async function readResult(ctx: ContainerRunContext, key: string): Promise<ContainerResult | undefined> {
+/** The result document a container task wrote, or undefined when it wrote none. */
+export async function readContainerResult(
+  clients: AwsClients,
+  bucket: string,
+  key: string,
+): Promise<ContainerResult | undefined> {
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
   try {
-    const object = await (
-      await ctx.clients.s3()
-    ).send(new GetObjectCommand({ Bucket: ctx.artefactsBucket, Key: key }));
+    const object = await (await clients.s3()).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString());
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -116,7 +120,7 @@ export async function runContainerTask(
     );
     const task = tasks[0];
     if (task?.lastStatus === "STOPPED") {
-      const result = await readResult(ctx, resultKey);
+      const result = await readContainerResult(ctx.clients, ctx.artefactsBucket, resultKey);
       if (result?.ok) return { ...result.response, logs, taskArn };
       if (result && !result.ok) {
         const code = codeOfErrorType(result.error.name);

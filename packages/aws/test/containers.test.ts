@@ -161,6 +161,8 @@ describe("the generated state machine runs a container step with ecs:runTask.syn
       ["cleanReadings", "succeeded"],
       ["summarise", "succeeded"],
     ]);
+    // Its rows come from the result document the task wrote.
+    expect(result.steps[1]?.rows).toBe(3);
     const execution = env.sfn.executions.at(-1)!;
     const scheduled = execution.events.filter((e) => e.type === "TaskScheduled");
     expect(scheduled.map((e) => (e["taskScheduledEventDetails"] as { resource: string }).resource)).toEqual([
@@ -185,7 +187,9 @@ describe("the generated state machine runs a container step with ecs:runTask.syn
       params: { failOn: "c" },
       force: true,
     })) as CloudRunResult;
-    expect(result.steps.find((s) => s.name === "summarise")?.status).toBe("failed");
+    const step = result.steps.find((s) => s.name === "summarise")!;
+    expect([step.status, step.code]).toEqual(["failed", "TASK_FAILED"]);
+    expect(step.error).toContain("label c is not allowed");
     const failed = env.sfn.executions.at(-1)!.events.find((e) => e.type === "TaskFailed");
     expect((failed?.["taskFailedEventDetails"] as { error: string }).error).toBe("States.TaskFailed");
   }, 180_000);
