@@ -770,6 +770,20 @@ export const b = at("a.parquet").transform(local.task(function ba(df: pl.LazyDat
     names: ["ab", "ba"],
     fix: /write one of them to a new bucket path/,
   },
+  {
+    name: "a container size Fargate does not offer",
+    area: "definition",
+    setup(p) {
+      p.write("acme/raw/sales.parquet", sales());
+      p.pipeline(`const big = provider.container({ cpu: 4, memory: 64 });
+export const sales = at("raw/sales.parquet").transform(big.task(function copy(df: pl.LazyDataFrame) { return df; })).to(at("clean/sales.parquet"));`);
+    },
+    args: RUN,
+    exit: 2,
+    code: "INVALID_OPTION",
+    names: ['option "container.memory"', "64 GB", "4 vCPU"],
+    fix: /Fargate allows .*4 vCPU: 8–30 GB.*\(64 GB fits 16 vCPU\)/,
+  },
   // ── Sources in every format, and definitions, options and tasks ───────────────────────────────────────
   {
     name: "a source path that is a directory where a file is declared",

@@ -117,6 +117,30 @@ function packagingSection(plan: InfrastructurePlan, sources: BundleSources): str
   ].join("\n");
 }
 
+/** Container steps: their task definitions, bundles, and the networking variables (only when there are some). */
+function containersSection(plan: InfrastructurePlan, sources: BundleSources): string {
+  const containers = plan.containers;
+  if (!containers) return "";
+  const rows = containers.tasks.map((t) => {
+    const source = sources.get(t.stepId);
+    return [
+      `\`${t.family}\``,
+      `${t.cpu} vCPU, ${t.memory} GB, ${t.ephemeralStorage} GiB, ${t.architecture}, ${t.timeout} s`,
+      `\`${t.bundlePath}\``,
+      source ? `${source.exports.map((e) => `\`${e}\``).join(", ")} of \`${source.module}\`` : "",
+    ];
+  });
+  return [
+    "## Container steps (ECS on Fargate)\n",
+    `Each runs as a task on the cluster \`${containers.cluster.name}\` from the public image \`${containers.image}\``,
+    "(nothing is built): its command fetches the step's bundle (uploaded to the artefacts bucket) and the polars",
+    "layer zip, and runs the same handler as a Lambda step. Networking: `container_subnets` and",
+    "`container_security_groups` (default: the account's default VPC and its `default` security group) and",
+    "`container_assign_public_ip` (default `ENABLED`, needed in public subnets without a NAT gateway).\n",
+    table(["task definition", "size", "bundle", "bundles"], rows),
+  ].join("\n");
+}
+
 const APPLY = `## Apply
 
 \`\`\`sh
@@ -158,6 +182,7 @@ export function outputReadme(plan: InfrastructurePlan, sources: BundleSources): 
     pipelinesSection(plan),
     resourcesSection(plan),
     packagingSection(plan, sources),
+    containersSection(plan, sources),
     APPLY,
   ]
     .filter((part) => part !== "")

@@ -10,7 +10,7 @@ export interface StepAnalysis {
   readonly id: string;
   readonly name: string;
   readonly executor: ExecutorKind;
-  readonly runsOn: "lambda" | "emr-serverless" | "in-process";
+  readonly runsOn: "lambda" | "emr-serverless" | "ecs-fargate" | "in-process";
   /** The function or EMR application `generate` creates for it; null for a local step. */
   readonly resource: string | null;
   /** Its level in `graph.executionLevels()` (steps of one level can run in parallel). */

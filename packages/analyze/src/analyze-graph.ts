@@ -9,6 +9,7 @@ import type {
 } from "./analysis-report.js";
 import { loadObservations } from "./calibration.js";
 import { stepFunctionsCost, storageCost, sumUsd, type CostItem } from "./cost-formulas.js";
+import { containerAdvice } from "./container-advice.js";
 import { criticalPath } from "./critical-path.js";
 import type { DataSize } from "./data-size.js";
 import { estimateStep } from "./estimate-step.js";
@@ -213,6 +214,11 @@ export async function analyzeReport(
         ]
       : [];
   });
+  const advice = steps.flatMap((s) => {
+    const executor = graph.step(s.id).task.executor;
+    const text = executor.kind === "serverless" ? containerAdvice(s, executor) : null;
+    return text === null ? [] : [text];
+  });
   const unknownSteps = steps.filter((s) => s.cost.usd === null).map((s) => s.id);
   return {
     version: 1,
@@ -241,6 +247,7 @@ export async function analyzeReport(
     notes: [
       ...storageNotes(graph, sizes),
       ...warnings,
+      ...advice,
       ...sampleNotes(steps),
       ...NOTES,
       ...(plan ? [] : ["The graph uses a local provider: `generate` creates no AWS resources for it."]),

@@ -7,7 +7,7 @@ import type { RegionPrices } from "./prices.js";
 
 /** One billed line: `quantity` `unit`s at `unitPriceUsd` each. */
 export interface CostItem {
-  readonly service: "lambda" | "emr-serverless" | "s3" | "step-functions" | "data-transfer";
+  readonly service: "lambda" | "emr-serverless" | "fargate" | "s3" | "step-functions" | "data-transfer";
   readonly usage: string;
   readonly quantity: number;
   readonly unit: string;
@@ -119,6 +119,65 @@ export function emrCost(
       prices.emrGbHour,
     ),
   ];
+}
+
+/** Fargate bills each task for at least one minute, then per second. */
+export const FARGATE_MINIMUM_SECONDS = 60;
+/** Task storage Fargate includes, GB; more is billed per GB-hour. */
+export const FARGATE_FREE_STORAGE_GB = 20;
+
+/**
+ * One ECS task on Fargate (Linux): vCPU-hours and GB-hours at the task's size for its duration (per second,
+ * at least one minute), plus storage beyond the free 20 GB.
+ *
+ * @example
+ * ```ts
+ * // 4 vCPU / 30 GB x86 for 30 min: 4 × 0.5 = 2 vCPU-h × $0.04048;  30 × 0.5 = 15 GB-h × $0.004445
+ * fargateCost({ cpu: 4, memory: 30, ephemeralStorage: 20, architecture: "x86_64" }, 1800, prices);
+ * // [{ usage: "vCPU (4 vCPU, x86_64)", quantity: 2, usd: 0.08096 }, { usage: "memory (30 GB, x86_64)", quantity: 15, usd: 0.066675 }]
+ * ```
+ */
+export function fargateCost(
+  task: {
+    readonly cpu: number;
+    readonly memory: number;
+    readonly ephemeralStorage: number;
+    readonly architecture: "x86_64" | "arm64";
+  },
+  seconds: number,
+  prices: RegionPrices,
+): CostItem[] {
+  const hours = Math.max(FARGATE_MINIMUM_SECONDS, Math.ceil(seconds)) / 3600;
+  const arm = task.architecture === "arm64";
+  const items = [
+    item(
+      "fargate",
+      `vCPU (${task.cpu} vCPU, ${task.architecture})`,
+      task.cpu * hours,
+      "vCPU-h",
+      arm ? prices.fargateArmVcpuHour : prices.fargateVcpuHour,
+    ),
+    item(
+      "fargate",
+      `memory (${task.memory} GB, ${task.architecture})`,
+      task.memory * hours,
+      "GB-h",
+      arm ? prices.fargateArmGbHour : prices.fargateGbHour,
+    ),
+  ];
+  const extra = Math.max(0, task.ephemeralStorage - FARGATE_FREE_STORAGE_GB);
+  if (extra > 0) {
+    items.push(
+      item(
+        "fargate",
+        `storage > ${FARGATE_FREE_STORAGE_GB} GB`,
+        extra * hours,
+        "GB-h",
+        prices.fargateStorageGbHour,
+      ),
+    );
+  }
+  return items;
 }
 
 /** Ranged GETs polars issues per file, one per this many bytes (its default read block is 8 MiB). */

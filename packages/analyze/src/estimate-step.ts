@@ -1,7 +1,15 @@
-import { stepInputs, type BucketNode, type StepNode } from "@glacier/core";
+import { stepInputs, type BucketNode, type ExecutorKind, type StepNode } from "@glacier/core";
 import type { StepAnalysis } from "./analysis-report.js";
 import type { StepObservation } from "./calibration.js";
-import { emrCost, lambdaCost, s3RequestCost, sumUsd, transferCost, type CostItem } from "./cost-formulas.js";
+import {
+  emrCost,
+  fargateCost,
+  lambdaCost,
+  s3RequestCost,
+  sumUsd,
+  transferCost,
+  type CostItem,
+} from "./cost-formulas.js";
 import type { DataSize } from "./data-size.js";
 import {
   bytesPerVcpuSecond,
@@ -125,6 +133,14 @@ function duration(step: StepNode, inputBytes: number | null, ctx: StepContext): 
   };
 }
 
+/** Where each executor kind runs in the cloud. */
+const RUNS_ON = {
+  local: "in-process",
+  serverless: "lambda",
+  spark: "emr-serverless",
+  container: "ecs-fargate",
+} as const satisfies Record<ExecutorKind, StepAnalysis["runsOn"]>;
+
 function computeCost(step: StepNode, seconds: number, prices: RegionPrices): CostItem[] {
   const executor = step.task.executor;
   switch (executor.kind) {
@@ -134,6 +150,8 @@ function computeCost(step: StepNode, seconds: number, prices: RegionPrices): Cos
       return lambdaCost(executor, seconds, prices);
     case "spark":
       return emrCost(executor, seconds, prices);
+    case "container":
+      return fargateCost(executor, seconds, prices);
     default: {
       const never: never = executor;
       throw new Error(`unknown executor ${JSON.stringify(never)}`);
@@ -188,12 +206,7 @@ export function estimateStep(step: StepNode, ctx: StepContext): StepAnalysis {
       ),
     );
   }
-  const runsOn =
-    step.task.executor.kind === "serverless"
-      ? "lambda"
-      : step.task.executor.kind === "spark"
-        ? "emr-serverless"
-        : "in-process";
+  const runsOn = RUNS_ON[step.task.executor.kind];
   return {
     id: step.id,
     name: step.name,

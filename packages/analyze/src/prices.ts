@@ -14,6 +14,14 @@ export interface RegionPrices {
   /** EMR Serverless (x86), per vCPU-hour and per GB-hour of memory. */
   readonly emrVcpuHour: number;
   readonly emrGbHour: number;
+  /** Fargate (Linux), per vCPU-hour and per GB-hour of memory, x86_64. */
+  readonly fargateVcpuHour: number;
+  readonly fargateGbHour: number;
+  /** Fargate (Linux), per vCPU-hour and per GB-hour of memory, arm64 (Graviton). */
+  readonly fargateArmVcpuHour: number;
+  readonly fargateArmGbHour: number;
+  /** Fargate task storage beyond the free 20 GB, per GB-hour. */
+  readonly fargateStorageGbHour: number;
   /** S3 Standard storage, per GB-month (first 50 TB). */
   readonly s3StorageGbMonth: number;
   /** S3 Standard PUT/COPY/POST/LIST, per request. */
@@ -70,6 +78,13 @@ export const PRICE_SOURCES: readonly PriceSource[] = [
     note: "EMR Serverless x86 us-east-1 rates ($0.052624 per vCPU-hour, $0.0057785 per GB-hour), applied to every region: no stored copy of the per-region table was readable. Override in glacier.config.ts.",
   },
   {
+    figures: "fargateVcpuHour, fargateGbHour, fargateArmVcpuHour, fargateArmGbHour, fargateStorageGbHour",
+    url: "https://aws.amazon.com/fargate/pricing/",
+    status: "unverified",
+    checked: "2026-12-07",
+    note: "us-east-1 Linux rates ($0.04048 per vCPU-hour and $0.004445 per GB-hour on x86, $0.03238 and $0.00356 on ARM, $0.000111 per GB-hour of storage beyond the free 20 GB; per second, one-minute minimum), applied to every region. Read on 2026-12-07 in stored copies of third-party summaries of that page (vantage.sh, wring.co 2026-03), not on the page itself. Override in glacier.config.ts.",
+  },
+  {
     figures: "s3StorageGbMonth, s3PutRequest, s3GetRequest",
     url: "https://aws.amazon.com/s3/pricing/",
     status: "unverified",
@@ -88,6 +103,13 @@ const EMR_US_EAST_1: [number, number] = [0.052624, 0.0057785];
 const EPHEMERAL_US_EAST_1 = 0.0000000309;
 const LAMBDA = { lambdaGbSecond: { x86_64: 0.0000166667, arm64: 0.0000133334 }, lambdaRequest: 0.2 / 1e6 };
 const SFN = { stepFunctionsTransition: 0.025 / 1000 };
+const FARGATE_US_EAST_1 = {
+  fargateVcpuHour: 0.04048,
+  fargateGbHour: 0.004445,
+  fargateArmVcpuHour: 0.03238,
+  fargateArmGbHour: 0.00356,
+  fargateStorageGbHour: 0.000111,
+};
 
 function region(
   s3: [storage: number, put1000: number, get1000: number],
@@ -100,6 +122,7 @@ function region(
     lambdaEphemeralGbSecond: ephemeral,
     emrVcpuHour: emr[0],
     emrGbHour: emr[1],
+    ...FARGATE_US_EAST_1,
     s3StorageGbMonth: s3[0],
     s3PutRequest: s3[1] / 1000,
     s3GetRequest: s3[2] / 1000,

@@ -64,6 +64,30 @@ export function resourceSummary(plan: InfrastructurePlan): NonNullable<AnalysisR
         step: j.stepId,
       },
     })),
+    ...(plan.containers
+      ? [
+          {
+            type: "ecs-cluster",
+            name: plan.containers.cluster.name,
+            config: { image: plan.containers.image },
+          },
+          ...plan.containers.tasks.flatMap((t) => [
+            {
+              type: "task-definition",
+              name: t.family,
+              config: {
+                architecture: t.architecture,
+                cpu: t.cpu,
+                ephemeralStorage: t.ephemeralStorage,
+                memory: t.memory,
+                step: t.stepId,
+                timeout: t.timeout,
+              },
+            },
+            { type: "log-group", name: t.logGroupName, config: { retentionDays: plan.logRetentionDays } },
+          ]),
+        ]
+      : []),
     ...plan.stateMachines.map((m) => ({
       type: "state-machine",
       name: m.name,
@@ -81,11 +105,13 @@ export function resourceSummary(plan: InfrastructurePlan): NonNullable<AnalysisR
     artefactBuckets: 1,
     functions: plan.functions.length,
     layers: plan.layers.length,
-    logGroups: plan.logGroups.length,
+    logGroups: plan.logGroups.length + (plan.containers?.tasks.length ?? 0),
     roles: plan.roles.length,
     emrApplications: plan.sparkJobs.length,
     stateMachines: plan.stateMachines.length,
     schedules: plan.schedules.length,
+    // Only in a plan with container steps, so other plans' summaries read as before.
+    ...(plan.containers ? { ecsClusters: 1, taskDefinitions: plan.containers.tasks.length } : {}),
   };
   return { counts, items };
 }

@@ -1,19 +1,28 @@
 import type { LineageGraph, ProviderNode, StepNode } from "@glacier/core";
-import { planOrchestration } from "./plan-orchestration.js";
-import { functionPlan, layerPlan, sparkJobPlan } from "./plan-steps.js";
+import { CONTAINER_CLUSTER_ID, planOrchestration } from "./plan-orchestration.js";
+import { containerTaskPlan, functionPlan, layerPlan, sparkJobPlan } from "./plan-steps.js";
 import type {
   Architecture,
   BucketPlan,
+  ContainerTaskPlan,
   FunctionPlan,
   InfrastructurePlan,
   RolePlan,
   SparkJobPlan,
   StepPlacement,
 } from "./plan-types.js";
-import { lambdaRole, sparkJobRole, type RoleContext } from "./plan-roles.js";
+import {
+  containerExecutionRole,
+  containerTaskRole,
+  lambdaRole,
+  sparkJobRole,
+  type RoleContext,
+} from "./plan-roles.js";
 import {
   artefactsBucketName,
   bucketLogicalId,
+  containerClusterName,
+  containerResourceNames,
   DEFAULT_NAME_PREFIX,
   partitionOf,
   stepResourceNames,
@@ -28,6 +37,13 @@ export interface PlanOptions {
   /** Retention of the functions' log groups, in days. Default 30. */
   readonly logRetentionDays?: number;
 }
+
+/**
+ * The image of every container step: Node 24 (Debian slim) from the Docker official images, served by Amazon
+ * ECR Public so Fargate pulls it without Docker Hub's rate limits and without credentials. The tag follows Node
+ * 24's patch releases; the bootstrap needs only Node's standard library.
+ */
+export const CONTAINER_IMAGE = "public.ecr.aws/docker/library/node:24-slim";
 
 /** Terraform reference to the applying account, used where the Provider gives no `accountId`. */
 export const ACCOUNT_REF = "${data.aws_caller_identity.current.account_id}";
@@ -46,6 +62,8 @@ function placement(step: StepNode, graph: LineageGraph, prefix: string): StepPla
       return { ...common, runsOn: "lambda", resourceName: names.functionName };
     case "spark":
       return { ...common, runsOn: "emr-serverless", resourceName: names.applicationName };
+    case "container":
+      return { ...common, runsOn: "ecs-fargate", resourceName: containerResourceNames(step, prefix).family };
     default: {
       const never: never = executor;
       throw new Error(`unknown executor ${JSON.stringify(never)}`);
@@ -105,6 +123,7 @@ export function planInfrastructure(graph: LineageGraph, options: PlanOptions = {
   const functions: FunctionPlan[] = [];
   const sparkJobs: SparkJobPlan[] = [];
   const roles: RolePlan[] = [];
+  const containerTasks: ContainerTaskPlan[] = [];
   for (const step of order) {
     const executor = step.task.executor;
     const names = stepResourceNames(step, prefix);
@@ -116,11 +135,21 @@ export function planInfrastructure(graph: LineageGraph, options: PlanOptions = {
       const job = sparkJobPlan(step, executor, prefix);
       sparkJobs.push(job);
       roles.push(sparkJobRole(job, names.jobRoleName, ctx));
+    } else if (executor.kind === "container") {
+      const task = containerTaskPlan(step, executor, prefix);
+      const container = containerResourceNames(step, prefix);
+      containerTasks.push(task);
+      roles.push(
+        containerTaskRole(task, container.taskRoleName, ctx),
+        containerExecutionRole(task, container.executionRoleName, ctx),
+      );
     }
   }
-  const architectures = [...new Set(functions.map((f) => f.architecture))].sort() as Architecture[];
+  const architectures = [
+    ...new Set([...functions, ...containerTasks].map((f) => f.architecture)),
+  ].sort() as Architecture[];
   const retentionDays = options.logRetentionDays ?? 30;
-  const orchestration = planOrchestration(graph, { prefix, ctx, functions, sparkJobs });
+  const orchestration = planOrchestration(graph, { prefix, ctx, functions, sparkJobs, containerTasks });
 
   const plan: InfrastructurePlan = {
     version: 1,
@@ -149,6 +178,15 @@ export function planInfrastructure(graph: LineageGraph, options: PlanOptions = {
     roles: [...roles, ...orchestration.roles],
     stateMachines: orchestration.stateMachines,
     schedules: orchestration.schedules,
+    ...(containerTasks.length === 0
+      ? {}
+      : {
+          containers: {
+            cluster: { logicalId: CONTAINER_CLUSTER_ID, name: containerClusterName(prefix) },
+            image: CONTAINER_IMAGE,
+            tasks: containerTasks,
+          },
+        }),
   };
   const { problems, maxPrefixLength } = nameProblems(plan);
   const [nameProblem] = problems;

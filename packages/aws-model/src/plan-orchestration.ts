@@ -1,5 +1,6 @@
 import type { LineageGraph, PipelineNode, StepNode } from "@glacier/core";
 import type {
+  ContainerTaskPlan,
   FunctionPlan,
   PipelinePlan,
   RolePlan,
@@ -9,7 +10,7 @@ import type {
 } from "./plan-types.js";
 import { ref, schedulerRole, stateMachineRole, type RoleContext } from "./plan-roles.js";
 import { stateMachineDefinition, type MachineStep } from "./plan-state-machine.js";
-import { pipelineResourceNames, stepSuffix } from "./resource-names.js";
+import { CONTAINER_RESULT_PREFIX, pipelineResourceNames, stepSuffix } from "./resource-names.js";
 
 /**
  * One state machine per pipeline. Step Functions cannot run a `local` step (the cloud executor runs those
@@ -22,7 +23,11 @@ interface OrchestrationInput {
   readonly ctx: RoleContext;
   readonly functions: readonly FunctionPlan[];
   readonly sparkJobs: readonly SparkJobPlan[];
+  readonly containerTasks?: readonly ContainerTaskPlan[];
 }
+
+/** Logical id of the ECS cluster container steps run on. */
+export const CONTAINER_CLUSTER_ID = "containers";
 
 interface Orchestration {
   readonly pipelines: PipelinePlan[];
@@ -69,6 +74,19 @@ function machineStep(
   };
   const fn = input.functions.find((f) => f.stepId === step.id);
   if (fn) return { kind: "lambda", ...common, functionArn: ref("aws_lambda_function", fn.logicalId, "arn") };
+  const task = input.containerTasks?.find((t) => t.stepId === step.id);
+  if (task) {
+    return {
+      kind: "ecs",
+      ...common,
+      timeout: task.timeout,
+      clusterArn: ref("aws_ecs_cluster", CONTAINER_CLUSTER_ID, "arn"),
+      taskDefinitionArn: ref("aws_ecs_task_definition", task.logicalId, "arn"),
+      containerName: task.containerName,
+      resultKeyBefore: CONTAINER_RESULT_PREFIX,
+      resultKeyAfter: `/${stepSuffix(step)}.json`,
+    };
+  }
   const job = input.sparkJobs.find((j) => j.stepId === step.id) as SparkJobPlan;
   const artefacts = ref("aws_s3_bucket", "artefacts", "bucket");
   return {
@@ -125,6 +143,14 @@ export function planOrchestration(graph: LineageGraph, input: OrchestrationInput
         {
           functions: input.functions.filter((f) => ids.has(f.stepId)),
           sparkJobs: input.sparkJobs.filter((j) => ids.has(j.stepId)),
+          ...(input.containerTasks?.some((t) => ids.has(t.stepId))
+            ? {
+                containers: {
+                  cluster: CONTAINER_CLUSTER_ID,
+                  tasks: input.containerTasks.filter((t) => ids.has(t.stepId)),
+                },
+              }
+            : {}),
         },
         input.ctx,
       ),

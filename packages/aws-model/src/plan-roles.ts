@@ -1,4 +1,12 @@
-import type { FunctionPlan, PolicyStatement, RolePlan, SparkJobPlan } from "./plan-types.js";
+import type {
+  ContainerTaskPlan,
+  FunctionPlan,
+  PolicyCondition,
+  PolicyStatement,
+  RolePlan,
+  SparkJobPlan,
+} from "./plan-types.js";
+import { kebab, stepSuffix } from "./resource-names.js";
 import { kmsStatements, readStatements, writeStatements, writeTarget } from "./s3-access.js";
 
 /**
@@ -75,10 +83,83 @@ export function sparkJobRole(job: SparkJobPlan, name: string, ctx: RoleContext):
   };
 }
 
+/** ECS's confused-deputy guard for roles its tasks assume: this account's ECS, in this region. */
+function ecsTrust(ctx: RoleContext): PolicyCondition {
+  return {
+    StringEquals: { "aws:SourceAccount": [ctx.account] },
+    ArnLike: { "aws:SourceArn": [`arn:${ctx.partition}:ecs:${ctx.region}:${ctx.account}:*`] },
+  };
+}
+
+/**
+ * The task role of a container step — what the step's code may do: read its inputs, write its output, fetch
+ * its own bundle and the polars layer of its architecture, write its own result documents. Nothing else: the
+ * same data grants as the Lambda role of a serverless step.
+ *
+ * @example
+ * ```ts
+ * containerTaskRole(task, roleName, ctx).statements.map((s) => s.sid)
+ * // ["ReadInputs", "ListInputs", "WriteOutput", "StageOutput", "ListOutput", "ReadCode", "WriteResult"]
+ * ```
+ */
+export function containerTaskRole(task: ContainerTaskPlan, name: string, ctx: RoleContext): RolePlan {
+  const artefacts = ref("aws_s3_bucket", "artefacts", "arn");
+  const suffix = stepSuffix({ id: task.stepId, name: task.stepName });
+  return {
+    logicalId: task.taskRoleLogicalId,
+    name,
+    service: "ecs-tasks.amazonaws.com",
+    purpose: `ECS task ${task.family} (step ${task.stepId})`,
+    trustCondition: ecsTrust(ctx),
+    statements: [
+      ...readStatements(ctx.partition, task.reads),
+      ...writeStatements(ctx.partition, writeTarget(task.stepId, task.writes)),
+      ...kmsStatements(ctx.partition, ctx.region, task.reads, task.writes),
+      {
+        sid: "ReadCode",
+        actions: ["s3:GetObject"],
+        resources: [
+          `${artefacts}/${task.bundleKey}`,
+          // The layer's key ends with its content hash (generate names it), so the role names its prefix.
+          `${artefacts}/glacier/layers/nodejs-polars-${kebab(task.architecture)}-*`,
+        ],
+      },
+      {
+        sid: "WriteResult",
+        actions: ["s3:PutObject"],
+        resources: [`${artefacts}/${task.resultPrefix}*/${suffix}*`],
+      },
+    ],
+  };
+}
+
+/**
+ * The task execution role of a container step: what ECS itself does to start the task — write the container's
+ * log stream. The image is public (Amazon ECR Public), pulled anonymously, so no registry permission is needed.
+ */
+export function containerExecutionRole(task: ContainerTaskPlan, name: string, ctx: RoleContext): RolePlan {
+  return {
+    logicalId: task.executionRoleLogicalId,
+    name,
+    service: "ecs-tasks.amazonaws.com",
+    purpose: `ECS task execution of ${task.family} (step ${task.stepId})`,
+    trustCondition: ecsTrust(ctx),
+    statements: [
+      {
+        sid: "WriteLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${ref("aws_cloudwatch_log_group", task.logGroupLogicalId, "arn")}:*`],
+      },
+    ],
+  };
+}
+
 /** What a state machine invokes. */
 export interface MachineTargets {
   readonly functions: readonly FunctionPlan[];
   readonly sparkJobs: readonly SparkJobPlan[];
+  /** Container steps, with the logical id of the cluster they run on. */
+  readonly containers?: { readonly cluster: string; readonly tasks: readonly ContainerTaskPlan[] };
 }
 
 /**
@@ -121,6 +202,41 @@ export function stateMachineRole(
         actions: ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
         resources: [
           `arn:${ctx.partition}:events:${ctx.region}:${ctx.account}:rule/StepFunctionsGetEventsForEMRServerlessJobRule`,
+        ],
+      },
+    );
+  }
+  const containers = targets.containers;
+  if (containers && containers.tasks.length > 0) {
+    const ecs = `arn:${ctx.partition}:ecs:${ctx.region}:${ctx.account}`;
+    statements.push(
+      {
+        sid: "RunTasks",
+        actions: ["ecs:RunTask"],
+        resources: containers.tasks.map(
+          (t) => `${ref("aws_ecs_task_definition", t.logicalId, "arn_without_revision")}:*`,
+        ),
+        condition: { ArnEquals: { "ecs:cluster": [ref("aws_ecs_cluster", containers.cluster, "arn")] } },
+      },
+      {
+        sid: "WatchTasks",
+        actions: ["ecs:StopTask", "ecs:DescribeTasks"],
+        resources: [`${ecs}:task/${ref("aws_ecs_cluster", containers.cluster, "name")}/*`],
+      },
+      {
+        sid: "PassTaskRoles",
+        actions: ["iam:PassRole"],
+        resources: containers.tasks.flatMap((t) => [
+          ref("aws_iam_role", t.taskRoleLogicalId, "arn"),
+          ref("aws_iam_role", t.executionRoleLogicalId, "arn"),
+        ]),
+        condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com"] } },
+      },
+      {
+        sid: "ManageEcsSyncRule",
+        actions: ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+        resources: [
+          `arn:${ctx.partition}:events:${ctx.region}:${ctx.account}:rule/StepFunctionsGetEventsForECSTaskRule`,
         ],
       },
     );

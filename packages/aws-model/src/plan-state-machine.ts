@@ -37,7 +37,33 @@ export type MachineStep =
       readonly logUri: string;
       readonly sparkSubmitParameters: string;
       readonly executionTimeoutMinutes?: number;
+    }
+  | {
+      readonly kind: "ecs";
+      readonly stepId: string;
+      readonly stateName: string;
+      readonly dependsOn: readonly string[];
+      readonly retries: number;
+      /** The container's own limit when the task sets none: ECS has no task timeout, the state machine stops it. */
+      readonly timeout: number;
+      /** Terraform references: the cluster's and the task definition's ARNs. */
+      readonly clusterArn: string;
+      readonly taskDefinitionArn: string;
+      readonly containerName: string;
+      /** The step's result document key: this text, the execution name, then `resultKeyAfter`. */
+      readonly resultKeyBefore: string;
+      readonly resultKeyAfter: string;
     };
+
+/**
+ * Placeholders in the ASL for Terraform expressions that are not strings (the networking variables' lists):
+ * the synthesizer writes them unquoted into the definition's JSON, where Terraform renders `jsonencode(…)`.
+ */
+export const ASL_NETWORK = {
+  subnets: "${jsonencode(local.container_subnet_ids)}",
+  securityGroups: "${jsonencode(local.container_security_group_ids)}",
+  assignPublicIp: "${var.container_assign_public_ip}",
+} as const;
 
 /**
  * Errors a rerun cannot fix (missing data, a schema or parameter mistake …): core's non-retryable codes as the
@@ -56,6 +82,14 @@ const LAMBDA_TRANSIENT = [
   "Lambda.TooManyRequestsException",
 ];
 const EMR_TRANSIENT = ["EmrServerless.ThrottlingException", "EmrServerless.InternalServerException"];
+const ECS_TRANSIENT = ["ECS.ServerException", "ECS.ThrottlingException", "ECS.LimitExceededException"];
+
+/** Errors of each integration that are the service's, not the task's: retried whatever the task's `retries`. */
+const TRANSIENT = {
+  lambda: LAMBDA_TRANSIENT,
+  emr: EMR_TRANSIENT,
+  ecs: ECS_TRANSIENT,
+} as const satisfies Record<MachineStep["kind"], readonly string[]>;
 
 type State = Record<string, unknown>;
 
@@ -70,7 +104,7 @@ function formatAfter(before: string, path: string): string {
 }
 
 function retries(step: MachineStep): State[] {
-  const transient = step.kind === "lambda" ? LAMBDA_TRANSIENT : EMR_TRANSIENT;
+  const transient = TRANSIENT[step.kind];
   const retry: State[] = [
     { ErrorEquals: transient, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
     { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
@@ -139,6 +173,40 @@ function taskState(step: MachineStep, partition: string): State {
             : { ExecutionTimeoutMinutes: step.executionTimeoutMinutes }),
         },
         ...common,
+      };
+    case "ecs":
+      return {
+        Type: "Task",
+        Resource: `arn:${partition}:states:::ecs:runTask.sync`,
+        Parameters: {
+          LaunchType: "FARGATE",
+          Cluster: step.clusterArn,
+          TaskDefinition: step.taskDefinitionArn,
+          NetworkConfiguration: {
+            AwsvpcConfiguration: {
+              Subnets: ASL_NETWORK.subnets,
+              SecurityGroups: ASL_NETWORK.securityGroups,
+              AssignPublicIp: ASL_NETWORK.assignPublicIp,
+            },
+          },
+          Overrides: {
+            ContainerOverrides: [
+              {
+                Name: step.containerName,
+                Environment: [
+                  { Name: "GLACIER_RUN_ID", "Value.$": "$$.Execution.Name" },
+                  { Name: "GLACIER_PARAMS", "Value.$": "States.JsonToString($.params)" },
+                  {
+                    Name: "GLACIER_RESULT_KEY",
+                    "Value.$": `States.Format('${escapeIntrinsic(step.resultKeyBefore)}{}${escapeIntrinsic(step.resultKeyAfter)}', $$.Execution.Name)`,
+                  },
+                ],
+              },
+            ],
+          },
+        },
+        ...common,
+        TimeoutSeconds: Math.ceil(step.timeout),
       };
     default: {
       const never: never = step;

@@ -1,13 +1,21 @@
 import {
   stepChecks,
+  fargateCpuUnits,
+  fargateMemoryMib,
   stepInputs,
+  type ContainerExecutorNode,
   stepStagingPrefix,
   type ServerlessExecutorNode,
   type SparkExecutorNode,
   type StepNode,
 } from "@glacier/core";
-import type { Architecture, FunctionPlan, LayerPlan, SparkJobPlan } from "./plan-types.js";
-import { layerName, stepResourceNames } from "./resource-names.js";
+import type { Architecture, ContainerTaskPlan, FunctionPlan, LayerPlan, SparkJobPlan } from "./plan-types.js";
+import {
+  CONTAINER_RESULT_PREFIX,
+  containerResourceNames,
+  layerName,
+  stepResourceNames,
+} from "./resource-names.js";
 import { s3Access } from "./s3-access.js";
 import { sparkScript } from "./spark-script.js";
 
@@ -130,6 +138,57 @@ export function sparkJobPlan(step: StepNode, executor: SparkExecutorNode, prefix
     ...(step.task.timeout === undefined
       ? {}
       : { executionTimeoutMinutes: Math.ceil(step.task.timeout / 60) }),
+    reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
+    writes: s3Access(step.output),
+    stagingPrefix: stepStagingPrefix(step.id),
+  };
+}
+
+/**
+ * The Fargate task of a container step: the same handler a Lambda step runs, from a bundle and the polars layer
+ * the task fetches from the artefacts bucket at start (see `container-bootstrap.ts`).
+ *
+ * @example
+ * ```ts
+ * containerTaskPlan(bigJoinStep, provider.container({ cpu: 8, memory: 60 }).node, "glacier")
+ * // { family: "glacier-big-join-3f2a9c", cpuUnits: "8192", memoryMib: "61440", ephemeralStorage: 20,
+ * //   bundleKey: "glacier/containers/big-join-3f2a9c.zip", layerLogicalId: "nodejs_polars_x86_64", … }
+ * ```
+ */
+export function containerTaskPlan(
+  step: StepNode,
+  executor: ContainerExecutorNode,
+  prefix: string,
+): ContainerTaskPlan {
+  const names = stepResourceNames(step, prefix);
+  const container = containerResourceNames(step, prefix);
+  return {
+    stepId: step.id,
+    stepName: step.name,
+    logicalId: names.logicalId,
+    family: container.family,
+    containerName: "step",
+    taskRoleLogicalId: `${names.logicalId}_task`,
+    executionRoleLogicalId: `${names.logicalId}_exec`,
+    logGroupLogicalId: `${names.logicalId}_ecs_logs`,
+    logGroupName: container.logGroupName,
+    cpu: executor.cpu,
+    memory: executor.memory,
+    cpuUnits: fargateCpuUnits(executor.cpu),
+    memoryMib: fargateMemoryMib(executor.memory),
+    ephemeralStorage: executor.ephemeralStorage,
+    architecture: executor.architecture,
+    timeout: step.task.timeout === undefined ? executor.timeout : Math.ceil(step.task.timeout),
+    layerLogicalId: layerPlan(executor.architecture, prefix).logicalId,
+    bundleKey: container.bundleKey,
+    bundlePath: container.bundlePath,
+    resultPrefix: CONTAINER_RESULT_PREFIX,
+    environment: {
+      NODE_OPTIONS: "--enable-source-maps",
+      POLARS_TEMP_DIR: "/tmp",
+      GLACIER_ENVIRONMENT: "${var.environment}",
+      GLACIER_STEP_ID: step.id,
+    },
     reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
     writes: s3Access(step.output),
     stagingPrefix: stepStagingPrefix(step.id),

@@ -29,6 +29,8 @@ export interface InfrastructurePlan {
   readonly roles: readonly RolePlan[];
   readonly stateMachines: readonly StateMachinePlan[];
   readonly schedules: readonly SchedulePlan[];
+  /** ECS on Fargate for container steps; absent when the graph has none. */
+  readonly containers?: ContainersPlan;
 }
 
 export type Architecture = "x86_64" | "arm64";
@@ -39,8 +41,8 @@ export interface StepPlacement {
   readonly name: string;
   readonly executor: ExecutorKind;
   /** `in-process`: a `local` step; the cloud executor runs it in the orchestrating process. */
-  readonly runsOn: "lambda" | "emr-serverless" | "in-process";
-  /** The function or EMR application name; absent for in-process steps. */
+  readonly runsOn: "lambda" | "emr-serverless" | "ecs-fargate" | "in-process";
+  /** The function, EMR application or ECS task definition family; absent for in-process steps. */
   readonly resourceName?: string;
   readonly pipelines: readonly string[];
 }
@@ -171,6 +173,7 @@ export interface PolicyStatement {
 export type ServicePrincipal =
   | "lambda.amazonaws.com"
   | "emr-serverless.amazonaws.com"
+  | "ecs-tasks.amazonaws.com"
   | "states.amazonaws.com"
   | "scheduler.amazonaws.com";
 
@@ -214,4 +217,54 @@ export interface SchedulePlan {
   readonly expression: string;
   readonly roleLogicalId: string;
   readonly stateMachineLogicalId: string;
+}
+
+/** The ECS cluster and task definitions of a graph's container steps. */
+export interface ContainersPlan {
+  readonly cluster: { readonly logicalId: "containers"; readonly name: string };
+  /**
+   * The public image every task runs (no image build): Node 24 from the Docker official images on Amazon ECR
+   * Public, pulled anonymously.
+   */
+  readonly image: string;
+  readonly tasks: readonly ContainerTaskPlan[];
+}
+
+/** One container step: its Fargate task definition, roles, log group and code bundle. */
+export interface ContainerTaskPlan {
+  readonly stepId: string;
+  readonly stepName: string;
+  readonly logicalId: string;
+  /** The task definition family. */
+  readonly family: string;
+  /** The one container's name in the task definition (what RunTask overrides address). */
+  readonly containerName: "step";
+  readonly taskRoleLogicalId: string;
+  readonly executionRoleLogicalId: string;
+  readonly logGroupLogicalId: string;
+  readonly logGroupName: string;
+  /** vCPU and GB as declared; `cpuUnits` / `memoryMib` as ECS writes them. */
+  readonly cpu: number;
+  readonly memory: number;
+  readonly cpuUnits: string;
+  readonly memoryMib: string;
+  /** GiB; 20 is Fargate's default and is left unset in the task definition. */
+  readonly ephemeralStorage: number;
+  readonly architecture: Architecture;
+  /** Seconds: the state machine's and the cloud executor's limit for one attempt. */
+  readonly timeout: number;
+  /** The polars layer zip (in the artefacts bucket) the task unpacks. */
+  readonly layerLogicalId: string;
+  /** Key of the step's bundle in the artefacts bucket. */
+  readonly bundleKey: string;
+  /** The bundle zip, relative to the output directory. */
+  readonly bundlePath: string;
+  /** Prefix (in the artefacts bucket) of the result documents the task writes. */
+  readonly resultPrefix: string;
+  /** The container's fixed environment; the run id, params and result key arrive as overrides. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly reads: readonly S3Access[];
+  readonly writes: S3Access;
+  /** The step's own staging prefix in the output's bucket (`.glacier-tmp/<step token>/`). */
+  readonly stagingPrefix: string;
 }

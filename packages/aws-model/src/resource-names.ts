@@ -25,6 +25,8 @@ export const NAME_LIMITS = {
   emrJobRunName: 256,
   /** EMR Serverless StartJobRun `clientToken` (1–64 of `[A-Za-z0-9._-]`). */
   emrClientToken: 64,
+  /** ECS task definition family and cluster name (1–255 of `[A-Za-z0-9_-]`). */
+  ecsName: 255,
 } as const;
 
 /** A prefix: lowercase (it is part of the artefacts bucket's name), a letter first. */
@@ -259,3 +261,70 @@ export function emrClientToken(runId: string, stepId: string, attempt: number): 
   const run = runId.replace(EMR_TOKEN_CHARS, "_").slice(0, NAME_LIMITS.emrClientToken - suffix.length);
   return `${run}${suffix}`;
 }
+
+/** Every name and key a container step's resources use. */
+export interface ContainerResourceNames {
+  readonly family: string;
+  readonly taskRoleName: string;
+  readonly executionRoleName: string;
+  readonly logGroupName: string;
+  /** Key of the step's container bundle in the artefacts bucket. */
+  readonly bundleKey: string;
+  /** The bundle zip in the output directory. */
+  readonly bundlePath: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * containerResourceNames(step, "glacier").family // "glacier-big-join-3f2a9c"
+ * containerResourceNames(step, "glacier").taskRoleName // "glacier-big-join-3f2a9c-task"
+ * ```
+ */
+export function containerResourceNames(
+  step: NamedStep,
+  prefix: string = DEFAULT_NAME_PREFIX,
+): ContainerResourceNames {
+  const suffix = stepSuffix(step);
+  const base = `${prefix}-${suffix}`;
+  return {
+    family: base,
+    taskRoleName: `${base}-task`,
+    executionRoleName: `${base}-exec`,
+    logGroupName: `/ecs/${base}`,
+    bundleKey: `glacier/containers/${suffix}.zip`,
+    bundlePath: `assets/containers/${suffix}.zip`,
+  };
+}
+
+/** The ECS cluster container steps run on: `glacier-steps`. */
+export function containerClusterName(prefix: string = DEFAULT_NAME_PREFIX): string {
+  return `${prefix}-steps`;
+}
+
+/** Where a container step writes the documents of its results, in the artefacts bucket. */
+export const CONTAINER_RESULT_PREFIX = "_glacier/results/";
+
+/**
+ * The key of one container attempt's result document: `{ ok: true, response }` or `{ ok: false, error }`.
+ * The state machine's tasks have no attempt number (`attempt` omitted); the cloud executor numbers each.
+ *
+ * @example
+ * ```ts
+ * containerResultKey("20240131T120000Z-3f2a", step, 2) // "_glacier/results/20240131T120000Z-3f2a/big-join-3f2a9c-2.json"
+ * ```
+ */
+export function containerResultKey(runId: string, step: NamedStep, attempt?: number): string {
+  return `${CONTAINER_RESULT_PREFIX}${runId}/${stepSuffix(step)}${attempt === undefined ? "" : `-${attempt}`}.json`;
+}
+
+/**
+ * Tags of the ECS cluster that carry the container steps' networking (Terraform variables resolved at apply):
+ * the cloud executor reads them to start tasks where the state machine starts them. Values are
+ * space-separated lists.
+ */
+export const CONTAINER_NETWORK_TAGS = {
+  subnets: "glacier:container-subnets",
+  securityGroups: "glacier:container-security-groups",
+  assignPublicIp: "glacier:container-assign-public-ip",
+} as const;

@@ -220,7 +220,7 @@ function scheduleProblems(graph: LineageGraph): GlacierError[] {
           `the pipeline has a schedule, but its step${local.length > 1 ? "s" : ""} ${local.map((s) => `"${s.name}"`).join(", ")} run${local.length > 1 ? "" : "s"} on the local executor, which a scheduled state machine cannot run.`,
           {
             subject: { kind: "pipeline", name: pipeline.name },
-            hint: "Bind those tasks to provider.serverless() or provider.spark(), or drop withSchedule() and run the pipeline with glacier run --mode cloud.",
+            hint: "Bind those tasks to provider.serverless(), provider.spark() or provider.container(), or drop withSchedule() and run the pipeline with glacier run --mode cloud.",
           },
         ),
       );

@@ -101,6 +101,35 @@ function namedResources(plan: InfrastructurePlan): NamedResource[] {
       source,
     });
   }
+  for (const task of plan.containers?.tasks ?? []) {
+    const subject = { kind: "step", name: task.stepId } as const;
+    const source = `the task name "${task.stepName}"`;
+    named.push({
+      what: "ECS task definition family",
+      name: task.family,
+      limit: NAME_LIMITS.ecsName,
+      subject,
+      source,
+    });
+    for (const logicalId of [task.taskRoleLogicalId, task.executionRoleLogicalId]) {
+      named.push({
+        what: "IAM role name",
+        name: roleName(logicalId),
+        limit: NAME_LIMITS.iamRole,
+        subject,
+        source,
+      });
+    }
+  }
+  if (plan.containers) {
+    named.push({
+      what: "ECS cluster name",
+      name: plan.containers.cluster.name,
+      limit: NAME_LIMITS.ecsName,
+      subject: prefix,
+      source: "it",
+    });
+  }
   for (const layer of plan.layers) {
     named.push({
       what: "Lambda layer name",

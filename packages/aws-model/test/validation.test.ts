@@ -226,7 +226,7 @@ describe("validation before planning", () => {
     const error = await failure(graph);
     expect(error.code).toBe("INVALID_OPTION");
     expect(error.message).toMatchInlineSnapshot(
-      `"pipeline "report": the pipeline has a schedule, but its step "report" runs on the local executor, which a scheduled state machine cannot run. Bind those tasks to provider.serverless() or provider.spark(), or drop withSchedule() and run the pipeline with glacier run --mode cloud."`,
+      `"pipeline "report": the pipeline has a schedule, but its step "report" runs on the local executor, which a scheduled state machine cannot run. Bind those tasks to provider.serverless(), provider.spark() or provider.container(), or drop withSchedule() and run the pipeline with glacier run --mode cloud."`,
     );
   });
 

@@ -1,3 +1,4 @@
+import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { EMRServerlessClient } from "@aws-sdk/client-emr-serverless";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -10,6 +11,7 @@ import type { STSClient } from "@aws-sdk/client-sts";
  *
  * Endpoints: none is set here. The SDK reads the standard variables itself (`AWS_ENDPOINT_URL`,
  * `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_EMR_SERVERLESS`, `AWS_ENDPOINT_URL_SFN`,
+ * `AWS_ENDPOINT_URL_ECS`,
  * `AWS_ENDPOINT_URL_STS`, or `endpoint_url` in a profile). Only S3 needs to know: an S3-compatible endpoint
  * (MinIO, LocalStack, s3rver) has no virtual-host bucket names, so it gets path-style addressing, and checksums
  * only where S3 requires them (some servers store the SDK's `aws-chunked` framing verbatim).
@@ -23,7 +25,7 @@ import type { STSClient } from "@aws-sdk/client-sts";
  */
 
 /** Attempts per request, first included. A Lambda invoke waits longest under throttling, so it gets most. */
-export const RETRY_ATTEMPTS = { lambda: 8, emr: 6, s3: 6, sfn: 6, sts: 3 } as const;
+export const RETRY_ATTEMPTS = { lambda: 8, emr: 6, ecs: 6, s3: 6, sfn: 6, sts: 3 } as const;
 
 function env(name: string): string | undefined {
   const value = process.env[name];
@@ -93,6 +95,13 @@ export class AwsClients {
         maxAttempts: RETRY_ATTEMPTS.emr,
         retryMode: "standard",
       });
+    });
+  }
+
+  ecs(): Promise<ECSClient> {
+    return this.#once("ecs", async () => {
+      const { ECSClient } = await import("@aws-sdk/client-ecs");
+      return new ECSClient({ region: this.region, maxAttempts: RETRY_ATTEMPTS.ecs, retryMode: "standard" });
     });
   }
 

@@ -6,6 +6,7 @@ import { codeFingerprintNotes } from "@glacier/task-code";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { runSparkStep } from "./dispatch-emr.js";
+import { runContainerTask, type ContainerNetwork } from "./dispatch-ecs.js";
 import { invokeStep, type DispatchContext, type StepOutcome as DispatchOutcome } from "./dispatch-lambda.js";
 import { s3Content, type S3Content } from "./s3-content.js";
 import { componentsOf } from "./step-state.js";
@@ -18,6 +19,8 @@ export interface CloudDriverInit {
   readonly runId: string;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly applicationIds: ReadonlyMap<string, string>;
+  /** Where container steps' tasks run (from the cluster's tags, read by preflight); absent without any. */
+  readonly containerNetwork?: ContainerNetwork;
   /** The run's log: an in-process step's `ctx.log` writes to it. */
   readonly log: RunLog;
   /**
@@ -37,13 +40,25 @@ export interface StepCredentials {
 
 function resourceOf(plan: CloudStepPlan): string | undefined {
   const d = plan.dispatch;
-  return d.kind === "lambda" ? d.functionName : d.kind === "emr" ? d.applicationName : undefined;
+  return d.kind === "lambda"
+    ? d.functionName
+    : d.kind === "emr"
+      ? d.applicationName
+      : d.kind === "ecs"
+        ? d.taskDefinition
+        : undefined;
 }
 
 /** Where a step's logs go, before any request id or job run id is known. */
 function logsOf(plan: CloudStepPlan): string | undefined {
   const d = plan.dispatch;
-  return d.kind === "lambda" ? `/aws/lambda/${d.functionName}` : d.kind === "emr" ? d.logUri : undefined;
+  return d.kind === "lambda"
+    ? `/aws/lambda/${d.functionName}`
+    : d.kind === "emr"
+      ? d.logUri
+      : d.kind === "ecs"
+        ? d.logGroup
+        : undefined;
 }
 
 /**
@@ -92,7 +107,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
     step: StepNode,
     plan: CloudStepPlan,
     ctx: DispatchContext,
-  ): Promise<DispatchOutcome & { jobRunId?: string }> => {
+  ): Promise<DispatchOutcome & { jobRunId?: string; taskArn?: string }> => {
     const d = plan.dispatch;
     switch (d.kind) {
       case "lambda":
@@ -106,6 +121,14 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         );
         const written = await outputNow(step);
         return { ...outcome, bytes: written.bytes, outputFingerprint: written.fingerprint };
+      }
+      case "ecs": {
+        if (!init.containerNetwork) throw new Error("the cloud driver has no container network");
+        return runContainerTask(
+          { ...ctx, network: init.containerNetwork, artefactsBucket: init.plan.artefactsBucket },
+          plan,
+          d,
+        );
       }
       case "in-process": {
         const credentials = init.credentials ? await init.credentials() : {};
@@ -170,12 +193,19 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
     },
     async execute(step, attempt): Promise<StepOutcome> {
       const plan = planOf(step);
-      const timeout =
-        plan.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(plan.timeoutSeconds * 1000);
+      // ECS has no task timeout: a container step's own limit stops its task, as the state machine's does.
+      const stopAfter =
+        plan.timeoutSeconds ??
+        (plan.dispatch.kind === "ecs" ? plan.dispatch.containerTimeoutSeconds : undefined);
+      const timeout = stopAfter === undefined ? undefined : AbortSignal.timeout(stopAfter * 1000);
       const signal = timeout ? AbortSignal.any([attempt.signal, timeout]) : attempt.signal;
       const limit =
         plan.timeoutSeconds ??
-        (plan.dispatch.kind === "lambda" ? plan.dispatch.functionTimeoutSeconds : undefined);
+        (plan.dispatch.kind === "lambda"
+          ? plan.dispatch.functionTimeoutSeconds
+          : plan.dispatch.kind === "ecs"
+            ? plan.dispatch.containerTimeoutSeconds
+            : undefined);
       const ctx: DispatchContext = {
         clients: init.clients,
         runId: init.runId,
@@ -186,12 +216,12 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         permanentErrors: NON_RETRYABLE_ERRORS,
         attempt: attempt.number,
       };
-      let outcome: DispatchOutcome & { jobRunId?: string };
+      let outcome: DispatchOutcome & { jobRunId?: string; taskArn?: string };
       try {
         outcome = await dispatchOnce(step, plan, ctx);
       } catch (error) {
         if (attempt.signal.aborted) throw new StepCancelled("cancelled");
-        if (timeout?.aborted) throw timedOut(step.name, plan.timeoutSeconds as number, logsOf(plan));
+        if (timeout?.aborted) throw timedOut(step.name, stopAfter as number, logsOf(plan));
         throw asFailure(error, plan.name);
       }
       // The handler reports what it committed; when it did not, the output's HEAD says. A directory dataset's
@@ -209,6 +239,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         details: {
           ...(outcome.logs === undefined ? {} : { logs: outcome.logs }),
           ...(outcome.jobRunId === undefined ? {} : { jobRunId: outcome.jobRunId }),
+          ...(outcome.taskArn === undefined ? {} : { taskArn: outcome.taskArn }),
         },
       };
     },

@@ -13,6 +13,16 @@ export type Dispatch =
       readonly sparkSubmitParameters: string;
       readonly executionTimeoutMinutes?: number;
     }
+  | {
+      readonly kind: "ecs";
+      readonly cluster: string;
+      /** The task definition family: RunTask starts its latest ACTIVE revision. */
+      readonly taskDefinition: string;
+      readonly containerName: string;
+      readonly logGroup: string;
+      /** The container's own limit, used when the task sets no timeout. */
+      readonly containerTimeoutSeconds: number;
+    }
   | { readonly kind: "in-process" };
 
 /** One step of a cloud run: what runs it, what it waits for, what it reads and writes. */
@@ -87,6 +97,20 @@ export function cloudPlan(graph: LineageGraph, infra: InfrastructurePlan, accoun
           ...(job.executionTimeoutMinutes === undefined
             ? {}
             : { executionTimeoutMinutes: job.executionTimeoutMinutes }),
+        };
+        break;
+      }
+      case "container": {
+        const task = infra.containers?.tasks.find((t) => t.stepId === step.id);
+        if (!task || !infra.containers)
+          throw new Error(`the infrastructure plan has no container task for ${step.id}`);
+        dispatch = {
+          kind: "ecs",
+          cluster: infra.containers.cluster.name,
+          taskDefinition: task.family,
+          containerName: task.containerName,
+          logGroup: task.logGroupName,
+          containerTimeoutSeconds: task.timeout,
         };
         break;
       }

@@ -15,3 +15,5 @@ export {
 export { cloudDriver, type CloudDriverInit } from "./cloud-driver.js";
 export type { CloudPlan, CloudStepPlan, Dispatch } from "./cloud-plan.js";
 export { RETRY_ATTEMPTS } from "./aws-clients.js";
+export type { ContainerNetwork } from "./dispatch-ecs.js";
+export type { ContainerResult } from "./container-entry.js";

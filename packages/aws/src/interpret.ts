@@ -33,6 +33,7 @@ import {
   checkIdentity,
   checkSources,
   findApplications,
+  findContainerNetwork,
 } from "./preflight.js";
 import { pipelineMachine, runStateMachine } from "./run-state-machine.js";
 import { s3Content } from "./s3-content.js";
@@ -158,8 +159,9 @@ export async function interpret(
     const machine = cloud.via === "stepfunctions" ? pipelineMachine(infra, cloud.pipeline) : undefined;
     const accountId = await checkIdentity(clients, infra.accountId);
     const plan = cloudPlan(selected, infra, accountId);
-    const [applicationIds] = await Promise.all([
+    const [applicationIds, containerNetwork] = await Promise.all([
       findApplications(clients, plan),
+      findContainerNetwork(clients, plan),
       checkFunctions(clients, plan),
       checkSources(clients, selected),
       checkArtefacts(clients, plan),
@@ -167,7 +169,15 @@ export async function interpret(
     const runId = newRunId();
     const store = new RunStore(cloud.projectDir);
     if (cloud.plan) {
-      const driver = cloudDriver({ plan, clients, runId, params, applicationIds, log: RunLog.silent() });
+      const driver = cloudDriver({
+        plan,
+        clients,
+        runId,
+        params,
+        applicationIds,
+        ...(containerNetwork ? { containerNetwork } : {}),
+        log: RunLog.silent(),
+      });
       const decided = await planRun({
         graph: selected,
         driver,
@@ -225,6 +235,7 @@ export async function interpret(
         runId,
         params,
         applicationIds,
+        ...(containerNetwork ? { containerNetwork } : {}),
         log: session.log,
         credentials,
       });

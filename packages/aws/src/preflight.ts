@@ -1,6 +1,8 @@
 import { GlacierError, type LineageGraph } from "@glacier/core";
 import type { AwsClients } from "./aws-clients.js";
+import { CONTAINER_NETWORK_TAGS } from "@glacier/aws-model";
 import type { CloudPlan } from "./cloud-plan.js";
+import type { ContainerNetwork } from "./dispatch-ecs.js";
 import { s3Content } from "./s3-content.js";
 
 const GENERATE_HINT = "Run `glacier generate` and apply it first (terraform init && terraform apply).";
@@ -169,4 +171,72 @@ export async function checkArtefacts(clients: AwsClients, plan: CloudPlan): Prom
       error,
     );
   }
+}
+
+/**
+ * The ECS cluster and every task definition the plan's container steps need exist; returns the networking
+ * `generate` recorded on the cluster's tags (its Terraform variables, resolved at apply), so tasks start where
+ * the state machine starts them. Undefined when the plan has no container step.
+ */
+export async function findContainerNetwork(
+  clients: AwsClients,
+  plan: CloudPlan,
+): Promise<ContainerNetwork | undefined> {
+  const steps = plan.steps.flatMap((s) => (s.dispatch.kind === "ecs" ? [s.dispatch] : []));
+  const [first] = steps;
+  if (!first) return undefined;
+  const ecs = await clients.ecs();
+  const sdk = await import("@aws-sdk/client-ecs");
+  let cluster;
+  try {
+    const answer = await ecs.send(
+      new sdk.DescribeClustersCommand({ clusters: [first.cluster], include: ["TAGS"] }),
+    );
+    cluster = answer.clusters?.find((c) => c.clusterName === first.cluster && c.status === "ACTIVE");
+  } catch (error) {
+    throw cloudError(
+      `cannot look up ECS cluster ${first.cluster}: ${(error as Error).message}`,
+      GENERATE_HINT,
+      error,
+    );
+  }
+  if (!cluster)
+    throw cloudError(`ECS cluster ${first.cluster} does not exist in ${plan.region}.`, GENERATE_HINT);
+  const missing: string[] = [];
+  await Promise.all(
+    [...new Set(steps.map((s) => s.taskDefinition))].map(async (family) => {
+      try {
+        await ecs.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: family }));
+      } catch (error) {
+        if ((error as { name?: string }).name === "ClientException") missing.push(family);
+        else
+          throw cloudError(
+            `cannot look up ECS task definition ${family}: ${(error as Error).message}`,
+            GENERATE_HINT,
+            error,
+          );
+      }
+    }),
+  );
+  if (missing.length > 0) {
+    throw cloudError(
+      `ECS task definition${missing.length > 1 ? "s" : ""} ${missing.sort().join(", ")} ${missing.length > 1 ? "do" : "does"} not exist in ${plan.region}.`,
+      GENERATE_HINT,
+    );
+  }
+  const tag = (key: string) => cluster.tags?.find((t) => t.key === key)?.value?.trim() ?? "";
+  const subnets = tag(CONTAINER_NETWORK_TAGS.subnets).split(/\s+/).filter(Boolean);
+  const securityGroups = tag(CONTAINER_NETWORK_TAGS.securityGroups).split(/\s+/).filter(Boolean);
+  const assignPublicIp = tag(CONTAINER_NETWORK_TAGS.assignPublicIp);
+  if (
+    subnets.length === 0 ||
+    securityGroups.length === 0 ||
+    !["ENABLED", "DISABLED"].includes(assignPublicIp)
+  ) {
+    throw cloudError(
+      `ECS cluster ${first.cluster} does not carry the container steps' networking (tags ${Object.values(CONTAINER_NETWORK_TAGS).join(", ")}).`,
+      "Apply the module glacier generate wrote (terraform apply): it tags the cluster with the subnets and security groups.",
+    );
+  }
+  return { subnets, securityGroups, assignPublicIp: assignPublicIp as ContainerNetwork["assignPublicIp"] };
 }

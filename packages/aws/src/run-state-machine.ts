@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as Sfn from "@aws-sdk/client-sfn";
 import type { HistoryEvent, SFNClient } from "@aws-sdk/client-sfn";
-import type { InfrastructurePlan, StateMachinePlan } from "@glacier/aws-model";
+import { containerResultKey, type InfrastructurePlan, type StateMachinePlan } from "@glacier/aws-model";
 import { GlacierError, type ParamValue } from "@glacier/core";
 import type { RunSession, StepRecord } from "@glacier/engine";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
+import { readContainerResult } from "./dispatch-ecs.js";
 import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
 import { markCancelled } from "./step-deadline.js";
 import { codeOfErrorType } from "./task-failure.js";
@@ -216,11 +217,22 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
         started.set(step.id, event.timestamp?.getTime() ?? Date.now());
         run.session.started(step, "state machine");
       } else if (event.type === "TaskSucceeded") {
+        // A container step's metrics are in the result document its task wrote, not in the task's output.
+        const document =
+          step.dispatch.kind === "ecs"
+            ? await readContainerResult(
+                run.clients,
+                run.plan.artefactsBucket,
+                containerResultKey(run.runId, step),
+              ).catch(() => undefined)
+            : undefined;
         const record: StepRecord = {
           ...base(step),
           status: "succeeded",
           reason: "state machine",
-          ...metrics(event.taskSucceededEventDetails?.output),
+          ...(document?.ok
+            ? { rows: document.response.rows, bytes: document.response.bytes }
+            : metrics(event.taskSucceededEventDetails?.output)),
           durationMs: (event.timestamp?.getTime() ?? Date.now()) - (started.get(step.id) ?? Date.now()),
         };
         records.set(step.id, record);
@@ -239,14 +251,28 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
         run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
       } else if (event.type === "TaskFailed") {
         const details = event.taskFailedEventDetails;
+        // A container step's own error (code, message) is in its result document; the state only says it exited 1.
+        const document =
+          step.dispatch.kind === "ecs"
+            ? await readContainerResult(
+                run.clients,
+                run.plan.artefactsBucket,
+                containerResultKey(run.runId, step),
+              ).catch(() => undefined)
+            : undefined;
+        const failure = document && !document.ok ? document.error : undefined;
         const record: StepRecord = {
           ...base(step),
           status: "failed",
           reason: "state machine",
-          code: details?.error?.startsWith("GlacierError.")
-            ? codeOfErrorType(details.error)
-            : (driverErrorCode(details?.cause ?? "") ?? "TASK_FAILED"),
-          error: `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
+          code: failure
+            ? codeOfErrorType(failure.name)
+            : details?.error?.startsWith("GlacierError.")
+              ? codeOfErrorType(details.error)
+              : (driverErrorCode(details?.cause ?? "") ?? "TASK_FAILED"),
+          error: failure
+            ? `step "${step.name}" failed in the state machine: ${failure.message}`
+            : `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
         };
         records.set(step.id, record);
         run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);

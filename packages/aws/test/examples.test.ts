@@ -33,7 +33,10 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
     const runsOn = Object.fromEntries(env.plan.steps.map((s) => [s.stepId, s.runsOn]));
     expect(cloud.plan.steps.map((s) => s.dispatch.kind)).toEqual(
       cloud.plan.steps.map(
-        (s) => ({ lambda: "lambda", "emr-serverless": "emr", "in-process": "in-process" })[runsOn[s.id]!],
+        (s) =>
+          ({ lambda: "lambda", "emr-serverless": "emr", "ecs-fargate": "ecs", "in-process": "in-process" })[
+            runsOn[s.id]!
+          ],
       ),
     );
   });

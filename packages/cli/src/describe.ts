@@ -7,6 +7,7 @@ import type { BucketNode, ExecutorNode, LineageGraph } from "@glacier/core";
  * ```ts
  * describeExecutor(provider.serverless({ memory: 2048, timeout: 300 }).node); // "Lambda · 2048 MB · 300 s"
  * describeExecutor(provider.spark({ workers: 4 }).node); // "EMR Serverless · 4 workers · emr-7.14.0"
+ * describeExecutor(provider.container({ cpu: 4, memory: 16 }).node); // "Fargate · 4 vCPU · 16 GB · 3600 s"
  * ```
  */
 export function describeExecutor(executor: ExecutorNode): string {
@@ -17,6 +18,8 @@ export function describeExecutor(executor: ExecutorNode): string {
       return `Lambda · ${executor.memory} MB · ${executor.timeout} s`;
     case "spark":
       return `EMR Serverless · ${executor.workers} worker${executor.workers === 1 ? "" : "s"} · ${executor.releaseLabel}`;
+    case "container":
+      return `Fargate · ${executor.cpu} vCPU · ${executor.memory} GB · ${executor.timeout} s`;
     default: {
       const never: never = executor;
       return never;
@@ -48,6 +51,15 @@ export function executorSettings(executor: ExecutorNode): readonly (readonly [st
         ["driver", `${executor.driver.cpu} vCPU · ${executor.driver.memory} GB`],
         ["executor", `${executor.executor.cpu} vCPU · ${executor.executor.memory} GB`],
         ["release", executor.releaseLabel],
+      ];
+    case "container":
+      return [
+        ["service", "ECS on Fargate"],
+        ["cpu", `${executor.cpu} vCPU`],
+        ["memory", `${executor.memory} GB`],
+        ["ephemeral storage", `${executor.ephemeralStorage} GiB`],
+        ["architecture", executor.architecture],
+        ["timeout", `${executor.timeout} s`],
       ];
     default: {
       const never: never = executor;

@@ -32,14 +32,18 @@ export async function infrastructureOverlay(graph: LineageGraph): Promise<Infras
         ? `Lambda ${placement.resourceName ?? ""}`
         : placement.runsOn === "emr-serverless"
           ? `EMR Serverless ${placement.resourceName ?? ""}`
-          : "in-process (glacier run --mode cloud)";
+          : placement.runsOn === "ecs-fargate"
+            ? `ECS task ${placement.resourceName ?? ""}`
+            : "in-process (glacier run --mode cloud)";
     // The node already names the service: its resource line says which one, and nothing twice.
     resources[placement.stepId] =
       placement.runsOn === "lambda"
         ? `function ${placement.resourceName ?? ""}`
         : placement.runsOn === "emr-serverless"
           ? `application ${placement.resourceName ?? ""}`
-          : "in-process in cloud runs";
+          : placement.runsOn === "ecs-fargate"
+            ? `task definition ${placement.resourceName ?? ""}`
+            : "in-process in cloud runs";
     const machines = plan.stateMachines.filter((m) => m.steps.includes(placement.stepId)).map((m) => m.name);
     notes[placement.stepId] = [runsOn, ...machines.map((name) => `state machine ${name}`)].join(" · ");
   }

@@ -20,12 +20,14 @@ function everyKind(): LineageGraph {
     .transform(provider.serverless({ memory: 1024, timeout: 60 }).sql("onLambda", "SELECT * FROM input"))
     .to(b)
     .transform(provider.spark({ workers: 1 }).sql("onSpark", "SELECT * FROM input"))
-    .to(c);
+    .to(c)
+    .transform(provider.container({ cpu: 1, memory: 2 }).sql("onFargate", "SELECT * FROM input"))
+    .to(provider.bucket({ bucket: "acme-colours", path: "d.parquet" }));
   return LineageGraph.from({ out });
 }
 
 describe("the Mermaid diagram's colours", () => {
-  it("are the HTML legend's: the same fill and stroke for local, serverless, spark and storage", () => {
+  it("are the HTML legend's: the same fill and stroke for local, serverless, spark, container and storage", () => {
     const css = pageColours();
     const mermaid = toMermaid(everyKind());
     const classDef = (name: string) => {
@@ -39,6 +41,7 @@ describe("the Mermaid diagram's colours", () => {
       ["local", "local"],
       ["serverless", "serverless"],
       ["spark", "spark"],
+      ["container", "container"],
       ["storage", "store"],
     ] as const) {
       expect(classDef(kind), kind).toEqual({ fill: css.get(`${variable}-bg`), stroke: css.get(variable) });

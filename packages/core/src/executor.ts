@@ -7,7 +7,14 @@ import {
   type LambdaNodeRuntime,
 } from "./aws-releases.js";
 import { GlacierError, shown } from "./errors.js";
+import {
+  FARGATE_DEFAULT_STORAGE_GIB,
+  FARGATE_MAX_STORAGE_GIB,
+  FARGATE_SIZES,
+  fargateMemoryChoices,
+} from "./fargate.js";
 import type {
+  ContainerExecutorNode,
   ExecutorNode,
   LocalExecutorNode,
   ServerlessExecutorNode,
@@ -54,6 +61,20 @@ export interface SparkOptions {
   readonly releaseLabel?: string;
 }
 
+/** Options of `provider.container()` (ECS on Fargate). */
+export interface ContainerOptions {
+  /** vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16. */
+  readonly cpu: number;
+  /** GB, within Fargate's range for the CPU size (e.g. 8–30 GB for 4 vCPU, 32–120 GB in steps of 8 for 16). */
+  readonly memory: number;
+  /** Task storage in GiB, 20–200. Default 20 (Fargate's free amount). */
+  readonly ephemeralStorage?: number;
+  /** Default `"x86_64"`. */
+  readonly architecture?: "x86_64" | "arm64";
+  /** Seconds, 1–86400, before the task is stopped. Default 3600. */
+  readonly timeout?: number;
+}
+
 /**
  * Where tasks run. `task()` and `sql()` bind a task to this executor; the executor node records the
  * configuration that `generate` turns into a Lambda function or an EMR Serverless application.
@@ -61,7 +82,7 @@ export interface SparkOptions {
 export class Executor<N extends ExecutorNode = ExecutorNode> {
   readonly node: N;
 
-  /** @internal Use `provider.local()`, `provider.serverless()` or `provider.spark()`. */
+  /** @internal Use `provider.local()`, `provider.serverless()`, `provider.spark()` or `provider.container()`. */
   constructor(node: N) {
     this.node = node;
     Object.freeze(this);
@@ -308,4 +329,78 @@ export function sparkExecutorNode(options: SparkOptions = {}): SparkExecutorNode
   }
   const config = { workers, driver, executor, releaseLabel };
   return deepFreeze({ kind: "spark", id: executorId("spark", config), ...config });
+}
+
+/** The longest container task Glacier runs, seconds: a day, so a stuck task cannot run (and bill) for ever. */
+export const CONTAINER_MAX_TIMEOUT = 86_400;
+
+/** Fargate's allowed sizes, for error messages: `0.25 vCPU: 0.5, 1 or 2 GB; 0.5 vCPU: 1–4 GB; …`. */
+function fargateSizesText(): string {
+  return FARGATE_SIZES.map(({ cpu, memory: [min, max, step], only }) =>
+    only
+      ? `${cpu} vCPU: ${only.slice(0, -1).join(", ")} or ${only.at(-1)} GB`
+      : `${cpu} vCPU: ${min}–${max} GB${step === 1 ? "" : ` in steps of ${step}`}`,
+  ).join("; ");
+}
+
+/**
+ * @internal Validates a container executor against Fargate's allowed task sizes at definition time.
+ *
+ * @example
+ * ```ts
+ * containerExecutorNode({ cpu: 4, memory: 30 });
+ * // { kind: "container", id: "container-…", cpu: 4, memory: 30, ephemeralStorage: 20, architecture: "x86_64", timeout: 3600 }
+ * containerExecutorNode({ cpu: 4, memory: 64 });
+ * // GlacierError [INVALID_OPTION] option "container.memory": 64 GB does not fit a Fargate task of 4 vCPU. …
+ * ```
+ */
+export function containerExecutorNode(options: ContainerOptions): ContainerExecutorNode {
+  if (typeof options !== "object" || options === null) {
+    throw optionError(
+      "container",
+      "provider.container() needs its size.",
+      "Write provider.container({ cpu: 4, memory: 16 }) (vCPU and GB).",
+    );
+  }
+  const cpu = options.cpu;
+  if (typeof cpu !== "number" || !FARGATE_SIZES.some((s) => s.cpu === cpu)) {
+    throw optionError(
+      "container.cpu",
+      `${shown(cpu)} vCPU is not a Fargate task size.`,
+      `Use ${FARGATE_SIZES.slice(0, -1)
+        .map((s) => s.cpu)
+        .join(", ")} or ${FARGATE_SIZES.at(-1)?.cpu} vCPU.`,
+    );
+  }
+  const memory = options.memory;
+  if (typeof memory !== "number" || !fargateMemoryChoices(cpu).includes(memory)) {
+    const fits = FARGATE_SIZES.filter((s) => fargateMemoryChoices(s.cpu).includes(memory as number)).map(
+      (s) => s.cpu,
+    );
+    throw optionError(
+      "container.memory",
+      `${shown(memory)} GB does not fit a Fargate task of ${cpu} vCPU.`,
+      `Fargate allows ${fargateSizesText()}${
+        fits.length > 0 ? ` (${memory} GB fits ${fits.join(" or ")} vCPU)` : ""
+      }.`,
+    );
+  }
+  const ephemeralStorage = checkRange(
+    "container.ephemeralStorage",
+    options.ephemeralStorage ?? FARGATE_DEFAULT_STORAGE_GIB,
+    FARGATE_DEFAULT_STORAGE_GIB,
+    FARGATE_MAX_STORAGE_GIB,
+    "GiB",
+  );
+  const architecture = options.architecture ?? "x86_64";
+  if (architecture !== "x86_64" && architecture !== "arm64") {
+    throw optionError(
+      "container.architecture",
+      `${shown(architecture)} is not a Fargate architecture.`,
+      `Use "x86_64" (Fargate's X86_64) or "arm64" (ARM64).`,
+    );
+  }
+  const timeout = checkRange("container.timeout", options.timeout ?? 3600, 1, CONTAINER_MAX_TIMEOUT, "s");
+  const config = { cpu, memory, ephemeralStorage, architecture, timeout };
+  return deepFreeze({ kind: "container", id: executorId("container", config), ...config });
 }

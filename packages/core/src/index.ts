@@ -28,7 +28,22 @@ export {
   type CheckValue,
 } from "./checks.js";
 export { datasetMatcher, datasetRoot, isDataFile } from "./dataset-files.js";
-export { Executor, type ServerlessOptions, type SparkOptions } from "./executor.js";
+export {
+  CONTAINER_MAX_TIMEOUT,
+  Executor,
+  type ContainerOptions,
+  type ServerlessOptions,
+  type SparkOptions,
+} from "./executor.js";
+export {
+  FARGATE_DEFAULT_STORAGE_GIB,
+  FARGATE_MAX_STORAGE_GIB,
+  FARGATE_SIZES,
+  fargateCpuUnits,
+  fargateMemoryChoices,
+  fargateMemoryMib,
+  type FargateSize,
+} from "./fargate.js";
 export {
   EXECUTOR_RULES,
   executorRuleProblem,
@@ -43,6 +58,7 @@ export {
   stepInputs,
   stepKey,
   type BucketNode,
+  type ContainerExecutorNode,
   type ExecutorKind,
   type ExecutorNode,
   type ExpectedSize,

@@ -60,7 +60,26 @@ export interface SparkExecutorNode {
   readonly releaseLabel: string;
 }
 
-export type ExecutorNode = LocalExecutorNode | ServerlessExecutorNode | SparkExecutorNode;
+/**
+ * ECS on Fargate: the same Polars task as a serverless one, on a machine larger than Lambda. CPU in vCPU,
+ * memory in GB, storage in GiB, timeout in seconds.
+ */
+export interface ContainerExecutorNode {
+  readonly kind: "container";
+  readonly id: string;
+  /** vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16. */
+  readonly cpu: number;
+  /** GB, within Fargate's range for `cpu`. */
+  readonly memory: number;
+  /** Task storage in GiB, 20–200 (20 is Fargate's default). */
+  readonly ephemeralStorage: number;
+  readonly architecture: "x86_64" | "arm64";
+  /** Seconds before the task is stopped. */
+  readonly timeout: number;
+}
+
+export type ExecutorNode =
+  LocalExecutorNode | ServerlessExecutorNode | SparkExecutorNode | ContainerExecutorNode;
 export type ExecutorKind = ExecutorNode["kind"];
 
 /** A storage location: one file, a glob, or a directory dataset. */

@@ -2,14 +2,22 @@ import { posix } from "node:path";
 import { Bucket, type BucketOptions, createBucketNode } from "./bucket.js";
 import { GlacierError } from "./errors.js";
 import {
+  containerExecutorNode,
   Executor,
   localExecutorNode,
   serverlessExecutorNode,
   sparkExecutorNode,
+  type ContainerOptions,
   type ServerlessOptions,
   type SparkOptions,
 } from "./executor.js";
-import type { LocalExecutorNode, ProviderNode, ServerlessExecutorNode, SparkExecutorNode } from "./nodes.js";
+import type {
+  ContainerExecutorNode,
+  LocalExecutorNode,
+  ProviderNode,
+  ServerlessExecutorNode,
+  SparkExecutorNode,
+} from "./nodes.js";
 import type { PartitionKind, PartitionScheme } from "./partitions.js";
 import { deepFreeze } from "./stable-id.js";
 
@@ -198,6 +206,21 @@ export class Provider {
    */
   spark(options: SparkOptions = {}): Executor<SparkExecutorNode> {
     return new Executor(sparkExecutorNode(options));
+  }
+
+  /**
+   * ECS on Fargate: the same Polars tasks as `serverless()`, on a machine larger than Lambda (up to 16 vCPU,
+   * 120 GB of memory, 200 GiB of task storage, no 15-minute limit). The size is checked now against Fargate's
+   * allowed CPU/memory pairs. `glacier generate` runs it from a public Node 24 image: no image to build.
+   *
+   * @example
+   * ```ts
+   * const big = provider.container({ cpu: 8, memory: 60, ephemeralStorage: 100 });
+   * // generate → aws_ecs_task_definition { cpu = "8192", memory = "61440", ephemeral_storage { size_in_gib = 100 } }
+   * ```
+   */
+  container(options: ContainerOptions): Executor<ContainerExecutorNode> {
+    return new Executor(containerExecutorNode(options));
   }
 
   /**

@@ -119,6 +119,13 @@ export function defineTask<I, P>(
       { subject, hint: `Raise provider.serverless({ timeout }) or lower the task's timeout.` },
     );
   }
+  if (executor.kind === "container" && options.timeout !== undefined && options.timeout > executor.timeout) {
+    throw new GlacierError(
+      "INVALID_OPTION",
+      `timeout ${options.timeout} s exceeds its container's timeout of ${executor.timeout} s.`,
+      { subject, hint: `Raise provider.container({ timeout }) or lower the task's timeout.` },
+    );
+  }
   if (
     options.codeVersion !== undefined &&
     (typeof options.codeVersion !== "string" || options.codeVersion.trim() === "")

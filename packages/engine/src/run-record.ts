@@ -52,7 +52,7 @@ export interface StepComponents {
 }
 
 /** Where a cloud step ran: a Lambda function, an EMR Serverless job run, or the process of the run. */
-export type CloudRunsOn = "lambda" | "emr" | "in-process";
+export type CloudRunsOn = "lambda" | "emr" | "ecs" | "in-process";
 
 /**
  * Something a step's user should know that is neither its status nor an error: so far, that a local step ran

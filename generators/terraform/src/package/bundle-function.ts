@@ -24,6 +24,12 @@ export interface BundleRequest {
   readonly exports: readonly string[];
   /** esbuild's target, matching the function's Lambda runtime (`node24` for `nodejs24.x`). Default `node24`. */
   readonly target?: string;
+  /**
+   * `lambda` (default): `index.mjs` exports `handler`. `container`: `index.mjs` runs the step when imported
+   * (`@glacier/aws/container-entry` around the same handler) and carries the AWS SDK, which the container's
+   * plain Node image does not have; only nodejs-polars stays external (the layer).
+   */
+  readonly flavour?: "lambda" | "container";
 }
 
 /** The bundle's files. */
@@ -48,14 +54,17 @@ export const BUNDLE_TARGET = "node24";
 const EXTERNAL = /^(nodejs-polars(-[^/]+)?|@aws-sdk\/[^/]+)(\/.*)?$/;
 
 const HANDLER = "glacier:lambda-handler";
+const CONTAINER_ENTRY = "glacier:container-entry";
+/** What a container bundle leaves out: the polars layer only. */
+const CONTAINER_EXTERNAL = /^nodejs-polars(-[^/]+)?(\/.*)?$/;
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Resolves Glacier's handler from this package, not from the user's project, which need not depend on it. */
 const handlerPlugin: Plugin = {
   name: "glacier-lambda-handler",
   setup(b) {
-    b.onResolve({ filter: /^glacier:lambda-handler$/ }, async () => {
-      const resolved = await b.resolve("@glacier/aws/lambda-handler", {
+    b.onResolve({ filter: /^glacier:(lambda-handler|container-entry)$/ }, async (args) => {
+      const resolved = await b.resolve(`@glacier/aws/${args.path.slice("glacier:".length)}`, {
         resolveDir: HERE,
         kind: "import-statement",
       });
@@ -69,20 +78,22 @@ const handlerPlugin: Plugin = {
  * CommonJS shim (`module.exports = require("nodejs-polars")`) whose `require` stays external. esbuild calls
  * the banner's `require` for it, and interop gives named and default imports as usual.
  */
-const externalsPlugin: Plugin = {
-  name: "glacier-externals-through-require",
-  setup(b) {
-    b.onResolve({ filter: EXTERNAL }, (args) =>
-      args.kind === "require-call"
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: "glacier-external" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "glacier-external" }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
-  },
-};
+function externalsPlugin(external: RegExp): Plugin {
+  return {
+    name: "glacier-externals-through-require",
+    setup(b) {
+      b.onResolve({ filter: external }, (args) =>
+        args.kind === "require-call"
+          ? { path: args.path, external: true }
+          : { path: args.path, namespace: "glacier-external" },
+      );
+      b.onLoad({ filter: /.*/, namespace: "glacier-external" }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
+    },
+  };
+}
 
 function posix(path: string): string {
   return path.split(sep).join("/");
@@ -92,11 +103,17 @@ function posix(path: string): string {
 export function entrySource(request: BundleRequest): string {
   const specifier = posix(relative(request.projectDir, request.module));
   const from = JSON.stringify(specifier.startsWith(".") ? specifier : `./${specifier}`);
+  // A container bundle runs its step when the bootstrap imports it.
+  const run =
+    request.flavour === "container"
+      ? [`import { runContainerStep } from "${CONTAINER_ENTRY}";`, "await runContainerStep(handler);"]
+      : [];
   if (request.exports.includes("*")) {
     return [
       `import { createLambdaHandler } from "${HANDLER}";`,
       `import * as module from ${from};`,
       "export const handler = createLambdaHandler(module);",
+      ...run,
       "",
     ].join("\n");
   }
@@ -106,6 +123,7 @@ export function entrySource(request: BundleRequest): string {
     `import { createLambdaHandler } from "${HANDLER}";`,
     `import { ${names.join(", ")} } from ${from};`,
     `export const handler = createLambdaHandler({ ${record.join(", ")} });`,
+    ...run,
     "",
   ].join("\n");
 }
@@ -163,7 +181,10 @@ export async function bundleFunction(request: BundleRequest): Promise<FunctionBu
       legalComments: "none",
       metafile: true,
       logLevel: "silent",
-      plugins: [handlerPlugin, externalsPlugin],
+      plugins: [
+        handlerPlugin,
+        externalsPlugin(request.flavour === "container" ? CONTAINER_EXTERNAL : EXTERNAL),
+      ],
     });
   } catch (error) {
     throw failure(request, (error as { errors?: Message[] }).errors ?? [{ text: String(error) } as Message]);

@@ -67,6 +67,9 @@ function entryModule(given: string | undefined): string {
   return path;
 }
 
+/** esbuild's target for container bundles: the image's Node (`node:24-slim`). */
+export const CONTAINER_TARGET = "node24";
+
 /** esbuild's target for a Lambda runtime: `nodejs24.x` → `node24`. */
 export function esbuildTarget(runtime: FunctionPlan["runtime"]): string {
   return runtime.replace(/^nodejs(\d+)\.x$/, "node$1");
@@ -96,8 +99,14 @@ export async function packageAssets(
   graph: LineageGraph,
   options: PackageOptions,
 ): Promise<PackagedAssets> {
-  if (plan.functions.length === 0)
-    return { files: [], synth: { functions: {}, layers: {} }, locations: new Map(), layerCacheHits: 0 };
+  const containerTasks = plan.containers?.tasks ?? [];
+  if (plan.functions.length === 0 && containerTasks.length === 0)
+    return {
+      files: [],
+      synth: { functions: {}, layers: {}, containers: {} },
+      locations: new Map(),
+      layerCacheHits: 0,
+    };
   // The entry is needed only for a step whose recorded definition cannot be used: with several modules (a
   // config, discovery) and no entry, every step is bundled from the module it was written in.
   let entry: string | undefined;
@@ -105,7 +114,7 @@ export async function packageAssets(
   const { locateSteps } = await import("./locate-steps.js");
   const located = locateSteps(
     theEntry,
-    plan.functions.map((f) => graph.step(f.stepId)),
+    [...plan.functions, ...containerTasks].map((f) => graph.step(f.stepId)),
   );
   const anchor = options.entry !== undefined ? theEntry() : [...located.values()][0]?.module;
   const projectDir = options.projectDir ?? projectDirOf(anchor ?? theEntry());
@@ -125,6 +134,15 @@ export async function packageAssets(
   const files: OutputFile[] = [];
   const functions: Record<string, { path: string; sha256: string }> = {};
   const locations = new Map<string, StepLocation & { bundleInputs: number }>();
+  /** Where a step's code came from, relative to the project directory, for the manifest and README. */
+  const locate = (stepId: string, location: StepLocation, bundle: FunctionBundle): void => {
+    locations.set(stepId, {
+      ...location,
+      module: projectPath(projectDir, location.module),
+      ...(location.definedAt === undefined ? {} : { definedAt: projectPath(projectDir, location.definedAt) }),
+      bundleInputs: bundle.inputs.length,
+    });
+  };
   for (const fn of plan.functions) {
     const location = located.get(fn.stepId) as StepLocation;
     const target = esbuildTarget(fn.runtime);
@@ -154,12 +172,32 @@ export async function packageAssets(
     }
     files.push({ path: fn.bundlePath, data: zip });
     functions[fn.logicalId] = { path: fn.bundlePath, sha256: sha256Base64(zip) };
-    locations.set(fn.stepId, {
-      ...location,
-      module: projectPath(projectDir, location.module),
-      ...(location.definedAt === undefined ? {} : { definedAt: projectPath(projectDir, location.definedAt) }),
-      bundleInputs: bundle.inputs.length,
-    });
+    locate(fn.stepId, location, bundle);
+  }
+  const containers: Record<string, { path: string; sha256: string }> = {};
+  for (const task of containerTasks) {
+    const location = located.get(task.stepId) as StepLocation;
+    const key = `${location.module}\n${location.exports.join(",")}\ncontainer`;
+    if (!bundles.has(key)) {
+      bundles.set(
+        key,
+        bundleFunction({
+          projectDir,
+          module: location.module,
+          exports: location.exports,
+          target: CONTAINER_TARGET,
+          flavour: "container",
+        }),
+      );
+    }
+    const bundle = await (bundles.get(key) as Promise<FunctionBundle>);
+    const zip = deterministicZip([
+      { path: "index.mjs", data: bundle.code },
+      { path: "index.mjs.map", data: bundle.map },
+    ]);
+    files.push({ path: task.bundlePath, data: zip });
+    containers[task.logicalId] = { path: task.bundlePath, sha256: sha256Base64(zip) };
+    locate(task.stepId, location, bundle);
   }
   const synthLayers: Record<string, { path: string; sha256: string; version: string }> = {};
   let layerCacheHits = 0;
@@ -169,5 +207,5 @@ export async function packageAssets(
     synthLayers[layer.logicalId] = { path, sha256: built.sha256, version: built.version };
     if (built.cached) layerCacheHits++;
   }
-  return { files, synth: { functions, layers: synthLayers }, locations, layerCacheHits };
+  return { files, synth: { functions, layers: synthLayers, containers }, locations, layerCacheHits };
 }

@@ -5,6 +5,7 @@ import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy/index.js"
 import { LambdaFunction } from "@cdktn/provider-aws/lib/lambda-function/index.js";
 import { LambdaLayerVersion } from "@cdktn/provider-aws/lib/lambda-layer-version/index.js";
 import { ref, type PolicyStatement, type RolePlan, type WorkerCapacity } from "@glacier/aws-model";
+import { synthContainers } from "./synth-containers.js";
 import { modulePath, policyJson, type SynthContext } from "./synth-context.js";
 
 /**
@@ -48,6 +49,8 @@ function synthRoles(ctx: SynthContext): void {
 function synthFunctions(ctx: SynthContext): void {
   const { plan, stack } = ctx;
   for (const layer of plan.layers) {
+    // A layer only container steps use is a zip in S3 for them, not a Lambda layer version.
+    if (!plan.functions.some((f) => f.layerLogicalId === layer.logicalId)) continue;
     const asset = ctx.assets.layers[layer.logicalId];
     if (!asset) throw new Error(`no packaged zip for layer ${layer.logicalId}`);
     new LambdaLayerVersion(stack, layer.logicalId, {
@@ -125,9 +128,10 @@ function synthSparkApplications(ctx: SynthContext): void {
   }
 }
 
-/** Roles, log groups, layers, functions and EMR Serverless applications. */
+/** Roles, log groups, layers, functions, EMR Serverless applications, the ECS cluster and task definitions. */
 export function synthCompute(ctx: SynthContext): void {
   synthRoles(ctx);
   synthFunctions(ctx);
   synthSparkApplications(ctx);
+  synthContainers(ctx);
 }

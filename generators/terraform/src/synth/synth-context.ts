@@ -13,6 +13,8 @@ export interface BuiltAsset {
 export interface SynthAssets {
   readonly functions: Readonly<Record<string, BuiltAsset>>;
   readonly layers: Readonly<Record<string, BuiltAsset & { readonly version: string }>>;
+  /** Container steps' bundle zips by task logical id (uploaded to the artefacts bucket). */
+  readonly containers?: Readonly<Record<string, BuiltAsset>>;
 }
 
 /** What every synth module needs: the stack to add to, the plan, and how names become Terraform strings. */

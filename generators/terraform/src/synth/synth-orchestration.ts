@@ -1,7 +1,19 @@
 import { SchedulerSchedule } from "@cdktn/provider-aws/lib/scheduler-schedule/index.js";
 import { SfnStateMachine } from "@cdktn/provider-aws/lib/sfn-state-machine/index.js";
-import { ref } from "@glacier/aws-model";
+import { ASL_NETWORK, ref } from "@glacier/aws-model";
 import type { SynthContext } from "./synth-context.js";
+
+/**
+ * The definition's JSON, with the networking placeholders of ECS tasks unquoted: Terraform renders
+ * `${jsonencode(local.container_subnets)}` into a JSON list there.
+ */
+export function aslJson(definition: unknown): string {
+  let json = JSON.stringify(definition);
+  for (const placeholder of [ASL_NETWORK.subnets, ASL_NETWORK.securityGroups]) {
+    json = json.split(JSON.stringify(placeholder)).join(placeholder);
+  }
+  return json;
+}
 
 /**
  * Step Functions state machines (the plan's ASL, its resource ARNs resolved by Terraform) and EventBridge
@@ -14,7 +26,7 @@ export function synthOrchestration(ctx: SynthContext): void {
       name: ctx.name(machine.name),
       type: "STANDARD",
       roleArn: ref("aws_iam_role", machine.roleLogicalId, "arn"),
-      definition: JSON.stringify(machine.definition),
+      definition: aslJson(machine.definition),
     });
   }
   for (const schedule of plan.schedules) {

@@ -106,7 +106,10 @@ function secureBucket(
   return bucket;
 }
 
-/** The data buckets and the artefacts bucket, with the Spark scripts and layer zips uploaded to it. */
+/**
+ * The data buckets and the artefacts bucket, with the Spark scripts, layer zips and container bundles uploaded
+ * to it.
+ */
 export function synthStorage(ctx: SynthContext): void {
   const { plan, stack } = ctx;
   for (const bucket of plan.buckets) {
@@ -128,6 +131,16 @@ export function synthStorage(ctx: SynthContext): void {
     new S3Object(stack, `${layer.logicalId}_zip`, {
       bucket: artefacts.bucket,
       key: layerKey(layer.name.slice(plan.namePrefix.length + 1), asset.sha256),
+      source: modulePath(asset.path),
+      sourceHash: asset.sha256,
+    });
+  }
+  for (const task of plan.containers?.tasks ?? []) {
+    const asset = ctx.assets.containers?.[task.logicalId];
+    if (!asset) throw new Error(`no packaged bundle for container step ${task.logicalId}`);
+    new S3Object(stack, `${task.logicalId}_bundle`, {
+      bucket: artefacts.bucket,
+      key: task.bundleKey,
       source: modulePath(asset.path),
       sourceHash: asset.sha256,
     });

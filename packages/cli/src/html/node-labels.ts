@@ -42,6 +42,8 @@ export function executorLine(executor: ExecutorNode, timeout?: number): string {
       return `Lambda · ${executor.memory} MB · ${timeout ?? executor.timeout} s`;
     case "spark":
       return `EMR Serverless · ${executor.workers} × ${executor.executor.cpu} vCPU${limit}`;
+    case "container":
+      return `Fargate · ${executor.cpu} vCPU · ${executor.memory} GB`;
     default: {
       const never: never = executor;
       return never;

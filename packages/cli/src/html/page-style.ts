@@ -1,6 +1,6 @@
 /**
  * The page's stylesheet. Executor colours follow the services' own palettes loosely (Lambda orange, EMR
- * violet) so a reader who knows AWS recognises them; storage is neutral slate, results (sinks) blue. The status
+ * violet, Fargate teal) so a reader who knows AWS recognises them; storage is neutral slate, results (sinks) blue. The status
  * view uses the usual green/red; the cost view a yellow-to-dark-red ramp, so "dearer" reads as "hotter".
  */
 export const PAGE_CSS = `
@@ -14,6 +14,7 @@ export const PAGE_CSS = `
   --none: #94a3b8;
   --cost0: #ca8a04; --cost0-bg: #fefce8; --cost1: #d97706; --cost1-bg: #fef3c7; --cost2: #ea580c; --cost2-bg: #ffedd5;
   --cost3: #dc2626; --cost3-bg: #fee2e2; --cost4: #7f1d1d; --cost4-bg: #fecaca;
+  --container: #0d9488; --container-bg: #f0fdfa;
 }
 * { box-sizing: border-box; }
 html, body { margin: 0; height: 100%; }
@@ -94,8 +95,11 @@ body[data-colour="cost"] .legend[data-view="cost"] { display: grid; }
 .step.serverless .sub { fill: var(--serverless); }
 .step.spark .shape { fill: var(--spark-bg); stroke: var(--spark); }
 .step.spark .sub { fill: var(--spark); }
+.step.container .shape { fill: var(--container-bg); stroke: var(--container); }
+.step.container .sub { fill: var(--container); }
 .badge { fill: #fff; stroke: currentColor; stroke-width: 1; }
 .step.local { color: var(--local); } .step.serverless { color: var(--serverless); } .step.spark { color: var(--spark); }
+.step.container { color: var(--container); }
 .badge-text { font: 700 9px var(--sans); fill: currentColor; text-anchor: middle; letter-spacing: .04em; }
 .node:hover .shape, .node:focus .shape, .node.selected .shape { stroke-width: 3; }
 .node:focus { outline: none; }

@@ -33,6 +33,7 @@ const EXECUTOR_LEGEND = [
   swatch("border-color:var(--local);background:var(--local-bg)", "local task (this process)"),
   swatch("border-color:var(--serverless);background:var(--serverless-bg)", "serverless task (AWS Lambda)"),
   swatch("border-color:var(--spark);background:var(--spark-bg)", "spark task (EMR Serverless)"),
+  swatch("border-color:var(--container);background:var(--container-bg)", "container task (ECS on Fargate)"),
 ].join("\n");
 
 const STATUS_LEGEND = [

@@ -1,6 +1,6 @@
 import { CONTROL_CHARACTERS } from "../control-characters.js";
 import type { LineageGraph } from "../lineage-graph.js";
-import { stepInputs } from "../nodes.js";
+import { stepInputs, type ExecutorKind } from "../nodes.js";
 import type { VisualizeOptions } from "./visualize.js";
 import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
 
@@ -16,7 +16,12 @@ function q(text: string): string {
     .replace(CONTROL_CHARACTERS, "")}"`;
 }
 
-const FILL = { local: "#f1f8ee", serverless: "#fff5e6", spark: "#fdeeee" } as const;
+const FILL = {
+  local: "#f1f8ee",
+  serverless: "#fff5e6",
+  spark: "#fdeeee",
+  container: "#f0fdfa",
+} as const satisfies Record<ExecutorKind, string>;
 
 /**
  * Graphviz DOT: `dot -Tsvg` renders it.

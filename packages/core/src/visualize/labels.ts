@@ -11,6 +11,8 @@ export function executorLabel(executor: ExecutorNode): string {
       return `serverless · Lambda ${executor.memory} MB`;
     case "spark":
       return `spark · EMR Serverless ×${executor.workers}`;
+    case "container":
+      return `container · Fargate ${executor.cpu} vCPU ${executor.memory} GB`;
     default: {
       const never: never = executor;
       return never;

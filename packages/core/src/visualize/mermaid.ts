@@ -19,13 +19,14 @@ function quote(label: string): string {
 
 /**
  * The diagram's colours: the palette of `glacier visualize --format html` and its legend (local green, Lambda
- * orange, EMR Serverless violet, storage slate), so a node reads the same in both pictures.
+ * orange, EMR Serverless violet, Fargate teal, storage slate), so a node reads the same in both pictures.
  */
 export const MERMAID_CLASSES = {
   storage: "fill:#f1f5f9,stroke:#64748b,color:#0f172a",
   local: "fill:#ecfdf5,stroke:#059669",
   serverless: "fill:#fff7ed,stroke:#ea580c",
   spark: "fill:#f5f3ff,stroke:#7c3aed",
+  container: "fill:#f0fdfa,stroke:#0d9488",
 } as const satisfies Record<"storage" | ExecutorKind, string>;
 
 /**
@@ -62,10 +63,14 @@ export function toMermaid(graph: LineageGraph, options: VisualizeOptions = {}): 
     }
     lines.push(`  ${ids.step(s)} --> ${ids.bucket(s.output)}`);
   }
-  for (const [name, style] of Object.entries(MERMAID_CLASSES)) lines.push(`  classDef ${name} ${style}`);
+  const used = new Set(steps.map((s) => s.task.executor.kind));
+  for (const [name, style] of Object.entries(MERMAID_CLASSES)) {
+    // The container class came later: declared only where used, so diagrams without one read as before.
+    if (name !== "container" || used.has("container")) lines.push(`  classDef ${name} ${style}`);
+  }
   if (graph.buckets.length)
     lines.push(`  class ${graph.buckets.map((b) => ids.bucket(b)).join(",")} storage`);
-  for (const kind of ["local", "serverless", "spark"] as const) {
+  for (const kind of ["local", "serverless", "spark", "container"] as const) {
     const of = steps.filter((s) => s.task.executor.kind === kind);
     if (of.length) lines.push(`  class ${of.map((s) => ids.step(s)).join(",")} ${kind}`);
   }
