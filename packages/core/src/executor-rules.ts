@@ -29,6 +29,7 @@ export interface ExecutorRule {
 export const EXECUTOR_RULES = Object.freeze({
   local: { languages: ["polars", "sql"] },
   serverless: { languages: ["polars", "sql"] },
+  container: { languages: ["polars", "sql"] },
   spark: {
     languages: ["sql"],
     noPolars: "a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function",
