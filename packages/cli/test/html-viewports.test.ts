@@ -147,6 +147,8 @@ describe.skipIf(!CHROMIUM)(
   CHROMIUM
     ? "the HTML page at 1024×700 and 1920×1080 in headless Chromium"
     : "the HTML page at 1024×700 and 1920×1080 — SKIPPED: no chromium binary (apt-get install -y chromium)",
+  // One browser, a page per test: the tests share nothing else.
+  { concurrent: true },
   () => {
     for (const viewport of VIEWPORTS) {
       const size = `${viewport.width}x${viewport.height}`;
