@@ -305,6 +305,16 @@ describe.skipIf(!CHROMIUM)(
       await page.close();
     });
 
+    it("opens in the executor view where no recorded run includes a step of the graph", async () => {
+      // The project has run records, of its own pipelines: none is of the complete example's steps.
+      const file = await visualize([example("complete")], join(out, "unrelated.html"), project.dir);
+      const page = await open(file, VIEWPORTS[0]);
+      expect(await page.getAttribute("body", "data-colour")).toBe("executor");
+      expect(await page.locator("#colour").count()).toBe(0);
+      expect(await page.locator(".node[data-status]").count()).toBe(0);
+      await page.close();
+    });
+
     it("--infra: each step's node names the resource that runs it", async () => {
       const page = await open(pages.infra, VIEWPORTS[0]);
       const lines = await page.$$eval(".node.step", (nodes) =>
