@@ -11,3 +11,4 @@ export { loadProject, type LoadedProject } from "./load/load-project.js";
 export { listing, type Listing } from "./commands/list.js";
 export { allProblems } from "./commands/validate.js";
 export { renderHtml } from "./html/render-html.js";
+export type { HtmlOverlay, RunState, StepRunState } from "./html/overlay.js";

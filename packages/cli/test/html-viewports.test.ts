@@ -147,6 +147,8 @@ describe.skipIf(!CHROMIUM)(
   CHROMIUM
     ? "the HTML page at 1024×700 and 1920×1080 in headless Chromium"
     : "the HTML page at 1024×700 and 1920×1080 — SKIPPED: no chromium binary (apt-get install -y chromium)",
+  // One browser, a page per test: the tests share nothing else.
+  { concurrent: true },
   () => {
     for (const viewport of VIEWPORTS) {
       const size = `${viewport.width}x${viewport.height}`;
@@ -300,6 +302,16 @@ describe.skipIf(!CHROMIUM)(
         ),
       ).toBe("rgb(5, 150, 105)");
       expect(errorsOf(page)).toEqual([]);
+      await page.close();
+    });
+
+    it("opens in the executor view where no recorded run includes a step of the graph", async () => {
+      // The project has run records, of its own pipelines: none is of the complete example's steps.
+      const file = await visualize([example("complete")], join(out, "unrelated.html"), project.dir);
+      const page = await open(file, VIEWPORTS[0]);
+      expect(await page.getAttribute("body", "data-colour")).toBe("executor");
+      expect(await page.locator("#colour").count()).toBe(0);
+      expect(await page.locator(".node[data-status]").count()).toBe(0);
       await page.close();
     });
 

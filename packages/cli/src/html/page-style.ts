@@ -139,5 +139,4 @@ body[data-colour="cost"] .step[data-cost="unknown"] .shape { stroke-dasharray: 5
 .pill.cost rect { fill: var(--ct); }
 .node.match .shape { stroke: #f59e0b; stroke-width: 4; }
 .node.current .shape { stroke: #d97706; stroke-width: 5; }
-.node, .edge { transition: opacity .15s; }
 `;

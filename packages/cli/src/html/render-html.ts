@@ -17,6 +17,8 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
  * @example
  * ```ts
  * writeFileSync("lineage.html", await renderHtml(LineageGraph.from({ sales })));
+ * // Opens in the "Last run" view, the step red with a "✗ failed" pill:
+ * await renderHtml(graph, { status: { [step.id]: { status: "failed", runId: "20240131T101500Z-a1b2" } } });
  * ```
  */
 export async function renderHtml(graph: LineageGraph, overlay: HtmlOverlay = {}): Promise<string> {
