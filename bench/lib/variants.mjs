@@ -65,6 +65,12 @@ export const VARIANTS = {
   },
   glacier: glacierWith("Glacier (@glacier/local), full run", []),
   "glacier-noop": { ...glacierWith("Glacier, no-op rerun", ["--rerun"]), reuses: "glacier" },
+  // Diagnostic: the full run with five data checks (clean: not-null, unique, range; enriched: relationships,
+  // row count), each reading the written output back before its commit.
+  "glacier-checks": {
+    ...glacierWith("Glacier, full run with 5 data checks", ["--checks"]),
+    diagnostic: true,
+  },
   // Low-memory mode (`--low-memory`), against the floor run with the Polars settings that mode derives: reads
   // without memory maps, and a join sample just above the dimension's row count (1.25 × customers + 1).
   "glacier-low-memory": glacierWith("Glacier, --low-memory", ["--low-memory"]),

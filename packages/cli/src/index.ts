@@ -3,7 +3,7 @@ export { buildProgram } from "./program.js";
 export { EXIT, type ExitCode } from "./exit-codes.js";
 export { type Io, processIo } from "./io.js";
 export { reportError } from "./report-error.js";
-export { defineConfig, type GlacierConfig } from "./load/config.js";
+export { defineConfig, type GlacierConfig, type OpenLineageConfig } from "./load/config.js";
 export { discoverModules } from "./load/discover.js";
 export { graphFromModules, type LoadedModule } from "./load/graph-from-modules.js";
 export { importModule } from "./load/import-module.js";

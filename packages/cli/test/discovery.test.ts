@@ -65,7 +65,7 @@ describe.concurrent("without an entry: glacier.config.ts", () => {
     );
     expect(code).toBe(2);
     expect(stderr).toMatchInlineSnapshot(`
-      "error [INVALID_CONFIG] file "glacier.config.ts": unknown key "pipeline". The keys are: pipelines, prices.
+      "error [INVALID_CONFIG] file "glacier.config.ts": unknown key "pipeline". The keys are: pipelines, prices, openlineage.
       "
     `);
   });

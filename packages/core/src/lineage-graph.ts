@@ -569,7 +569,7 @@ function describeWriters(writers: readonly StepNode[]): string {
 /** Which options differ between declarations of one location: `schema, external`. */
 function declarationDifference(nodes: readonly BucketNode[]): string {
   const [first, ...others] = nodes as [BucketNode, ...BucketNode[]];
-  const fields = (Object.keys(first) as (keyof BucketNode)[]).concat(["schema"]);
+  const fields = (Object.keys(first) as (keyof BucketNode)[]).concat(["schema", "checks"]);
   const differ = [...new Set(fields)].filter((field) =>
     others.some((n) => canonicalJson(n[field]) !== canonicalJson(first[field])),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, LineageGraph, Provider, stepChecks, stepKey, type CheckNode } from "@glacier/core";
+import { check, LineageGraph, Pipeline, Provider, stepChecks, stepKey, type CheckNode } from "@glacier/core";
 import { failure } from "./support.js";
 
 const aws = new Provider({ cloud: "aws", region: "eu-west-1" });
@@ -110,6 +110,18 @@ describe("checks on buckets and steps", () => {
     // One step recorded with and without a check is two writers of one location.
     const problems = LineageGraph.from({ produced, checked }).problems();
     expect(problems.map((p) => p.code)).toContain("DUPLICATE_WRITER");
+  });
+
+  it("on a declared bucket make a second declaration of the location: used next to the original, a graph problem", () => {
+    const out = aws.bucket({ bucket: "acme-data", path: "clean/orders.parquet" });
+    const produced = raw.transform(clean).to(out.check(check.notNull("id")));
+    const reader = Pipeline({ orders: out, raw })
+      .transform(lambda.sql("join", "SELECT * FROM orders"))
+      .to(aws.bucket({ bucket: "acme-data", path: "joined.parquet" }));
+    const problems = LineageGraph.from({ produced, reader }).problems();
+    expect(problems.map((p) => p.message)).toContain(
+      'bucket "acme-data/clean/orders.parquet": s3://acme-data/clean/orders.parquet is declared 2 times with different checks. Declare each location once (one provider.bucket call) and reuse the value.',
+    );
   });
 
   it("reject duplicate names, an empty call, non-checks and columns the declared schema lacks", () => {

@@ -45,10 +45,47 @@ async function failingRows(
   polars: Polars,
   frame: LazyFrame,
   failing: pl.Expr,
+  known?: number,
 ): Promise<{ readonly failing: number; readonly sample: Record<string, unknown>[] }> {
   const bad = frame.filter(failing);
-  const count = await countOf(polars, bad);
+  const count = known ?? (await countOf(polars, bad));
   return { failing: count, sample: count === 0 ? [] : await rowsOf(bad) };
+}
+
+/**
+ * The expression true for a row that breaks a row-by-row rule (not-null, accepted values, range, expression);
+ * undefined for the checks that look at the whole output. Throws what an expression builder throws.
+ */
+function rowRule(polars: Polars, node: CheckNode): pl.Expr | undefined {
+  switch (node.type) {
+    case "notNull":
+      return polars.anyHorizontal(node.columns.map((c) => polars.col(c).isNull()));
+    case "acceptedValues": {
+      const col = polars.col(node.column);
+      return col.isNotNull().and(col.isIn([...node.values]).not());
+    }
+    case "range": {
+      const col = polars.col(node.column);
+      const below = node.min === undefined ? undefined : col.lt(node.min);
+      const above = node.max === undefined ? undefined : col.gt(node.max);
+      return below && above ? below.or(above) : ((below ?? above) as pl.Expr);
+    }
+    case "expr": {
+      const expression: unknown = node.build(polars);
+      if (!(expression instanceof Object) || typeof (expression as pl.Expr).not !== "function") {
+        throw new Error("the builder did not return a Polars expression");
+      }
+      return (expression as pl.Expr).not().fillNull(true);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** What {@link runChecks} computed for a row rule before evaluating its check: the rule, its failing count. */
+interface Precomputed {
+  readonly rule: pl.Expr;
+  readonly count?: number;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -76,11 +113,15 @@ async function evaluate(
   frame: LazyFrame,
   node: CheckNode,
   env: CheckEnvironment,
+  pre?: Precomputed,
 ): Promise<Found> {
+  const rowFailures = () => {
+    const rule = pre?.rule ?? (rowRule(polars, node) as pl.Expr);
+    return failingRows(polars, frame, rule, pre?.count);
+  };
   switch (node.type) {
     case "notNull": {
-      const nulls = node.columns.map((c) => polars.col(c).isNull());
-      const found = await failingRows(polars, frame, polars.anyHorizontal(nulls));
+      const found = await rowFailures();
       return rowResult(found, `${found.failing <= 1 ? "has" : "have"} a null in ${quoted(node.columns)}`);
     }
     case "unique": {
@@ -103,20 +144,15 @@ async function evaluate(
       };
     }
     case "acceptedValues": {
-      const col = polars.col(node.column);
-      const found = await failingRows(polars, frame, col.isNotNull().and(col.isIn([...node.values]).not()));
+      const found = await rowFailures();
       return rowResult(
         found,
         `${found.failing <= 1 ? "has" : "have"} a value of "${node.column}" outside ${JSON.stringify(node.values)}`,
       );
     }
     case "range": {
-      const col = polars.col(node.column);
-      const below = node.min === undefined ? undefined : col.lt(node.min);
-      const above = node.max === undefined ? undefined : col.gt(node.max);
-      const outside = below && above ? below.or(above) : ((below ?? above) as pl.Expr);
       const bounds = `[${node.min ?? "-∞"}, ${node.max ?? "∞"}]`;
-      const found = await failingRows(polars, frame, outside);
+      const found = await rowFailures();
       return rowResult(found, `${found.failing <= 1 ? "has" : "have"} "${node.column}" outside ${bounds}`);
     }
     case "rowCount": {
@@ -177,21 +213,45 @@ async function evaluate(
         : { status: "passed", failing: 0, message: `${newest}, ${ageSeconds} s old` };
     }
     case "expr": {
-      const expression: unknown = node.build(polars);
-      if (!(expression instanceof Object) || typeof (expression as pl.Expr).not !== "function") {
-        return {
-          status: "error",
-          failing: 0,
-          message: "the builder did not return a Polars expression",
-        };
-      }
-      const found = await failingRows(polars, frame, (expression as pl.Expr).not().fillNull(true));
+      const found = await rowFailures();
       return rowResult(found, `${found.failing <= 1 ? "does" : "do"} not satisfy it`);
     }
     default: {
       const never: never = node;
       throw new Error(`unknown check ${String(never)}`);
     }
+  }
+}
+
+/**
+ * The row rules of `checks` (by index) with their failing counts, all counted in one pass over the data. A
+ * builder that throws leaves its check out (evaluating it reports the error); a pass that fails (a missing
+ * column, a wrong type) leaves every count out, so each check counts its own and reports its own error.
+ */
+async function countRowRules(
+  polars: Polars,
+  frame: LazyFrame,
+  checks: readonly CheckNode[],
+): Promise<Map<number, Precomputed>> {
+  const rules = new Map<number, pl.Expr>();
+  for (const [i, node] of checks.entries()) {
+    try {
+      const rule = rowRule(polars, node);
+      if (rule) rules.set(i, rule);
+    } catch {
+      // Reported when the check is evaluated.
+    }
+  }
+  if (rules.size === 0) return new Map();
+  try {
+    const counts = await frame
+      .select(...[...rules].map(([i, rule]) => rule.sum().alias(`check_${i}`)))
+      .collect();
+    return new Map(
+      [...rules].map(([i, rule]) => [i, { rule, count: Number(counts.getColumn(`check_${i}`).get(0)) }]),
+    );
+  } catch {
+    return new Map([...rules].map(([i, rule]) => [i, { rule }]));
   }
 }
 
@@ -214,11 +274,12 @@ export async function runChecks(
   checks: readonly CheckNode[],
   env: CheckEnvironment,
 ): Promise<CheckResult[]> {
+  const precomputed = await countRowRules(polars, frame, checks);
   const results: CheckResult[] = [];
-  for (const node of checks) {
+  for (const [i, node] of checks.entries()) {
     const head = { name: node.name, type: node.type, severity: node.severity };
     try {
-      results.push({ ...head, ...(await evaluate(polars, frame, node, env)) });
+      results.push({ ...head, ...(await evaluate(polars, frame, node, env, precomputed.get(i))) });
     } catch (error) {
       results.push({
         ...head,

@@ -10,7 +10,7 @@ import {
   type CheckResult,
 } from "@glacier/core";
 import { readRun } from "@glacier/engine";
-import { executeStep } from "../src/index.js";
+import { checkStored, executeStep } from "../src/index.js";
 import { testProject, type TestProject } from "./fixtures/project.js";
 import { rejection, statuses, stepOf } from "./fixtures/results.js";
 
@@ -256,5 +256,36 @@ describe("checks in executeStep (as a Lambda runs a step)", () => {
       'step "copy": check unique(id): 2 rows share 1 value of "id", e.g. {"id":1,"rows":2}. The output was not committed: the previous one is intact. Fix the data or the task (the run record has up to 5 failing rows per check), or make the check { severity: "warn" }.',
     );
     expect(project.hashes()).toEqual(before);
+  });
+});
+
+describe("checkStored (glacier check)", () => {
+  it("runs step and source checks on what is stored, writing nothing; a missing output is an error", async () => {
+    project = setUp();
+    const local = project.provider.local();
+    const raw = project.provider.bucket({
+      bucket: "acme",
+      path: "raw/orders.parquet",
+      checks: [check.acceptedValues("status", ["open"], { severity: "warn" })],
+    });
+    const graph = LineageGraph.from(
+      raw
+        .transform(local.task((df: pl.LazyDataFrame) => df, { name: "copy" }))
+        .to(project.provider.bucket({ bucket: "acme", path: "clean/orders.parquet" }))
+        .check(check.unique("id")),
+    );
+    const before = project.hashes();
+    const report = await checkStored(graph);
+    expect(project.hashes()).toEqual(before);
+    expect(report.status).toBe("failed");
+    expect(
+      report.checked.map((c) => [c.bucket, c.step, c.results.map((r) => [r.name, r.status, r.failing])]),
+    ).toEqual([
+      ["acme/clean/orders.parquet", "copy", [["unique(id)", "error", 0]]],
+      ["acme/raw/orders.parquet", undefined, [["accepted_values(status)", "failed", 2]]],
+    ]);
+    expect(report.checked[0]?.results[0]?.message).toMatch(/^the data cannot be read: .*does not exist/);
+    await runGraph(graph, { mode: "local", projectDir: project.dir });
+    expect((await checkStored(graph)).status).toBe("passed");
   });
 });

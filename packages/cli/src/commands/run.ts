@@ -4,6 +4,7 @@ import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";
 import { INTERPRETERS } from "../interpreters.js";
+import { findConfig, readConfig, type OpenLineageConfig } from "../load/config.js";
 import { findModules, loadProject, type ProjectModules } from "../load/load-project.js";
 import { formatTypeDiagnostic, typeCheck } from "../load/type-check.js";
 import { parseChoice, parseParams, parsePositiveInteger } from "../options.js";
@@ -36,6 +37,21 @@ function onlyFor(option: string, mode: string): GlacierError {
     subject: { kind: "option", name: option },
     hint: `Drop ${option}, or add --mode ${mode}.`,
   });
+}
+
+/**
+ * The config's OpenLineage endpoint as the variables the engine (like OpenLineage's own clients) reads; a
+ * variable already set wins, so one run can be pointed elsewhere without editing the config.
+ */
+function lineageEnvironment(config: OpenLineageConfig): void {
+  const wanted: Record<string, string | undefined> = {
+    OPENLINEAGE_URL: config.url,
+    OPENLINEAGE_ENDPOINT: config.endpoint,
+    OPENLINEAGE_API_KEY: config.apiKey,
+    OPENLINEAGE_NAMESPACE: config.namespace,
+  };
+  if (process.env["OPENLINEAGE_URL"]) return;
+  for (const [name, value] of Object.entries(wanted)) if (value !== undefined) process.env[name] = value;
 }
 
 /** Checks the flags before any user code loads, so a typo costs nothing. */
@@ -119,6 +135,11 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
   // the type check passes.
   const { graph } = await loadProject({ cwd, command: "run", modules });
   if (options.typecheck !== false) await requireTypes(modules, io);
+  const configFile = findConfig(cwd);
+  if (configFile) {
+    const { openlineage } = (await readConfig(configFile)).config;
+    if (openlineage) lineageEnvironment(openlineage);
+  }
   const [result, stopped] = await (async () => {
     if (mode !== "local") {
       const cloud = await runGraph(

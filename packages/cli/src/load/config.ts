@@ -18,6 +18,20 @@ export interface GlacierConfig {
   readonly pipelines: readonly string[];
   /** Price overrides for `glacier analyze`, merged over the analyzer's table (see `@glacier/analyze`). */
   readonly prices?: Readonly<Record<string, unknown>>;
+  /**
+   * Where `glacier run` also sends its OpenLineage events (besides the run record's `openlineage.jsonl`):
+   * `{ url, endpoint?, apiKey?, namespace? }`. The `OPENLINEAGE_*` variables win over it.
+   */
+  readonly openlineage?: OpenLineageConfig;
+}
+
+/** An OpenLineage HTTP endpoint: events are POSTed to `<url>/<endpoint>` (default `api/v1/lineage`). */
+export interface OpenLineageConfig {
+  readonly url: string;
+  readonly endpoint?: string;
+  readonly apiKey?: string;
+  /** The namespace of Glacier's jobs (default `glacier`). */
+  readonly namespace?: string;
 }
 
 /** Types a config file's default export; returns it unchanged. */
@@ -33,7 +47,7 @@ export const CONFIG_FILES = [
   "glacier.config.mjs",
 ];
 
-const KNOWN_KEYS = new Set<string>(["pipelines", "prices"]);
+const KNOWN_KEYS = new Set<string>(["pipelines", "prices", "openlineage"]);
 
 /** The config file in `dir`, if there is one. */
 export function findConfig(dir: string): string | undefined {
@@ -58,7 +72,11 @@ export function checkConfig(value: unknown, file: string): GlacierConfig {
       throw invalid(file, `unknown key "${key}".`, `The keys are: ${[...KNOWN_KEYS].join(", ")}.`);
     }
   }
-  const { pipelines, prices } = value as { pipelines?: unknown; prices?: unknown };
+  const { pipelines, prices, openlineage } = value as {
+    pipelines?: unknown;
+    prices?: unknown;
+    openlineage?: unknown;
+  };
   if (
     !Array.isArray(pipelines) ||
     pipelines.length === 0 ||
@@ -76,6 +94,34 @@ export function checkConfig(value: unknown, file: string): GlacierConfig {
   return Object.freeze({
     pipelines: Object.freeze([...(pipelines as string[])]),
     ...(prices === undefined ? {} : { prices: prices as Readonly<Record<string, unknown>> }),
+    ...(openlineage === undefined ? {} : { openlineage: checkOpenLineage(openlineage, file) }),
+  });
+}
+
+function checkOpenLineage(value: unknown, file: string): OpenLineageConfig {
+  const example =
+    'Write openlineage: { url: "http://localhost:5000" } (endpoint, apiKey and namespace optional).';
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid(file, "openlineage must be an object.", example);
+  }
+  const { url, endpoint, apiKey, namespace, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) {
+    throw invalid(file, `openlineage has an unknown key "${unknown[0]}".`, example);
+  }
+  if (typeof url !== "string" || !URL.canParse(url) || !/^https?:/.test(url)) {
+    throw invalid(file, `openlineage.url must be an http(s) URL, got ${JSON.stringify(url)}.`, example);
+  }
+  for (const [key, given] of Object.entries({ endpoint, apiKey, namespace })) {
+    if (given !== undefined && (typeof given !== "string" || given === "")) {
+      throw invalid(file, `openlineage.${key} must be a non-empty string.`, example);
+    }
+  }
+  return Object.freeze({
+    url,
+    ...(endpoint === undefined ? {} : { endpoint: endpoint as string }),
+    ...(apiKey === undefined ? {} : { apiKey: apiKey as string }),
+    ...(namespace === undefined ? {} : { namespace: namespace as string }),
   });
 }
 
