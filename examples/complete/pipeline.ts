@@ -33,7 +33,13 @@ const cleanOrdersStore = provider.bucket({
 });
 const cleanCustomersStore = provider.bucket({ bucket: LAKE, path: "cleaned/customers.parquet" });
 const enrichedOrders = provider.bucket({ bucket: LAKE, path: "enriched/orders.parquet" });
-const regionalRevenue = provider.bucket({ bucket: LAKE, path: "output/regional_revenue.parquet" });
+// Declared types make the Spark SQL task portable: COUNT is UInt32 in Polars and BIGINT in Spark, and both
+// executors cast the result to these (glacier validate warns without them).
+const regionalRevenue = provider.bucket({
+  bucket: LAKE,
+  path: "output/regional_revenue.parquet",
+  schema: { region: "string", revenue: "float64", orders: "int64" },
+});
 const segmentMix = provider.bucket({ bucket: LAKE, path: "output/segment_mix.parquet" });
 const topCustomersReport = provider.bucket({ bucket: LAKE, path: "output/top_customers.csv" });
 

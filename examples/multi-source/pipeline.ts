@@ -26,7 +26,13 @@ const customers = provider.bucket({ bucket: SHOP, path: "raw/customers.parquet" 
 const products = provider.bucket({ bucket: SHOP, path: "raw/products.ndjson" });
 const ordersWithCustomers = provider.bucket({ bucket: SHOP, path: "staging/orders_customers.parquet" });
 const fullyEnriched = provider.bucket({ bucket: SHOP, path: "staging/enriched.parquet" });
-const regionalOutput = provider.bucket({ bucket: SHOP, path: "analytics/regional.parquet" });
+// Declared types keep the Spark SQL task portable: both executors cast its result to them (COUNT is UInt32 in
+// Polars and BIGINT in Spark).
+const regionalOutput = provider.bucket({
+  bucket: SHOP,
+  path: "analytics/regional.parquet",
+  schema: { region: "string", revenue: "float64", orders: "int64" },
+});
 const categoryOutput = provider.bucket({ bucket: SHOP, path: "analytics/categories.parquet" });
 const customerOutput = provider.bucket({ bucket: SHOP, path: "analytics/customers.parquet" });
 

@@ -272,18 +272,12 @@ def commit(spark, output, staging, run_id):
     fs.delete(Path(staging), True)
 
 
-def commit_dataset(jvm, fs, conf, output, staging, parts, run_id):
-    """
-    A directory dataset is its step's alone: its _glacier_manifest.json lists the files the step wrote, and
-    only those are ever replaced or deleted. A directory holding other data files is refused (OUTPUT_NOT_OWNED)
-    before anything in it changes: every reader of the bucket would read them as part of this output.
-    """
-    Path = jvm.org.apache.hadoop.fs.Path
+def owned_files(jvm, fs, output):
+    """The files of a dataset's directory its step wrote, and its manifest; OUTPUT_NOT_OWNED if others are there."""
     present, manifest = dataset_files(jvm, fs, output["uri"])
     owned = manifest["files"] if manifest else []
     foreign = [name for name in present if name not in owned]
     if foreign:
-        fs.delete(Path(staging), True)
         shown = ", ".join(foreign[:5]) + (" and %d more" % (len(foreign) - 5) if len(foreign) > 5 else "")
         raise GlacierStepError(
             "OUTPUT_NOT_OWNED: step %s writes the directory dataset %s, which holds %d file(s) Glacier did not "
@@ -291,6 +285,31 @@ def commit_dataset(jvm, fs, conf, output, staging, parts, run_id):
             "files out of %s, or point the bucket at a directory of its own."
             % (STEP["step"], output["uri"], len(foreign), shown, output["uri"])
         )
+    return owned, manifest
+
+
+def check_output(spark, output):
+    """Fails the job before its query runs when the output's directory holds files the step did not write."""
+    if not output["dataset"]:
+        return
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    owned_files(jvm, jvm.org.apache.hadoop.fs.Path(output["uri"]).getFileSystem(conf), output)
+
+
+def commit_dataset(jvm, fs, conf, output, staging, parts, run_id):
+    """
+    A directory dataset is its step's alone: its _glacier_manifest.json lists the files the step wrote, and
+    only those are ever replaced or deleted. A directory holding other data files is refused (OUTPUT_NOT_OWNED)
+    before anything in it changes: every reader of the bucket would read them as part of this output. Checked
+    before the query runs (check_output) and again here, as files may have arrived meanwhile.
+    """
+    Path = jvm.org.apache.hadoop.fs.Path
+    try:
+        owned, manifest = owned_files(jvm, fs, output)
+    except GlacierStepError:
+        fs.delete(Path(staging), True)
+        raise
     written = ["part-%05d.%s" % (i, output["extension"]) for i in range(len(parts))]
     # Recorded as the step's before they appear: a job killed while copying still owns them next time.
     if not set(written) <= set(owned) or manifest is None:
@@ -313,6 +332,7 @@ def main():
     given = json.loads(args.params)
 
     spark = SparkSession.builder.appName(STEP["step"]).getOrCreate()
+    check_output(spark, STEP["output"])
     for source in STEP["inputs"]:
         read(spark, source).createOrReplaceTempView(source["table"])
     if STEP["params"]:

@@ -9,7 +9,8 @@ import { SPARK_TYPE } from "./spark-script.js";
  *
  * - `COUNT(…)` / `SUM(…)` as an output column with neither a `CAST` nor a declared type: Polars types COUNT
  *   UInt32 and keeps SUM of an int32 Int32, Spark makes both BIGINT. A declared output type is cast to by both
- *   executors; `CAST(COUNT(*) AS BIGINT)` works without one.
+ *   executors; `CAST(COUNT(*) AS BIGINT)` works without one. A SUM over a column declared int64 or float is
+ *   typed alike (Int64 / BIGINT, Float64 / DOUBLE) and passes.
  * - An identifier whose case differs from its column's: Polars matches column names by exact case, Spark
  *   ignores case (backticks too). Without a declared input schema, any identifier with a capital letter.
  * - Double-quoted text: an identifier in Polars, a string literal in Spark. Quote identifiers with backticks
@@ -87,6 +88,17 @@ function typeDeciding(expr: AstNode | undefined): AstNode[] {
   return [expr];
 }
 
+/** Types whose SUM both engines type alike (Int64 / BIGINT, Float64 / DOUBLE). */
+const SUM_ALIKE = new Set(["int64", "float32", "float64"]);
+
+/** A SUM over a column declared int64 or float: the same type in both engines. */
+function sumKeepsType(node: AstNode, inputTypes: Readonly<Record<string, string>>): boolean {
+  if (String(node["name"]).toUpperCase() !== "SUM") return false;
+  const arg = (node["args"] as { expr?: AstNode } | undefined)?.expr;
+  if (arg?.type !== "column_ref" || typeof arg["column"] !== "string") return false;
+  return SUM_ALIKE.has(inputTypes[arg["column"]] ?? "");
+}
+
 function isAggregate(node: AstNode, names: readonly string[]): boolean {
   return node.type === "aggr_func" && names.includes(String(node["name"]).toUpperCase());
 }
@@ -122,7 +134,11 @@ function findings(step: StepNode): Finding[] {
   const statements = Array.isArray(parsed) ? parsed : [parsed];
   const found: Finding[] = [];
   const declared = step.output.schema ?? {};
-  const inputColumns = stepInputs(step).flatMap(([, bucket]) => Object.keys(bucket.schema ?? {}));
+  const inputTypes: Record<string, string> = Object.assign(
+    {},
+    ...stepInputs(step).map(([, bucket]) => bucket.schema ?? {}),
+  );
+  const inputColumns = Object.keys(inputTypes);
   const inputsDeclared = stepInputs(step).every(([, bucket]) => bucket.schema !== undefined);
   const seen = new Set<string>();
   const once = (key: string, finding: Finding) => {
@@ -137,10 +153,13 @@ function findings(step: StepNode): Finding[] {
         const name = outputName(column);
         if (name !== undefined && declared[name] !== undefined) continue;
         for (const node of typeDeciding(column["expr"] as AstNode | undefined)) {
-          if (isAggregate(node, ["COUNT", "SUM"])) {
+          if (isAggregate(node, ["COUNT", "SUM"]) && !sumKeepsType(node, inputTypes)) {
             const fn = String(node["name"]).toUpperCase();
             once(`aggregate ${name ?? fn}`, {
-              what: `${fn}(…)${name === undefined ? "" : ` AS ${name}`} is typed differently by Polars (${fn === "COUNT" ? "UInt32" : "the input's own integer width, e.g. Int32"}) and Spark (BIGINT)`,
+              what:
+                fn === "COUNT"
+                  ? `COUNT(…)${name === undefined ? "" : ` AS ${name}`} is typed differently by Polars (UInt32) and Spark (BIGINT)`
+                  : `SUM(…)${name === undefined ? "" : ` AS ${name}`} may be typed differently: Polars keeps an integer input's width (an int32 stays Int32), Spark makes it BIGINT, and the input's type is not declared as int64 or a float`,
               fix: `Declare the column's type in the output bucket's schema (both executors cast to it), or write CAST(${fn}(…) AS BIGINT).`,
             });
           }

@@ -38,13 +38,18 @@ interface Result {
   readonly staging: string;
 }
 
-function commit(stepName: string, objects: Record<string, string>, failCopyTo: string[] = []): Result {
+function commit(
+  stepName: string,
+  objects: Record<string, string>,
+  failCopyTo: string[] = [],
+  call: "commit" | "check_output" = "commit",
+): Result {
   const job = plan.sparkJobs.find((j) => j.stepName === stepName);
   if (!job) throw new Error(`no job ${stepName}`);
   const driver = join(root, `${stepName}.py`);
-  const scenario = join(root, `${stepName}-${Object.keys(objects).length}-${failCopyTo.length}.json`);
+  const scenario = join(root, `${stepName}-${Object.keys(objects).length}-${failCopyTo.length}-${call}.json`);
   writeFileSync(driver, job.script);
-  writeFileSync(scenario, JSON.stringify({ bucket: BUCKET, runId: RUN, objects, failCopyTo }));
+  writeFileSync(scenario, JSON.stringify({ bucket: BUCKET, runId: RUN, objects, failCopyTo, call }));
   const run = spawnSync("python3", [HARNESS, driver, scenario], { encoding: "utf8" });
   expect(run.stderr).toBe("");
   return JSON.parse(run.stdout) as Result;
@@ -188,6 +193,25 @@ describe("the Spark driver's commit", () => {
     expect(result.objects).toEqual(before);
     const writes = result.requests.filter(([a]) => a !== "s3:GetObject" && a !== "s3:ListBucket");
     expect(writes.every(([, k]) => k.startsWith(dir))).toBe(true);
+  });
+
+  it("refuses before the query runs (check_output), reading only what the role may read", () => {
+    const before = { "daily/notes.csv": "a user's", "daily/_glacier_manifest.json": manifest([]) };
+    const result = commit("daily", before, [], "check_output");
+    expect(result.error).toMatch(/^OUTPUT_NOT_OWNED: .*: notes\.csv\./);
+    expect(result.objects).toEqual(before);
+    expect(result.requests.every(([a]) => a === "s3:GetObject" || a === "s3:ListBucket")).toBe(true);
+    expect(denied("daily", result.requests)).toEqual([]);
+    // A directory of its own files, or none yet: the query may run.
+    expect(
+      commit(
+        "daily",
+        { "daily/_glacier_manifest.json": manifest(["part-00000.parquet"]), "daily/part-00000.parquet": "x" },
+        [],
+        "check_output",
+      ).error,
+    ).toBeNull();
+    expect(commit("daily", {}, [], "check_output").error).toBeNull();
   });
 
   it("refuses a first write into a directory of someone else's files (no manifest), touching none", () => {

@@ -36,6 +36,12 @@ describe("the portable SQL subset of a spark.sql task", () => {
     ).toEqual([]);
   });
 
+  it("accepts SUM over a column declared int64 or float (Int64 / BIGINT, Float64 / DOUBLE alike)", () => {
+    expect(
+      warnings("SELECT `Region`, SUM(amount) AS revenue, SUM(order_id) AS ids FROM input GROUP BY `Region`"),
+    ).toEqual([]);
+  });
+
   it("accepts COUNT and SUM whose output column has a declared type (both executors cast to it)", () => {
     expect(
       warnings("SELECT Region, COUNT(*) AS n, SUM(qty) AS total FROM input GROUP BY Region", {
@@ -49,7 +55,7 @@ describe("the portable SQL subset of a spark.sql task", () => {
       .toMatchInlineSnapshot(`
         [
           "[SQL_NOT_PORTABLE] step "report": COUNT(…) AS n is typed differently by Polars (UInt32) and Spark (BIGINT): a local run and an EMR run of it differ. Declare the column's type in the output bucket's schema (both executors cast to it), or write CAST(COUNT(…) AS BIGINT).",
-          "[SQL_NOT_PORTABLE] step "report": SUM(…) AS total is typed differently by Polars (the input's own integer width, e.g. Int32) and Spark (BIGINT): a local run and an EMR run of it differ. Declare the column's type in the output bucket's schema (both executors cast to it), or write CAST(SUM(…) AS BIGINT).",
+          "[SQL_NOT_PORTABLE] step "report": SUM(…) AS total may be typed differently: Polars keeps an integer input's width (an int32 stays Int32), Spark makes it BIGINT, and the input's type is not declared as int64 or a float: a local run and an EMR run of it differ. Declare the column's type in the output bucket's schema (both executors cast to it), or write CAST(SUM(…) AS BIGINT).",
         ]
       `);
   });
