@@ -127,7 +127,7 @@ describe("validation before planning", () => {
     const error = await failure(LineageGraph.from(Bucket.fromNode(clean.node, [polarsOnSpark])));
     expect(error.code).toBe("INVALID_TASK");
     expect(error.message).toMatchInlineSnapshot(
-      `"step "enrich->acme-lake/clean/sales.parquet": a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.local() or provider.serverless()."`,
+      `"step "enrich->acme-lake/clean/sales.parquet": a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.local(), provider.serverless() or provider.container()."`,
     );
   });
 

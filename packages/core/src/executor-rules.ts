@@ -59,6 +59,7 @@ export function executorRuleProblem(
   const others = (Object.keys(EXECUTOR_RULES) as ExecutorKind[])
     .filter((k) => executorRuns(k, task.language))
     .map((k) => `provider.${k}()`);
+  const alternatives = `${others.slice(0, -1).join(", ")}${others.length > 1 ? " or " : ""}${others.at(-1) ?? ""}`;
   return new GlacierError(
     "INVALID_TASK",
     task.language === "polars"
@@ -68,8 +69,8 @@ export function executorRuleProblem(
       subject,
       hint:
         task.language === "polars" && rule.languages.includes("sql")
-          ? `Write it as ${kind}.sql("${task.name}", "SELECT … FROM input"), or bind the function to ${others.join(" or ")}.`
-          : `Bind the task to ${others.join(" or ")}.`,
+          ? `Write it as ${kind}.sql("${task.name}", "SELECT … FROM input"), or bind the function to ${alternatives}.`
+          : `Bind the task to ${alternatives}.`,
     },
   );
 }

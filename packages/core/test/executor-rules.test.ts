@@ -14,6 +14,7 @@ describe("executor rules", () => {
     expect(EXECUTOR_RULES).toEqual({
       local: { languages: ["polars", "sql"] },
       serverless: { languages: ["polars", "sql"] },
+      container: { languages: ["polars", "sql"] },
       spark: { languages: ["sql"], noPolars: expect.any(String) },
     });
     expect(Object.isFrozen(EXECUTOR_RULES)).toBe(true);
@@ -31,7 +32,7 @@ describe("executor rules", () => {
         }),
       ),
     ).toMatchInlineSnapshot(
-      `"[INVALID_TASK] task "enrich": a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.local() or provider.serverless()."`,
+      `"[INVALID_TASK] task "enrich": a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.local(), provider.serverless() or provider.container()."`,
     );
   });
 
@@ -48,7 +49,7 @@ describe("executor rules", () => {
     const graph = LineageGraph.from(Bucket.fromNode(out.node, [moved]));
     expect(graph.problems().map((p) => `[${p.code}] ${p.message}`)).toMatchInlineSnapshot(`
       [
-        "[INVALID_TASK] step "enrich->acme-data/clean/sales.parquet": a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.local() or provider.serverless().",
+        "[INVALID_TASK] step "enrich->acme-data/clean/sales.parquet": a spark executor runs Spark SQL on EMR Serverless, not a nodejs-polars function. Write it as spark.sql("enrich", "SELECT … FROM input"), or bind the function to provider.local(), provider.serverless() or provider.container().",
       ]
     `);
     expect(() => graph.validate()).toThrow(/spark\.sql\("enrich"/);

@@ -125,21 +125,15 @@ export function scanWritten(pl: Polars, format: Format, target: OutputTarget): L
   }
 }
 
-/**
- * Reads back what was written: its row count (Parquet: from metadata) and, when `withSchema` (a declared
- * schema to check it against), its schema (a footer or header). Each is one polars query, ~3 ms on a tiny
- * file: the schema is read only when something checks it.
- */
+/** Reads back what was written: its row count (one query) and its schema (a footer or header). */
 export function measureOutput(
   pl: Polars,
   format: Format,
   target: OutputTarget,
-  withSchema = true,
-): { rows: number; schema?: ActualSchema } {
+): { rows: number; schema: ActualSchema } {
   const scan = (): LazyFrame => scanWritten(pl, format, target);
   const counted = scan().select(pl.len().alias("rows")).collectSync();
   const rows = Number(counted.getColumn("rows").get(0));
-  if (!withSchema) return { rows };
   return { rows, schema: actualSchema(scan().limit(0).collectSync().schema as never) };
 }
 
@@ -156,10 +150,17 @@ export async function materialize(pl: Polars, frame: LazyFrame, job: Materialize
     } catch (error) {
       throw writeError(error, job);
     }
+    // The schema is always read (a footer or header): a declared one is checked against it, and the run's
+    // lineage events carry it. A local Parquet file's row count comes from its footer, with no query.
     const measured =
-      job.format === "parquet" && job.target.kind === "file" && job.schema === undefined
-        ? { rows: await parquetRowCount(job.target.temp) }
-        : measureOutput(pl, job.format, job.target, job.schema !== undefined);
+      job.format === "parquet" && job.target.kind === "file"
+        ? {
+            rows: await parquetRowCount(job.target.temp),
+            schema: actualSchema(
+              scanWritten(pl, job.format, job.target).limit(0).collectSync().schema as never,
+            ),
+          }
+        : measureOutput(pl, job.format, job.target);
     if (job.schema && measured.schema) {
       const typed = job.format === "parquet" || job.format === "ipc";
       checkSchema(job.outputId, job.schema, measured.schema, `the output of step "${job.step}"`, {
