@@ -1,4 +1,4 @@
-import { stepInputs, type BucketNode, type StepNode } from "@glacier/core";
+import { absurd, stepInputs, type BucketNode, type ExecutorKind, type StepNode } from "@glacier/core";
 import type { StepAnalysis } from "./analysis-report.js";
 import type { StepObservation } from "./calibration.js";
 import { emrCost, lambdaCost, s3RequestCost, sumUsd, transferCost, type CostItem } from "./cost-formulas.js";
@@ -134,12 +134,17 @@ function computeCost(step: StepNode, seconds: number, prices: RegionPrices): Cos
       return lambdaCost(executor, seconds, prices);
     case "spark":
       return emrCost(executor, seconds, prices);
-    default: {
-      const never: never = executor;
-      throw new Error(`unknown executor ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(executor, "executor");
   }
 }
+
+/** Where each executor kind runs a step (a new kind does not compile until it has a row). */
+const RUNS_ON = {
+  local: "in-process",
+  serverless: "lambda",
+  spark: "emr-serverless",
+} as const satisfies Record<ExecutorKind, string>;
 
 /**
  * Estimates one step: its input and output sizes, duration (calibrated from a recorded run, else the
@@ -188,12 +193,7 @@ export function estimateStep(step: StepNode, ctx: StepContext): StepAnalysis {
       ),
     );
   }
-  const runsOn =
-    step.task.executor.kind === "serverless"
-      ? "lambda"
-      : step.task.executor.kind === "spark"
-        ? "emr-serverless"
-        : "in-process";
+  const runsOn = RUNS_ON[step.task.executor.kind];
   return {
     id: step.id,
     name: step.name,

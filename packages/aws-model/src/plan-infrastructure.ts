@@ -1,4 +1,4 @@
-import type { LineageGraph, ProviderNode, StepNode } from "@glacier/core";
+import { absurd, type LineageGraph, type ProviderNode, type StepNode } from "@glacier/core";
 import { planOrchestration } from "./plan-orchestration.js";
 import { functionPlan, layerPlan, sparkJobPlan } from "./plan-steps.js";
 import type {
@@ -46,10 +46,8 @@ function placement(step: StepNode, graph: LineageGraph, prefix: string): StepPla
       return { ...common, runsOn: "lambda", resourceName: names.functionName };
     case "spark":
       return { ...common, runsOn: "emr-serverless", resourceName: names.applicationName };
-    default: {
-      const never: never = executor;
-      throw new Error(`unknown executor ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(executor, "executor");
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BucketNode, ExecutorNode, LineageGraph } from "@glacier/core";
+import { absurd, type BucketNode, type ExecutorNode, type LineageGraph } from "@glacier/core";
 
 /**
  * How an executor reads in a listing or a diagram: the service and its sizing.
@@ -17,10 +17,8 @@ export function describeExecutor(executor: ExecutorNode): string {
       return `Lambda · ${executor.memory} MB · ${executor.timeout} s`;
     case "spark":
       return `EMR Serverless · ${executor.workers} worker${executor.workers === 1 ? "" : "s"} · ${executor.releaseLabel}`;
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }
 
@@ -49,10 +47,8 @@ export function executorSettings(executor: ExecutorNode): readonly (readonly [st
         ["executor", `${executor.executor.cpu} vCPU · ${executor.executor.memory} GB`],
         ["release", executor.releaseLabel],
       ];
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }
 

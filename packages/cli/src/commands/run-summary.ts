@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { formatBytes, formatCount, type RunPlan } from "@glacier/core";
+import { absurd, formatBytes, formatCount, type RunPlan } from "@glacier/core";
 import type { RecordedRunResult, StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
@@ -24,10 +24,8 @@ function statusCell(step: StepRecord, c: Colors): string {
       return c.red(step.status);
     case "not-run":
       return c.yellow(step.status);
-    default: {
-      const never: never = step.status;
-      return never;
-    }
+    default:
+      return absurd(step.status);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BucketNode, ExecutorNode } from "@glacier/core";
+import { absurd, type BucketNode, type ExecutorNode } from "@glacier/core";
 import { ellipsize } from "./text-metrics.js";
 
 /** Longest label on a node, in characters; longer ones keep both ends around an ellipsis. */
@@ -31,9 +31,7 @@ export function executorLine(executor: ExecutorNode): string {
       return `Lambda · ${executor.memory} MB`;
     case "spark":
       return `EMR Serverless × ${executor.workers}`;
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }

@@ -1,3 +1,4 @@
+import { absurd } from "@glacier/core";
 import type { Diagram, DiagramEdge, DiagramNode } from "./layout.js";
 import { escapeXml, FONT } from "./text-metrics.js";
 
@@ -86,10 +87,8 @@ export function diagramSvg(diagram: Diagram): string {
         return bucketSvg(node);
       case "step":
         return stepSvg(node);
-      default: {
-        const never: never = node;
-        return never;
-      }
+      default:
+        return absurd(node);
     }
   });
   return [

@@ -1,6 +1,7 @@
 import type { LineageGraph } from "../lineage-graph.js";
 import type { BucketNode, ExecutorNode, StepNode } from "../nodes.js";
 import { slug } from "../stable-id.js";
+import { absurd } from "../absurd.js";
 
 /** How each executor kind reads in a diagram. */
 export function executorLabel(executor: ExecutorNode): string {
@@ -11,10 +12,8 @@ export function executorLabel(executor: ExecutorNode): string {
       return `serverless · Lambda ${executor.memory} MB`;
     case "spark":
       return `spark · EMR Serverless ×${executor.workers}`;
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }
 
