@@ -1,4 +1,4 @@
-import { stepInputs, type BucketNode, type ExecutorKind, type StepNode } from "@glacier/core";
+import { absurd, stepInputs, type BucketNode, type ExecutorKind, type StepNode } from "@glacier/core";
 import type { StepAnalysis } from "./analysis-report.js";
 import type { StepObservation } from "./calibration.js";
 import {
@@ -152,10 +152,8 @@ function computeCost(step: StepNode, seconds: number, prices: RegionPrices): Cos
       return emrCost(executor, seconds, prices);
     case "container":
       return fargateCost(executor, seconds, prices);
-    default: {
-      const never: never = executor;
-      throw new Error(`unknown executor ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(executor, "executor");
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ExecutorNode, Format } from "@glacier/core";
+import { absurd, type ExecutorNode, type Format } from "@glacier/core";
 
 /**
  * The model's defaults, used where no recorded run calibrates a step. Each is documented with its origin
@@ -59,10 +59,8 @@ export function processingVcpus(executor: ExecutorNode): number {
       return executor.workers * executor.executor.cpu;
     case "container":
       return executor.cpu;
-    default: {
-      const never: never = executor;
-      throw new Error(`unknown executor ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(executor, "executor");
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Analysis } from "@glacier/core";
+import { absurd, type Analysis } from "@glacier/core";
 import type { AnalysisReport } from "./analysis-report.js";
 import { renderJson } from "./render-json.js";
 import { renderText } from "./render-text.js";
@@ -30,9 +30,7 @@ export function renderAnalysis(analysis: Analysis | AnalysisReport, format: Anal
       return renderText(report);
     case "json":
       return renderJson(report);
-    default: {
-      const never: never = format;
-      throw new TypeError(`unknown format ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(format, "format");
   }
 }

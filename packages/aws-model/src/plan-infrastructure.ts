@@ -1,4 +1,4 @@
-import type { LineageGraph, ProviderNode, StepNode } from "@glacier/core";
+import { absurd, type LineageGraph, type ProviderNode, type StepNode } from "@glacier/core";
 import { CONTAINER_CLUSTER_ID, planOrchestration } from "./plan-orchestration.js";
 import { containerTaskPlan, functionPlan, layerPlan, sparkJobPlan } from "./plan-steps.js";
 import type {
@@ -64,10 +64,8 @@ function placement(step: StepNode, graph: LineageGraph, prefix: string): StepPla
       return { ...common, runsOn: "emr-serverless", resourceName: names.applicationName };
     case "container":
       return { ...common, runsOn: "ecs-fargate", resourceName: containerResourceNames(step, prefix).family };
-    default: {
-      const never: never = executor;
-      throw new Error(`unknown executor ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(executor, "executor");
   }
 }
 

@@ -1,4 +1,4 @@
-import { RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core";
+import { absurd, RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core";
 
 /**
  * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel
@@ -208,10 +208,8 @@ function taskState(step: MachineStep, partition: string): State {
         ...common,
         TimeoutSeconds: Math.ceil(step.timeout),
       };
-    default: {
-      const never: never = step;
-      throw new Error(`unknown step kind ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(step, "step kind");
   }
 }
 

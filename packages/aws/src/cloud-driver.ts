@@ -1,5 +1,5 @@
 import { NON_RETRYABLE_ERRORS } from "@glacier/aws-model";
-import { GlacierError, type ParamValue, type StepNode } from "@glacier/core";
+import { absurd, GlacierError, type ParamValue, type StepNode } from "@glacier/core";
 import type { RunLog, StepDriver, StepOutcome } from "@glacier/engine";
 import { executeStep } from "@glacier/local";
 import { codeFingerprintNotes } from "@glacier/task-code";
@@ -151,10 +151,8 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
           ...(metrics.schema === undefined ? {} : { schema: metrics.schema }),
         };
       }
-      default: {
-        const never: never = d;
-        throw new Error(`unknown dispatch ${JSON.stringify(never)}`);
-      }
+      default:
+        return absurd(d, "dispatch");
     }
   };
 

@@ -1,5 +1,5 @@
 import { artefactsBucketName, stepResourceNames, type InfrastructurePlan } from "@glacier/aws-model";
-import { stagingStepId, stepInputs, type ExecutorKind, type LineageGraph } from "@glacier/core";
+import { absurd, stagingStepId, stepInputs, type ExecutorKind, type LineageGraph } from "@glacier/core";
 
 /** How one step is dispatched. */
 export type Dispatch =
@@ -117,10 +117,8 @@ export function cloudPlan(graph: LineageGraph, infra: InfrastructurePlan, accoun
       case "local":
         dispatch = { kind: "in-process" };
         break;
-      default: {
-        const never: never = kind;
-        throw new Error(`unknown executor ${JSON.stringify(never)}`);
-      }
+      default:
+        return absurd(kind, "executor");
     }
     return {
       id: step.id,

@@ -1,4 +1,4 @@
-import type { BucketNode, ExecutorNode, LineageGraph } from "@glacier/core";
+import { absurd, type BucketNode, type ExecutorNode, type LineageGraph } from "@glacier/core";
 
 /**
  * How an executor reads in a listing or a diagram: the service and its sizing.
@@ -20,10 +20,8 @@ export function describeExecutor(executor: ExecutorNode): string {
       return `EMR Serverless · ${executor.workers} worker${executor.workers === 1 ? "" : "s"} · ${executor.releaseLabel}`;
     case "container":
       return `Fargate · ${executor.cpu} vCPU · ${executor.memory} GB · ${executor.timeout} s`;
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }
 
@@ -61,10 +59,8 @@ export function executorSettings(executor: ExecutorNode): readonly (readonly [st
         ["architecture", executor.architecture],
         ["timeout", `${executor.timeout} s`],
       ];
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }
 

@@ -1,3 +1,4 @@
+export { absurd } from "./absurd.js";
 export { Bucket, isBucket, PendingTransform, type BucketOptions, type PipelineInfo } from "./bucket.js";
 export {
   ERROR_CODES,

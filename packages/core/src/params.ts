@@ -1,5 +1,6 @@
 import { GlacierError } from "./errors.js";
 import { canonicalJson } from "./stable-id.js";
+import { absurd } from "./absurd.js";
 
 /** A run parameter's declaration. `default` absent means required. */
 export interface ParamSpec<T extends ParamValue = ParamValue> {
@@ -55,10 +56,8 @@ function fitsType(spec: ParamSpec, value: ParamValue): boolean {
       return typeof value === "number" && Number.isInteger(value);
     case "boolean":
       return typeof value === "boolean";
-    default: {
-      const never: never = spec.type;
-      return never;
-    }
+    default:
+      return absurd(spec.type);
   }
 }
 
@@ -189,10 +188,8 @@ function parseRaw(spec: ParamSpec, name: string, raw: string): ParamValue {
         subject: { kind: "param", name },
         hint: "Use true or false.",
       });
-    default: {
-      const never: never = spec.type;
-      return never;
-    }
+    default:
+      return absurd(spec.type);
   }
 }
 

@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, type RunResult, type StepResult } from "@glacier/core";
+import { absurd, formatBytes, formatCount, type RunResult, type StepResult } from "@glacier/core";
 import type { Colors as Colors_ } from "picocolors/types.js";
 import type { LogLine } from "./run-log.js";
 import type { StepNote } from "./run-record.js";
@@ -135,10 +135,8 @@ function liveProgress(stream: NodeJS.WritableStream, pc: Colors): Progress {
           return `${pc.red("✖")} ${name}  ${pc.red("failed")}${warning}`;
         case "not-run":
           return `${pc.dim("○")} ${pc.dim(`${name}  not run${row.result?.reason ? ` (${row.result.reason})` : ""}`)}`;
-        default: {
-          const never: never = row.status;
-          return String(never);
-        }
+        default:
+          return absurd(row.status);
       }
     });
     render([header, ...lines].join("\n"));

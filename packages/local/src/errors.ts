@@ -1,4 +1,4 @@
-import { GlacierError, type ErrorSubject, type GlacierErrorCode } from "@glacier/core";
+import { absurd, GlacierError, type ErrorSubject, type GlacierErrorCode } from "@glacier/core";
 import { messageOf } from "@glacier/engine";
 
 // One definition of each, in the engine; re-exported for this package's modules.
@@ -54,10 +54,8 @@ export function storageHint(problem: StorageProblem, endpoint?: string): string 
       return "Check the bucket name and path, or create the data first.";
     case "other":
       return "See the cause for details.";
-    default: {
-      const never: never = problem;
-      return never;
-    }
+    default:
+      return absurd(problem);
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { GlacierError, type Format, type Schema, type StepNode } from "@glacier/core";
+import { absurd, GlacierError, type Format, type Schema, type StepNode } from "@glacier/core";
 import { hashFile } from "./content-hash.js";
 import { messageOf, storageError, storageProblem } from "./errors.js";
 import { tempUrl, type OutputTarget } from "./output-target.js";
@@ -97,10 +97,8 @@ export function sinkFrame(frame: LazyFrame, format: Format, target: OutputTarget
     case "ipc":
       sink = frame.sinkIpc(path, { ...WRITER_SETTINGS.ipc, ...SINK_OPTIONS });
       break;
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
+    default:
+      return absurd(format, "format");
   }
   sink.collectSync({ engine: "streaming" });
 }
@@ -118,10 +116,8 @@ export function scanWritten(pl: Polars, format: Format, target: OutputTarget): L
       return pl.scanJson(path);
     case "ipc":
       return pl.scanIPC(path);
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
+    default:
+      return absurd(format, "format");
   }
 }
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { FILE_EXTENSIONS, GlacierError, type BucketNode, type Format } from "@glacier/core";
+import { absurd, FILE_EXTENSIONS, GlacierError, type BucketNode, type Format } from "@glacier/core";
 import { messageOf, storageError, storageProblem } from "./errors.js";
 import { staticPrefix } from "./s3-objects.js";
 import type { ContentFile } from "./content-fingerprint.js";
@@ -119,10 +119,8 @@ export function scanBucket(
       return pl.scanJson(target);
     case "ipc":
       return pl.scanIPC(target);
-    default: {
-      const never: never = bucket.format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
+    default:
+      return absurd(bucket.format, "format");
   }
 }
 

@@ -1,4 +1,4 @@
-import { GlacierError, type DataTypeName, type Schema } from "@glacier/core";
+import { absurd, GlacierError, type DataTypeName, type Schema } from "@glacier/core";
 import type { Polars } from "./polars.js";
 
 /** The polars dtype variants each declared type accepts. */
@@ -66,10 +66,8 @@ export function polarsType(pl: Polars, type: DataTypeName): unknown {
       return pl.Time;
     case "duration":
       return pl.Duration("us");
-    default: {
-      const never: never = type;
-      return never;
-    }
+    default:
+      return absurd(type);
   }
 }
 

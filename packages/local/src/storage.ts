@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from "node:path";
-import type { BucketNode } from "@glacier/core";
+import { absurd, type BucketNode } from "@glacier/core";
 
 /** S3 connection settings. Absent fields come from the standard AWS configuration (env vars, profiles). */
 export interface S3Options {
@@ -121,10 +121,8 @@ export function resolveLocation(bucket: BucketNode, storage?: StorageOptions): R
         cloudOptions: polarsCloudOptions(s3),
       };
     }
-    default: {
-      const never: never = provider;
-      throw new Error(`unknown provider ${JSON.stringify(never)}`);
-    }
+    default:
+      return absurd(provider, "provider");
   }
 }
 

@@ -1,3 +1,4 @@
+import { absurd } from "@glacier/core";
 import { dirname, relative } from "node:path";
 import type { Node } from "acorn";
 import type { Definition, Variable } from "eslint-scope";
@@ -101,10 +102,8 @@ class Walk {
           `${this.#label(module.file, name)} (${def.type === "Parameter" ? "a parameter" : "a run-time value"})`,
         );
         return;
-      default: {
-        const never: never = def.type;
-        throw new Error(`unknown definition ${String(never)}`);
-      }
+      default:
+        return absurd(def.type, "definition");
     }
   }
 
@@ -128,10 +127,8 @@ class Walk {
         if (imported === "*") this.module(target.path);
         else this.export(target.path, imported);
         return;
-      default: {
-        const never: never = target;
-        throw new Error(`unknown import target ${JSON.stringify(never)}`);
-      }
+      default:
+        return absurd(target, "import target");
     }
   }
 

@@ -1,3 +1,4 @@
+import { absurd } from "@glacier/core";
 import type { AnyNode, CallExpression, Identifier, Literal, Node, Pattern, Program } from "acorn";
 import { KEYS } from "eslint-visitor-keys";
 
@@ -143,9 +144,7 @@ export function patternNames(pattern: Pattern): string[] {
       return patternNames(pattern.left);
     case "MemberExpression":
       return [];
-    default: {
-      const never: never = pattern;
-      return never;
-    }
+    default:
+      return absurd(pattern);
   }
 }

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import {
+  absurd,
   countChecks,
   describeCheckCounts,
   describeCheckResult,
@@ -32,10 +33,8 @@ function statusCell(step: StepRecord, c: Colors): string {
       return c.red(step.status);
     case "not-run":
       return c.yellow(step.status);
-    default: {
-      const never: never = step.status;
-      return never;
-    }
+    default:
+      return absurd(step.status);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BucketNode, ExecutorNode } from "@glacier/core";
+import { absurd, type BucketNode, type ExecutorNode } from "@glacier/core";
 import { ellipsize } from "./text-metrics.js";
 
 /** Longest label on a node, in characters; longer ones keep both ends around an ellipsis. */
@@ -44,9 +44,7 @@ export function executorLine(executor: ExecutorNode, timeout?: number): string {
       return `EMR Serverless · ${executor.workers} × ${executor.executor.cpu} vCPU${limit}`;
     case "container":
       return `Fargate · ${executor.cpu} vCPU · ${executor.memory} GB`;
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }

@@ -1,3 +1,4 @@
+import { absurd } from "@glacier/core";
 import { costScale, usd } from "./cost-scale.js";
 import {
   type Diagram,
@@ -178,10 +179,8 @@ export function diagramSvg(diagram: Diagram, overlay: HtmlOverlay = {}): string 
         return bucketSvg(node);
       case "step":
         return stepSvg(node, decor(node.ref), diagram.direction);
-      default: {
-        const never: never = node;
-        return never;
-      }
+      default:
+        return absurd(node);
     }
   });
   const byId = new Map(diagram.nodes.map((node) => [node.id, node] as const));

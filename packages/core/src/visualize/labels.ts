@@ -1,6 +1,7 @@
 import type { LineageGraph } from "../lineage-graph.js";
 import type { BucketNode, ExecutorNode, StepNode } from "../nodes.js";
 import { slug } from "../stable-id.js";
+import { absurd } from "../absurd.js";
 
 /** How each executor kind reads in a diagram. */
 export function executorLabel(executor: ExecutorNode): string {
@@ -13,10 +14,8 @@ export function executorLabel(executor: ExecutorNode): string {
       return `spark · EMR Serverless ×${executor.workers}`;
     case "container":
       return `container · Fargate ${executor.cpu} vCPU ${executor.memory} GB`;
-    default: {
-      const never: never = executor;
-      return never;
-    }
+    default:
+      return absurd(executor);
   }
 }
 
