@@ -1,4 +1,5 @@
-import { absurd, stepInputs, type BucketNode, type ExecutorKind, type StepNode } from "@glacier/core";
+import { type BucketNode, type ExecutorKind, type StepNode } from "@glacier/core";
+import { absurd, stepInputs } from "@glacier/core/internal";
 import type { StepAnalysis } from "./analysis-report.js";
 import type { StepObservation } from "./calibration.js";
 import { emrCost, lambdaCost, s3RequestCost, sumUsd, transferCost, type CostItem } from "./cost-formulas.js";

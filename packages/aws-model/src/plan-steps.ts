@@ -1,10 +1,5 @@
-import {
-  stepInputs,
-  stepStagingPrefix,
-  type ServerlessExecutorNode,
-  type SparkExecutorNode,
-  type StepNode,
-} from "@glacier/core";
+import { type ServerlessExecutorNode, type SparkExecutorNode, type StepNode } from "@glacier/core";
+import { stepInputs, stepStagingPrefix } from "@glacier/core/internal";
 import type { Architecture, FunctionPlan, LayerPlan, SparkJobPlan } from "./plan-types.js";
 import { layerName, stepResourceNames } from "./resource-names.js";
 import { s3Access } from "./s3-access.js";

@@ -1,14 +1,12 @@
 import {
   EMR_RELEASE_FOR_SQL_PARAMS,
-  emrReleaseAtLeast,
-  executorRuleProblem,
   GlacierError,
-  stepInputs,
   type BucketNode,
   type LineageGraph,
   type ProviderNode,
   type StepNode,
 } from "@glacier/core";
+import { emrReleaseAtLeast, executorRuleProblem, stepInputs } from "@glacier/core/internal";
 
 /**
  * Everything about a graph that `generate` cannot turn into working AWS infrastructure, checked before any

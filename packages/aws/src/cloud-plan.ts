@@ -1,5 +1,6 @@
 import { artefactsBucketName, stepResourceNames, type InfrastructurePlan } from "@glacier/aws-model";
-import { absurd, stepInputs, type ExecutorKind, type LineageGraph } from "@glacier/core";
+import { type ExecutorKind, type LineageGraph } from "@glacier/core";
+import { absurd, stepInputs } from "@glacier/core/internal";
 
 /** How one step is dispatched. */
 export type Dispatch =

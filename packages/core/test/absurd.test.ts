@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { absurd, type ExecutorKind } from "@glacier/core";
+import { type ExecutorKind } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 
 /** An exhaustive switch over executor kinds, as interpreters write them. */
 function runsOn(kind: ExecutorKind): string {

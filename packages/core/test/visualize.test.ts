@@ -5,12 +5,12 @@ import {
   LineageGraph,
   Pipeline,
   Provider,
-  stepInputs,
   visualize,
   VISUALIZE_FORMATS,
   type Inputs,
   type VisualizeFormat,
 } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import * as complete from "../../../examples/complete/pipeline.js";
 import * as multiSource from "../../../examples/multi-source/pipeline.js";
 import * as simple from "../../../examples/simple/pipeline.js";

@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isRetryable, retryAttempts, retryDelayMs, type LineageGraph, type StepNode } from "@glacier/core";
+import { type LineageGraph, type StepNode } from "@glacier/core";
+import { isRetryable, retryAttempts, retryDelayMs } from "@glacier/core/internal";
 import { messageOf, withoutSubject } from "./message-of.js";
 import type { ExecutorMode, RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
 import type { RunSession } from "./run-session.js";

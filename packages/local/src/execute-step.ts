@@ -1,4 +1,5 @@
-import { resolveParams, type ParamValue, type StepNode, type TaskLogger } from "@glacier/core";
+import { type ParamValue, type StepNode, type TaskLogger } from "@glacier/core";
+import { resolveParams } from "@glacier/core/internal";
 import { abortOutput, commitOutput } from "./commit.js";
 import { createFileStore } from "./file-store.js";
 import { materialize, materializeJob } from "./materialize.js";

@@ -1,13 +1,12 @@
 import { availableParallelism, hostname } from "node:os";
 import {
   GlacierError,
-  mergeParamSpecs,
-  resolveParams,
   type LineageGraph,
   type LocalRunOptions,
   type ParamValue,
   type RunOptions,
 } from "@glacier/core";
+import { mergeParamSpecs, resolveParams } from "@glacier/core/internal";
 import {
   planRun,
   preloadLog,

@@ -1,6 +1,5 @@
 import {
   GlacierError,
-  stepInputs,
   type BucketNode,
   type FileStore,
   type ParamValue,
@@ -8,6 +7,7 @@ import {
   type TaskContext,
   type TaskLogger,
 } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import type { ContentFile } from "./content-fingerprint.js";
 import { listContentFiles } from "./content-files.js";
 import { messageOf } from "./errors.js";

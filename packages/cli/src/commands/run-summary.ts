@@ -1,5 +1,6 @@
 import { relative } from "node:path";
-import { absurd, formatBytes, formatCount, type RunPlan } from "@glacier/core";
+import { type RunPlan } from "@glacier/core";
+import { absurd, formatBytes, formatCount } from "@glacier/core/internal";
 import type { RecordedRunResult, StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";

@@ -1,4 +1,4 @@
-import { absurd } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import type { Diagram, DiagramEdge, DiagramNode } from "./layout.js";
 import { escapeXml, FONT } from "./text-metrics.js";
 
