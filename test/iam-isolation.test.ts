@@ -1,4 +1,5 @@
-import { LineageGraph, Pipeline, Provider, stagingKey, stepStagingPrefix } from "@glacier/core";
+import { LineageGraph, Pipeline, Provider } from "@glacier/core";
+import { stagingKey, stepStagingPrefix } from "@glacier/core/internal";
 import { describe, expect, it } from "vitest";
 import { planInfrastructure, type InfrastructurePlan, type PolicyStatement } from "@glacier/aws-model";
 import { outputTarget } from "../packages/local/src/output-target.js";

@@ -1,5 +1,6 @@
 import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
-import { LineageGraph, Provider, type StepNode, stepInputs, stepStagingPrefix } from "@glacier/core";
+import { LineageGraph, Provider, type StepNode } from "@glacier/core";
+import { stepInputs, stepStagingPrefix } from "@glacier/core/internal";
 import { beforeAll, describe, expect, it } from "vitest";
 import { synthesizeStack } from "../src/synth/synth-stack.js";
 import { EXAMPLES, exampleGraph, placeholderAssets, resourcesOf } from "./support.js";

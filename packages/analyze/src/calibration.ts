@@ -1,6 +1,7 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { stepInputs, type LineageGraph } from "@glacier/core";
+import type { LineageGraph } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { measureBucket } from "./measure-storage.js";
 
 /** What a recorded run measured for one step. */

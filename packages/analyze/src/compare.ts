@@ -1,4 +1,4 @@
-import { canonicalJson } from "@glacier/core";
+import { canonicalJson } from "@glacier/core/internal";
 import type { AnalysisReport, ResourceEntry } from "./analysis-report.js";
 import { seconds, usd, usdDelta } from "./format-values.js";
 

@@ -1,4 +1,5 @@
-import { absurd, stepInputs, type BucketNode, type ExecutorKind, type StepNode } from "@glacier/core";
+import type { BucketNode, ExecutorKind, StepNode } from "@glacier/core";
+import { absurd, stepInputs } from "@glacier/core/internal";
 import type { StepAnalysis } from "./analysis-report.js";
 import type { StepObservation } from "./calibration.js";
 import {

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { datasetMatcher, datasetRoot, type BucketNode } from "@glacier/core";
+import type { BucketNode } from "@glacier/core";
+import { datasetMatcher, datasetRoot } from "@glacier/core/internal";
 import { glob } from "tinyglobby";
 import { declaredSize, unknownSize, type DataSize } from "./data-size.js";
 

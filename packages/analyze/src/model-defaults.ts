@@ -1,4 +1,5 @@
-import { absurd, type ExecutorNode, type Format } from "@glacier/core";
+import type { ExecutorNode, Format } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 
 /**
  * The model's defaults, used where no recorded run calibrates a step. Each is documented with its origin

@@ -1,4 +1,5 @@
-import { absurd, type Analysis } from "@glacier/core";
+import type { Analysis } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import type { AnalysisReport } from "./analysis-report.js";
 import { renderJson } from "./render-json.js";
 import { renderText } from "./render-text.js";

@@ -1,4 +1,4 @@
-import { formatCount } from "@glacier/core";
+import { formatCount } from "@glacier/core/internal";
 import type { AnalysisReport, StepAnalysis } from "./analysis-report.js";
 import type { DataSize } from "./data-size.js";
 import { bytes, columns, seconds, usd } from "./format-values.js";

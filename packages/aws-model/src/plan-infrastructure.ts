@@ -1,4 +1,5 @@
-import { absurd, type LineageGraph, type ProviderNode, type StepNode } from "@glacier/core";
+import type { LineageGraph, ProviderNode, StepNode } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import { CONTAINER_CLUSTER_ID, planOrchestration } from "./plan-orchestration.js";
 import { containerTaskPlan, functionPlan, layerPlan, sparkJobPlan } from "./plan-steps.js";
 import type {

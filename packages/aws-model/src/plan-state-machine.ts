@@ -1,4 +1,4 @@
-import { absurd, RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core";
+import { absurd, RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core/internal";
 
 /**
  * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel

@@ -1,14 +1,13 @@
 import {
-  stepChecks,
+  type ContainerExecutorNode,
   fargateCpuUnits,
   fargateMemoryMib,
-  stepInputs,
-  type ContainerExecutorNode,
-  stepStagingPrefix,
   type ServerlessExecutorNode,
   type SparkExecutorNode,
+  stepChecks,
   type StepNode,
 } from "@glacier/core";
+import { stepInputs, stepStagingPrefix } from "@glacier/core/internal";
 import type { Architecture, ContainerTaskPlan, FunctionPlan, LayerPlan, SparkJobPlan } from "./plan-types.js";
 import {
   CONTAINER_RESULT_PREFIX,

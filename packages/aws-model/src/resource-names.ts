@@ -1,4 +1,4 @@
-import { shortHash, STAGING_PREFIX, stagingKey } from "@glacier/core";
+import { shortHash, STAGING_PREFIX, stagingKey } from "@glacier/core/internal";
 
 /**
  * The one naming module of Glacier's AWS infrastructure. `generate` names every resource through these

@@ -1,4 +1,5 @@
-import { STAGING_PREFIX, stepStagingPrefix, type BucketNode } from "@glacier/core";
+import type { BucketNode } from "@glacier/core";
+import { STAGING_PREFIX, stepStagingPrefix } from "@glacier/core/internal";
 import type { PolicyStatement, S3Access } from "./plan-types.js";
 
 /**

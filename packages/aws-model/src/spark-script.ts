@@ -1,5 +1,5 @@
 import type { DataTypeName, Format, Schema, StepNode } from "@glacier/core";
-import { stagingKey, stepInputs } from "@glacier/core";
+import { stagingKey, stepInputs } from "@glacier/core/internal";
 
 /**
  * The PySpark driver that runs a `spark.sql(...)` task on EMR Serverless: registers each input as a temp view

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
-import { GlacierError, stepInputs, type LineageGraph, type StepNode } from "@glacier/core";
+import { GlacierError, type LineageGraph, type StepNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { SPARK_TYPE } from "./spark-script.js";
 
 /**

@@ -1,15 +1,13 @@
 import {
-  EMR_RELEASE_FOR_SQL_PARAMS,
-  emrReleaseAtLeast,
-  executorRuleProblem,
-  GlacierError,
-  stepChecks,
-  stepInputs,
   type BucketNode,
+  EMR_RELEASE_FOR_SQL_PARAMS,
+  GlacierError,
   type LineageGraph,
   type ProviderNode,
+  stepChecks,
   type StepNode,
 } from "@glacier/core";
+import { emrReleaseAtLeast, executorRuleProblem, stepInputs } from "@glacier/core/internal";
 
 /**
  * Everything about a graph that `generate` cannot turn into working AWS infrastructure, checked before any

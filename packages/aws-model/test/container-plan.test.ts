@@ -1,4 +1,5 @@
-import { LineageGraph, Provider, RETRY_POLICY } from "@glacier/core";
+import { LineageGraph, Provider } from "@glacier/core";
+import { RETRY_POLICY } from "@glacier/core/internal";
 import aslValidator from "asl-validator";
 import { describe, expect, it } from "vitest";
 import { ASL_NETWORK, CONTAINER_BOOTSTRAP, planInfrastructure } from "../src/index.js";

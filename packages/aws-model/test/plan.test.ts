@@ -1,4 +1,5 @@
-import { LineageGraph, Provider, STAGING_PREFIX } from "@glacier/core";
+import { LineageGraph, Provider } from "@glacier/core";
+import { STAGING_PREFIX } from "@glacier/core/internal";
 import { describe, expect, it } from "vitest";
 import {
   artefactsBucketName,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stepStagingPrefix } from "@glacier/core";
+import { stepStagingPrefix } from "@glacier/core/internal";
 import { cancelMarkerKey, emrClientToken, emrJobRunName } from "../src/resource-names.js";
 
 const step = {

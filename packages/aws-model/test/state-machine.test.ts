@@ -1,4 +1,5 @@
-import { RETRY_POLICY, type LineageGraph } from "@glacier/core";
+import type { LineageGraph } from "@glacier/core";
+import { RETRY_POLICY } from "@glacier/core/internal";
 import aslValidator from "asl-validator";
 import { beforeAll, describe, expect, it } from "vitest";
 import {

@@ -1,5 +1,6 @@
 import { NON_RETRYABLE_ERRORS } from "@glacier/aws-model";
-import { absurd, GlacierError, type ParamValue, type StepNode } from "@glacier/core";
+import { GlacierError, type ParamValue, type StepNode } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import type { RunLog, StepDriver, StepOutcome } from "@glacier/engine";
 import { executeStep } from "@glacier/local";
 import { codeFingerprintNotes } from "@glacier/task-code";

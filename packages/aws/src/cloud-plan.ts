@@ -1,5 +1,6 @@
 import { artefactsBucketName, stepResourceNames, type InfrastructurePlan } from "@glacier/aws-model";
-import { absurd, stagingStepId, stepInputs, type ExecutorKind, type LineageGraph } from "@glacier/core";
+import type { ExecutorKind, LineageGraph } from "@glacier/core";
+import { absurd, stagingStepId, stepInputs } from "@glacier/core/internal";
 
 /** How one step is dispatched. */
 export type Dispatch =

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { containerResultKey } from "@glacier/aws-model";
-import { shortHash } from "@glacier/core";
+import { shortHash } from "@glacier/core/internal";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { ContainerResult } from "./container-entry.js";

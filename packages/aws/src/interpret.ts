@@ -1,13 +1,12 @@
 import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
 import {
-  GlacierError,
-  mergeParamSpecs,
-  resolveParams,
   type CloudRunOptions,
+  GlacierError,
   type LineageGraph,
   type ParamValue,
   type RunOptions,
 } from "@glacier/core";
+import { mergeParamSpecs, resolveParams } from "@glacier/core/internal";
 import {
   allKeys,
   expandPartitions,

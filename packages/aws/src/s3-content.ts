@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { datasetMatcher, datasetRoot, type BucketNode } from "@glacier/core";
+import type { BucketNode } from "@glacier/core";
+import { datasetMatcher, datasetRoot } from "@glacier/core/internal";
 
 /** What a bucket holds in S3 right now, fingerprinted from S3's own metadata. */
 export interface S3Content {

@@ -1,5 +1,6 @@
 import { cancelMarkerKey } from "@glacier/aws-model";
-import { GlacierError, stagingStepId, type StepNode } from "@glacier/core";
+import { GlacierError, type StepNode } from "@glacier/core";
+import { stagingStepId } from "@glacier/core/internal";
 import { AwsClients } from "./aws-clients.js";
 
 /**

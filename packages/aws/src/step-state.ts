@@ -1,4 +1,5 @@
-import { canonicalJson, shortHash, stepInputs, type ParamValue, type StepNode } from "@glacier/core";
+import type { ParamValue, StepNode } from "@glacier/core";
+import { canonicalJson, shortHash, stepInputs } from "@glacier/core/internal";
 import type { StepComponents } from "@glacier/engine";
 import { taskParams } from "@glacier/local";
 import { taskCodeFingerprint, type TaskCode } from "@glacier/task-code";

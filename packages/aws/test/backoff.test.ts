@@ -1,4 +1,4 @@
-import { retryDelayMs } from "@glacier/core";
+import { retryDelayMs } from "@glacier/core/internal";
 import { describe, expect, it } from "vitest";
 import { pollDelayMs } from "../src/dispatch-emr.js";
 

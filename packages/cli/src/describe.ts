@@ -1,4 +1,5 @@
-import { absurd, type BucketNode, type ExecutorNode, type LineageGraph } from "@glacier/core";
+import type { BucketNode, ExecutorNode, LineageGraph } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 
 /**
  * How an executor reads in a listing or a diagram: the service and its sizing.

@@ -1,4 +1,5 @@
-import { importInterpreter, type Interpreter, type RunMode } from "@glacier/core";
+import type { Interpreter, RunMode } from "@glacier/core";
+import { importInterpreter } from "@glacier/core/internal";
 
 /**
  * The CLI is the composition root: it picks each mode's interpreter here and hands it to `runGraph`, so core

@@ -1,4 +1,3 @@
-export { absurd } from "./absurd.js";
 export { Bucket, isBucket, PendingTransform, type BucketOptions, type PipelineInfo } from "./bucket.js";
 export {
   ERROR_CODES,
@@ -28,7 +27,6 @@ export {
   type CheckType,
   type CheckValue,
 } from "./checks.js";
-export { datasetMatcher, datasetRoot, isDataFile } from "./dataset-files.js";
 export {
   CONTAINER_MAX_TIMEOUT,
   Executor,
@@ -45,19 +43,10 @@ export {
   fargateMemoryMib,
   type FargateSize,
 } from "./fargate.js";
-export {
-  EXECUTOR_RULES,
-  executorRuleProblem,
-  executorRuns,
-  type ExecutorRule,
-  type TaskLanguage,
-} from "./executor-rules.js";
-export { FILE_EXTENSIONS, FORMATS, isDatasetPath, type Format } from "./formats.js";
+export { EXECUTOR_RULES, type ExecutorRule, type TaskLanguage } from "./executor-rules.js";
+export { FORMATS, type Format } from "./formats.js";
 export { LineageGraph, type GraphJson, type GraphTargets, type StepRef } from "./lineage-graph.js";
 export {
-  inputBuckets,
-  stepInputs,
-  stepKey,
   type BucketNode,
   type ContainerExecutorNode,
   type ExecutorKind,
@@ -74,15 +63,7 @@ export {
   type TaskNode,
   type WorkerSize,
 } from "./nodes.js";
-export {
-  mergeParamSpecs,
-  param,
-  resolveParams,
-  type ParamSpec,
-  type ParamSpecs,
-  type ParamValue,
-  type ParamValues,
-} from "./params.js";
+export { param, type ParamSpec, type ParamSpecs, type ParamValue, type ParamValues } from "./params.js";
 export { MultiSource, Pipeline } from "./pipeline.js";
 export {
   allPartitionsPath,
@@ -110,7 +91,6 @@ export {
 } from "./partition-steps.js";
 export { Provider, type PartitionKindOf, type ProviderConfig } from "./provider.js";
 export {
-  importInterpreter,
   INTERPRETER_PACKAGES,
   RUN_MODES,
   runGraph,
@@ -134,34 +114,17 @@ export {
   type RunResults,
   type StepResult,
 } from "./run.js";
-export {
-  isRetryable,
-  NON_RETRYABLE_CODES,
-  RETRY_POLICY,
-  retryAttempts,
-  retryCeilingMs,
-  retryDelayMs,
-  type RetryJitter,
-  type RetryPolicy,
-} from "./retry-policy.js";
 export { DATA_TYPES, type DataTypeName, type Schema } from "./schema.js";
 export type { SourceLocation } from "./source-location.js";
-export { canonicalJson, shortHash, slug } from "./stable-id.js";
-export { STAGING_PREFIX, stagingKey, stagingStepId, stagingToken, stepStagingPrefix } from "./staging.js";
 export {
   DEFAULT_EMR_RELEASE,
   DEFAULT_LAMBDA_RUNTIME,
   EMR_RELEASE_FOR_SQL_PARAMS,
   EMR_SERVERLESS_RELEASES,
-  emrReleaseAtLeast,
-  emrReleaseVersion,
   LAMBDA_NODE_RUNTIMES,
-  nearestEmrReleases,
   type LambdaNodeRuntime,
 } from "./aws-releases.js";
-export { formatBytes, formatCount } from "./format.js";
 export type { FileEntry, FileStore, TaskContext, TaskLogger } from "./task-context.js";
-export { destructuredKeys } from "./task-inputs.js";
 export type { Inputs, SqlTables, Task, TaskFunction, TaskInput, TaskOptions, TaskResult } from "./task.js";
 export type {
   GlacierTypeError,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { absurd, type ExecutorKind } from "@glacier/core";
+import type { ExecutorKind } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 
 /** An exhaustive switch over executor kinds, as interpreters write them. */
 function runsOn(kind: ExecutorKind): string {
@@ -10,6 +11,8 @@ function runsOn(kind: ExecutorKind): string {
       return "lambda";
     case "spark":
       return "emr-serverless";
+    case "container":
+      return "ecs-fargate";
     default:
       return absurd(kind, "executor kind");
   }
@@ -25,8 +28,8 @@ describe("absurd", () => {
   });
 
   it("throws, naming what it was given, for a value the types did not foresee (a JavaScript caller)", () => {
-    expect(() => runsOn("container" as ExecutorKind)).toThrowErrorMatchingInlineSnapshot(
-      `[Error: unexpected executor kind "container": this version of Glacier does not handle it.]`,
+    expect(() => runsOn("kubernetes" as ExecutorKind)).toThrowErrorMatchingInlineSnapshot(
+      `[Error: unexpected executor kind "kubernetes": this version of Glacier does not handle it.]`,
     );
     // @ts-expect-error a value that is not `never` does not compile: the switch above would miss a case
     expect(() => absurd({ kind: "spark" })).toThrow(/unexpected value \{"kind":"spark"\}/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type BucketOptions, FORMATS, isBucket, isDatasetPath, Provider, type Schema } from "@glacier/core";
+import { type BucketOptions, FORMATS, isBucket, Provider, type Schema } from "@glacier/core";
+import { isDatasetPath } from "@glacier/core/internal";
 import { failure } from "./support.js";
 
 const aws = new Provider({ cloud: "aws", region: "eu-west-1" });

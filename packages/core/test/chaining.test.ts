@@ -1,7 +1,8 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type Bucket, type Inputs, isBucket, Pipeline, Provider, stepInputs } from "@glacier/core";
+import { type Bucket, type Inputs, isBucket, Pipeline, Provider } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { failure } from "./support.js";
 
 const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
@@ -58,7 +59,7 @@ describe(".transform(task).to(target)", () => {
       task: clean,
       input: { kind: "single", bucket: raw.node },
       output: cleaned.node,
-      definedAt: { file: HERE, line: 53, column: 41 },
+      definedAt: { file: HERE, line: 54, column: 41 },
     });
     expect(stepInputs(step!)).toEqual([["input", raw.node]]);
   });
@@ -151,7 +152,7 @@ describe("lineage", () => {
       output: cleaned.node,
       definedAt: report.lineage[0]?.definedAt,
     });
-    expect(json[0]?.task).toMatchObject({ definedAt: { file: HERE, line: 19, column: 22 } });
+    expect(json[0]?.task).toMatchObject({ definedAt: { file: HERE, line: 20, column: 22 } });
   });
 
   it("is part of the bucket's JSON with its node and pipeline", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { check, LineageGraph, Pipeline, Provider, stepChecks, stepKey, type CheckNode } from "@glacier/core";
+import { check, type CheckNode, LineageGraph, Pipeline, Provider, stepChecks } from "@glacier/core";
+import { stepKey } from "@glacier/core/internal";
 import { failure } from "./support.js";
 
 const aws = new Provider({ cloud: "aws", region: "eu-west-1" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { datasetMatcher, datasetRoot, isDataFile } from "@glacier/core";
+import { datasetMatcher, datasetRoot, isDataFile } from "@glacier/core/internal";
 
 /** The keys of one bucket a listing might return: data, markers, hidden files, near misses. */
 const KEYS = [

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { LazyDataFrame } from "nodejs-polars";
 import { describe, expect, it } from "vitest";
-import { LineageGraph, Provider, stepKey, type TaskNode } from "@glacier/core";
+import { LineageGraph, Provider, type TaskNode } from "@glacier/core";
+import { stepKey } from "@glacier/core/internal";
 import { failure } from "./support.js";
 
 const HERE = fileURLToPath(import.meta.url);

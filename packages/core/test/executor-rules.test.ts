@@ -1,6 +1,7 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import { describe, expect, it } from "vitest";
-import { Bucket, EXECUTOR_RULES, executorRuns, LineageGraph, Provider, type StepNode } from "@glacier/core";
+import { Bucket, EXECUTOR_RULES, LineageGraph, Provider, type StepNode } from "@glacier/core";
+import { executorRuns } from "@glacier/core/internal";
 import { failure } from "./support.js";
 
 const provider = new Provider({ cloud: "aws", region: "eu-west-1" });

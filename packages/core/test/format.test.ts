@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCount } from "@glacier/core";
+import { formatBytes, formatCount } from "@glacier/core/internal";
 
 describe("formatCount", () => {
   it("says one thing in the singular and every other count in the plural", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { mergeParamSpecs, param, type ParamSpecs, resolveParams } from "@glacier/core";
+import { param, type ParamSpecs } from "@glacier/core";
+import { mergeParamSpecs, resolveParams } from "@glacier/core/internal";
 import { failure } from "./support.js";
 
 const specs = {

@@ -6,7 +6,6 @@ import { fileURLToPath } from "node:url";
 import type { LazyDataFrame } from "nodejs-polars";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  importInterpreter,
   INTERPRETER_PACKAGES,
   LineageGraph,
   Provider,
@@ -14,6 +13,7 @@ import {
   runGraph,
   type RunOptions,
 } from "@glacier/core";
+import { importInterpreter } from "@glacier/core/internal";
 import { rejection } from "./support.js";
 
 const provider = new Provider({ cloud: "aws", region: "eu-west-1" });

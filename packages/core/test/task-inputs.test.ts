@@ -1,7 +1,8 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { destructuredKeys, type Inputs, Provider } from "@glacier/core";
+import { type Inputs, Provider } from "@glacier/core";
+import { destructuredKeys } from "@glacier/core/internal";
 
 type AnyFunction = (...args: never[]) => unknown;
 

@@ -1,4 +1,5 @@
-import { stepInputs, type BucketNode, type LineageGraph, type StepNode } from "@glacier/core";
+import type { BucketNode, LineageGraph, StepNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import type { RunHistory } from "./run-history.js";
 
 /**

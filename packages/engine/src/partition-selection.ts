@@ -1,14 +1,14 @@
 import {
-  canonicalJson,
-  GlacierError,
+  type BucketNode,
   checkPartitionKey,
+  GlacierError,
   latestPartitions,
+  type LineageGraph,
   partitionBucket,
   partitionKeys,
-  type BucketNode,
-  type LineageGraph,
   type PartitionScheme,
 } from "@glacier/core";
+import { canonicalJson } from "@glacier/core/internal";
 import type { RunRecord } from "./run-record.js";
 
 /** What decides a run's partitions. */

@@ -1,4 +1,5 @@
-import { absurd, formatBytes, formatCount, type RunResult, type StepResult } from "@glacier/core";
+import type { RunResult, StepResult } from "@glacier/core";
+import { absurd, formatBytes, formatCount } from "@glacier/core/internal";
 import type { Colors as Colors_ } from "picocolors/types.js";
 import type { LogLine } from "./run-log.js";
 import type { StepNote } from "./run-record.js";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { shortHash } from "@glacier/core";
+import { shortHash } from "@glacier/core/internal";
 import type { ExecutorMode } from "./run-record.js";
 
 /**

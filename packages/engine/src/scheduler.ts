@@ -1,13 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  checkResultsOf,
-  isRetryable,
-  retryAttempts,
-  retryDelayMs,
-  stepInputs,
-  type LineageGraph,
-  type StepNode,
-} from "@glacier/core";
+import { checkResultsOf, type LineageGraph, type StepNode } from "@glacier/core";
+import { isRetryable, retryAttempts, retryDelayMs, stepInputs } from "@glacier/core/internal";
 import { Admission } from "./admission.js";
 import { dispatchOrder, stepCosts, type StepCost } from "./critical-path.js";
 import { messageOf, withoutSubject } from "./message-of.js";

@@ -1,4 +1,4 @@
-import { canonicalJson, shortHash } from "@glacier/core";
+import { canonicalJson, shortHash } from "@glacier/core/internal";
 import type { StepComponents, StepReason } from "./run-record.js";
 
 export type { StepComponents };

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LineageGraph, retryCeilingMs } from "@glacier/core";
+import { LineageGraph } from "@glacier/core";
+import { retryCeilingMs } from "@glacier/core/internal";
 import { afterEach, describe, expect, it } from "vitest";
 import { readRun, type RecordedRunResult, type RunRecord } from "../src/index.js";
 import {

@@ -1,4 +1,5 @@
-import { absurd, GlacierError, type ErrorSubject, type GlacierErrorCode } from "@glacier/core";
+import { type ErrorSubject, GlacierError, type GlacierErrorCode } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import { messageOf } from "@glacier/engine";
 
 // One definition of each, in the engine; re-exported for this package's modules.

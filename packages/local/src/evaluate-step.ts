@@ -1,4 +1,5 @@
-import { stepInputs, type StepNode } from "@glacier/core";
+import type { StepNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import type { EvaluationContext, OutputNow, StepComponents, StepEvaluation } from "@glacier/engine";
 import { taskParams } from "./execute-step.js";
 import type { RunContext } from "./run-context.js";

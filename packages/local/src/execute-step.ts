@@ -1,10 +1,5 @@
-import {
-  resolveParams,
-  type CheckResult,
-  type ParamValue,
-  type StepNode,
-  type TaskLogger,
-} from "@glacier/core";
+import type { CheckResult, ParamValue, StepNode, TaskLogger } from "@glacier/core";
+import { resolveParams } from "@glacier/core/internal";
 import { checkWritten, directAccess } from "./check-output.js";
 import { abortOutput, commitOutput } from "./commit.js";
 import { createFileStore } from "./file-store.js";

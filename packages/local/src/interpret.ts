@@ -2,13 +2,12 @@ import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import {
   GlacierError,
-  mergeParamSpecs,
-  resolveParams,
   type LineageGraph,
   type LocalRunOptions,
   type ParamValue,
   type RunOptions,
 } from "@glacier/core";
+import { mergeParamSpecs, resolveParams } from "@glacier/core/internal";
 import {
   allKeys,
   expandPartitions,

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { datasetMatcher, datasetRoot } from "@glacier/core";
+import { datasetMatcher, datasetRoot } from "@glacier/core/internal";
 
 /** A local file of a dataset with the stat fields its content fingerprint is cached by. */
 export interface LocalFile {

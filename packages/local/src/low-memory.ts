@@ -1,4 +1,5 @@
-import { stepInputs, type BucketNode } from "@glacier/core";
+import type { BucketNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { loadPolars } from "./polars.js";
 import type { RunContext } from "./run-context.js";
 import { openSource } from "./scan.js";

@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { absurd, GlacierError, type Format, type Schema, type StepNode } from "@glacier/core";
+import { type Format, GlacierError, type Schema, type StepNode } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import { hashFile } from "./content-hash.js";
 import { messageOf, storageError, storageProblem } from "./errors.js";
 import { tempUrl, type OutputTarget } from "./output-target.js";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { STAGING_PREFIX, stagingKey, stagingStepId, type StepNode } from "@glacier/core";
+import type { StepNode } from "@glacier/core";
+import { STAGING_PREFIX, stagingKey, stagingStepId } from "@glacier/core/internal";
 import { EXTENSIONS } from "./scan.js";
 import type { ResolvedLocation } from "./storage.js";
 import { ownerTag } from "./temp-owner.js";

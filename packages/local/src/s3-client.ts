@@ -1,6 +1,6 @@
 import type * as S3Sdk from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { canonicalJson } from "@glacier/core";
+import { canonicalJson } from "@glacier/core/internal";
 import type { S3Options } from "./storage.js";
 
 type S3Module = typeof S3Sdk;

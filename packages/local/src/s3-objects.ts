@@ -1,5 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { datasetMatcher, datasetRoot } from "@glacier/core";
+import { datasetMatcher, datasetRoot } from "@glacier/core/internal";
 import { loadS3 } from "./s3-client.js";
 
 /** One object of a listing. */
@@ -45,7 +45,7 @@ export async function listObjects(client: S3Client, bucket: string, prefix: stri
 }
 
 /** Dataset file matching is core's (one definition for local, cloud and analyze); the names local uses. */
-export { datasetRoot as staticPrefix, isDataFile } from "@glacier/core";
+export { datasetRoot as staticPrefix, isDataFile } from "@glacier/core/internal";
 
 /**
  * The objects of a dataset: everything under a directory key (`daily/`), or the keys matching a glob

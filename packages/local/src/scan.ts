@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { absurd, FILE_EXTENSIONS, GlacierError, type BucketNode, type Format } from "@glacier/core";
+import { type BucketNode, type Format, GlacierError } from "@glacier/core";
+import { absurd, FILE_EXTENSIONS } from "@glacier/core/internal";
 import { messageOf, storageError, storageProblem } from "./errors.js";
 import { staticPrefix } from "./s3-objects.js";
 import type { ContentFile } from "./content-fingerprint.js";

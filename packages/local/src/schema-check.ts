@@ -1,4 +1,5 @@
-import { absurd, GlacierError, type DataTypeName, type Schema } from "@glacier/core";
+import { type DataTypeName, GlacierError, type Schema } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import type { Polars } from "./polars.js";
 
 /** The polars dtype variants each declared type accepts. */

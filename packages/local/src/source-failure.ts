@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
-import { GlacierError, stepInputs, type BucketNode, type StepNode } from "@glacier/core";
+import { type BucketNode, GlacierError, type StepNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { listContentFiles } from "./content-files.js";
 import { messageOf } from "./errors.js";
 import type { Polars } from "./polars.js";

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
-import { canonicalJson, shortHash, stepInputs, type StepNode } from "@glacier/core";
+import type { StepNode } from "@glacier/core";
+import { canonicalJson, shortHash, stepInputs } from "@glacier/core/internal";
 import { WRITER_SETTINGS } from "./materialize.js";
 import { describeLocation, resolveLocation, type StorageOptions } from "./storage.js";
 

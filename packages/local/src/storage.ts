@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { absurd, type BucketNode } from "@glacier/core";
+import type { BucketNode } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 
 /** S3 connection settings. Absent fields come from the standard AWS configuration (env vars, profiles). */
 export interface S3Options {

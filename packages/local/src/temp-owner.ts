@@ -1,4 +1,4 @@
-import { shortHash } from "@glacier/core";
+import { shortHash } from "@glacier/core/internal";
 import { currentProcess, isAlive, processStartTicks, type ProcessIdentity } from "@glacier/engine";
 
 /**

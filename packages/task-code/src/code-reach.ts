@@ -1,4 +1,4 @@
-import { absurd } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import { dirname, relative } from "node:path";
 import type { Node } from "acorn";
 import type { Definition, Variable } from "eslint-scope";

@@ -1,4 +1,4 @@
-import { absurd } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import type { AnyNode, CallExpression, Identifier, Literal, Node, Pattern, Program } from "acorn";
 import { KEYS } from "eslint-visitor-keys";
 

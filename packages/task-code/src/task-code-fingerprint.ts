@@ -1,5 +1,6 @@
 import type { Node } from "acorn";
-import { shortHash, type TaskNode } from "@glacier/core";
+import type { TaskNode } from "@glacier/core";
+import { shortHash } from "@glacier/core/internal";
 import { callAt, loadModule } from "./code-module.js";
 import { reachFrom } from "./code-reach.js";
 

@@ -1,5 +1,6 @@
 import { relative, resolve } from "node:path";
-import { countChecks, describeCheckCounts, describeCheckResult, formatCount } from "@glacier/core";
+import { countChecks, describeCheckCounts, describeCheckResult } from "@glacier/core";
+import { formatCount } from "@glacier/core/internal";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { findModules, loadProject } from "../load/load-project.js";

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { formatCount, GlacierError } from "@glacier/core";
+import { GlacierError } from "@glacier/core";
+import { formatCount } from "@glacier/core/internal";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath, importModule } from "../load/import-module.js";

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { type LineageGraph, stepInputs, type StepNode } from "@glacier/core";
+import type { LineageGraph, StepNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { bucketRoles, type BucketRole, describeExecutor } from "../describe.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";

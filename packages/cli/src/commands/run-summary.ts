@@ -1,14 +1,12 @@
 import { relative } from "node:path";
 import {
-  absurd,
+  type CheckResult,
   countChecks,
   describeCheckCounts,
   describeCheckResult,
-  formatBytes,
-  formatCount,
-  type CheckResult,
   type RunPlan,
 } from "@glacier/core";
+import { absurd, formatBytes, formatCount } from "@glacier/core/internal";
 import { partitionSummary, type RecordedRunResult, type StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { type ExecutionOptions, formatCount, GlacierError, runGraph } from "@glacier/core";
+import { type ExecutionOptions, GlacierError, runGraph } from "@glacier/core";
+import { formatCount } from "@glacier/core/internal";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";

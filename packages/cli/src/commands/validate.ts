@@ -1,5 +1,6 @@
 import { graphSqlWarnings } from "@glacier/aws-model";
-import { formatCount, GlacierError, type LineageGraph, mergeParamSpecs } from "@glacier/core";
+import { GlacierError, type LineageGraph } from "@glacier/core";
+import { formatCount, mergeParamSpecs } from "@glacier/core/internal";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { displayPath } from "../load/import-module.js";

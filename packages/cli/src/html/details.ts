@@ -1,4 +1,5 @@
-import { type BucketNode, type LineageGraph, stepInputs, type StepNode } from "@glacier/core";
+import type { BucketNode, LineageGraph, StepNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { bucketRoles, describeExecutor, executorSettings } from "../describe.js";
 import { usd } from "./cost-scale.js";
 import { drawingIds } from "./layout.js";

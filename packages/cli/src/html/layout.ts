@@ -1,5 +1,6 @@
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api.js";
-import { type BucketNode, type ExecutorKind, type LineageGraph, stepInputs } from "@glacier/core";
+import type { BucketNode, ExecutorKind, LineageGraph } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import { bucketRoles, type BucketRole } from "../describe.js";
 import { type NodeGroup, pipelineGroups } from "./groups.js";
 import { bucketLines, executorLine, MAX_CHARS } from "./node-labels.js";

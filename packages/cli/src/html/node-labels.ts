@@ -1,4 +1,5 @@
-import { absurd, type BucketNode, type ExecutorNode } from "@glacier/core";
+import type { BucketNode, ExecutorNode } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import { ellipsize } from "./text-metrics.js";
 
 /** Longest label on a node, in characters; longer ones keep both ends around an ellipsis. */

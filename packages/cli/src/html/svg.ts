@@ -1,4 +1,4 @@
-import { absurd } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import { costScale, usd } from "./cost-scale.js";
 import {
   type Diagram,

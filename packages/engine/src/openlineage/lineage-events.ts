@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
-import { stepInputs, type BucketNode, type CheckResult, type StepNode } from "@glacier/core";
+import type { BucketNode, CheckResult, StepNode } from "@glacier/core";
+import { stepInputs } from "@glacier/core/internal";
 import type { StepRecord } from "../run-record.js";
 
 /**
