@@ -1,7 +1,8 @@
 // The layering of Glacier's packages, checked by `npm run lint` (dependency-cruiser). Dependencies point
 // inward: cli → {local, aws, terraform, analyze} → {engine, task-code, aws-model} → core. Every rule holds for sources and
 // tests alike; the one thing tests may do besides is import another package's test fixtures
-// (`<package>/test/fixtures/…`), as the cloud tests use the Terraform generator's.
+// (`<package>/test/fixtures/…`, as the cloud tests use the Terraform generator's) and the private
+// @glacier/test-utils package.
 
 /** Every package directory, by name. */
 const PACKAGES = {
@@ -14,6 +15,7 @@ const PACKAGES = {
   analyze: "packages/analyze",
   cli: "packages/cli",
   terraform: "generators/terraform",
+  "test-utils": "packages/test-utils",
 };
 
 /** Which packages each package may depend on (besides itself). */
@@ -27,7 +29,11 @@ const ALLOWED = {
   analyze: ["core", "aws-model", "engine"],
   terraform: ["core", "aws-model", "task-code"],
   cli: Object.keys(PACKAGES),
+  "test-utils": [],
 };
+
+/** Shared test fixtures: any package's tests may import them, no package's src may (the rule below). */
+const TEST_ONLY = ["test-utils"];
 
 const TEST_FIXTURES = "^(packages|generators)/[^/]+/test/fixtures/";
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
@@ -40,7 +46,7 @@ const packageRules = Object.entries(ALLOWED)
   .filter(([name]) => name !== "cli")
   .map(([name, allowed]) => {
     const others = Object.entries(PACKAGES)
-      .filter(([other]) => other !== name && !allowed.includes(other))
+      .filter(([other]) => other !== name && !allowed.includes(other) && !TEST_ONLY.includes(other))
       .map(([, dir]) => escape(dir));
     return {
       name: `${name}-depends-only-on-${allowed.join("-") || "nothing"}`,
@@ -88,6 +94,14 @@ export default {
       severity: "error",
       from: { path: "^(packages|generators)/[^/]+/src/" },
       to: { path: "^((packages|generators)/[^/]+/test/|examples/)" },
+    },
+    {
+      name: "sources-do-not-import-test-utils",
+      comment:
+        "@glacier/test-utils (private) holds test fixtures: tests import it, a package's src never does.",
+      severity: "error",
+      from: { path: "^(packages|generators)/[^/]+/src/", pathNot: "^packages/test-utils/" },
+      to: { path: "^packages/test-utils/" },
     },
     {
       name: "no-unresolvable-imports",

@@ -106,6 +106,8 @@ export class Executor<N extends ExecutorNode = ExecutorNode> {
    * ```
    */
   task<I extends TaskInput = LazyDataFrame, const S extends ParamSpecs = NoParams>(
+    // A spark executor runs SQL only (EXECUTOR_RULES): `spark.task(fn)` does not compile; use spark.sql(...).
+    this: Executor<Exclude<ExecutorNode, SparkExecutorNode>>,
     fn: TaskFunction<I, ParamValues<S>>,
     options?: TaskOptions<S>,
   ): Task<I, ParamValues<S>> {

@@ -6,9 +6,22 @@ import { executorRuleProblem } from "./executor-rules.js";
 import { overlapProblems } from "./location-overlap.js";
 import { partitionUnits, stepPartitioning } from "./partition-steps.js";
 import type { PartitionScheme } from "./partitions.js";
-import { type BucketNode, type PipelineNode, type StepNode, stepInputs, stepKey } from "./nodes.js";
+import type { Format } from "./formats.js";
+import {
+  type BucketNode,
+  type ExecutorNode,
+  type ExpectedSize,
+  type PipelineNode,
+  type ProviderNode,
+  type StepNode,
+  type TaskNode,
+  stepInputs,
+  stepKey,
+} from "./nodes.js";
+import type { ParamSpecs } from "./params.js";
+import type { Schema } from "./schema.js";
 import type { SourceLocation } from "./source-location.js";
-import { canonicalJson } from "./stable-id.js";
+import { canonicalJson, deepFreeze } from "./stable-id.js";
 
 /**
  * What `LineageGraph.from` accepts: one bucket, several, or a module's exports by name. A module also
@@ -464,8 +477,10 @@ export class LineageGraph {
   }
 
   /**
-   * Plain data: pipelines, buckets, steps (task functions dropped) and edges between steps. A step's
-   * `definedAt` is where `.to(` was called and `taskDefinedAt` where its task was defined, when known.
+   * Plain data: pipelines, buckets, steps (task functions dropped) and edges between steps — everything
+   * else a node holds (SQL, params, timeout, provider, declared sizes …), so {@link LineageGraph.fromJSON}
+   * gives back an equal graph. A step's `definedAt` is where `.to(` was called and `taskDefinedAt` where its
+   * task was defined, when known.
    */
   toJSON(): GraphJson {
     return {
@@ -483,6 +498,11 @@ export class LineageGraph {
         dataset: b.dataset,
         external: b.external,
         ...(b.schema ? { schema: b.schema } : {}),
+        bucket: b.bucket,
+        path: b.path,
+        provider: b.provider,
+        ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
+        ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
         ...(b.checks ? { checks: b.checks.map(checkJson) } : {}),
       })),
       steps: this.steps.map((s) => ({
@@ -497,6 +517,12 @@ export class LineageGraph {
         output: s.output.id,
         ...(s.definedAt === undefined ? {} : { definedAt: s.definedAt }),
         ...(s.task.definedAt === undefined ? {} : { taskDefinedAt: s.task.definedAt }),
+        ...(s.task.description === undefined ? {} : { description: s.task.description }),
+        ...(s.task.sql === undefined ? {} : { sql: s.task.sql }),
+        ...(s.task.timeout === undefined ? {} : { timeout: s.task.timeout }),
+        params: s.task.params,
+        input: s.input.kind,
+        taskInputs: s.task.inputs,
         ...(stepChecks(s).length === 0 ? {} : { checks: stepChecks(s).map(checkJson) }),
       })),
       edges: this.steps.flatMap((s) =>
@@ -504,9 +530,112 @@ export class LineageGraph {
       ),
     };
   }
+
+  /**
+   * The graph a {@link toJSON} document describes: equal to the one it came from, without task functions
+   * (a Polars task keeps its `codeHash` and `taskDefinedAt`; interpreters that run code load the module).
+   * A document naming a bucket or step it does not list is a GlacierError naming it.
+   *
+   * @example
+   * ```ts
+   * const json = JSON.stringify(graph.toJSON());
+   * LineageGraph.fromJSON(JSON.parse(json)).toJSON(); // deep-equal to graph.toJSON()
+   * ```
+   */
+  static fromJSON(json: GraphJson): LineageGraph {
+    const buckets = new Map(json.buckets.map((b) => [b.id, bucketFromJson(b)]));
+    const bucketOf = (id: string, by: string): BucketNode => {
+      const node = buckets.get(id);
+      if (node) return node;
+      throw new GlacierError(
+        "INVALID_BUCKET",
+        `the graph JSON's ${by} names bucket "${id}", which it does not list.`,
+        {
+          subject: { kind: "bucket", name: id },
+          hint: "Pass the document LineageGraph.toJSON() wrote, unchanged.",
+        },
+      );
+    };
+    const steps = new Map(
+      json.steps.map((s) => {
+        const named = Object.entries(s.inputs).map(
+          ([key, id]) => [key, bucketOf(id, `step "${s.id}"`)] as const,
+        );
+        const input: StepNode["input"] =
+          s.input === "multi" || named.length !== 1
+            ? { kind: "multi", buckets: Object.fromEntries(named) }
+            : { kind: "single", bucket: (named[0] as readonly [string, BucketNode])[1] };
+        const task: TaskNode = {
+          kind: "task",
+          name: s.name,
+          ...(s.description === undefined ? {} : { description: s.description }),
+          executor: s.executor,
+          language: s.language,
+          ...(s.sql === undefined ? {} : { sql: s.sql }),
+          inputs: s.taskInputs,
+          retries: s.retries,
+          ...(s.timeout === undefined ? {} : { timeout: s.timeout }),
+          params: s.params,
+          codeHash: s.codeHash,
+          ...(s.codeVersion === undefined ? {} : { codeVersion: s.codeVersion }),
+          ...(s.taskDefinedAt === undefined ? {} : { definedAt: s.taskDefinedAt }),
+        };
+        const step: StepNode = {
+          kind: "step",
+          id: s.id,
+          name: s.name,
+          task,
+          input,
+          output: bucketOf(s.output, `step "${s.id}"`),
+          ...(s.definedAt === undefined ? {} : { definedAt: s.definedAt }),
+        };
+        return [s.id, deepFreeze(step)] as const;
+      }),
+    );
+    return new LineageGraph(
+      json.pipelines.map((p) => {
+        const lineage = p.steps.map((id) => {
+          const step = steps.get(id);
+          if (step) return step;
+          throw new GlacierError(
+            "UNKNOWN_STEP",
+            `the graph JSON's pipeline "${p.name}" names step "${id}", which it does not list.`,
+            {
+              subject: { kind: "step", name: id },
+              hint: "Pass the document LineageGraph.toJSON() wrote, unchanged.",
+            },
+          );
+        });
+        const pipeline: PipelineInfo = {
+          name: p.name,
+          ...(p.description === undefined ? {} : { description: p.description }),
+          ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+        };
+        const node = bucketOf(p.target, `pipeline "${p.name}"`);
+        return [p.name, { node, id: node.id, lineage, pipeline }] as const;
+      }),
+    );
+  }
 }
 
-/** The JSON form of a {@link LineageGraph}. */
+function bucketFromJson(b: GraphJson["buckets"][number]): BucketNode {
+  return deepFreeze({
+    kind: "bucket",
+    id: b.id,
+    bucket: b.bucket,
+    path: b.path,
+    format: b.format,
+    dataset: b.dataset,
+    location: b.location,
+    provider: b.provider,
+    ...(b.schema === undefined ? {} : { schema: b.schema }),
+    external: b.external,
+    ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
+    ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
+  });
+}
+
+/** The JSON form of a {@link LineageGraph}: plain data, and enough of it to rebuild the graph (`fromJSON`). */
 export interface GraphJson {
   readonly pipelines: readonly {
     name: string;
@@ -518,25 +647,39 @@ export interface GraphJson {
   readonly buckets: readonly {
     id: string;
     location: string;
-    format: string;
+    format: Format;
     dataset: boolean;
     external: boolean;
-    schema?: Readonly<Record<string, string>>;
+    schema?: Schema;
+    bucket: string;
+    path: string;
+    provider: ProviderNode;
+    expectedSize?: ExpectedSize;
+    kmsKeyArn?: string;
     /** Checks declared on the location. */
     checks?: readonly CheckJson[];
   }[];
   readonly steps: readonly {
     id: string;
     name: string;
-    executor: StepNode["task"]["executor"];
-    language: string;
+    executor: ExecutorNode;
+    language: TaskNode["language"];
     retries: number;
     codeHash: string;
     codeVersion?: string;
+    /** The buckets it reads, by input name (`input` for a single source). */
     inputs: Readonly<Record<string, string>>;
     output: string;
     definedAt?: SourceLocation;
     taskDefinedAt?: SourceLocation;
+    description?: string;
+    sql?: string;
+    timeout?: number;
+    params: ParamSpecs;
+    /** One source (`bucket.transform`) or named sources (`Pipeline({...}).transform`). */
+    input: StepNode["input"]["kind"];
+    /** The task's own input names, when known (TaskNode `inputs`). */
+    taskInputs: readonly string[] | null;
     /** Every check the step's result must pass: its own, then its output bucket's. */
     checks?: readonly CheckJson[];
   }[];

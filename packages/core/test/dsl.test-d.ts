@@ -271,6 +271,13 @@ describe("run", () => {
     ).resolves.toEqualTypeOf<GenerateResult>();
     expectTypeOf(produced.run({ mode: "analyze" })).resolves.toEqualTypeOf<Analysis>();
   });
+  it("refuses spark.task(fn): a spark executor runs SQL only", () => {
+    // @ts-expect-error EXECUTOR_RULES: spark runs spark.sql(...), not a Polars function
+    void provider.spark().task((df: LazyDataFrame) => df, { name: "enrich" });
+    expectTypeOf(provider.spark().sql("daily", "SELECT * FROM input").language).toEqualTypeOf<
+      "polars" | "sql"
+    >();
+  });
   it("resolves to a plan, not a run result, with plan: true", () => {
     expectTypeOf(produced.run({ mode: "local", plan: true })).resolves.toEqualTypeOf<RunPlan>();
     expectTypeOf(produced.run({ mode: "cloud", plan: true })).resolves.toEqualTypeOf<RunPlan>();

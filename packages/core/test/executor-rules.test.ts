@@ -28,6 +28,7 @@ describe("executor rules", () => {
   it("refuse spark.task(fn) when it is defined, naming the task and what to write instead", () => {
     expect(
       failure(() =>
+        // @ts-expect-error spark.task(fn) does not compile either; this is a JavaScript caller's
         spark.task(function enrich(df: LazyDataFrame) {
           return df;
         }),

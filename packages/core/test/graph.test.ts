@@ -6,8 +6,10 @@ import {
   GlacierError,
   type Inputs,
   LineageGraph,
+  type LocalExecutorNode,
   Pipeline,
   Provider,
+  type ServerlessExecutorNode,
   type StepNode,
   type TaskFunction,
   visualize,
@@ -19,7 +21,8 @@ const lambda = provider.serverless();
 const local = provider.local();
 const at = (path: string, extra: { schema?: { id: "int64" }; external?: boolean } = {}): Bucket =>
   provider.bucket({ bucket: "acme-data", path, ...extra });
-const task = (name: string, executor: Executor = local) => executor.task((df: LazyDataFrame) => df, { name });
+const task = (name: string, executor: Executor<LocalExecutorNode | ServerlessExecutorNode> = local) =>
+  executor.task((df: LazyDataFrame) => df, { name });
 const names = (steps: readonly StepNode[]): string[] => steps.map((s) => s.name);
 
 const clean = task("clean", lambda);
