@@ -70,5 +70,36 @@ console.log(
 console.log(
   `step attempt (durationMs) median: thread ${median(attempts.thread)} ms, process ${median(attempts.process)} ms`,
 );
+
+// The hosts alone: one tiny job at a time in a warm worker thread and a warm child process, interleaved.
+const { WorkerPool } = await import("../packages/local/dist/worker-pool.js");
+const pools = { thread: new WorkerPool("thread"), process: new WorkerPool("process") };
+const plan = pl
+  .DataFrame({ id: [1, 2, 3] })
+  .lazy()
+  .serialize("bincode");
+const job = (kind) => {
+  const final = join(dir, `${kind}.parquet`);
+  return {
+    step: "x",
+    outputId: "o",
+    format: "parquet",
+    target: { kind: "file", temp: `${final}.tmp`, final },
+    deferHash: true,
+  };
+};
+const jobs = { thread: [], process: [] };
+for (const kind of Object.keys(pools)) await pools[kind].run(plan, job(kind));
+for (let i = 0; i < 60; i++) {
+  for (const kind of i % 2 ? ["thread", "process"] : ["process", "thread"]) {
+    const started = performance.now();
+    await pools[kind].run(plan, job(kind));
+    jobs[kind].push(performance.now() - started);
+  }
+}
+console.log(
+  `warm job round trip (median of 60): thread ${median(jobs.thread).toFixed(2)} ms, process ${median(jobs.process).toFixed(2)} ms`,
+);
+await Promise.all(Object.values(pools).map((pool) => pool.close()));
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
