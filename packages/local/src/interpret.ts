@@ -171,7 +171,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
         },
       });
     }
-    await runSchedule(session, {
+    const records = await runSchedule(session, {
       graph: selected,
       driver: localDriver({ ctx, runId, pool, isolated, log, files }, session.recorder.record.logPath),
       concurrency,
@@ -180,7 +180,9 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
       ...(resumed ? { resumed } : {}),
       ...(local.signal ? { signal: local.signal } : {}),
     }).catch((error: unknown) => session.abort(error));
-    return await session.finish({ cancelled: local.signal?.aborted === true });
+    // Cancelled only when the signal stopped something: a signal after the last step leaves a finished run.
+    const cancelled = local.signal?.aborted === true && records.some((r) => r.reason === "cancelled");
+    return await session.finish({ cancelled });
   } finally {
     // Polars reads POLARS_FORCE_ASYNC at every scan, so a later run in this process reads as it asks; the
     // join sample limit stays whatever Polars read first (see lowMemorySettings).
