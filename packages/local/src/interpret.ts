@@ -192,7 +192,7 @@ export async function interpret(
         },
       });
     }
-    await runSchedule(session, {
+    const records = await runSchedule(session, {
       graph: selected,
       driver: localDriver({ ctx, runId, pool, isolated, log, files }, session.recorder.record.logPath),
       concurrency,
@@ -202,7 +202,9 @@ export async function interpret(
       ...(resumed ? { resumed } : {}),
       ...(local.signal ? { signal: local.signal } : {}),
     }).catch((error: unknown) => session.abort(error));
-    return await session.finish({ cancelled: local.signal?.aborted === true });
+    // Cancelled only when the signal stopped something: a signal after the last step leaves a finished run.
+    const cancelled = local.signal?.aborted === true && records.some((r) => r.reason === "cancelled");
+    return await session.finish({ cancelled });
   } finally {
     // Polars reads POLARS_FORCE_ASYNC at every scan, so a later run in this process reads as it asks; the
     // join sample limit stays whatever Polars read first (see lowMemorySettings).

@@ -13,6 +13,15 @@ import { currentProcess, isAlive, processStartTicks, type ProcessIdentity } from
  * ```
  */
 export function ownerTag(identity: ProcessIdentity = currentProcess()): string {
+  if (identity !== currentProcess()) return tagOf(identity);
+  if (own?.identity !== identity) own = { identity, tag: tagOf(identity) };
+  return own.tag;
+}
+
+/** This process's tag, computed once (every step's temporary file carries it). */
+let own: { readonly identity: ProcessIdentity; readonly tag: string } | undefined;
+
+function tagOf(identity: ProcessIdentity): string {
   return [
     identity.pid,
     identity.startTicks ?? "0",
