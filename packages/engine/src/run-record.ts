@@ -103,8 +103,9 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly outputFingerprint?: string;
   readonly attempts?: number;
   /**
-   * The most memory the step was seen to add to the run's process while it ran (bytes; local steps). Steps
-   * running at the same time see each other's memory too, so it errs high. Next run admits the step against it.
+   * The most memory the step was seen to add to the run's process while it ran (bytes; local steps). An estimate:
+   * steps running beside it count too (too high), and memory an earlier step freed but the allocator kept is
+   * reused unseen (too low). Next run admits the step against it.
    */
   readonly peakMemoryBytes?: number;
   /** The GlacierError code of a failed step. */
