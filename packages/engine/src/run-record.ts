@@ -126,6 +126,8 @@ export interface RunRecordOptions {
   readonly concurrency: number;
   /** Local runs: S3 buckets mapped to this directory. */
   readonly localStorage?: string;
+  /** Local runs: the memory budget steps were admitted against (bytes). */
+  readonly memoryBudget?: number;
   /** Local low-memory mode: the Polars settings it asked for (the run log says which the environment overrode). */
   readonly lowMemory?: Readonly<Record<string, string>>;
 }

@@ -145,6 +145,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
   try {
     if (local.lowMemory) lowMemory = await lowMemorySettings(ctx);
     const concurrency = local.concurrency ?? availableParallelism();
+    const memoryBudget = local.memoryBudget ?? defaultMemoryBudget();
     const pipeline = local.pipeline ?? resumed?.pipeline;
     const session = await RunSession.open({
       store,
@@ -158,6 +159,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
           force: local.force === true,
           failFast: local.failFast === true,
           concurrency,
+          memoryBudget,
           ...(local.localStorage === undefined ? {} : { localStorage: local.localStorage }),
           ...(lowMemory ? { lowMemory: lowMemory.wanted } : {}),
         },
@@ -183,7 +185,7 @@ export async function interpret(graph: LineageGraph, options: RunOptions): Promi
       graph: selected,
       driver: localDriver({ ctx, runId, pool, log, files }, session.recorder.record.logPath),
       concurrency,
-      memoryBudget: local.memoryBudget ?? defaultMemoryBudget(),
+      memoryBudget,
       failFast: local.failFast === true,
       force: local.force === true,
       ...(resumed ? { resumed } : {}),
