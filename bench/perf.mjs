@@ -12,6 +12,7 @@
  *   node bench/perf.mjs                                   rows 2,000,000, 1,000 tiny steps, 3 rounds
  *   node bench/perf.mjs --quick                           rows 200,000, 200 tiny steps, 1 round (smoke test)
  *   node bench/perf.mjs --rows 20000000 --rounds 5 --only edit,critical
+ *   node bench/perf.mjs --report-only bench/results/perf-<stamp>.json     re-render from a result file
  *
  * Writes bench/results/perf-<stamp>.json and bench/perf.md, and puts perf.md into BENCHMARKS.md between the
  * `perf:begin` / `perf:end` markers (bench/run.mjs carries it over when it regenerates the file).
@@ -34,13 +35,16 @@ const { values: opts } = parseArgs({
     rounds: { type: "string" },
     only: { type: "string" },
     build: { type: "boolean", default: true },
+    "report-only": { type: "string" },
   },
   allowNegative: true,
 });
-const rows = Number(opts.rows ?? (opts.quick ? 200_000 : 2_000_000));
-const tiny = Number(opts.tiny ?? (opts.quick ? 200 : 1_000));
-const rounds = Number(opts.rounds ?? (opts.quick ? 1 : 3));
-const only = new Set((opts.only ?? "critical,tiny,startup,edit").split(","));
+/** `--report-only FILE`: re-render perf.md and BENCHMARKS.md from a stored result file, measuring nothing. */
+const stored = opts["report-only"] ? JSON.parse(readFileSync(opts["report-only"], "utf8")) : null;
+const rows = stored?.options.rows ?? Number(opts.rows ?? (opts.quick ? 200_000 : 2_000_000));
+const tiny = stored?.options.tiny ?? Number(opts.tiny ?? (opts.quick ? 200 : 1_000));
+const rounds = stored?.options.rounds ?? Number(opts.rounds ?? (opts.quick ? 1 : 3));
+const only = new Set(stored?.options.only ?? (opts.only ?? "critical,tiny,startup,edit").split(","));
 const ROOT = join(BENCH_DIR, "..");
 const OVERHEAD = join(BENCH_DIR, "overhead");
 const node = process.execPath;
@@ -48,7 +52,7 @@ const work = join(DATA_DIR, "perf");
 /** Hand-written analysis of these benchmarks, kept across regenerations (like bench/notes.md). */
 const NOTES = join(BENCH_DIR, "perf-notes.md");
 
-if (opts.build) {
+if (opts.build && !stored) {
   const built = spawnSync(
     "npx",
     ["turbo", "run", "build", "--filter=@glacier/cli...", "--output-logs=errors-only"],
@@ -61,9 +65,11 @@ if (opts.build) {
   if (built.status !== 0) throw new Error("build failed");
 }
 const tablesDir = join(DATA_DIR, `analytics-${rows}`);
-generateTables(rows, tablesDir);
-rmSync(work, { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
+if (!stored) {
+  generateTables(rows, tablesDir);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+}
 
 /** A fresh directory under the work directory. */
 function fresh(name) {
@@ -189,7 +195,7 @@ const BENCHMARKS = {
   },
 };
 
-const results = {
+const results = stored ?? {
   startedAt: new Date().toISOString(),
   options: { rows, tiny, rounds, only: [...only], quick: opts.quick },
   machine: machineInfo(),
@@ -197,8 +203,8 @@ const results = {
 };
 const selected = Object.keys(BENCHMARKS).filter((name) => only.has(name));
 const prepared = {};
-for (const name of selected) prepared[name] = await BENCHMARKS[name].prepare?.();
-for (let r = 0; r < rounds; r++) {
+for (const name of stored ? [] : selected) prepared[name] = await BENCHMARKS[name].prepare?.();
+for (let r = 0; r < (stored ? 0 : rounds); r++) {
   const round = { load: os.loadavg().map((l) => Math.round(l * 10) / 10), results: {} };
   // Interleaved: each round starts at a different benchmark.
   for (let k = 0; k < selected.length; k++) {
@@ -275,6 +281,7 @@ for (const name of selected) {
           "Glacier ms/step",
           "loop ms/step",
           "overhead ms/step, median (min–max)",
+          "CPU overhead ms/step (start-up included), median (min–max)",
         ],
         ["chain", "fanout"].map((shape) => [
           shape,
@@ -283,6 +290,11 @@ for (const name of selected) {
           range(
             stats(
               perRound.map((p) => (p[`glacier ${shape}`].out.runMs - p[`loop ${shape}`].out.runMs) / tiny),
+            ),
+          ),
+          range(
+            stats(
+              perRound.map((p) => ((p[`glacier ${shape}`].cpuS - p[`loop ${shape}`].cpuS) * 1000) / tiny),
             ),
           ),
         ]),
@@ -304,9 +316,11 @@ for (const name of selected) {
 const loads = results.rounds.map((r) => `${r.load[0]}→${r.loadAfter[0]}`).join(", ");
 const m = results.machine;
 const stamp = results.startedAt.replace(/[:.]/g, "-");
-results.file = `perf-${stamp}${opts.quick ? "-quick" : ""}.json`;
-mkdirSync(RESULTS_DIR, { recursive: true });
-writeFileSync(join(RESULTS_DIR, results.file), `${JSON.stringify(results, null, 2)}\n`);
+if (!stored) {
+  results.file = `perf-${stamp}${opts.quick ? "-quick" : ""}.json`;
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, results.file), `${JSON.stringify(results, null, 2)}\n`);
+}
 const markdown = `## Orchestration overhead, scheduling and the edit-rerun loop
 
 <!-- Generated by \`node bench/perf.mjs\` from bench/results/${results.file}. -->

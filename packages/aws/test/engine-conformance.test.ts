@@ -32,10 +32,14 @@ const cloud = () =>
   runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir }) as Promise<RecordedRunResult>;
 const decisions = (result: RecordedRunResult) => result.steps.map((s) => [s.name, s.status, s.reason]);
 
-/** The fields only one driver knows: where a cloud step ran; how a local step ran. */
+/**
+ * The fields only one driver knows: where a cloud step ran; how a local step ran and the memory it took (local
+ * steps run in the run's process, so only local runs admit them against a memory budget).
+ */
 const CLOUD_RUN = ["accountId", "artefact", "region", "via"];
 const CLOUD_STEP = ["jobRunId", "logs", "resource", "runsOn"];
-const LOCAL_STEP = ["notes"];
+const LOCAL_STEP = ["notes", "peakMemoryBytes"];
+const LOCAL_OPTIONS = ["localStorage", "memoryBudget"];
 const keys = (value: object, without: readonly string[]) =>
   Object.keys(value)
     .filter((k) => !without.includes(k))
@@ -48,7 +52,7 @@ async function sameShape(localRun: RecordedRunResult, cloudRun: RecordedRunResul
   expect([l.mode, c.mode]).toEqual(["local", "cloud"]);
   expect([l.version, c.version]).toEqual([1, 1]);
   expect(keys(c, CLOUD_RUN)).toEqual(keys(l, []));
-  expect(keys(c.options, [])).toEqual(keys(l.options, ["localStorage"]));
+  expect(keys(c.options, [])).toEqual(keys(l.options, LOCAL_OPTIONS));
   expect(c.steps.map((s) => s.id)).toEqual(l.steps.map((s) => s.id));
   for (const [i, cs] of c.steps.entries()) {
     const ls = l.steps[i] as StepRecord;

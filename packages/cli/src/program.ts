@@ -69,6 +69,10 @@ function runOptions(command: Command): Command {
       "--low-memory",
       "local mode: lower polars' memory peak (no memory-mapped reads, smaller join samples)",
     )
+    .option(
+      "--memory-budget <MiB>",
+      "local mode: memory the steps running at once may be expected to hold (default: 3/4 of the available memory)",
+    )
     .option("--via <how>", "cloud mode: direct (invoke each step) or stepfunctions (start the state machine)")
     .option("--json", "print one JSON document on stdout instead of the summary (progress stays on stderr)")
     .option("--no-typecheck", "run even when the pipeline modules do not type-check");

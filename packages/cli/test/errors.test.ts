@@ -141,6 +141,13 @@ describe.concurrent("user mistakes: one line, exit 2, nothing written", () => {
     `);
   });
 
+  it("a memory budget that is not a whole number of MiB", async ({ expect }) => {
+    expect(await mistake("run", "pipeline.ts", "--memory-budget", "1.5")).toMatchInlineSnapshot(`
+      "error [INVALID_OPTION] option "--memory-budget": "1.5" is not a whole number of at least 1. For example --memory-budget 4.
+      "
+    `);
+  });
+
   it("an unknown option, with a suggestion", async ({ expect }) => {
     expect(await mistake("visualize", "pipeline.ts", "--frmat", "dot")).toMatchInlineSnapshot(`
       "error [INVALID_OPTION] unknown option '--frmat' (Did you mean --format?). See glacier --help.

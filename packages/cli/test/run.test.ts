@@ -168,6 +168,18 @@ describe("glacier run (local)", () => {
       "low-memory mode: no step has several inputs: Polars' join sample limit is left as it is",
     );
   });
+
+  it("--memory-budget admits steps against that many MiB and records it", async () => {
+    const { code, stdout } = await run("--memory-budget", "64", "--force");
+    expect(code).toBe(0);
+    const id = /run (\S+) succeeded/.exec(stdout)?.[1] as string;
+    const record = JSON.parse(readFileSync(join(project.dir, ".glacier/runs", id, "run.json"), "utf8")) as {
+      options: { memoryBudget?: number };
+      steps: { peakMemoryBytes?: number }[];
+    };
+    expect(record.options.memoryBudget).toBe(64 * 2 ** 20);
+    for (const step of record.steps) expect(step.peakMemoryBytes).toBeTypeOf("number");
+  });
 });
 
 describe("a module that does not type-check", () => {

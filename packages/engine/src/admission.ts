@@ -21,6 +21,12 @@ export function defaultMemoryBudget(): number {
   return Math.floor(Math.min(freemem(), limit) * DEFAULT_MEMORY_FRACTION);
 }
 
+/**
+ * How long a deciding step may hold back lower-ranked waiters (ms). Deciding is usually a few file reads; a step
+ * whose inputs must be hashed afresh can take seconds, and a free slot should not idle that long for it.
+ */
+export const HOLD_BACK_MS = 250;
+
 interface Waiter {
   readonly id: string;
   readonly rank: number;
@@ -36,7 +42,8 @@ interface Waiter {
  * Priority is strict: the best-ranked waiting step goes first, and nothing ranked below it starts while it
  * waits for memory, so a large step on the critical path is not starved by a stream of small ones. A step
  * still deciding whether it runs (`deciding`) holds back waiters ranked below it the same way, so the slot
- * goes to the step that should have it, not to the one that finished deciding first.
+ * goes to the step that should have it, not to the one that finished deciding first — for at most
+ * {@link HOLD_BACK_MS}, after which the waiters go ahead.
  *
  * @example
  * ```ts
@@ -50,7 +57,9 @@ interface Waiter {
 export class Admission {
   readonly concurrency: number;
   readonly memoryBudget: number;
-  readonly #deciding = new Map<string, number>();
+  /** Steps deciding: their rank and when they started deciding. */
+  readonly #deciding = new Map<string, { readonly rank: number; readonly since: number }>();
+  #timer: NodeJS.Timeout | undefined;
   readonly #waiting: Waiter[] = [];
   readonly #running = new Map<string, number>();
   #memory = 0;
@@ -72,7 +81,7 @@ export class Admission {
 
   /** The step is ready and deciding whether to run: waiters ranked below it wait for its decision. */
   deciding(id: string, rank: number): void {
-    this.#deciding.set(id, rank);
+    this.#deciding.set(id, { rank, since: performance.now() });
   }
 
   /** The step decided not to run (skipped, failed, cancelled): it no longer holds anyone back. */
@@ -99,11 +108,28 @@ export class Admission {
     this.#dispatch();
   }
 
+  /** True while a better-ranked step has been deciding for less than HOLD_BACK_MS; then re-dispatches later. */
+  #heldBack(rank: number): boolean {
+    const now = performance.now();
+    let until = 0;
+    for (const d of this.#deciding.values()) {
+      if (d.rank < rank && now - d.since < HOLD_BACK_MS) until = Math.max(until, d.since + HOLD_BACK_MS);
+    }
+    if (until === 0) return false;
+    if (!this.#timer) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#dispatch();
+      }, until - now);
+    }
+    return true;
+  }
+
   #dispatch(): void {
     for (;;) {
       const next = this.#waiting[0];
       if (!next || this.#running.size >= this.concurrency) return;
-      for (const rank of this.#deciding.values()) if (rank < next.rank) return;
+      if (this.#heldBack(next.rank)) return;
       if (this.#running.size > 0 && this.#memory + next.memory > this.memoryBudget) return;
       this.#waiting.shift();
       this.#running.set(next.id, next.memory);

@@ -1,5 +1,5 @@
 export { semaphore } from "./semaphore.js";
-export { Admission, DEFAULT_MEMORY_FRACTION, defaultMemoryBudget } from "./admission.js";
+export { Admission, DEFAULT_MEMORY_FRACTION, defaultMemoryBudget, HOLD_BACK_MS } from "./admission.js";
 export {
   dispatchOrder,
   ESTIMATE_BYTES_PER_MS,

@@ -105,8 +105,9 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly partition?: string;
   readonly attempts?: number;
   /**
-   * The most memory the step was seen to add to the run's process while it ran (bytes; local steps). Steps
-   * running at the same time see each other's memory too, so it errs high. Next run admits the step against it.
+   * The most memory the step was seen to add to the run's process while it ran (bytes; local steps). An estimate:
+   * steps running beside it count too (too high), and memory an earlier step freed but the allocator kept is
+   * reused unseen (too low). Next run admits the step against it.
    */
   readonly peakMemoryBytes?: number;
   /** The GlacierError code of a failed step. */
@@ -138,6 +139,8 @@ export interface RunRecordOptions {
   readonly concurrency: number;
   /** Local runs: S3 buckets mapped to this directory. */
   readonly localStorage?: string;
+  /** Local runs: the memory budget steps were admitted against (bytes). */
+  readonly memoryBudget?: number;
   /** Local low-memory mode: the Polars settings it asked for (the run log says which the environment overrode). */
   readonly lowMemory?: Readonly<Record<string, string>>;
   /** `--partition` as given (a key or `a..b`). */

@@ -84,12 +84,19 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   return writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Writes text atomically: a temporary file beside the target, then a rename. */
+/**
+ * Writes text atomically: a temporary file beside the target, then a rename. The directory is made only when
+ * the first write finds it missing: a run writes its record and state files thousands of times into a few
+ * directories, and a `mkdir` before each write was a syscall per write for nothing.
+ */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(temp, text);
+    await writeFile(temp, text).catch(async (error: unknown) => {
+      if ((error as { code?: string }).code !== "ENOENT") throw error;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temp, text);
+    });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -100,8 +100,8 @@ export async function decideStep(
  * `concurrency` at once and within `memoryBudget`, skipping those whose components match their last
  * successful run. Ready steps start by their remaining critical path (`critical-path.ts`): the longest chain
  * of durations from the step to the end of the graph, each step weighted by its duration in earlier runs or,
- * never run, an estimate from its input bytes; ties by name. A failed attempt is retried by core's retry policy (attempts
- * `retries + 1`, exponential backoff with full jitter, never for a non-retryable code). A failure marks
+ * never run, an estimate from its input bytes; ties by name. A failed attempt is retried by core's retry
+ * policy (attempts `retries + 1`, exponential backoff with full jitter, never for a non-retryable code). A failure marks
  * everything downstream "not-run" ("upstream failed") while independent branches finish — or, failing fast,
  * cancels running steps and starts no more. Every finished step is recorded at once (run record, log,
  * progress) and a succeeded one's state is written to `.glacier/state/<mode>/`.

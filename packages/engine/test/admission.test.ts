@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { Admission, defaultMemoryBudget, DEFAULT_MEMORY_FRACTION } from "../src/index.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Admission, defaultMemoryBudget, DEFAULT_MEMORY_FRACTION, HOLD_BACK_MS } from "../src/index.js";
 import { freemem } from "node:os";
 
 /** Acquires and records the order in which steps are admitted. */
@@ -9,6 +9,10 @@ function recorder(admission: Admission) {
     admission.acquire(id, rank, memory).then(() => admitted.push(id));
   return { admitted, ask };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** Lets every pending promise callback run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -50,6 +54,24 @@ describe("Admission", () => {
     admission.withdraw("skipped");
     await settle();
     expect(admitted).toEqual(["critical", "fast-decider"]);
+  });
+
+  it("holds lower-ranked steps back for at most HOLD_BACK_MS while a better-ranked one decides", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const admission = new Admission({ concurrency: 1 });
+    const { admitted, ask } = recorder(admission);
+    admission.deciding("hashing-a-large-input", 0);
+    void ask("ready", 1);
+    const flush = async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    await flush();
+    vi.advanceTimersByTime(HOLD_BACK_MS - 1);
+    await flush();
+    expect(admitted).toEqual([]);
+    vi.advanceTimersByTime(1);
+    await flush();
+    expect(admitted).toEqual(["ready"]);
   });
 
   it("admits steps while their expected memory fits the budget, and keeps the order when the next does not", async () => {

@@ -156,6 +156,7 @@ export async function interpret(
   try {
     if (local.lowMemory) lowMemory = await lowMemorySettings(ctx);
     const concurrency = local.concurrency ?? availableParallelism();
+    const memoryBudget = local.memoryBudget ?? defaultMemoryBudget();
     const pipeline = local.pipeline ?? resumed?.pipeline;
     const session = await RunSession.open({
       store,
@@ -169,6 +170,7 @@ export async function interpret(
           force: local.force === true,
           failFast: local.failFast === true,
           concurrency,
+          memoryBudget,
           ...(local.localStorage === undefined ? {} : { localStorage: local.localStorage }),
           ...(lowMemory ? { lowMemory: lowMemory.wanted } : {}),
           ...(local.partition === undefined ? {} : { partition: local.partition }),
@@ -196,7 +198,7 @@ export async function interpret(
       graph: selected,
       driver: localDriver({ ctx, runId, pool, isolated, log, files }, session.recorder.record.logPath),
       concurrency,
-      memoryBudget: local.memoryBudget ?? defaultMemoryBudget(),
+      memoryBudget,
       failFast: local.failFast === true,
       force: local.force === true,
       ...(resumed ? { resumed } : {}),

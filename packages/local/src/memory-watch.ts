@@ -13,9 +13,9 @@ function sample(): number {
 
 /**
  * Watches this process's resident memory (RSS) while a step runs: `stop()` returns the most it rose above
- * where it was at the start (bytes; 0 when it did not rise). Steps run in worker threads of this process, so
- * steps running at the same time see each other's memory: the figure errs high, which is the safe side for
- * admitting the step next run. One unref'd timer samples for all running steps every 25 ms (reading
+ * where it was at the start (bytes; 0 when it did not rise). An estimate: steps run in worker threads of this
+ * process, so steps running at the same time see each other's memory (too high), and memory an earlier step
+ * freed but the allocator kept is reused without raising RSS (too low). One unref'd timer samples for all running steps every 25 ms (reading
  * `/proc/self/statm`), plus one sample at each start and stop.
  *
  * @example

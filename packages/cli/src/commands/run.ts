@@ -26,6 +26,8 @@ export interface RunCommandOptions {
   readonly partition?: string;
   readonly localStorage?: string;
   readonly lowMemory?: boolean;
+  /** MiB, as typed. */
+  readonly memoryBudget?: string;
   readonly via?: string;
   /** One JSON document on stdout instead of the summary table. */
   readonly json?: boolean;
@@ -124,6 +126,11 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
   const mode = parseChoice(options.mode, ["local", "cloud"] as const, "mode", "UNKNOWN_MODE");
   if (mode === "cloud" && options.localStorage !== undefined) throw onlyFor("--local-storage", "local");
   if (mode === "cloud" && options.lowMemory) throw onlyFor("--low-memory", "local");
+  if (mode === "cloud" && options.memoryBudget !== undefined) throw onlyFor("--memory-budget", "local");
+  const memoryBudgetMiB =
+    options.memoryBudget === undefined
+      ? undefined
+      : parsePositiveInteger(options.memoryBudget, "memory-budget");
   if (mode === "local" && options.via !== undefined) throw onlyFor("--via", "cloud");
   const via =
     options.via === undefined
@@ -170,6 +177,7 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
           signal: controller.signal,
           ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
           ...(options.lowMemory ? { lowMemory: true } : {}),
+          ...(memoryBudgetMiB === undefined ? {} : { memoryBudget: memoryBudgetMiB * 2 ** 20 }),
         },
         await INTERPRETERS.local(),
       );
