@@ -18,7 +18,7 @@ function events(day: string, seed: number): pl.DataFrame {
     region: ["north", "south", "north"],
     amount: pl.Series("amount", [seed + 0.5, -1, 2 * seed]).cast(pl.Float64),
     note: [day, day, day],
-  });
+  }, 300_000);
 }
 
 /** events/day={day}/ → clean/{day}.parquet → (+ regions, read whole) enriched/{day}.parquet → total. */
@@ -30,7 +30,7 @@ function build(p: TestProject) {
     path: "events/day={day}/",
     format: "parquet",
     partitions: days,
-  });
+  }, 300_000);
   const cleaned = p.provider.bucket({ bucket: "acme", path: "clean/{day}.parquet", partitions: days });
   const enriched = p.provider.bucket({ bucket: "acme", path: "enriched/{day}.parquet", partitions: days });
   const regions = p.provider.bucket({ bucket: "acme", path: "ref/regions.parquet" });
@@ -38,7 +38,7 @@ function build(p: TestProject) {
   const clean = local.task(function clean(df: pl.LazyDataFrame, ctx) {
     if (failOn.has(ctx.partition ?? "")) throw new Error(`bad day ${ctx.partition}`);
     return df.filter(pl.col("amount").gt(0)).withColumns(pl.lit(ctx.partition).alias("day"));
-  });
+  }, 300_000);
   const enrich = local.task(function enrich({
     orders,
     regions,
@@ -47,13 +47,13 @@ function build(p: TestProject) {
     regions: pl.LazyDataFrame;
   }) {
     return orders.join(regions, { on: "region" });
-  });
+  }, 300_000);
   const sum = local.task(function sum(df: pl.LazyDataFrame) {
     return df
       .groupBy("day")
       .agg(pl.col("amount").sum().alias("amount"), pl.len().alias("orders"))
       .sort("day");
-  });
+  }, 300_000);
   return Pipeline({ orders: raw.transform(clean).to(cleaned), regions })
     .transform(enrich)
     .to(enriched)
@@ -131,7 +131,7 @@ describe("a 30-day partitioned pipeline, locally", () => {
         .getColumn("amount")
         .toArray(),
     ).toEqual([99.5 + 198]);
-  });
+  }, 300_000);
 
   it("a failing day leaves every other day committed, blocks its own chain and the total, and is all --resume reruns", async () => {
     project = testProject();
@@ -162,7 +162,7 @@ describe("a 30-day partitioned pipeline, locally", () => {
     expect(resumed.status).toBe("succeeded");
     expect(ran(resumed)).toEqual(["clean[2026-11-17]", "enrich[2026-11-17]", "sum"]);
     expect(project.read("acme", "reports/total.parquet").height).toBe(30);
-  });
+  }, 300_000);
 
   it("rejects a bad selection or an unreadable day before anything runs, losing nothing", async () => {
     project = testProject();
@@ -198,5 +198,5 @@ describe("a 30-day partitioned pipeline, locally", () => {
         (f) => f === "acme/events/day=2026-11-02/part-0.parquet" || withBadDay[f] === before[f],
       ),
     ).toBe(true);
-  });
+  }, 300_000);
 });
