@@ -86,6 +86,16 @@ describe("a 30-day partitioned pipeline on the loopback cloud (Lambda per partit
   }, 600_000);
 });
 
+describe("--via stepfunctions", () => {
+  it("refuses a partitioned graph in one line, running nothing", async () => {
+    const before = env.lambda.invocations.length;
+    const error = await run({ via: "stepfunctions" }).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe("INVALID_OPTION");
+    expect((error as Error).message).toContain("--via stepfunctions does not run a partitioned graph");
+    expect(env.lambda.invocations.length).toBe(before);
+  });
+});
+
 describe("the generated partitioned state machine in the real ASL interpreter", () => {
   const machine = () => env.plan.stateMachines.find((m) => m.pipeline === "daily_total")!;
   async function execute(name: string, input: unknown) {
