@@ -18,7 +18,7 @@ function events(day: string, seed: number): pl.DataFrame {
     region: ["north", "south", "north"],
     amount: pl.Series("amount", [seed + 0.5, -1, 2 * seed]).cast(pl.Float64),
     note: [day, day, day],
-  }, 300_000);
+  });
 }
 
 /** events/day={day}/ → clean/{day}.parquet → (+ regions, read whole) enriched/{day}.parquet → total. */
@@ -30,7 +30,7 @@ function build(p: TestProject) {
     path: "events/day={day}/",
     format: "parquet",
     partitions: days,
-  }, 300_000);
+  });
   const cleaned = p.provider.bucket({ bucket: "acme", path: "clean/{day}.parquet", partitions: days });
   const enriched = p.provider.bucket({ bucket: "acme", path: "enriched/{day}.parquet", partitions: days });
   const regions = p.provider.bucket({ bucket: "acme", path: "ref/regions.parquet" });
@@ -38,7 +38,7 @@ function build(p: TestProject) {
   const clean = local.task(function clean(df: pl.LazyDataFrame, ctx) {
     if (failOn.has(ctx.partition ?? "")) throw new Error(`bad day ${ctx.partition}`);
     return df.filter(pl.col("amount").gt(0)).withColumns(pl.lit(ctx.partition).alias("day"));
-  }, 300_000);
+  });
   const enrich = local.task(function enrich({
     orders,
     regions,
@@ -47,13 +47,13 @@ function build(p: TestProject) {
     regions: pl.LazyDataFrame;
   }) {
     return orders.join(regions, { on: "region" });
-  }, 300_000);
+  });
   const sum = local.task(function sum(df: pl.LazyDataFrame) {
     return df
       .groupBy("day")
       .agg(pl.col("amount").sum().alias("amount"), pl.len().alias("orders"))
       .sort("day");
-  }, 300_000);
+  });
   return Pipeline({ orders: raw.transform(clean).to(cleaned), regions })
     .transform(enrich)
     .to(enriched)
