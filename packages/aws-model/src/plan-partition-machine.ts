@@ -36,7 +36,15 @@ function chain(
       ResultPath: null,
       ...(failNext === null
         ? {}
-        : { Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "Partition failed" }] }),
+        : {
+            Catch: [
+              {
+                ErrorEquals: ["States.ALL"],
+                ResultPath: "$.failure",
+                Next: failNext(level[0] as MachineStep),
+              },
+            ],
+          }),
       ...next,
     };
   });
@@ -84,7 +92,6 @@ export function partitionedMachineDefinition(
   };
   const [beforeLevels, innerLevels, afterLevels] = [within(before), within(inner), within(outer)];
   const beforeName = (i: number) => levelName(beforeLevels[i] as MachineStep[], i, "before");
-  const innerName = (i: number) => levelName(innerLevels[i] as MachineStep[], i, "partition");
   const afterName = (i: number) => levelName(afterLevels[i] as MachineStep[], i, "after");
 
   const states: Record<string, State> = {
@@ -129,25 +136,45 @@ export function partitionedMachineDefinition(
       Default: "Each partition",
     },
   };
-  const iterator = (mode: "INLINE" | "DISTRIBUTED") => ({
-    ProcessorConfig:
-      mode === "INLINE" ? { Mode: "INLINE" } : { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
-    StartAt: innerName(0),
-    States: {
-      ...chain(innerLevels, partition, innerName, { Next: "Partition done" }, () => "Partition failed"),
-      "Partition done": {
-        Type: "Pass",
-        Parameters: { "partition.$": "$.partition", failed: false },
-        End: true,
+  // State names are unique across a whole machine, both Maps' iterators included: the distributed copy's
+  // states carry a suffix.
+  const iterator = (mode: "INLINE" | "DISTRIBUTED") => {
+    const suffix = mode === "INLINE" ? "" : " (distributed)";
+    const levels = innerLevels.map((level) =>
+      level.map((s) => ({ ...s, stateName: `${s.stateName}${suffix}` })),
+    );
+    const name = (i: number) => {
+      const level = levels[i] as MachineStep[];
+      return level.length === 1
+        ? levelName(level, i, "partition")
+        : `${levelName(level, i, "partition")}${suffix}`;
+    };
+    return {
+      ProcessorConfig:
+        mode === "INLINE" ? { Mode: "INLINE" } : { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+      StartAt: name(0),
+      States: {
+        ...chain(
+          levels,
+          partition,
+          name,
+          { Next: `Partition done${suffix}` },
+          () => `Partition failed${suffix}`,
+        ),
+        [`Partition done${suffix}`]: {
+          Type: "Pass",
+          Parameters: { "ok.$": "$.partition" },
+          End: true,
+        },
+        // A failed partition ends its own iteration: the other partitions go on.
+        [`Partition failed${suffix}`]: {
+          Type: "Pass",
+          Parameters: { "failed.$": "$.partition", "error.$": "$.failure.Error" },
+          End: true,
+        },
       },
-      // A failed partition ends its own iteration: the other partitions go on.
-      "Partition failed": {
-        Type: "Pass",
-        Parameters: { "partition.$": "$.partition", failed: true, "error.$": "$.failure.Error" },
-        End: true,
-      },
-    },
-  });
+    };
+  };
   for (const mode of ["INLINE", "DISTRIBUTED"] as const) {
     states[mode === "INLINE" ? "Each partition" : "Each partition (distributed)"] = {
       Type: "Map",
@@ -159,22 +186,26 @@ export function partitionedMachineDefinition(
       Next: "Failed partitions",
     };
   }
+  // Each iteration ends as { ok: key } or { failed: key, error }; an empty filter result is an error in ASL, so
+  // the results are read as one JSON text: any "failed" in it fails the execution, naming the keys.
   states["Failed partitions"] = {
     Type: "Pass",
-    Parameters: { "params.$": "$.params", "failed.$": "$.results[?(@.failed == true)].partition" },
+    Parameters: { "params.$": "$.params", "results.$": "States.JsonToString($.results)" },
     Next: "Any partition failed?",
   };
   states["Any partition failed?"] = {
     Type: "Choice",
-    Choices: [{ Variable: "$.failed[0]", IsPresent: true, Next: "Partitions failed" }],
+    Choices: [{ Variable: "$.results", StringMatches: '*"failed"*', Next: "Failure cause" }],
     Default: afterLevels.length > 0 ? afterName(0) : "Done",
   };
-  states["Partitions failed"] = {
-    Type: "Fail",
-    Error: "Glacier.PartitionsFailed",
-    CausePath:
-      "States.Format('partitions failed (the others are committed): {}', States.JsonToString($.failed))",
+  states["Failure cause"] = {
+    Type: "Pass",
+    Parameters: {
+      "cause.$": "States.Format('partitions failed (the others are committed): {}', $.results)",
+    },
+    Next: "Partitions failed",
   };
+  states["Partitions failed"] = { Type: "Fail", Error: "Glacier.PartitionsFailed", CausePath: "$.cause" };
   if (afterLevels.length === 0) states["Done"] = { Type: "Succeed" };
   Object.assign(states, chain(afterLevels, partition, afterName, { End: true }, null));
   return { Comment: `Glacier pipeline ${pipeline} (partitioned)`, StartAt: "Params given?", States: states };

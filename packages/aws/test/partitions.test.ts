@@ -137,7 +137,7 @@ describe("the generated partitioned state machine in the real ASL interpreter", 
     const failed = await execute("three-days", { partitions: ["2026-11-20", "2026-11-21", "2026-11-22"] });
     expect(failed.status).toBe("FAILED");
     expect(failed.error).toBe("Glacier.PartitionsFailed");
-    expect(failed.cause).toContain('["2026-11-21"]');
+    expect(failed.cause).toContain('{"failed":"2026-11-21"');
     const invoked = env.lambda.invocations
       .slice(before)
       .map((i) => i.event as { stepId: string; partition: string });
