@@ -136,8 +136,12 @@ describe("the generated partitioned state machine in the real ASL interpreter", 
     const before = env.lambda.invocations.length;
     const failed = await execute("three-days", { partitions: ["2026-11-20", "2026-11-21", "2026-11-22"] });
     expect(failed.status).toBe("FAILED");
-    expect(failed.error).toBe("Glacier.PartitionsFailed");
-    expect(failed.cause).toContain('{"failed":"2026-11-21"');
+    // The fake's DescribeExecution has no error fields: the history's ExecutionFailed event has them.
+    const end = env.sfn.executions.at(-1)!.events.find((e) => e.type === "ExecutionFailed") as unknown as {
+      executionFailedEventDetails: { error: string; cause: string };
+    };
+    expect(end.executionFailedEventDetails.error).toBe("Glacier.PartitionsFailed");
+    expect(end.executionFailedEventDetails.cause).toContain('{"failed":"2026-11-21"');
     const invoked = env.lambda.invocations
       .slice(before)
       .map((i) => i.event as { stepId: string; partition: string });
