@@ -75,6 +75,8 @@ export interface AnalysisReport {
     readonly overridden: readonly string[];
   };
   readonly offline: boolean;
+  /** The partitions estimated, for a partitioned graph (`--partition`, or the latest). */
+  readonly partitions?: readonly string[];
   readonly steps: readonly StepAnalysis[];
   readonly orchestration: readonly OrchestrationAnalysis[];
   readonly cost: {

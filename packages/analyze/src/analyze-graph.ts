@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
-import type { AnalyzeOptions, BucketNode, LineageGraph } from "@glacier/core";
+import { stagingStepId, type AnalyzeOptions, type BucketNode, type LineageGraph } from "@glacier/core";
+import { allKeys, keysFor, selectPartitions } from "@glacier/engine";
 import type {
   AnalysisReport,
   OrchestrationAnalysis,
@@ -126,10 +127,20 @@ async function existingOutput(bucket: BucketNode, options: AnalyzeGraphOptions):
  * ```
  */
 export async function analyzeReport(
-  graph: LineageGraph,
+  declared: LineageGraph,
   options: AnalyzeGraphOptions = {},
 ): Promise<AnalysisReport> {
-  const plan = planOf(graph);
+  // A partitioned graph is estimated as the units a run of the selected partitions runs (default: the latest
+  // partition, what a scheduled run runs), so a backfill costs its partitions times each one's cost; the
+  // infrastructure is the declared graph's (one function per step, whatever the partitions).
+  const keys = declared.partitioned
+    ? await selectPartitions(declared, {
+        ...(options.partition === undefined ? { latest: true } : { selection: options.partition }),
+        exists: () => Promise.resolve(true),
+      })
+    : null;
+  const graph = keys === null ? declared : declared.forPartitions(keysFor(keys));
+  const plan = planOf(declared);
   const region = regionOf(graph, plan);
   // A local graph pays no AWS prices; us-east-1's table stands in (its S3 figures price nothing here).
   const priced = pricesFor(region === LOCAL_REGION ? "us-east-1" : region, options.prices);
@@ -145,7 +156,7 @@ export async function analyzeReport(
     const observation = observations.get(step.id);
     const analysis = estimateStep(step, {
       level: levels.get(step.id) ?? 0,
-      resource: plan?.steps.find((s) => s.stepId === step.id)?.resourceName ?? null,
+      resource: plan?.steps.find((s) => s.stepId === stagingStepId(step))?.resourceName ?? null,
       sizes,
       existingOutput: await existingOutput(step.output, options),
       observation,
@@ -160,7 +171,7 @@ export async function analyzeReport(
   const sinks = new Set(graph.sinks().map((b) => b.location));
   const orchestration: OrchestrationAnalysis[] = (plan?.stateMachines ?? []).map((machine) => {
     const transitions = statesEntered(machine.definition);
-    const pipeline = graph.pipeline(machine.pipeline);
+    const pipeline = declared.pipeline(machine.pipeline);
     return {
       pipeline: machine.pipeline,
       stateMachine: machine.name,
@@ -229,6 +240,7 @@ export async function analyzeReport(
       overridden: priced.overridden,
     },
     offline: options.offline ?? false,
+    ...(keys === null ? {} : { partitions: allKeys(keys) }),
     steps,
     orchestration,
     cost: {

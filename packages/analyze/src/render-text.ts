@@ -67,6 +67,11 @@ export function renderText(report: AnalysisReport): string {
       : ` — prices: ${priceNote}, table of ${PRICES_CHECKED}${report.prices.overridden.length ? `, overridden: ${report.prices.overridden.join(", ")}` : ""}`;
   lines.push(
     `Analysis of ${formatCount(report.steps.length, "step")} ${where}${report.offline ? ", offline" : ""}${prices}`,
+    ...(report.partitions === undefined
+      ? []
+      : [
+          `Partitions: ${formatCount(report.partitions.length, "partition")} (${report.partitions.length > 1 ? `${report.partitions[0]}..${report.partitions.at(-1)}` : (report.partitions[0] ?? "none")}), each partitioned step costed once per partition`,
+        ]),
     "",
     ...stepRows(report),
     "",

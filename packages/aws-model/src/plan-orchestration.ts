@@ -9,6 +9,7 @@ import type {
   StateMachinePlan,
 } from "./plan-types.js";
 import { ref, schedulerRole, stateMachineRole, type RoleContext } from "./plan-roles.js";
+import { partitionedMachineDefinition } from "./plan-partition-machine.js";
 import { stateMachineDefinition, type MachineStep } from "./plan-state-machine.js";
 import { CONTAINER_RESULT_PREFIX, pipelineResourceNames, stepSuffix } from "./resource-names.js";
 
@@ -71,6 +72,7 @@ function machineStep(
       .filter((id) => included.has(id)),
     retries: step.task.retries,
     ...(step.task.timeout === undefined ? {} : { timeout: step.task.timeout }),
+    ...(step.output.partitions === undefined ? {} : { perPartition: true }),
   };
   const fn = input.functions.find((f) => f.stepId === step.id);
   if (fn) return { kind: "lambda", ...common, functionArn: ref("aws_lambda_function", fn.logicalId, "arn") };
@@ -131,7 +133,9 @@ export function planOrchestration(graph: LineageGraph, input: OrchestrationInput
       logicalId: names.logicalId,
       name: names.stateMachineName,
       roleLogicalId,
-      definition: stateMachineDefinition(pipeline.name, steps, input.ctx.partition),
+      definition: steps.some((s) => s.perPartition)
+        ? partitionedMachineDefinition(pipeline.name, steps, input.ctx.partition)
+        : stateMachineDefinition(pipeline.name, steps, input.ctx.partition),
       steps: included.map((s) => s.id),
       excluded,
     });

@@ -17,6 +17,8 @@ export type MachineStep =
   | {
       readonly kind: "lambda";
       readonly stepId: string;
+      /** Its output is partitioned: it runs once per partition, inside the machine's Map state. */
+      readonly perPartition?: boolean;
       readonly stateName: string;
       readonly dependsOn: readonly string[];
       readonly retries: number;
@@ -27,6 +29,7 @@ export type MachineStep =
   | {
       readonly kind: "emr";
       readonly stepId: string;
+      readonly perPartition?: boolean;
       readonly stateName: string;
       readonly dependsOn: readonly string[];
       readonly retries: number;
@@ -103,7 +106,8 @@ function formatAfter(before: string, path: string): string {
   return `States.Format('${escapeIntrinsic(before)}{}', ${path})`;
 }
 
-function retries(step: MachineStep): State[] {
+/** @internal The Retry blocks of a step: transient AWS errors, never the non-retryable codes, then core's policy. */
+export function retries(step: MachineStep): State[] {
   const transient = TRANSIENT[step.kind];
   const retry: State[] = [
     { ErrorEquals: transient, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
@@ -123,13 +127,14 @@ function retries(step: MachineStep): State[] {
   return retry;
 }
 
-function taskState(step: MachineStep, partition: string): State {
+/** @internal One step's Task state; `failNext` is where its Catch goes (its own Fail state by default). */
+export function taskState(step: MachineStep, partition: string, failNext: string = failName(step)): State {
   const common = {
     Comment: `step ${step.stepId}`,
     ResultPath: null,
     ...(step.timeout === undefined ? {} : { TimeoutSeconds: Math.ceil(step.timeout) }),
     Retry: retries(step),
-    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: failName(step) }],
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: failNext }],
   };
   switch (step.kind) {
     case "lambda":
@@ -144,6 +149,7 @@ function taskState(step: MachineStep, partition: string): State {
             "params.$": "$.params",
             // The attempt's timeout: the handler does not commit after it (Step Functions has given up by then).
             ...(step.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(step.timeout) }),
+            ...(step.perPartition ? { "partition.$": "$.partition" } : {}),
           },
         },
         ...common,
@@ -213,11 +219,13 @@ function taskState(step: MachineStep, partition: string): State {
   }
 }
 
-function failName(step: MachineStep): string {
+/** @internal */
+export function failName(step: MachineStep): string {
   return `${step.stateName} failed`;
 }
 
-function failState(step: MachineStep): State {
+/** @internal */
+export function failState(step: MachineStep): State {
   return {
     Type: "Fail",
     Comment: `step ${step.stepId} failed`,

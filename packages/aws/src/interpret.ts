@@ -145,6 +145,13 @@ export async function interpret(
     given,
   );
 
+  if (cloud.via === "stepfunctions" && declared.partitioned) {
+    throw optionError(
+      "via",
+      "--via stepfunctions does not run a partitioned graph from glacier run yet.",
+      'Run it with --via direct (one Lambda invocation per partition), or start the state machine with { "partitions": [...] }.',
+    );
+  }
   const namePrefix = cloud.namePrefix ?? (process.env["GLACIER_NAME_PREFIX"] || undefined);
   const infra = planInfrastructure(declared, namePrefix === undefined ? {} : { namePrefix });
   const clients = new AwsClients(infra.region);

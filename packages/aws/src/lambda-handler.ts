@@ -5,6 +5,7 @@ import {
   checkPartitionKey,
   GlacierError,
   isBucket,
+  latestPartitions,
   partitionUnits,
   stepPartitioning,
   type CheckResult,
@@ -34,7 +35,7 @@ import { attemptDeadline, commitGuard, invocationStart } from "./step-deadline.j
 /** What the state machine or the cloud executor sends. */
 export interface StepEvent {
   readonly stepId?: string;
-  /** The partition to run, for a step whose output is partitioned (`"2026-12-01"`). */
+  /** The partition to run, for a step whose output is partitioned (`"2026-12-01"`, or `"latest"`). */
   readonly partition?: string;
   readonly runId: string;
   readonly params?: Readonly<Record<string, ParamValue>>;
@@ -103,33 +104,38 @@ function findStep(graph: LineageGraph, stepId: string): StepNode {
 
 /**
  * The unit of a declared step an event asks for: the step for one partition (its key checked against the
- * scheme), the step reading every partition (an aggregate), or the step itself.
+ * scheme; `"latest"`, what a scheduled execution sends, is the scheme's latest partition now), the step
+ * reading every partition (an aggregate), or the step itself.
  */
 function partitionUnit(step: StepNode, partition: string | undefined): StepNode {
   const partitioning = stepPartitioning(step.name, step.input, step.output);
   if (partitioning.kind === "none") return step;
-  if (partitioning.kind === "all")
-    return partitionUnits(
-      step,
-      () => [],
-      () => [],
-    )[0] as StepNode;
+  const none = () => [];
+  if (partitioning.kind === "all") return partitionUnits(step, none, none)[0] as StepNode;
+  const subject = { kind: "step", name: step.id } as const;
   if (partition === undefined) {
     throw new GlacierError(
       "INVALID_PARTITION",
       "the event names no partition, and this step runs per partition.",
       {
-        subject: { kind: "step", name: step.id },
+        subject,
         hint: 'Invoke with { stepId, partition: "2026-12-01", runId }.',
       },
     );
   }
-  checkPartitionKey(partitioning.scheme, partition, { kind: "step", name: step.id });
-  return partitionUnits(
-    step,
-    () => [partition],
-    () => [],
-  )[0] as StepNode;
+  const key = partition === "latest" ? latestPartitions(partitioning.scheme).at(-1) : partition;
+  if (key === undefined) {
+    throw new GlacierError(
+      "INVALID_PARTITION",
+      "the scheme has no partition yet: its start is in the future.",
+      {
+        subject,
+        hint: "Start the execution with an explicit partition list, or move the scheme's start.",
+      },
+    );
+  }
+  checkPartitionKey(partitioning.scheme, key, subject);
+  return partitionUnits(step, () => [key], none)[0] as StepNode;
 }
 
 /** The error Lambda reports: type `GlacierError.<CODE>`, a message naming the step and its log stream. */

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { runGraph, type RunResult } from "@glacier/core";
 import { partitionSummary, type StepRecord } from "@glacier/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,4 +84,91 @@ describe("a 30-day partitioned pipeline on the loopback cloud (Lambda per partit
     expect(resumed.status).toBe("succeeded");
     expect(ran(resumed)).toEqual(["check[2026-11-17]", "enrich[2026-11-17]", "totalise"]);
   }, 600_000);
+});
+
+describe("--via stepfunctions", () => {
+  it("refuses a partitioned graph in one line, running nothing", async () => {
+    const before = env.lambda.invocations.length;
+    const error = await run({ via: "stepfunctions" }).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe("INVALID_OPTION");
+    expect((error as Error).message).toContain("--via stepfunctions does not run a partitioned graph");
+    expect(env.lambda.invocations.length).toBe(before);
+  });
+});
+
+describe("the generated partitioned state machine in the real ASL interpreter", () => {
+  const machine = () => env.plan.stateMachines.find((m) => m.pipeline === "daily_total")!;
+  async function execute(name: string, input: unknown) {
+    const sfn = new SFNClient({
+      endpoint: env.sfn.endpoint,
+      region: env.plan.region,
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    });
+    try {
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: `arn:aws:states:${env.plan.region}:123456789012:stateMachine:${machine().name}`,
+          name,
+          input: JSON.stringify(input),
+        }),
+      );
+      let described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      while (described.status === "RUNNING") {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      }
+      return described;
+    } finally {
+      sfn.destroy();
+    }
+  }
+  const exists = (key: string) =>
+    env.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+      () => true,
+      () => false,
+    );
+
+  it("fans the partition list out in a Map state: a failed partition ends only itself, then the execution fails naming it", async () => {
+    const states = machine().definition["States"] as Record<string, { Type: string }>;
+    expect(states["Each partition"]?.Type).toBe("Map");
+    expect(states["Each partition (distributed)"]?.Type).toBe("Map");
+    await putEvents("2026-11-21", -5);
+    const before = env.lambda.invocations.length;
+    const failed = await execute("three-days", { partitions: ["2026-11-20", "2026-11-21", "2026-11-22"] });
+    expect(failed.status).toBe("FAILED");
+    // The fake's DescribeExecution has no error fields: the history's ExecutionFailed event has them.
+    const end = env.sfn.executions.at(-1)!.events.find((e) => e.type === "ExecutionFailed") as unknown as {
+      executionFailedEventDetails: { error: string; cause: string };
+    };
+    expect(end.executionFailedEventDetails.error).toBe("Glacier.PartitionsFailed");
+    expect(end.executionFailedEventDetails.cause).toContain('{"failed":"2026-11-21"');
+    const invoked = env.lambda.invocations
+      .slice(before)
+      .map((i) => i.event as { stepId: string; partition: string });
+    // check ran for all three days, enrich only for the two that passed: the failed day's chain stopped.
+    expect(
+      invoked
+        .filter((e) => e.stepId.startsWith("check->"))
+        .map((e) => e.partition)
+        .sort(),
+    ).toEqual(["2026-11-20", "2026-11-21", "2026-11-22"]);
+    expect(
+      invoked
+        .filter((e) => e.stepId.startsWith("enrich->"))
+        .map((e) => e.partition)
+        .sort(),
+    ).toEqual(["2026-11-20", "2026-11-22"]);
+    await putEvents("2026-11-21", 21);
+  }, 300_000);
+
+  it("runs the latest partition when the execution gives none (what withSchedule starts)", async () => {
+    const before = env.lambda.invocations.length;
+    const latest = await execute("scheduled", {});
+    expect(latest.status).toBe("SUCCEEDED");
+    const invoked = env.lambda.invocations
+      .slice(before)
+      .map((i) => (i.event as { partition: string }).partition);
+    expect(invoked).toEqual(["latest", "latest"]);
+    expect(await exists("checked/2026-11-30.parquet")).toBe(true);
+  }, 300_000);
 });

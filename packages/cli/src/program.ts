@@ -227,10 +227,20 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       "read data sizes from <dir>/<bucket>/<path>, as run --local-storage writes",
     )
     .option("-p, --pipeline <name>", "only this pipeline and the upstream steps it needs")
+    .option(
+      "--partition <key|from..to>",
+      "partitioned steps: cost a run of these partitions (a backfill) instead of the latest one",
+    )
     .action(
       async (
         entry: string | undefined,
-        options: { format: string; offline?: boolean; pipeline?: string; localStorage?: string },
+        options: {
+          format: string;
+          offline?: boolean;
+          pipeline?: string;
+          localStorage?: string;
+          partition?: string;
+        },
       ) => done(await analyzeCommand(entry, options, io)),
     );
 

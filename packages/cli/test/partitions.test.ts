@@ -84,7 +84,7 @@ describe("glacier run --partition and glacier backfill", () => {
     expect(list.stdout).toContain(
       "acme/events/{day}.parquet  daily from 2026-11-01 to 2026-11-05 ({day}): 5 materialised, 0 missing",
     );
-  });
+  }, 300_000);
 
   it("names a key outside the range, with exit 2 and nothing run", async () => {
     const outside = await run("run", "--partition", "2026-11-09");
@@ -95,5 +95,5 @@ describe("glacier run --partition and glacier backfill", () => {
     const missingTo = await run("backfill", "--from", "2026-11-01");
     expect(missingTo.code).toBe(2);
     expect(missingTo.stderr).toContain("--to");
-  });
+  }, 300_000);
 });

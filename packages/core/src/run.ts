@@ -91,6 +91,11 @@ export interface GenerateOptions extends CommonOptions {
 
 export interface AnalyzeOptions extends CommonOptions {
   readonly mode: "analyze";
+  /**
+   * Partitioned graphs: estimate a run of these partitions (a key or `from..to`), each partition's steps
+   * costed once per partition. Default: the latest partition, what a scheduled run runs.
+   */
+  readonly partition?: string;
   /** Use declared sizes only; never read storage. */
   readonly offline?: boolean;
   /** Read every S3 bucket's data from `DIR/<bucket>/<path>`, as the local executor does with it. */

@@ -9,6 +9,7 @@ import {
   Pipeline,
   Provider,
   values,
+  visualize,
   type PartitionScheme,
 } from "@glacier/core";
 import { failure } from "./support.js";
@@ -204,5 +205,19 @@ describe("partitioned steps", () => {
     expect(
       failure(() => Pipeline({ events, customers: otherDays }).transform(enrich).to(enriched)),
     ).toContain(`(input "customers")`);
+  });
+});
+
+describe("visualize", () => {
+  it("marks a partitioned bucket with its scheme", () => {
+    const graph = LineageGraph.from(events.transform(clean).to(cleaned));
+    expect(graph.toJSON().buckets.map((b) => b.id)).toEqual([
+      "acme/clean/{day}.parquet",
+      "acme/events/day={day}/",
+    ]);
+    const mermaid = visualize(graph, "mermaid");
+    expect(mermaid).toContain(
+      "acme/clean/{day}.parquet<br/><small>partitioned daily from 2026-11-01 to 2026-11-30 ({day})</small>",
+    );
   });
 });

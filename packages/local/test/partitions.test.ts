@@ -131,7 +131,7 @@ describe("a 30-day partitioned pipeline, locally", () => {
         .getColumn("amount")
         .toArray(),
     ).toEqual([99.5 + 198]);
-  });
+  }, 300_000);
 
   it("a failing day leaves every other day committed, blocks its own chain and the total, and is all --resume reruns", async () => {
     project = testProject();
@@ -162,7 +162,7 @@ describe("a 30-day partitioned pipeline, locally", () => {
     expect(resumed.status).toBe("succeeded");
     expect(ran(resumed)).toEqual(["clean[2026-11-17]", "enrich[2026-11-17]", "sum"]);
     expect(project.read("acme", "reports/total.parquet").height).toBe(30);
-  });
+  }, 300_000);
 
   it("rejects a bad selection or an unreadable day before anything runs, losing nothing", async () => {
     project = testProject();
@@ -198,5 +198,5 @@ describe("a 30-day partitioned pipeline, locally", () => {
         (f) => f === "acme/events/day=2026-11-02/part-0.parquet" || withBadDay[f] === before[f],
       ),
     ).toBe(true);
-  });
+  }, 300_000);
 });

@@ -25,6 +25,8 @@ export async function analyzeCommand(
     readonly offline?: boolean;
     readonly pipeline?: string;
     readonly localStorage?: string;
+    /** Partitioned graphs: the partitions a run would cover (`from..to`); default the latest. */
+    readonly partition?: string;
   },
   io: Io,
 ): Promise<ExitCode> {
@@ -44,6 +46,7 @@ export async function analyzeCommand(
       projectDir: process.cwd(),
       ...(options.offline ? { offline: true } : {}),
       ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+      ...(options.partition === undefined ? {} : { partition: options.partition }),
       ...(options.localStorage === undefined ? {} : { localStorage: resolve(options.localStorage) }),
       ...(prices === undefined ? {} : { prices }),
     },

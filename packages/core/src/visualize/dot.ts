@@ -2,7 +2,7 @@ import { CONTROL_CHARACTERS } from "../control-characters.js";
 import type { LineageGraph } from "../lineage-graph.js";
 import { stepInputs, type ExecutorKind } from "../nodes.js";
 import type { VisualizeOptions } from "./visualize.js";
-import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
+import { diagramIds, executorLabel, partitionLabel, stepsForDisplay } from "./labels.js";
 
 /**
  * A DOT quoted string; a line break becomes DOT's `\n` escape so every statement stays on one line, and any
@@ -40,7 +40,9 @@ export function toDot(graph: LineageGraph, options: VisualizeOptions = {}): stri
   const ids = diagramIds(graph);
   const lines = ["digraph glacier {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];'];
   for (const b of graph.buckets) {
-    lines.push(`  ${ids.bucket(b)} [shape=cylinder, style=filled, fillcolor="#eef4fb", label=${q(b.id)}];`);
+    lines.push(
+      `  ${ids.bucket(b)} [shape=cylinder, style=filled, fillcolor="#eef4fb", label=${q(partitionLabel(b) ? `${b.id}\n${partitionLabel(b)}` : b.id)}];`,
+    );
   }
   const steps = stepsForDisplay(graph);
   for (const s of steps) {

@@ -1,7 +1,13 @@
 import type { LineageGraph } from "../lineage-graph.js";
 import type { BucketNode, ExecutorNode, StepNode } from "../nodes.js";
+import { describeScheme } from "../partitions.js";
 import { slug } from "../stable-id.js";
 import { absurd } from "../absurd.js";
+
+/** What a partitioned bucket's diagram label adds: `partitioned daily from 2026-01-01 ({day})`. */
+export function partitionLabel(bucket: BucketNode): string | null {
+  return bucket.partitions ? `partitioned ${describeScheme(bucket.partitions)}` : null;
+}
 
 /** How each executor kind reads in a diagram. */
 export function executorLabel(executor: ExecutorNode): string {

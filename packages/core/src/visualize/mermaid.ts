@@ -1,7 +1,7 @@
 import type { LineageGraph } from "../lineage-graph.js";
 import { stepInputs, type ExecutorKind } from "../nodes.js";
 import type { VisualizeOptions } from "./visualize.js";
-import { diagramIds, executorLabel, stepsForDisplay } from "./labels.js";
+import { diagramIds, executorLabel, partitionLabel, stepsForDisplay } from "./labels.js";
 
 /**
  * A user's text inside a Mermaid label: Mermaid renders labels as HTML and reads `#…;` as entity codes, so
@@ -49,7 +49,11 @@ export function toMermaid(graph: LineageGraph, options: VisualizeOptions = {}): 
   const lines = ["graph LR"];
   for (const p of graph.pipelines)
     lines.push(`  %% pipeline ${p.name}: ${p.steps.length} step(s) → ${mermaidText(p.target.id)}`);
-  for (const b of graph.buckets) lines.push(`  ${ids.bucket(b)}[(${quote(mermaidText(b.id))})]`);
+  for (const b of graph.buckets) {
+    const partitioned = partitionLabel(b);
+    const small = partitioned ? `<br/><small>${mermaidText(partitioned)}</small>` : "";
+    lines.push(`  ${ids.bucket(b)}[(${quote(mermaidText(b.id) + small)})]`);
+  }
   const steps = stepsForDisplay(graph);
   for (const s of steps) {
     lines.push(
