@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { planInfrastructure, type InfrastructurePlan } from "@glacier/aws-model";
-import { stagingStepId, type AnalyzeOptions, type BucketNode, type LineageGraph } from "@glacier/core";
+import type { AnalyzeOptions, BucketNode, LineageGraph } from "@glacier/core";
+import { stagingStepId } from "@glacier/core/internal";
 import { allKeys, keysFor, selectPartitions } from "@glacier/engine";
 import type {
   AnalysisReport,

@@ -44,6 +44,7 @@ export type MachineStep =
   | {
       readonly kind: "ecs";
       readonly stepId: string;
+      readonly perPartition?: boolean;
       readonly stateName: string;
       readonly dependsOn: readonly string[];
       readonly retries: number;
@@ -202,6 +203,7 @@ export function taskState(step: MachineStep, partition: string, failNext: string
                 Environment: [
                   { Name: "GLACIER_RUN_ID", "Value.$": "$$.Execution.Name" },
                   { Name: "GLACIER_PARAMS", "Value.$": "States.JsonToString($.params)" },
+                  ...(step.perPartition ? [{ Name: "GLACIER_PARTITION", "Value.$": "$.partition" }] : []),
                   {
                     Name: "GLACIER_RESULT_KEY",
                     "Value.$": `States.Format('${escapeIntrinsic(step.resultKeyBefore)}{}${escapeIntrinsic(step.resultKeyAfter)}', $$.Execution.Name)`,

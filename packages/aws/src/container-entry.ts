@@ -8,7 +8,7 @@ import type { LambdaContext, StepEvent, StepResponse } from "./lambda-handler.js
  * (`createLambdaHandler`) and hands it to {@link runContainerStep}, which the task's bootstrap imports:
  *
  * - the event comes from the environment: `GLACIER_STEP_ID` (the task definition's), `GLACIER_RUN_ID`,
- *   `GLACIER_PARAMS` (JSON) and `GLACIER_DEADLINE` (epoch ms, optional) — RunTask's container overrides;
+ *   `GLACIER_PARAMS` (JSON), `GLACIER_DEADLINE` (epoch ms, optional) and `GLACIER_PARTITION` (a partitioned step's key) — RunTask's container overrides;
  * - the result document goes to `s3://<GLACIER_RESULT_BUCKET>/<GLACIER_RESULT_KEY>`:
  *   `{ "ok": true, "response": { stepId, rows, bytes, durationMs, outputFingerprint } }` or
  *   `{ "ok": false, "error": { "name": "GlacierError.<CODE>", "code", "message" } }`;
@@ -38,11 +38,13 @@ function required(name: string): string {
 export function containerEvent(env: NodeJS.ProcessEnv = process.env): StepEvent {
   const params = env["GLACIER_PARAMS"];
   const deadline = env["GLACIER_DEADLINE"];
+  const partition = env["GLACIER_PARTITION"];
   return {
     ...(env["GLACIER_STEP_ID"] ? { stepId: env["GLACIER_STEP_ID"] } : {}),
     runId: env["GLACIER_RUN_ID"] ?? "",
     params: params ? (JSON.parse(params) as Record<string, ParamValue>) : {},
     ...(deadline ? { deadline: Number(deadline) } : {}),
+    ...(partition ? { partition } : {}),
   };
 }
 
