@@ -1249,4 +1249,67 @@ export const a = at("raw/sales.parquet", { schema: { order_id: "int64", region: 
     names: ['param "n"', 'the default "ten" in task "onDay" is not an integer'],
     fix: /Give a default that is an integer/,
   },
+  // ── Partitions ──────────────────────────────────────────────────────────────────────────────────────────
+  {
+    name: "a partitioned bucket whose path has no placeholder for its key",
+    area: "definition",
+    setup(p) {
+      p.pipeline(
+        `import { daily } from "@glacier/core";
+export const a = at("raw/sales.parquet", { partitions: daily({ start: "2026-11-01" }) })
+  .transform(local.task(function copy(df: pl.LazyDataFrame) { return df; }))
+  .to(at("clean/sales.parquet"));`,
+      );
+    },
+    args: VALIDATE,
+    exit: 2,
+    code: "INVALID_PARTITION",
+    names: ['bucket "acme/raw/sales.parquet"', "{day}"],
+    fix: /Put the key in the path/,
+  },
+  {
+    name: "a daily input written into an hourly output",
+    area: "definition",
+    setup(p) {
+      p.pipeline(
+        `import { daily, hourly } from "@glacier/core";
+const days = at("events/{day}.parquet", { partitions: daily({ start: "2026-11-01" }) });
+const hours = at("hours/{hour}.parquet", { partitions: hourly({ start: "2026-11-01T00" }) });
+export const a = days.transform(local.task(function copy(df: pl.LazyDataFrame) { return df; })).to(hours);`,
+      );
+    },
+    args: [...VALIDATE, "--no-typecheck"],
+    exit: 2,
+    code: "PARTITION_MISMATCH",
+    names: ['step "copy', "acme/events/{day}.parquet", "acme/hours/{hour}.parquet"],
+    fix: /Give both buckets the same scheme/,
+  },
+  ...(
+    [
+      [
+        "a --partition key outside the scheme's range",
+        "2026-12-01",
+        /Pass a key from 2026-11-01 to 2026-11-05/,
+      ],
+      ["a --partition key that is not a day", "2026-11-31", /Write it as 2026-12-01/],
+    ] as const
+  ).map(([name, key, fix]): BadInput => ({
+    name,
+    area: "options",
+    setup(p) {
+      for (let d = 1; d <= 5; d++) p.write(`acme/events/2026-11-0${d}.parquet`, sales(10, d));
+      p.pipeline(
+        `import { daily } from "@glacier/core";
+const days = daily({ start: "2026-11-01", end: "2026-11-05" });
+export const a = at("events/{day}.parquet", { partitions: days })
+  .transform(local.task(function copy(df: pl.LazyDataFrame) { return df; }))
+  .to(at("clean/{day}.parquet", { partitions: days }));`,
+      );
+    },
+    args: [...RUN, "--partition", key],
+    exit: 2,
+    code: "INVALID_PARTITION",
+    names: ['bucket "acme/', key],
+    fix,
+  })),
 ];

@@ -171,7 +171,10 @@ export async function analyzeReport(
 
   const sinks = new Set(graph.sinks().map((b) => b.location));
   const orchestration: OrchestrationAnalysis[] = (plan?.stateMachines ?? []).map((machine) => {
-    const transitions = statesEntered(machine.definition);
+    const transitions = statesEntered(
+      machine.definition,
+      keys === null ? 1 : Math.max(1, ...[...keys.values()].map((k) => k.length)),
+    );
     const pipeline = declared.pipeline(machine.pipeline);
     return {
       pipeline: machine.pipeline,

@@ -43,6 +43,11 @@ describe("analyze a partitioned graph", () => {
       r.steps.filter((s) => s.name.startsWith("keep[")).reduce((a, s) => a + (s.cost.usd ?? 0), 0);
     expect(keepUsd(latest)).toBeGreaterThan(0);
     expect(keepUsd(week)).toBeCloseTo(7 * keepUsd(latest), 10);
+    // The state machine's Map runs its iterator once per partition.
+    const transitions = (r: typeof week) =>
+      r.orchestration.find((o) => o.pipeline === "total")?.transitions ?? 0;
+    // Each partition enters the iterator's two states (keep's task, "Partition done"): six more partitions, 12.
+    expect(transitions(week) - transitions(latest)).toBe(12);
     // One function per step, whatever the partitions.
     expect(week.resources?.items.filter((r) => r.type === "function")).toHaveLength(2);
   });
