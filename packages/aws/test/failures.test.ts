@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { GlacierError, runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AwsRunOptions, CloudRunRecord, CloudRunResult } from "../src/index.js";
+import type { AwsRunOptions, CloudRunRecord } from "../src/index.js";
 import * as aws from "../src/index.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 import { startFakeLambda } from "./fixtures/fake-lambda-server.js";
@@ -232,18 +232,18 @@ describe("a run cancelled while a Lambda step runs", () => {
   it("reports the step cancelled, and the function never commits afterwards", async () => {
     const before = await previousOutput("counted/totals.parquet");
     const controller = new AbortController();
-    const options: AwsRunOptions = {
+    const options = {
       mode: "cloud",
       projectDir: env.projectDir,
       pipeline: "counted",
       signal: controller.signal,
-    };
+    } satisfies AwsRunOptions;
     const invoked = env.lambda.invocations.length;
-    const running = runGraph(env.graph, options);
+    const running = runGraph(env.graph, options, aws);
     while (!env.lambda.invocations.slice(invoked).some((i) => i.outcome === "running"))
       await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort();
-    const result = (await running) as CloudRunResult;
+    const result = await running;
     expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
       ["slowCount", "not-run", "cancelled"],
     ]);
@@ -259,17 +259,18 @@ describe("a run cancelled while its state machine runs a Lambda step (--via step
     const before = await previousOutput("counted/totals.parquet");
     const controller = new AbortController();
     const invoked = env.lambda.invocations.length;
-    const running = runGraph(env.graph, {
+    const options = {
       mode: "cloud",
       via: "stepfunctions",
       projectDir: env.projectDir,
       pipeline: "counted",
       signal: controller.signal,
-    } as AwsRunOptions);
+    } satisfies AwsRunOptions;
+    const running = runGraph(env.graph, options, aws);
     while (!env.lambda.invocations.slice(invoked).some((i) => i.outcome === "running"))
       await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort();
-    const result = (await running) as CloudRunResult;
+    const result = await running;
     expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
       ["slowCount", "not-run", "cancelled"],
     ]);

@@ -53,13 +53,13 @@ describe("Ctrl-C during a run", () => {
   it("cancels in-flight EMR Serverless job runs and reports what finished", async () => {
     env.emr.hold(true);
     const controller = new AbortController();
-    const options: AwsRunOptions = {
+    const options = {
       mode: "cloud",
       projectDir: env.projectDir,
       force: true,
       signal: controller.signal,
-    };
-    const running = runGraph(env.graph, options);
+    } satisfies AwsRunOptions;
+    const running = runGraph(env.graph, options, aws);
     try {
       while (
         !env.emr.submissions.some((s) => s.state === "RUNNING" && !env.emr.cancelled.includes(s.jobRunId))
@@ -67,7 +67,7 @@ describe("Ctrl-C during a run", () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       controller.abort();
-      const result = (await running) as CloudRunResult;
+      const result = await running;
       const job = env.emr.submissions.at(-1)!;
       expect(env.emr.cancelled).toContain(job.jobRunId);
       expect(job.state).toBe("CANCELLED");

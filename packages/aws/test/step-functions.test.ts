@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { GlacierError, runGraph } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AwsRunOptions, CloudRunRecord, CloudRunResult } from "../src/index.js";
+import type { AwsRunOptions, CloudRunRecord } from "../src/index.js";
 import * as aws from "../src/index.js";
 import { cloudEnvironment, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
@@ -89,20 +89,20 @@ describe("--via stepfunctions", () => {
   it("stops the execution on Ctrl-C and reports what finished", async () => {
     env.emr.hold(true);
     const controller = new AbortController();
-    const options: AwsRunOptions = {
+    const options = {
       mode: "cloud",
       via: "stepfunctions",
       pipeline: "shopRegions",
       projectDir: env.projectDir,
       signal: controller.signal,
-    };
-    const running = runGraph(env.graph, options);
+    } satisfies AwsRunOptions;
+    const running = runGraph(env.graph, options, aws);
     try {
       const submitted = env.emr.submissions.length;
       while (env.emr.submissions.length === submitted)
         await new Promise((resolve) => setTimeout(resolve, 20));
       controller.abort();
-      const result = (await running) as CloudRunResult;
+      const result = await running;
       expect(env.sfn.executions.at(-1)).toMatchObject({ name: result.runId, stopped: true });
       // Stopping the execution cancels its .sync job run (Step Functions does it, a moment later).
       const job = env.emr.submissions.at(-1)!.jobRunId;
