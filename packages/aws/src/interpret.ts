@@ -1,11 +1,5 @@
 import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
-import {
-  type CloudRunOptions,
-  GlacierError,
-  type LineageGraph,
-  type ParamValue,
-  type RunOptions,
-} from "@glacier/core";
+import { type CloudRunOptions, GlacierError, type LineageGraph, type ParamValue, type RunOptions } from "@glacier/core";
 import { mergeParamSpecs, resolveParams } from "@glacier/core/internal";
 import {
   allKeys,

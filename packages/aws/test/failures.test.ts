@@ -204,12 +204,11 @@ describe("a task that runs past its timeout in the state machine (--via stepfunc
   it("never commits after Step Functions timed the attempt out: the previous output stays byte for byte", async () => {
     const before = await previousOutput("slow/totals.parquet");
     const invoked = env.lambda.invocations.length;
-    const result = (await runGraph(env.graph, {
-      mode: "cloud",
-      via: "stepfunctions",
-      projectDir: env.projectDir,
-      pipeline: "slow",
-    })) as CloudRunResult;
+    const result = await runGraph(
+      env.graph,
+      { mode: "cloud", via: "stepfunctions", projectDir: env.projectDir, pipeline: "slow" },
+      aws,
+    );
     expect(result.steps.map((s) => [s.name, s.status, s.code])).toEqual([
       ["slowCopy", "failed", "TASK_FAILED"],
     ]);
