@@ -1,4 +1,12 @@
-import { type ContainerExecutorNode, fargateCpuUnits, fargateMemoryMib, type ServerlessExecutorNode, type SparkExecutorNode, stepChecks, type StepNode } from "@glacier/core";
+import {
+  type ContainerExecutorNode,
+  fargateCpuUnits,
+  fargateMemoryMib,
+  type ServerlessExecutorNode,
+  type SparkExecutorNode,
+  stepChecks,
+  type StepNode,
+} from "@glacier/core";
 import { stepInputs, stepStagingPrefix } from "@glacier/core/internal";
 import type { Architecture, ContainerTaskPlan, FunctionPlan, LayerPlan, SparkJobPlan } from "./plan-types.js";
 import {

@@ -1,4 +1,12 @@
-import { type BucketNode, EMR_RELEASE_FOR_SQL_PARAMS, GlacierError, type LineageGraph, type ProviderNode, stepChecks, type StepNode } from "@glacier/core";
+import {
+  type BucketNode,
+  EMR_RELEASE_FOR_SQL_PARAMS,
+  GlacierError,
+  type LineageGraph,
+  type ProviderNode,
+  stepChecks,
+  type StepNode,
+} from "@glacier/core";
 import { emrReleaseAtLeast, executorRuleProblem, stepInputs } from "@glacier/core/internal";
 
 /**

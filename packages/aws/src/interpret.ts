@@ -1,5 +1,11 @@
 import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
-import { type CloudRunOptions, GlacierError, type LineageGraph, type ParamValue, type RunOptions } from "@glacier/core";
+import {
+  type CloudRunOptions,
+  GlacierError,
+  type LineageGraph,
+  type ParamValue,
+  type RunOptions,
+} from "@glacier/core";
 import { mergeParamSpecs, resolveParams } from "@glacier/core/internal";
 import {
   allKeys,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { GlacierError } from "@glacier/core";
-import { isRetryable, NON_RETRYABLE_CODES, RETRY_POLICY, retryAttempts, retryCeilingMs, retryDelayMs } from "@glacier/core/internal";
+import {
+  isRetryable,
+  NON_RETRYABLE_CODES,
+  RETRY_POLICY,
+  retryAttempts,
+  retryCeilingMs,
+  retryDelayMs,
+} from "@glacier/core/internal";
 
 describe("the retry policy", () => {
   it("attempts a task retries + 1 times", () => {

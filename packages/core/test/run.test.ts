@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LazyDataFrame } from "nodejs-polars";
 import { afterEach, describe, expect, it } from "vitest";
-import { INTERPRETER_PACKAGES, LineageGraph, Provider, RUN_MODES, runGraph, type RunOptions } from "@glacier/core";
+import {
+  INTERPRETER_PACKAGES,
+  LineageGraph,
+  Provider,
+  RUN_MODES,
+  runGraph,
+  type RunOptions,
+} from "@glacier/core";
 import { importInterpreter } from "@glacier/core/internal";
 import { rejection } from "./support.js";
 

@@ -1,7 +1,15 @@
 import { fileURLToPath } from "node:url";
 import type { LazyDataFrame } from "nodejs-polars";
 import { describe, expect, it } from "vitest";
-import { type Inputs, LineageGraph, Pipeline, Provider, visualize, VISUALIZE_FORMATS, type VisualizeFormat } from "@glacier/core";
+import {
+  type Inputs,
+  LineageGraph,
+  Pipeline,
+  Provider,
+  visualize,
+  VISUALIZE_FORMATS,
+  type VisualizeFormat,
+} from "@glacier/core";
 import { stepInputs } from "@glacier/core/internal";
 import * as complete from "../../../examples/complete/pipeline.js";
 import * as multiSource from "../../../examples/multi-source/pipeline.js";

@@ -1,4 +1,13 @@
-import { type BucketNode, checkPartitionKey, GlacierError, latestPartitions, type LineageGraph, partitionBucket, partitionKeys, type PartitionScheme } from "@glacier/core";
+import {
+  type BucketNode,
+  checkPartitionKey,
+  GlacierError,
+  latestPartitions,
+  type LineageGraph,
+  partitionBucket,
+  partitionKeys,
+  type PartitionScheme,
+} from "@glacier/core";
 import { canonicalJson } from "@glacier/core/internal";
 import type { RunRecord } from "./run-record.js";
 

@@ -1,6 +1,12 @@
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
-import { GlacierError, type LineageGraph, type LocalRunOptions, type ParamValue, type RunOptions } from "@glacier/core";
+import {
+  GlacierError,
+  type LineageGraph,
+  type LocalRunOptions,
+  type ParamValue,
+  type RunOptions,
+} from "@glacier/core";
 import { mergeParamSpecs, resolveParams } from "@glacier/core/internal";
 import {
   allKeys,

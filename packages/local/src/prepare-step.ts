@@ -1,4 +1,13 @@
-import { type BucketNode, type FileStore, GlacierError, type ParamValue, type Schema, type StepNode, type TaskContext, type TaskLogger } from "@glacier/core";
+import {
+  type BucketNode,
+  type FileStore,
+  GlacierError,
+  type ParamValue,
+  type Schema,
+  type StepNode,
+  type TaskContext,
+  type TaskLogger,
+} from "@glacier/core";
 import { stepInputs } from "@glacier/core/internal";
 import type { ContentFile } from "./content-fingerprint.js";
 import { listContentFiles } from "./content-files.js";

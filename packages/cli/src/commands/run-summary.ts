@@ -1,5 +1,11 @@
 import { relative } from "node:path";
-import { type CheckResult, countChecks, describeCheckCounts, describeCheckResult, type RunPlan } from "@glacier/core";
+import {
+  type CheckResult,
+  countChecks,
+  describeCheckCounts,
+  describeCheckResult,
+  type RunPlan,
+} from "@glacier/core";
 import { absurd, formatBytes, formatCount } from "@glacier/core/internal";
 import { partitionSummary, type RecordedRunResult, type StepRecord } from "@glacier/engine";
 import type { Io } from "../io.js";
