@@ -503,6 +503,7 @@ export class LineageGraph {
         provider: b.provider,
         ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
         ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
+        ...(b.partitions === undefined ? {} : { partitions: b.partitions }),
         ...(b.checks ? { checks: b.checks.map(checkJson) } : {}),
       })),
       steps: this.steps.map((s) => ({
@@ -632,6 +633,7 @@ function bucketFromJson(b: GraphJson["buckets"][number]): BucketNode {
     external: b.external,
     ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
     ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
+    ...(b.partitions === undefined ? {} : { partitions: b.partitions }),
   });
 }
 
@@ -656,7 +658,12 @@ export interface GraphJson {
     provider: ProviderNode;
     expectedSize?: ExpectedSize;
     kmsKeyArn?: string;
-    /** Checks declared on the location. */
+    /** The partition scheme, when the path holds a `{key}` placeholder. */
+    partitions?: PartitionScheme;
+    /**
+     * Checks declared on the location, as data: `fromJSON` does not rebuild them (an `expr` check holds a
+     * function), so a graph read back runs none.
+     */
     checks?: readonly CheckJson[];
   }[];
   readonly steps: readonly {

@@ -1,6 +1,14 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import { describe, expect, it } from "vitest";
-import { LineageGraph, param, Pipeline, Provider, type GraphJson, type StepNode } from "@glacier/core";
+import {
+  daily as everyDay,
+  LineageGraph,
+  param,
+  Pipeline,
+  Provider,
+  type GraphJson,
+  type StepNode,
+} from "@glacier/core";
 import { failure } from "./support.js";
 
 const aws = new Provider({ cloud: "aws", region: "eu-west-1", accountId: "123456789012" });
@@ -101,5 +109,32 @@ describe("GraphJson", () => {
     expect(failure(() => LineageGraph.fromJSON(noStep))).toMatchInlineSnapshot(
       `"[UNKNOWN_STEP] step "clean->acme/clean/orders.parquet": the graph JSON's pipeline "counts" names step "clean->acme/clean/orders.parquet", which it does not list. Pass the document LineageGraph.toJSON() wrote, unchanged."`,
     );
+  });
+
+  it("keeps a partitioned bucket's scheme, so a graph read back still runs per partition", () => {
+    const events = aws.bucket({
+      bucket: "acme",
+      path: "events/{day}.parquet",
+      partitions: everyDay({ start: "2026-12-01" }),
+    });
+    const perDay = events
+      .transform(
+        lambda.task(function tidy(df: LazyDataFrame) {
+          return df;
+        }),
+      )
+      .to(
+        aws.bucket({
+          bucket: "acme",
+          path: "tidy/{day}.parquet",
+          partitions: everyDay({ start: "2026-12-01" }),
+        }),
+      )
+      .withName("perDay");
+    const partitioned = LineageGraph.from({ perDay });
+    const back = LineageGraph.fromJSON(JSON.parse(JSON.stringify(partitioned.toJSON())) as GraphJson);
+    expect(back.buckets).toEqual(partitioned.buckets);
+    expect(back.buckets.map((b) => b.partitions?.kind)).toEqual(["daily", "daily"]);
+    expect(back.partitioned).toBe(true);
   });
 });

@@ -158,7 +158,8 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
       return [cloud, undefined] as const;
     }
     // Loaded now, so that a second Ctrl-C can release the run's locks synchronously.
-    const { releaseOwnedFilesSync } = await import("@glacier/local");
+    const interpreter = await INTERPRETERS.local();
+    const { releaseOwnedFilesSync } = interpreter;
     const controller = new AbortController();
     const stop = stopOnSignals(
       controller,
@@ -179,7 +180,7 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
           ...(options.lowMemory ? { lowMemory: true } : {}),
           ...(memoryBudgetMiB === undefined ? {} : { memoryBudget: memoryBudgetMiB * 2 ** 20 }),
         },
-        await INTERPRETERS.local(),
+        interpreter,
       );
       return [local, stop.received()] as const;
     } finally {

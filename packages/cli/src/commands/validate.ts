@@ -1,4 +1,3 @@
-import { graphSqlWarnings } from "@glacier/aws-model";
 import { GlacierError, type LineageGraph } from "@glacier/core";
 import { formatCount, mergeParamSpecs } from "@glacier/core/internal";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -79,7 +78,9 @@ export async function validateCommand(
     problems.push(definitionError);
   }
   if (graph) problems.push(...allProblems(graph));
-  const warnings = graph && problems.length === 0 ? graphSqlWarnings(graph) : [];
+  // Imported here, not at the top: every other command starts without the AWS model.
+  const warnings =
+    graph && problems.length === 0 ? (await import("@glacier/aws-model")).graphSqlWarnings(graph) : [];
   for (const w of warnings) io.err(`${io.colors.yellow("warning")} [${w.code}] ${w.message}`);
   if (problems.length > 0) {
     for (const p of problems) io.err(`${io.colors.red("error")} [${p.code}] ${p.message}`);

@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -140,16 +141,26 @@ export function installWithoutInterpreters(files: Readonly<Record<string, string
     ["packages/cli", ["package.json", "bin", "dist"]],
     ["packages/core", ["package.json", "dist"]],
     ["packages/engine", ["package.json", "dist"]],
+    // Not an interpreter: the AWS model `validate` reads for its Spark SQL warnings.
+    ["packages/aws-model", ["package.json", "dist"]],
   ] as const) {
     const target = join(modules, "@glacier", pkg.split("/")[1] as string);
     for (const part of parts) cpSync(join(REPO, pkg, part), join(target, part), { recursive: true });
   }
-  // The CLI's own dependencies, wherever npm placed them for it.
-  const fromCli = createRequire(join(REPO, "packages/cli/package.json"));
-  for (const name of ["commander", "picocolors", "tinyglobby", "tsx", "typescript"]) {
-    const source = (fromCli.resolve.paths(name) ?? []).map((p) => join(p, name)).find((p) => existsSync(p));
-    if (source === undefined) throw new Error(`${name} is not installed for @glacier/cli`);
-    symlinkSync(source, join(modules, name), "dir");
+  // The third-party dependencies of those packages, wherever npm placed them for each.
+  for (const pkg of ["packages/cli", "packages/core", "packages/engine", "packages/aws-model"]) {
+    const manifest = JSON.parse(readFileSync(join(REPO, pkg, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    const from = createRequire(join(REPO, pkg, "package.json"));
+    for (const name of Object.keys(manifest.dependencies ?? {}).filter((n) => !n.startsWith("@glacier/"))) {
+      const link = join(modules, name);
+      if (existsSync(link)) continue;
+      const source = (from.resolve.paths(name) ?? []).map((p) => join(p, name)).find((p) => existsSync(p));
+      if (source === undefined) throw new Error(`${name} is not installed for ${pkg}`);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(source, link, "dir");
+    }
   }
   for (const [name, text] of Object.entries({ "package.json": '{ "type": "module" }\n', ...files })) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
