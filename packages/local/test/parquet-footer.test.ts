@@ -56,13 +56,13 @@ describe("parquetRowCount", () => {
     dir = mkdtempSync(join(tmpdir(), "glacier-footer-"));
     const text = join(dir, "text.parquet");
     writeFileSync(text, "id,amount\n1,2\n");
-    await expect(parquetRowCount(text)).rejects.toThrow("has no Parquet footer");
+    await expect(parquetRowCount(text)).rejects.toThrow(`${text} has no readable Parquet footer`);
     const cut = join(dir, "cut.parquet");
     // A footer length that points before the start of the file.
     writeFileSync(
       cut,
       Buffer.concat([Buffer.from("PAR1xxxx"), Buffer.from([0xff, 0xff, 0, 0]), Buffer.from("PAR1")]),
     );
-    await expect(parquetRowCount(cut)).rejects.toThrow("footer longer than the file");
+    await expect(parquetRowCount(cut)).rejects.toThrow(`${cut} has no readable Parquet footer`);
   });
 });
