@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import pl from "nodejs-polars";
-import { check, LineageGraph, runGraph } from "@glacier/core";
+import { check, LineageGraph, Pipeline, runGraph } from "@glacier/core";
 import { openLineageProblems } from "../../engine/test/fixtures/openlineage/validate-openlineage.js";
 import { testProject, type TestProject } from "./fixtures/project.js";
 
@@ -131,6 +131,71 @@ describe("OpenLineage events of a local run", () => {
       { assertion: "row_count", success: true },
     ]);
     expect(output?.outputFacets?.["outputStatistics"]).toMatchObject({ rowCount: 3 });
+  });
+
+  it("a join + aggregate SQL step's COMPLETE carries its column lineage, valid against the spec", async () => {
+    project = testProject("glacier-lineage-");
+    const p = project.provider;
+    project.write(
+      "acme",
+      "raw/orders.parquet",
+      pl.DataFrame({
+        id: pl.Series("id", [1, 2, 3, 4]).cast(pl.Int64),
+        cid: pl.Series("cid", [1, 1, 2, 2]).cast(pl.Int64),
+        amount: pl.Series("amount", [10, 20, 30, -5]).cast(pl.Float64),
+      }),
+    );
+    project.write(
+      "acme",
+      "raw/customers.parquet",
+      pl.DataFrame({ id: pl.Series("id", [1, 2]).cast(pl.Int64), region: ["north", "south"] }),
+    );
+    const orders = p.bucket({
+      bucket: "acme",
+      path: "raw/orders.parquet",
+      schema: { id: "int64", cid: "int64", amount: "float64" },
+    });
+    const customers = p.bucket({ bucket: "acme", path: "raw/customers.parquet" });
+    const perRegion = p
+      .local()
+      .sql(
+        "perRegion",
+        "SELECT c.region, SUM(o.amount) AS total, COUNT(*) AS n FROM orders o JOIN customers c ON o.cid = c.id " +
+          "WHERE o.amount > 0 GROUP BY c.region ORDER BY total",
+      );
+    const graph = LineageGraph.from(
+      Pipeline({ orders, customers })
+        .transform(perRegion)
+        .to(p.bucket({ bucket: "acme", path: "per-region.parquet" })),
+    );
+    const result = await runGraph(graph, { mode: "local", projectDir: project.dir });
+    expect(result.status).toBe("succeeded");
+    expect(project.read("acme", "per-region.parquet").columns).toEqual(["region", "total", "n"]);
+    const events = eventsOf(result.recordPath as string);
+    for (const event of events) expect(openLineageProblems(event)).toEqual([]);
+    const [start, done] = events.filter((e) => e.job.name.startsWith("perRegion")) as [Event, Event];
+    expect(start.outputs[0]?.facets?.["columnLineage"]).toBeUndefined();
+    const ns = start.inputs[0]?.namespace as string;
+    const o = project.path("acme", "raw/orders.parquet");
+    const c = project.path("acme", "raw/customers.parquet");
+    const edge = (name: string, field: string, type: string, subtype: string) => ({
+      namespace: ns,
+      name,
+      field,
+      transformations: [{ type, subtype }],
+    });
+    const lineage = done.outputs[0]?.facets?.["columnLineage"];
+    expect(lineage?.["fields"]).toEqual({
+      region: { inputFields: [edge(c, "region", "DIRECT", "IDENTITY")] },
+      total: { inputFields: [edge(o, "amount", "DIRECT", "AGGREGATION")] },
+      n: { inputFields: [] },
+    });
+    expect(lineage?.["dataset"]).toEqual([
+      edge(o, "cid", "INDIRECT", "JOIN"),
+      edge(c, "id", "INDIRECT", "JOIN"),
+      edge(o, "amount", "INDIRECT", "FILTER"),
+      edge(c, "region", "INDIRECT", "GROUP_BY"),
+    ]);
   });
 
   it("a failing run: FAIL with the error and the failed assertion, ABORT downstream, the run FAIL", async () => {

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { BucketNode, CheckResult, StepNode } from "@glacier/core";
 import { stepInputs } from "@glacier/core/internal";
 import type { StepRecord } from "../run-record.js";
+import { sqlColumnLineage } from "./sql-column-lineage.js";
 
 /**
  * OpenLineage run events (spec 2-0-2) for Glacier's runs and steps, as plain JSON. A run is the parent job
@@ -26,6 +27,8 @@ export const FACET_SCHEMAS = Object.freeze({
     "https://openlineage.io/spec/facets/1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet",
   outputStatistics:
     "https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet",
+  columnLineage:
+    "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet",
 });
 
 export type EventType = "START" | "COMPLETE" | "FAIL" | "ABORT";
@@ -102,6 +105,29 @@ function checksFacet(
   };
 }
 
+/**
+ * The column lineage of a SQL step, when its query can be followed and names exactly the columns it wrote
+ * (the written schema, when known, is the check): otherwise nothing, never a guess.
+ */
+function columnLineageFacet(step: StepNode, written: Readonly<Record<string, string>> | undefined) {
+  if (step.task.sql === undefined) return {};
+  const lineage = sqlColumnLineage(
+    step.task.sql,
+    stepInputs(step).map(([table, bucket]) => ({
+      table,
+      ...datasetName(bucket),
+      ...(bucket.schema === undefined ? {} : { columns: Object.keys(bucket.schema) }),
+    })),
+  );
+  if (lineage === undefined) return {};
+  const derived = Object.keys(lineage.fields);
+  if (written !== undefined) {
+    const columns = Object.keys(written);
+    if (columns.length !== derived.length || columns.some((c) => !derived.includes(c))) return {};
+  }
+  return { columnLineage: facet("columnLineage", { ...lineage }) };
+}
+
 /** What the events of one run share. */
 export interface LineageRun {
   readonly runId: string;
@@ -145,8 +171,8 @@ export function runEvent(run: LineageRun, type: EventType, at: string, error?: s
 
 /**
  * A step's event. START carries its datasets and their declared schemas; COMPLETE the written output's schema,
- * row count and size and the check results; FAIL the error (and the checks, when they failed it); ABORT a step
- * that was cancelled or did not run because an upstream step failed.
+ * row count and size, the check results and, for a SQL step, its column lineage; FAIL the error (and the checks,
+ * when they failed it); ABORT a step that was cancelled or did not run because an upstream step failed.
  */
 export function stepEvent(
   run: LineageRun,
@@ -173,7 +199,11 @@ export function stepEvent(
           },
         }
       : {};
-  const outputFacets = { ...schemaFacet(outputSchema), ...checksFacet(record?.checks, columns) };
+  const outputFacets = {
+    ...schemaFacet(outputSchema),
+    ...checksFacet(record?.checks, columns),
+    ...(type === "COMPLETE" ? columnLineageFacet(step, record?.outputSchema) : {}),
+  };
   return {
     ...base(type, at),
     run: {
