@@ -145,13 +145,6 @@ export async function interpret(
     given,
   );
 
-  if (cloud.via === "stepfunctions" && declared.partitioned) {
-    throw optionError(
-      "via",
-      "--via stepfunctions does not run a partitioned graph from glacier run yet.",
-      'Run it with --via direct (one Lambda invocation per partition), or start the state machine with { "partitions": [...] }.',
-    );
-  }
   const namePrefix = cloud.namePrefix ?? (process.env["GLACIER_NAME_PREFIX"] || undefined);
   const infra = planInfrastructure(declared, namePrefix === undefined ? {} : { namePrefix });
   const clients = new AwsClients(infra.region);
@@ -174,25 +167,31 @@ export async function interpret(
     ]);
     const runId = newRunId();
     const store = new RunStore(cloud.projectDir);
-    if (cloud.plan) {
-      const driver = cloudDriver({
-        plan,
-        clients,
-        runId,
-        params,
-        applicationIds,
-        ...(containerNetwork ? { containerNetwork } : {}),
-        log: RunLog.silent(),
-      });
-      const decided = await planRun({
+    const decide = () =>
+      planRun({
         graph: selected,
-        driver,
+        driver: cloudDriver({
+          plan,
+          clients,
+          runId,
+          params,
+          applicationIds,
+          ...(containerNetwork ? { containerNetwork } : {}),
+          log: RunLog.silent(),
+        }),
         store,
         force: cloud.force === true,
         ...(resumed ? { resumed } : {}),
       });
-      return { ...decided, plan };
-    }
+    if (cloud.plan) return { ...(await decide()), plan };
+    // Via Step Functions, a partitioned graph's execution gets the keys of the units that would run (missing,
+    // failed, stale; a resumed run's failed ones): the units of the other keys are skipped by the engine.
+    // Nothing to run: no execution is started.
+    const running =
+      machine && keys !== null ? (await decide()).steps.filter((s) => s.action === "run") : undefined;
+    const partitions = running && [
+      ...new Set(running.flatMap((s) => plan.steps.find((p) => p.id === s.id)?.partition ?? [])),
+    ];
     const concurrency = cloud.concurrency ?? 32;
     const pipeline = cloud.pipeline ?? resumed?.pipeline;
     const key = runRecordKey(runId);
@@ -247,18 +246,20 @@ export async function interpret(
       });
       // Via Step Functions, AWS runs the machine's steps; the engine then runs the steps it cannot (local
       // executor), gated by the machine's records like any upstream step.
-      const settled = machine
-        ? await runStateMachine({
-            clients,
-            plan,
-            machine,
-            partition: infra.partition,
-            runId,
-            params,
-            session,
-            signal: controller.signal,
-          })
-        : [];
+      const settled =
+        machine && running?.length !== 0
+          ? await runStateMachine({
+              clients,
+              plan,
+              machine,
+              partition: infra.partition,
+              runId,
+              params,
+              session,
+              signal: controller.signal,
+              ...(partitions === undefined ? {} : { partitions }),
+            })
+          : [];
       await runSchedule(session, {
         graph: selected,
         driver,
