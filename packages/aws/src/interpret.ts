@@ -1,4 +1,4 @@
-import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
+import { DISTRIBUTED_MAP_THRESHOLD, planInfrastructure, runRecordKey } from "@glacier/aws-model";
 import {
   type CloudRunOptions,
   GlacierError,
@@ -192,6 +192,15 @@ export async function interpret(
     const partitions = running && [
       ...new Set(running.flatMap((s) => plan.steps.find((p) => p.id === s.id)?.partition ?? [])),
     ];
+    if (partitions && partitions.length > DISTRIBUTED_MAP_THRESHOLD) {
+      // A Distributed Map runs its iterations as child executions: their task events are not in the history
+      // this run follows, so it could not record the units.
+      throw optionError(
+        "via",
+        `--via stepfunctions: ${partitions.length} partitions would run, more than the ${DISTRIBUTED_MAP_THRESHOLD} whose records an execution's history holds (a larger range runs in a Distributed Map, as child executions).`,
+        `Run at most ${DISTRIBUTED_MAP_THRESHOLD} partitions at once (--partition a..b), or use --via direct.`,
+      );
+    }
     const concurrency = cloud.concurrency ?? 32;
     const pipeline = cloud.pipeline ?? resumed?.pipeline;
     const key = runRecordKey(runId);
