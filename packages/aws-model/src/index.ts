@@ -8,4 +8,5 @@ export { SPARK_TYPE } from "./spark-script.js";
 export { CONTAINER_BOOTSTRAP, containerCommand } from "./container-bootstrap.js";
 export { CONTAINER_IMAGE } from "./plan-infrastructure.js";
 export { ASL_NETWORK } from "./plan-state-machine.js";
+export { DISTRIBUTED_MAP_THRESHOLD } from "./plan-partition-machine.js";
 export { CONTAINER_CLUSTER_ID } from "./plan-orchestration.js";

@@ -1,4 +1,4 @@
-import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
+import { DISTRIBUTED_MAP_THRESHOLD, planInfrastructure, runRecordKey } from "@glacier/aws-model";
 import {
   type CloudRunOptions,
   GlacierError,
@@ -145,13 +145,6 @@ export async function interpret(
     given,
   );
 
-  if (cloud.via === "stepfunctions" && declared.partitioned) {
-    throw optionError(
-      "via",
-      "--via stepfunctions does not run a partitioned graph from glacier run yet.",
-      'Run it with --via direct (one Lambda invocation per partition), or start the state machine with { "partitions": [...] }.',
-    );
-  }
   const namePrefix = cloud.namePrefix ?? (process.env["GLACIER_NAME_PREFIX"] || undefined);
   const infra = planInfrastructure(declared, namePrefix === undefined ? {} : { namePrefix });
   const clients = new AwsClients(infra.region);
@@ -174,24 +167,39 @@ export async function interpret(
     ]);
     const runId = newRunId();
     const store = new RunStore(cloud.projectDir);
-    if (cloud.plan) {
-      const driver = cloudDriver({
-        plan,
-        clients,
-        runId,
-        params,
-        applicationIds,
-        ...(containerNetwork ? { containerNetwork } : {}),
-        log: RunLog.silent(),
-      });
-      const decided = await planRun({
+    const decide = () =>
+      planRun({
         graph: selected,
-        driver,
+        driver: cloudDriver({
+          plan,
+          clients,
+          runId,
+          params,
+          applicationIds,
+          ...(containerNetwork ? { containerNetwork } : {}),
+          log: RunLog.silent(),
+        }),
         store,
         force: cloud.force === true,
         ...(resumed ? { resumed } : {}),
       });
-      return { ...decided, plan };
+    if (cloud.plan) return { ...(await decide()), plan };
+    // Via Step Functions, a partitioned graph's execution gets the keys of the units that would run (missing,
+    // failed, stale; a resumed run's failed ones): the units of the other keys are skipped by the engine.
+    // Nothing to run: no execution is started.
+    const running =
+      machine && keys !== null ? (await decide()).steps.filter((s) => s.action === "run") : undefined;
+    const partitions = running && [
+      ...new Set(running.flatMap((s) => plan.steps.find((p) => p.id === s.id)?.partition ?? [])),
+    ];
+    if (partitions && partitions.length > DISTRIBUTED_MAP_THRESHOLD) {
+      // A Distributed Map runs its iterations as child executions: their task events are not in the history
+      // this run follows, so it could not record the units.
+      throw optionError(
+        "via",
+        `--via stepfunctions: ${partitions.length} partitions would run, more than the ${DISTRIBUTED_MAP_THRESHOLD} whose records an execution's history holds (a larger range runs in a Distributed Map, as child executions).`,
+        `Run at most ${DISTRIBUTED_MAP_THRESHOLD} partitions at once (--partition a..b), or use --via direct.`,
+      );
     }
     const concurrency = cloud.concurrency ?? 32;
     const pipeline = cloud.pipeline ?? resumed?.pipeline;
@@ -247,18 +255,20 @@ export async function interpret(
       });
       // Via Step Functions, AWS runs the machine's steps; the engine then runs the steps it cannot (local
       // executor), gated by the machine's records like any upstream step.
-      const settled = machine
-        ? await runStateMachine({
-            clients,
-            plan,
-            machine,
-            partition: infra.partition,
-            runId,
-            params,
-            session,
-            signal: controller.signal,
-          })
-        : [];
+      const settled =
+        machine && running?.length !== 0
+          ? await runStateMachine({
+              clients,
+              plan,
+              machine,
+              partition: infra.partition,
+              runId,
+              params,
+              session,
+              signal: controller.signal,
+              ...(partitions === undefined ? {} : { partitions }),
+            })
+          : [];
       await runSchedule(session, {
         graph: selected,
         driver,

@@ -22,6 +22,11 @@ export interface StateMachineRun {
   /** Every step is reported to the run's session (record, log, progress) as its task state ends. */
   readonly session: RunSession;
   readonly signal: AbortSignal;
+  /**
+   * A partitioned graph: the keys the execution runs (its `partitions` input, fanned out by the machine's Map
+   * state). The plan's units of other keys are not the machine's: the caller's scheduler decides them.
+   */
+  readonly partitions?: readonly string[];
 }
 
 /** The state machine a `--via stepfunctions` run starts: the pipeline's, which must be named when there are several. */
@@ -53,13 +58,19 @@ export function stateSteps(definition: Readonly<Record<string, unknown>>): Map<s
   const walk = (
     states: Record<
       string,
-      { Type?: string; Comment?: string; Branches?: { States: Record<string, never> }[] }
+      {
+        Type?: string;
+        Comment?: string;
+        Branches?: { States: Record<string, never> }[];
+        ItemProcessor?: { States: Record<string, never> };
+      }
     >,
   ) => {
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === "Task" && state.Comment?.startsWith("step "))
         found.set(name, state.Comment.slice("step ".length));
       for (const branch of state.Branches ?? []) walk(branch.States);
+      if (state.ItemProcessor) walk(state.ItemProcessor.States);
     }
   };
   walk((definition["States"] ?? {}) as never);
@@ -75,6 +86,47 @@ function stateOf(event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): 
   }
   return undefined;
 }
+
+function parsed(text: string | undefined): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text ?? "{}");
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The partition key a task event belongs to (a Map iteration's), or undefined outside the Map: follow
+ * `previousEventId` back to the attempt's `TaskScheduled` (its parameters: the Lambda payload's `partition`, a
+ * container's `GLACIER_PARTITION`) or the state's `TaskStateEntered` (its input: the iteration's `partition`).
+ */
+function partitionOf(event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): string | undefined {
+  let current: HistoryEvent | undefined = event;
+  while (current) {
+    if (current.type === "TaskScheduled") {
+      const parameters = parsed(current.taskScheduledEventDetails?.parameters) as {
+        Payload?: { partition?: unknown };
+        Overrides?: { ContainerOverrides?: { Environment?: { Name?: string; Value?: unknown }[] }[] };
+      };
+      const key =
+        parameters.Payload?.partition ??
+        parameters.Overrides?.ContainerOverrides?.flatMap((c) => c.Environment ?? []).find(
+          (e) => e.Name === "GLACIER_PARTITION",
+        )?.Value;
+      return typeof key === "string" ? key : undefined;
+    }
+    if (current.type === "TaskStateEntered") {
+      const key = parsed(current.stateEnteredEventDetails?.input)["partition"];
+      return typeof key === "string" ? key : undefined;
+    }
+    current = current.previousEventId === undefined ? undefined : byId.get(current.previousEventId);
+  }
+  return undefined;
+}
+
+/** A plan step's key among the units: its declared step and its partition. */
+const unitKey = (stepId: string, partition: string | undefined) => `${stepId}\u0000${partition ?? ""}`;
 
 /** `s3://bucket/path` → its bucket and path. */
 function outputOf(step: CloudStepPlan): { readonly bucket: string; readonly path: string } {
@@ -165,10 +217,14 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
     new sdk.StartExecutionCommand({
       stateMachineArn: arn,
       name: run.runId,
-      input: JSON.stringify({ params: run.params }),
+      input: JSON.stringify({
+        params: run.params,
+        ...(run.partitions === undefined ? {} : { partitions: run.partitions }),
+      }),
     }),
   );
   const steps = new Map(run.plan.steps.map((s) => [s.id, s]));
+  const units = new Map(run.plan.steps.map((s) => [unitKey(s.stepId, s.partition), s]));
   const names = stateSteps(run.machine.definition);
   const records = new Map<string, StepRecord>();
   const started = new Map<string, number>();
@@ -180,6 +236,7 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
     runsOn: step.dispatch.kind,
     ...(step.dispatch.kind === "lambda" ? { resource: step.dispatch.functionName } : {}),
     ...(step.dispatch.kind === "emr" ? { resource: step.dispatch.applicationName } : {}),
+    ...(step.partition === undefined ? {} : { partition: step.partition }),
   });
   let known = 0;
   let outcome: string | undefined;
@@ -209,11 +266,11 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
       byId.set(event.id, event);
       known = Math.max(known, event.id);
       const stepId = names.get(stateOf(event, byId) ?? "");
-      const step = stepId === undefined ? undefined : steps.get(stepId);
+      const step = stepId === undefined ? undefined : units.get(unitKey(stepId, partitionOf(event, byId)));
       if (ENDS.has(event.type ?? "")) outcome = event.type;
       else if (event.type === "ExecutionRedriven") outcome = undefined;
       if (!step) continue;
-      if (event.type === "TaskStateEntered") {
+      if (event.type === "TaskStateEntered" || (event.type === "TaskScheduled" && !started.has(step.id))) {
         started.set(step.id, event.timestamp?.getTime() ?? Date.now());
         run.session.started(step, "state machine");
       } else if (event.type === "TaskSucceeded") {
@@ -286,8 +343,11 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
     }
   }
   const outside = new Set(run.machine.excluded.map((e) => e.stepId));
+  const given = run.partitions === undefined ? undefined : new Set(run.partitions);
   const result: StepRecord[] = [];
-  for (const step of run.plan.steps.filter((s) => !outside.has(s.id))) {
+  for (const step of run.plan.steps.filter(
+    (s) => !outside.has(s.stepId) && (s.partition === undefined || given?.has(s.partition) !== false),
+  )) {
     const record = records.get(step.id);
     if (record) {
       if (record.status === "failed") await run.session.settle(record);

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { runGraph, type RunResult } from "@glacier/core";
-import { partitionSummary, type StepRecord } from "@glacier/engine";
+import { partitionSummary, readRun, type StepRecord } from "@glacier/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 import { BUCKET, eventsCsv, NOVEMBER } from "./fixtures/partitioned-sample-data.js";
@@ -87,13 +87,69 @@ describe("a 30-day partitioned pipeline on the loopback cloud (Lambda per partit
 });
 
 describe("--via stepfunctions", () => {
-  it("refuses a partitioned graph in one line, running nothing", async () => {
+  it("runs the days that need it in the machine's Map state, recording each (step, day); a failing day fails alone and is the only one --resume reruns", async () => {
+    await putEvents("2026-11-10", 110);
+    await putEvents("2026-11-11", -1);
+    await putEvents("2026-11-12", 112);
     const before = env.lambda.invocations.length;
-    const error = await run({ via: "stepfunctions" }).catch((e: unknown) => e);
-    expect((error as { code?: string }).code).toBe("INVALID_OPTION");
-    expect((error as Error).message).toContain("--via stepfunctions does not run a partitioned graph");
-    expect(env.lambda.invocations.length).toBe(before);
-  });
+    const failed = await run({ via: "stepfunctions", partition: "2026-11-10..2026-11-14" });
+    // Only the changed days go to the execution; the up-to-date ones are skipped by the engine.
+    expect(JSON.parse(env.sfn.executions.at(-1)!.input)).toEqual({
+      params: {},
+      partitions: ["2026-11-10", "2026-11-11", "2026-11-12"],
+    });
+    expect(failed.status).toBe("failed");
+    const status = Object.fromEntries(failed.steps.map((s) => [s.name, `${s.status}: ${s.reason}`]));
+    expect(status).toEqual({
+      "check[2026-11-10]": "succeeded: state machine",
+      "check[2026-11-11]": "failed: state machine",
+      "check[2026-11-12]": "succeeded: state machine",
+      "check[2026-11-13]": "skipped: up to date",
+      "check[2026-11-14]": "skipped: up to date",
+      "enrich[2026-11-10]": "succeeded: state machine",
+      "enrich[2026-11-11]": "not-run: upstream failed",
+      "enrich[2026-11-12]": "succeeded: state machine",
+      "enrich[2026-11-13]": "skipped: up to date",
+      "enrich[2026-11-14]": "skipped: up to date",
+      totalise: "not-run: upstream failed",
+    });
+    expect(failed.steps.find((s) => s.name === "check[2026-11-11]")?.error).toContain(
+      "bad data on 2026-11-11: 2 negative amounts",
+    );
+    expect(failed.steps.find((s) => s.name === "check[2026-11-10]")?.rows).toBeGreaterThan(0);
+    expect(summary(failed)["check"]).toEqual({
+      step: "check",
+      counts: { succeeded: 2, failed: 1, skipped: 2 },
+      failed: ["2026-11-11"],
+    });
+    const invoked = env.lambda.invocations
+      .slice(before)
+      .map((i) => i.event as { stepId: string; partition: string })
+      .map((e) => `${e.stepId.split("->")[0]}[${e.partition}]`)
+      .sort();
+    expect(invoked).toEqual([
+      "check[2026-11-10]",
+      "check[2026-11-11]",
+      "check[2026-11-12]",
+      "enrich[2026-11-10]",
+      "enrich[2026-11-12]",
+    ]);
+    // The run store has the same per-partition records (what `glacier runs` shows).
+    const recorded = await readRun(failed.runId, { projectDir: env.projectDir });
+    expect(recorded.via).toBe("stepfunctions");
+    expect(recorded.steps.filter((s) => s.status === "failed").map((s) => s.name)).toEqual([
+      "check[2026-11-11]",
+    ]);
+
+    await putEvents("2026-11-11", 111);
+    const resumed = await run({ via: "stepfunctions", resume: failed.runId });
+    expect(JSON.parse(env.sfn.executions.at(-1)!.input)).toEqual({
+      params: {},
+      partitions: ["2026-11-11"],
+    });
+    expect(resumed.status).toBe("succeeded");
+    expect(ran(resumed)).toEqual(["check[2026-11-11]", "enrich[2026-11-11]", "totalise"]);
+  }, 300_000);
 });
 
 describe("the generated partitioned state machine in the real ASL interpreter", () => {
