@@ -1,3 +1,4 @@
+import { absurd } from "./absurd.js";
 import type pl from "nodejs-polars";
 import { isBucketLike } from "./bucket-brand.js";
 import { GlacierError, shown, type ErrorSubject } from "./errors.js";
@@ -368,10 +369,8 @@ export function checkColumns(node: CheckNode): readonly string[] {
     case "rowCount":
     case "expr":
       return [];
-    default: {
-      const never: never = node;
-      throw new Error(`unknown check ${String(never)}`);
-    }
+    default:
+      return absurd(node, "check");
   }
 }
 
@@ -456,10 +455,8 @@ export function checkJson(node: CheckNode): CheckJson {
       return { ...base, columns: [node.column], maxAgeSeconds: node.maxAgeSeconds };
     case "expr":
       return { ...base, source: node.source };
-    default: {
-      const never: never = node;
-      throw new Error(`unknown check ${String(never)}`);
-    }
+    default:
+      return absurd(node, "check");
   }
 }
 

@@ -1,3 +1,4 @@
+import { absurd } from "./absurd.js";
 import { GlacierError } from "./errors.js";
 import { FILE_EXTENSIONS } from "./formats.js";
 import { inputBuckets, type BucketNode, type StepInput, type StepNode } from "./nodes.js";
@@ -126,10 +127,8 @@ export function partitionUnits(
           partition: { key, stepId: step.id, stepName: step.name, after: [] },
         });
       });
-    default: {
-      const never: never = partitioning;
-      throw new Error(`unknown partitioning ${String(never)}`);
-    }
+    default:
+      return absurd(partitioning, "partitioning");
   }
 }
 

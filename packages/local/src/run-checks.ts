@@ -1,5 +1,6 @@
 import type pl from "nodejs-polars";
 import type { BucketNode, CheckNode, CheckResult } from "@glacier/core";
+import { absurd } from "@glacier/core/internal";
 import { messageOf } from "./errors.js";
 import type { LazyFrame, Polars } from "./polars.js";
 
@@ -216,10 +217,8 @@ async function evaluate(
       const found = await rowFailures();
       return rowResult(found, `${found.failing <= 1 ? "does" : "do"} not satisfy it`);
     }
-    default: {
-      const never: never = node;
-      throw new Error(`unknown check ${String(never)}`);
-    }
+    default:
+      return absurd(node, "check");
   }
 }
 
