@@ -326,7 +326,8 @@ describe("formats, datasets and SQL", () => {
         const copies = pl.DataFrame({ copy: Array.from({ length: 20_000 }, (_, i) => i) }).lazy();
         return df.join(copies, { how: "cross" }).sort(["amount", "copy"]);
       },
-      { timeout: 0.2 },
+      // Long enough that building the plan fits on a loaded machine; the query (20M rows sorted) takes longer.
+      { timeout: 1 },
     );
     const result = await p
       .bucket({ bucket: "acme", path: "raw/sales.parquet" })
@@ -335,7 +336,7 @@ describe("formats, datasets and SQL", () => {
       .run({ mode: "local", projectDir: project.dir });
     expect(result.status).toBe("failed");
     expect(stable(result.steps[0]?.error, project.dir)).toBe(
-      'step "heavy" failed: the task timed out after 0.2 s (running its query). Raise the task\'s timeout option, or make the query cheaper. (log: <project>/.glacier/runs/<run>/log.jsonl)',
+      'step "heavy" failed: the task timed out after 1 s (running its query). Raise the task\'s timeout option, or make the query cheaper. (log: <project>/.glacier/runs/<run>/log.jsonl)',
     );
     expect(existsSync(project.path("acme", "heavy.parquet"))).toBe(false);
   });
