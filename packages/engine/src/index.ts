@@ -76,6 +76,8 @@ export {
   RUN_EVENT_SCHEMA,
   type RunEvent,
 } from "./openlineage/lineage-events.js";
+export { polarsColumnLineage, type PlanLineageInput } from "./openlineage/polars-column-lineage.js";
+export type { ColumnLineage, InputField, Transformation } from "./openlineage/sql-column-lineage.js";
 export {
   httpTransport,
   httpTransportFromEnv,

@@ -1,4 +1,5 @@
 import type { CheckResult, GlacierErrorCode, ParamValue, RunMode, StepResult } from "@glacier/core";
+import type { ColumnLineage } from "./openlineage/sql-column-lineage.js";
 
 /** The modes that run steps, each through its own step driver; a run record says which ran it. */
 export type ExecutorMode = Extract<RunMode, "local" | "cloud">;
@@ -124,6 +125,11 @@ export interface StepRecord extends StepResult, Partial<CloudStepFields> {
   readonly checks?: readonly CheckResult[];
   /** The committed output's columns and their Polars types (as read back before the commit). */
   readonly outputSchema?: Readonly<Record<string, string>>;
+  /**
+   * The column lineage of a Polars task, derived from the plan it returned (absent when it could not be
+   * derived for certain, and for SQL steps, whose lineage the OpenLineage events derive from the query).
+   */
+  readonly columnLineage?: ColumnLineage;
 }
 
 /**

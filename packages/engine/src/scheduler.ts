@@ -318,6 +318,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         ...kept(),
         ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
         ...(outcome.schema === undefined ? {} : { outputSchema: outcome.schema }),
+        ...(outcome.columnLineage === undefined ? {} : { columnLineage: outcome.columnLineage }),
       });
     }
   };

@@ -1,6 +1,7 @@
 import type { BucketNode, CheckResult, StepNode } from "@glacier/core";
 import type { CloudStepFields, ExecutorMode, StepNote, StepRecord } from "./run-record.js";
 import type { OutputNow, StepComponents, StepState } from "./step-state.js";
+import type { ColumnLineage } from "./openlineage/sql-column-lineage.js";
 
 /** What a record says of a step before anything happened to it. */
 export type StepBase = Pick<StepRecord, "id" | "name" | "output"> &
@@ -72,6 +73,11 @@ export interface StepOutcome {
   readonly checks?: readonly CheckResult[];
   /** The committed output's columns and their Polars types, when the driver read them back. */
   readonly schema?: Readonly<Record<string, string>>;
+  /**
+   * The column lineage of a task that is not SQL, when the driver could derive it from the plan the task
+   * returned (see `polarsColumnLineage`); a SQL step's lineage comes from its query.
+   */
+  readonly columnLineage?: ColumnLineage;
 }
 
 /** How a step's failure reads in its record. */

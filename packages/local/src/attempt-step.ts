@@ -1,5 +1,5 @@
 import { GlacierError, type CheckResult, type FileStore, type StepNode } from "@glacier/core";
-import type { Attempt, RunLog } from "@glacier/engine";
+import type { Attempt, ColumnLineage, RunLog } from "@glacier/engine";
 import { checkWritten } from "./check-output.js";
 import { abortOutput, commitOutput, sweepTemporaries } from "./commit.js";
 import type { ContentFile } from "./content-fingerprint.js";
@@ -8,9 +8,10 @@ import { taskParams } from "./execute-step.js";
 import { mainThreadNote } from "./main-thread-note.js";
 import { materialize, materializeJob, type Materialized } from "./materialize.js";
 import { outputTarget, type OutputTarget } from "./output-target.js";
-import { loadPolars, type LazyFrame, type Polars } from "./polars.js";
+import { loadPolars, type Polars } from "./polars.js";
 import { disown, own } from "./exit-cleanup.js";
-import { prepareFrame } from "./prepare-step.js";
+import { planLineage } from "./plan-lineage.js";
+import { prepareStep, type PreparedStep } from "./prepare-step.js";
 import { exportCloudEnv } from "./scan.js";
 import { blameSource } from "./source-failure.js";
 import type { RunContext } from "./run-context.js";
@@ -30,6 +31,8 @@ export interface AttemptOutcome {
   readonly checks?: readonly CheckResult[];
   /** The written output's columns and Polars types. */
   readonly schema?: Readonly<Record<string, string>>;
+  /** The column lineage of a Polars task, when its plan could be followed (`plan-lineage.ts`). */
+  readonly columnLineage?: ColumnLineage;
 }
 
 /** Where and how the steps of a local run run. */
@@ -144,7 +147,7 @@ async function attemptUntil(
   )) {
     known.set(key, (await ctx.listing(bucket)).files);
   }
-  const frame = await prepareFrame(pl, {
+  const prepared = await prepareStep(pl, {
     step,
     runId,
     params: taskParams(step, ctx.params),
@@ -164,7 +167,7 @@ async function attemptUntil(
   await sweepTemporaries(target, runner.ctx.directories);
   if (target.kind === "file") own(target.temp);
   try {
-    return await materializeAndCommit(runner, step, attempt, signal, pl, frame, target);
+    return await materializeAndCommit(runner, step, attempt, signal, pl, prepared, target);
   } finally {
     if (target.kind === "file") disown(target.temp);
   }
@@ -176,10 +179,11 @@ async function materializeAndCommit(
   attempt: Pick<Attempt, "note">,
   signal: AbortSignal,
   pl: Polars,
-  frame: LazyFrame,
+  prepared: PreparedStep,
   target: OutputTarget,
 ): Promise<AttemptOutcome> {
   const { ctx } = runner;
+  const { frame } = prepared;
   const pool = poolFor(runner, step);
   const job = materializeJob(step, target, { deferHash: true });
   let plan: Uint8Array | undefined;
@@ -200,10 +204,18 @@ async function materializeAndCommit(
   }
   let written: Materialized;
   let checks: readonly CheckResult[];
+  let columnLineage: ColumnLineage | undefined;
   try {
-    written = plan
-      ? await pool.run(plan, job, { signal, ...(pool.kind === "process" ? { env: polarsEnv() } : {}) })
-      : await materialize(pl, frame, job);
+    if (plan) {
+      written = await pool.run(plan, job, {
+        signal,
+        ...(pool.kind === "process" ? { env: polarsEnv() } : {}),
+      });
+      // A plan polars cannot serialise (run on this thread) has no lineage: it cannot be walked either.
+      columnLineage = planLineage(step, prepared, plan.byteLength);
+    } else {
+      written = await materialize(pl, frame, job);
+    }
     if (signal.aborted) throw signal.reason;
     checks = await checkWritten(pl, step, target, {
       location: (bucket) => ctx.location(bucket),
@@ -230,5 +242,6 @@ async function materializeAndCommit(
     outputFingerprint,
     ...(checks.length === 0 ? {} : { checks }),
     ...(written.schema === undefined ? {} : { schema: written.schema }),
+    ...(columnLineage === undefined ? {} : { columnLineage }),
   };
 }

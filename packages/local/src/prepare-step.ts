@@ -43,6 +43,18 @@ export interface PrepareInput {
  * the result is a plan for {@link materialize}.
  */
 export async function prepareFrame(pl: Polars, input: PrepareInput): Promise<LazyFrame> {
+  return (await prepareStep(pl, input)).frame;
+}
+
+/** A step's result plan, with the input frames its task was given (by input key) and its columns. */
+export interface PreparedStep {
+  readonly frame: LazyFrame;
+  readonly inputs: Readonly<Record<string, LazyFrame>>;
+  readonly columns: readonly string[];
+}
+
+/** {@link prepareFrame}, keeping what the column lineage of the plan is derived from (`plan-lineage.ts`). */
+export async function prepareStep(pl: Polars, input: PrepareInput): Promise<PreparedStep> {
   const { step } = input;
   const frames: Record<string, LazyFrame> = {};
   for (const [key, bucket] of stepInputs(step)) {
@@ -71,7 +83,11 @@ export async function prepareFrame(pl: Polars, input: PrepareInput): Promise<Laz
   checkSchema(step.output.id, step.output.schema, names, `the result of step "${step.name}"`, {
     namesOnly: true,
   });
-  return step.task.language === "sql" ? castDeclared(pl, result, step.output.schema) : result;
+  return {
+    frame: step.task.language === "sql" ? castDeclared(pl, result, step.output.schema) : result,
+    inputs: frames,
+    columns,
+  };
 }
 
 /**

@@ -106,21 +106,25 @@ function checksFacet(
 }
 
 /**
- * The column lineage of a SQL step, when its query can be followed and names exactly the columns it wrote
- * (the written schema, when known, is the check): otherwise nothing, never a guess.
+ * The column lineage of a step, when it names exactly the columns the step wrote (the written schema, when
+ * known, is the check): for a SQL step derived from its query, for a Polars step as its driver derived it from
+ * the returned plan (`record.columnLineage`). Otherwise nothing, never a guess.
  */
-function columnLineageFacet(step: StepNode, written: Readonly<Record<string, string>> | undefined) {
-  if (step.task.sql === undefined) return {};
-  const lineage = sqlColumnLineage(
-    step.task.sql,
-    stepInputs(step).map(([table, bucket]) => ({
-      table,
-      ...datasetName(bucket),
-      ...(bucket.schema === undefined ? {} : { columns: Object.keys(bucket.schema) }),
-    })),
-  );
+function columnLineageFacet(step: StepNode, record: StepRecord | undefined) {
+  const lineage =
+    step.task.sql === undefined
+      ? record?.columnLineage
+      : sqlColumnLineage(
+          step.task.sql,
+          stepInputs(step).map(([table, bucket]) => ({
+            table,
+            ...datasetName(bucket),
+            ...(bucket.schema === undefined ? {} : { columns: Object.keys(bucket.schema) }),
+          })),
+        );
   if (lineage === undefined) return {};
   const derived = Object.keys(lineage.fields);
+  const written = record?.outputSchema;
   if (written !== undefined) {
     const columns = Object.keys(written);
     if (columns.length !== derived.length || columns.some((c) => !derived.includes(c))) return {};
@@ -171,7 +175,7 @@ export function runEvent(run: LineageRun, type: EventType, at: string, error?: s
 
 /**
  * A step's event. START carries its datasets and their declared schemas; COMPLETE the written output's schema,
- * row count and size, the check results and, for a SQL step, its column lineage; FAIL the error (and the checks,
+ * row count and size, the check results and, where it could be derived, its column lineage; FAIL the error (and the checks,
  * when they failed it); ABORT a step that was cancelled or did not run because an upstream step failed.
  */
 export function stepEvent(
@@ -202,7 +206,7 @@ export function stepEvent(
   const outputFacets = {
     ...schemaFacet(outputSchema),
     ...checksFacet(record?.checks, columns),
-    ...(type === "COMPLETE" ? columnLineageFacet(step, record?.outputSchema) : {}),
+    ...(type === "COMPLETE" ? columnLineageFacet(step, record) : {}),
   };
   return {
     ...base(type, at),

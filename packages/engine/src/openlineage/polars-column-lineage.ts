@@ -1,0 +1,516 @@
+import type { ColumnLineage, InputField, Transformation } from "./sql-column-lineage.js";
+
+/**
+ * Column lineage of a Polars task, derived from the plan it returned as nodejs-polars serialises it
+ * (`LazyDataFrame.serialize("json")`, the DSL plan of Rust polars 0.55 in nodejs-polars 0.26): for each output
+ * column, the input columns it is computed from (DIRECT: IDENTITY, TRANSFORMATION or AGGREGATION), and the
+ * columns that decide which rows there are (INDIRECT: JOIN, FILTER, GROUP_BY, SORT) once for the whole dataset.
+ *
+ * Only plans built wholly from what the walker knows are followed: scans that are the step's inputs (matched by
+ * their whole plan, so a frame the task scanned or built in memory is not an input), `select`, `withColumns`,
+ * `rename`, `filter`, `groupBy().agg()`, inner / left / semi / anti joins on columns, `sort`, `unique`, `head`
+ * / `slice` and vertical `concat`; expressions made of columns, literals, arithmetic and comparisons, casts,
+ * `when/then/otherwise`, aggregations, functions of columns, and name/all/exclude selectors. Anything else — an
+ * unknown plan node or expression (a window `over`, a regex selector, `explode`, a row index, a struct field), a
+ * JSON layout that differs from the one measured — gives `undefined`, never a guess. The caller also checks that
+ * the columns derived are the columns the task's result has.
+ *
+ * @example
+ * ```ts
+ * // input.select(pl.col("id"), pl.col("x").mul(pl.col("y")).alias("p")), input scanned from s3://b/in.parquet
+ * polarsColumnLineage(JSON.parse(frame.serialize("json").toString()), [{ plan, columns: ["id", "x", "y"], namespace: "s3://b", name: "in.parquet" }]);
+ * // { fields: { id: { inputFields: [{ …, field: "id", transformations: [{ type: "DIRECT", subtype: "IDENTITY" }] }] },
+ * //             p: { inputFields: [x and y, TRANSFORMATION] } }, dataset: [] }
+ * ```
+ */
+
+/** One of the step's inputs: the plan of the frame the task was given, its columns and its dataset identity. */
+export interface PlanLineageInput {
+  /** The input frame's plan as `serialize("json")` gives it, parsed. */
+  readonly plan: unknown;
+  readonly columns: readonly string[];
+  readonly namespace: string;
+  readonly name: string;
+}
+
+type Json = Record<string, unknown>;
+type Subtype = "IDENTITY" | "TRANSFORMATION" | "AGGREGATION";
+
+/** Where a column's values come from: input fields, each with the strongest transformation on the way. */
+interface Origin {
+  readonly namespace: string;
+  readonly name: string;
+  readonly field: string;
+  readonly subtype: Subtype;
+}
+
+/** What a plan node produces: its columns in order, each with its origins, and the row-deciding inputs. */
+interface Relation {
+  readonly columns: ReadonlyMap<string, readonly Origin[]>;
+  readonly indirect: readonly InputField[];
+}
+
+/** Thrown inside the walk when the plan holds something it does not follow; turned into `undefined`. */
+class Unsupported extends Error {}
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The one key of a serde enum value (`{ "Select": {…} }`), or a unit variant (`"Len"`). */
+function variant(value: unknown): [string, unknown] {
+  if (typeof value === "string") return [value, null];
+  if (!isObject(value)) throw new Unsupported("not a plan value");
+  const keys = Object.keys(value);
+  if (keys.length !== 1) throw new Unsupported("not an enum value");
+  const key = keys[0] as string;
+  return [key, value[key]];
+}
+
+function field(value: unknown, key: string): unknown {
+  if (!isObject(value) || !(key in value)) throw new Unsupported(`no ${key}`);
+  return value[key];
+}
+
+function list(value: unknown): readonly unknown[] {
+  if (!Array.isArray(value)) throw new Unsupported("not a list");
+  return value;
+}
+
+function text(value: unknown): string {
+  if (typeof value !== "string") throw new Unsupported("not a name");
+  return value;
+}
+
+/** A resolved plan is wrapped in `{ IR: { dsl, version } }`; the version is a counter, not part of the plan. */
+function unwrap(plan: unknown): unknown {
+  if (Array.isArray(plan)) return plan.map(unwrap);
+  if (!isObject(plan)) return plan;
+  const ir = plan["IR"];
+  if (Object.keys(plan).length === 1 && isObject(ir) && "dsl" in ir) return unwrap(ir["dsl"]);
+  return Object.fromEntries(Object.entries(plan).map(([k, v]) => [k, unwrap(v)]));
+}
+
+const stronger = (a: Subtype, b: Subtype): Subtype =>
+  a === "AGGREGATION" || b === "AGGREGATION"
+    ? "AGGREGATION"
+    : a === "TRANSFORMATION" || b === "TRANSFORMATION"
+      ? "TRANSFORMATION"
+      : "IDENTITY";
+
+/** The column lineage of `plan` over `inputs`, or `undefined` when it cannot be derived for certain. */
+export function polarsColumnLineage(
+  plan: unknown,
+  inputs: readonly PlanLineageInput[],
+): ColumnLineage | undefined {
+  const leaves = new Map<string, Relation>();
+  for (const input of inputs) {
+    const key = JSON.stringify(unwrap(input.plan));
+    const columns = new Map(
+      input.columns.map((c) => [
+        c,
+        [{ namespace: input.namespace, name: input.name, field: c, subtype: "IDENTITY" as Subtype }],
+      ]),
+    );
+    leaves.set(key, { columns, indirect: [] });
+  }
+  try {
+    const relation = new Walker(leaves).node(unwrap(plan));
+    const fields: Record<string, { inputFields: InputField[] }> = {};
+    for (const [name, origins] of relation.columns) {
+      fields[name] = {
+        inputFields: unique(origins.map((o) => inputField(o, { type: "DIRECT", subtype: o.subtype }))),
+      };
+    }
+    return { fields, dataset: unique(relation.indirect) };
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+}
+
+function inputField(origin: Origin, transformation: Transformation): InputField {
+  return {
+    namespace: origin.namespace,
+    name: origin.name,
+    field: origin.field,
+    transformations: [transformation],
+  };
+}
+
+/** Each input field once per role. */
+function unique(fields: readonly InputField[]): InputField[] {
+  const seen = new Set<string>();
+  return fields.filter((f) => {
+    const key = `${f.namespace}\u0000${f.name}\u0000${f.field}\u0000${f.transformations[0]?.subtype}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/** An expression's value: its output name, the origins of its value and the inputs that pick its rows. */
+interface Evaluated {
+  readonly name: string;
+  readonly origins: readonly Origin[];
+  readonly indirect: readonly InputField[];
+}
+
+const EMPTY: readonly Origin[] = [];
+
+class Walker {
+  readonly #leaves: ReadonlyMap<string, Relation>;
+
+  constructor(leaves: ReadonlyMap<string, Relation>) {
+    this.#leaves = leaves;
+  }
+
+  node(plan: unknown): Relation {
+    const leaf = this.#leaves.get(JSON.stringify(plan));
+    if (leaf) return leaf;
+    const [kind, body] = variant(plan);
+    switch (kind) {
+      case "Select": {
+        const input = this.node(field(body, "input"));
+        return this.#project(input, list(field(body, "expr")), new Map(), input.indirect);
+      }
+      case "HStack": {
+        const input = this.node(field(body, "input"));
+        return this.#project(input, list(field(body, "exprs")), new Map(input.columns), input.indirect);
+      }
+      case "Filter": {
+        const input = this.node(field(body, "input"));
+        return {
+          columns: input.columns,
+          indirect: [...input.indirect, ...this.#indirect(input, field(body, "predicate"), "FILTER")],
+        };
+      }
+      case "Sort": {
+        const input = this.node(field(body, "input"));
+        return {
+          columns: input.columns,
+          indirect: [
+            ...input.indirect,
+            ...list(field(body, "by_column")).flatMap((e) => this.#indirect(input, e, "SORT")),
+          ],
+        };
+      }
+      case "Slice":
+        return this.node(field(body, "input"));
+      case "Distinct": {
+        const input = this.node(field(body, "input"));
+        const subset = field(field(body, "options"), "subset");
+        const names =
+          subset === null ? [...input.columns.keys()] : list(subset).flatMap((s) => this.#names(input, s));
+        return {
+          columns: input.columns,
+          indirect: [...input.indirect, ...this.#refsOf(input, names, "GROUP_BY")],
+        };
+      }
+      case "MapFunction":
+        return this.#rename(this.node(field(body, "input")), field(body, "function"));
+      case "GroupBy":
+        return this.#groupBy(body);
+      case "Join":
+        return this.#join(body);
+      case "Union":
+        return this.#union(body);
+      default:
+        // A scan that is not an input, an in-memory frame, a node this walker does not know.
+        throw new Unsupported(`plan node ${kind}`);
+    }
+  }
+
+  #project(
+    input: Relation,
+    exprs: readonly unknown[],
+    columns: Map<string, readonly Origin[]>,
+    indirect: readonly InputField[],
+  ): Relation {
+    const added = new Set<string>();
+    const rows = [...indirect];
+    for (const expr of exprs.flatMap((e) => this.#expand(input, e, []))) {
+      const value = this.#expr(input, expr, false);
+      if (added.has(value.name)) throw new Unsupported(`two columns named ${value.name}`);
+      added.add(value.name);
+      columns.set(value.name, value.origins);
+      rows.push(...value.indirect);
+    }
+    return { columns, indirect: rows };
+  }
+
+  #rename(input: Relation, fn: unknown): Relation {
+    const [kind, body] = variant(fn);
+    if (kind !== "Rename") throw new Unsupported(`map function ${kind}`);
+    const existing = list(field(body, "existing")).map(text);
+    const renamed = list(field(body, "new")).map(text);
+    if (existing.length !== renamed.length) throw new Unsupported("rename lists");
+    const to = new Map(existing.map((e, i) => [e, renamed[i] as string]));
+    const columns = new Map<string, readonly Origin[]>();
+    for (const [name, origins] of input.columns) {
+      const next = to.get(name) ?? name;
+      if (columns.has(next)) throw new Unsupported(`rename onto ${next}`);
+      columns.set(next, origins);
+    }
+    if (existing.some((e) => !input.columns.has(e))) throw new Unsupported("rename of a missing column");
+    return { columns, indirect: input.indirect };
+  }
+
+  #groupBy(body: unknown): Relation {
+    const input = this.node(field(body, "input"));
+    if (list(field(body, "predicates")).length > 0 || field(body, "apply") !== null) {
+      throw new Unsupported("group_by with predicates or apply");
+    }
+    const options = field(body, "options");
+    if (field(options, "dynamic") !== null || field(options, "rolling") !== null) {
+      throw new Unsupported("dynamic or rolling group_by");
+    }
+    const columns = new Map<string, readonly Origin[]>();
+    const indirect = [...input.indirect];
+    const keys = list(field(body, "keys")).flatMap((k) => this.#expand(input, k, []));
+    for (const key of keys) {
+      const value = this.#expr(input, key, false);
+      if (columns.has(value.name)) throw new Unsupported(`two keys named ${value.name}`);
+      columns.set(value.name, value.origins);
+      indirect.push(...value.indirect, ...value.origins.map((o) => inputField(o, indirectOf("GROUP_BY"))));
+    }
+    // In an aggregation a wildcard leaves out the keys, and every value is an aggregate of its group.
+    const keyNames = [...columns.keys()];
+    for (const agg of list(field(body, "aggs")).flatMap((a) => this.#expand(input, a, keyNames))) {
+      const value = this.#expr(input, agg, true);
+      if (columns.has(value.name)) throw new Unsupported(`two columns named ${value.name}`);
+      columns.set(value.name, value.origins);
+      indirect.push(...value.indirect);
+    }
+    return { columns, indirect };
+  }
+
+  #join(body: unknown): Relation {
+    const left = this.node(field(body, "input_left"));
+    const right = this.node(field(body, "input_right"));
+    if (list(field(body, "predicates")).length > 0) throw new Unsupported("join predicates");
+    const args = field(field(body, "options"), "args");
+    const how = field(args, "how");
+    const suffix = text(field(args, "suffix"));
+    const coalesce = field(args, "coalesce");
+    const leftOn = list(field(body, "left_on")).map((e) => this.#columnName(e));
+    const rightOn = list(field(body, "right_on")).map((e) => this.#columnName(e));
+    if (leftOn.length === 0 || leftOn.length !== rightOn.length) throw new Unsupported("join keys");
+    if (coalesce !== "CoalesceColumns" && coalesce !== "JoinSpecific") throw new Unsupported("join coalesce");
+    const indirect = [
+      ...left.indirect,
+      ...right.indirect,
+      ...this.#refsOf(left, leftOn, "JOIN"),
+      ...this.#refsOf(right, rightOn, "JOIN"),
+    ];
+    if (how === "Semi" || how === "Anti") return { columns: left.columns, indirect };
+    if (how !== "Inner" && how !== "Left") throw new Unsupported(`join ${String(how)}`);
+    const columns = new Map(left.columns);
+    const coalesced = new Set(rightOn);
+    for (const [name, origins] of right.columns) {
+      if (coalesced.has(name)) continue;
+      const out = columns.has(name) ? `${name}${suffix}` : name;
+      if (columns.has(out)) throw new Unsupported(`join output ${out} twice`);
+      columns.set(out, origins);
+    }
+    return { columns, indirect };
+  }
+
+  #union(body: unknown): Relation {
+    const args = field(body, "args");
+    if (field(args, "diagonal") !== false) throw new Unsupported("diagonal concat");
+    const parts = list(field(body, "inputs")).map((p) => this.node(p));
+    const [first, ...rest] = parts;
+    if (!first) throw new Unsupported("empty concat");
+    const names = [...first.columns.keys()];
+    const columns = new Map<string, readonly Origin[]>();
+    for (const name of names) columns.set(name, [...(first.columns.get(name) ?? EMPTY)]);
+    for (const part of rest) {
+      const theirs = [...part.columns.keys()];
+      if (theirs.length !== names.length || theirs.some((n, i) => n !== names[i])) {
+        throw new Unsupported("concat of different columns");
+      }
+      for (const name of names) {
+        columns.set(name, [...(columns.get(name) ?? EMPTY), ...(part.columns.get(name) ?? EMPTY)]);
+      }
+    }
+    return { columns, indirect: parts.flatMap((p) => p.indirect) };
+  }
+
+  #columnName(expr: unknown): string {
+    const [kind, body] = variant(expr);
+    if (kind !== "Column") throw new Unsupported("a join key that is not a column");
+    return text(body);
+  }
+
+  #refsOf(input: Relation, names: readonly string[], subtype: string): InputField[] {
+    return names.flatMap((n) => this.#origins(input, n).map((o) => inputField(o, indirectOf(subtype))));
+  }
+
+  #indirect(input: Relation, expr: unknown, subtype: string): InputField[] {
+    return this.#expand(input, expr, []).flatMap((e) => {
+      const value = this.#expr(input, e, false);
+      return [...value.indirect, ...value.origins.map((o) => inputField(o, indirectOf(subtype)))];
+    });
+  }
+
+  #origins(input: Relation, name: string): readonly Origin[] {
+    const origins = input.columns.get(name);
+    if (!origins) throw new Unsupported(`no column ${name}`);
+    return origins;
+  }
+
+  /** The columns a selector picks, in the input's order. */
+  #names(input: Relation, selector: unknown, exclude: readonly string[] = []): string[] {
+    const all = [...input.columns.keys()];
+    const pick = (s: unknown): Set<string> => {
+      const [kind, body] = variant(s);
+      switch (kind) {
+        case "Wildcard":
+          return new Set(all.filter((c) => !exclude.includes(c)));
+        case "Empty":
+          return new Set();
+        case "ByName": {
+          const names = list(field(body, "names")).map(text);
+          if (names.some((n) => !input.columns.has(n))) throw new Unsupported("selector of a missing column");
+          return new Set(names);
+        }
+        case "Difference": {
+          const [a, b] = list(body);
+          const minus = pick(b);
+          return new Set([...pick(a)].filter((c) => !minus.has(c)));
+        }
+        case "Union": {
+          const [a, b] = list(body);
+          return new Set([...pick(a), ...pick(b)]);
+        }
+        default:
+          throw new Unsupported(`selector ${kind}`);
+      }
+    };
+    const [kind] = variant(selector);
+    if (kind !== "Selector") throw new Unsupported("not a selector");
+    const chosen = pick(field(selector, "Selector"));
+    // A name selector keeps the order it names; the others keep the input's.
+    const [inner, body] = variant(field(selector, "Selector"));
+    if (inner === "ByName") return list(field(body, "names")).map(text);
+    return all.filter((c) => chosen.has(c));
+  }
+
+  /** One expression per column a selector in it picks (polars' expansion); at most one selector per expression. */
+  #expand(input: Relation, expr: unknown, exclude: readonly string[]): unknown[] {
+    const selectors = new Set<string>();
+    const find = (e: unknown): void => {
+      if (Array.isArray(e)) return e.forEach(find);
+      if (!isObject(e)) return;
+      if (Object.keys(e).length === 1 && "Selector" in e) {
+        selectors.add(JSON.stringify(e));
+        return;
+      }
+      Object.values(e).forEach(find);
+    };
+    find(expr);
+    if (selectors.size === 0) return [expr];
+    if (selectors.size > 1) throw new Unsupported("several selectors in one expression");
+    const [selector] = selectors as Set<string>;
+    const names = this.#names(input, JSON.parse(selector as string), exclude);
+    const replace = (e: unknown, name: string): unknown => {
+      if (Array.isArray(e)) return e.map((x) => replace(x, name));
+      if (!isObject(e)) return e;
+      if (Object.keys(e).length === 1 && "Selector" in e) return { Column: name };
+      return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, replace(v, name)]));
+    };
+    return names.map((n) => replace(expr, n));
+  }
+
+  /** An expression (selectors expanded) over `input`; `aggregated`: it sits in a group-by's aggregation. */
+  #expr(input: Relation, expr: unknown, aggregated: boolean): Evaluated {
+    const inner = (e: unknown, under: Subtype): Evaluated => {
+      const [kind, body] = variant(e);
+      const through = (value: Evaluated, subtype: Subtype, name = value.name): Evaluated => ({
+        name,
+        origins: value.origins.map((o) => ({ ...o, subtype: stronger(o.subtype, subtype) })),
+        indirect: value.indirect,
+      });
+      const combine = (parts: readonly unknown[], subtype: Subtype): Evaluated => {
+        const values = parts.map((p) => inner(p, subtype));
+        const [first] = values;
+        if (!first) throw new Unsupported("no operands");
+        return {
+          name: first.name,
+          origins: values.flatMap((v) => through(v, subtype).origins),
+          indirect: values.flatMap((v) => v.indirect),
+        };
+      };
+      switch (kind) {
+        case "Column": {
+          const name = text(body);
+          return through({ name, origins: this.#origins(input, name), indirect: [] }, under);
+        }
+        case "Alias": {
+          const [value, name] = list(body);
+          return { ...inner(value, under), name: text(name) };
+        }
+        case "Literal": {
+          const [literal] = variant(body);
+          if (literal !== "Scalar" && literal !== "Dyn") throw new Unsupported(`literal ${literal}`);
+          return { name: "literal", origins: EMPTY, indirect: [] };
+        }
+        case "Len":
+          return { name: "len", origins: EMPTY, indirect: [] };
+        case "BinaryExpr":
+          return combine([field(body, "left"), field(body, "right")], "TRANSFORMATION");
+        case "Cast":
+          return through(inner(field(body, "expr"), under), "TRANSFORMATION");
+        case "Ternary":
+          return combine(
+            [field(body, "truthy"), field(body, "predicate"), field(body, "falsy")],
+            "TRANSFORMATION",
+          );
+        case "Function": {
+          const [fn] = variant(field(body, "function"));
+          // A struct's fields are named by the struct, not by the first input.
+          if (fn === "StructExpr" || fn === "AsStruct") throw new Unsupported(`function ${fn}`);
+          return combine(list(field(body, "input")), "TRANSFORMATION");
+        }
+        case "Agg": {
+          const [, payload] = variant(body);
+          const operand =
+            isObject(payload) && "input" in payload
+              ? payload["input"]
+              : Array.isArray(payload)
+                ? payload[0]
+                : payload;
+          return through(inner(operand, "AGGREGATION"), "AGGREGATION");
+        }
+        case "Sort":
+          return inner(field(body, "expr"), under);
+        case "SortBy": {
+          const value = inner(field(body, "expr"), under);
+          const by = list(field(body, "by")).flatMap((b) => {
+            const key = inner(b, "IDENTITY");
+            return [...key.indirect, ...key.origins.map((o) => inputField(o, indirectOf("SORT")))];
+          });
+          return { ...value, indirect: [...value.indirect, ...by] };
+        }
+        case "Filter": {
+          const value = inner(field(body, "input"), under);
+          const by = inner(field(body, "by"), "IDENTITY");
+          return {
+            ...value,
+            indirect: [
+              ...value.indirect,
+              ...by.indirect,
+              ...by.origins.map((o) => inputField(o, indirectOf("FILTER"))),
+            ],
+          };
+        }
+        default:
+          // A window (`over`), a regex or dtype selector, a name function, a struct field, an element, a UDF.
+          throw new Unsupported(`expression ${kind}`);
+      }
+    };
+    return inner(expr, aggregated ? "AGGREGATION" : "IDENTITY");
+  }
+}
+
+function indirectOf(subtype: string): Transformation {
+  return { type: "INDIRECT", subtype };
+}
