@@ -150,6 +150,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
           outputFingerprint: metrics.outputFingerprint,
           ...(metrics.checks === undefined ? {} : { checks: metrics.checks }),
           ...(metrics.schema === undefined ? {} : { schema: metrics.schema }),
+          ...(metrics.columnLineage === undefined ? {} : { columnLineage: metrics.columnLineage }),
         };
       }
       default:
@@ -235,6 +236,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
         outputFingerprint: fingerprint,
         ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
         ...(outcome.schema === undefined ? {} : { schema: outcome.schema }),
+        ...(outcome.columnLineage === undefined ? {} : { columnLineage: outcome.columnLineage }),
         details: {
           ...(outcome.logs === undefined ? {} : { logs: outcome.logs }),
           ...(outcome.jobRunId === undefined ? {} : { jobRunId: outcome.jobRunId }),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InvokeCommandOutput } from "@aws-sdk/client-lambda";
 import type { BucketNode, CheckResult, ParamValue } from "@glacier/core";
+import type { ColumnLineage } from "@glacier/engine";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { StepEvent, StepResponse } from "./lambda-handler.js";
@@ -17,6 +18,8 @@ export interface StepOutcome {
   /** The step's data checks, as the function ran them. */
   readonly checks?: readonly CheckResult[];
   readonly schema?: Readonly<Record<string, string>>;
+  /** The column lineage of a Polars task, as the function derived it from the plan. */
+  readonly columnLineage?: ColumnLineage;
 }
 
 /** What one dispatch needs. */
@@ -154,6 +157,18 @@ export async function invokeStep(
     ...(typeof result.outputFingerprint === "string" ? { outputFingerprint: result.outputFingerprint } : {}),
     ...(Array.isArray(result.checks) ? { checks: result.checks } : {}),
     ...(result.schema && typeof result.schema === "object" ? { schema: result.schema } : {}),
+    ...(isColumnLineage(result.columnLineage) ? { columnLineage: result.columnLineage } : {}),
     logs: group,
   };
+}
+
+/** The shape of a column-lineage facet's fields, as the handler reports it (anything else is dropped). */
+function isColumnLineage(value: unknown): value is ColumnLineage {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { fields?: unknown }).fields === "object" &&
+    (value as { fields?: unknown }).fields !== null &&
+    Array.isArray((value as { dataset?: unknown }).dataset)
+  );
 }

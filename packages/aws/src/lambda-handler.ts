@@ -15,6 +15,7 @@ import {
   type TaskLogger,
 } from "@glacier/core";
 import { executeStep } from "@glacier/local";
+import type { ColumnLineage } from "@glacier/engine";
 import { attemptDeadline, commitGuard, invocationStart } from "./step-deadline.js";
 
 /**
@@ -56,6 +57,8 @@ export interface StepResponse {
   readonly checks?: readonly CheckResult[];
   /** The written output's columns and Polars types. */
   readonly schema?: Readonly<Record<string, string>>;
+  /** The column lineage of a Polars task, derived from its plan when it could be followed. */
+  readonly columnLineage?: ColumnLineage;
 }
 
 /** The part of Lambda's context object the handler reads. */
@@ -157,6 +160,21 @@ function reported(error: unknown, stepId: string, context: LambdaContext | undef
 }
 
 /**
+ * The most a response's column lineage may take (JSON characters). A state machine fails a task whose result
+ * exceeds 256 KiB (`States.DataLimitExceeded`), even when it discards the result; the lineage of a very wide
+ * table can come near that, so past this budget it is left out (the step's event then has no lineage facet).
+ */
+export const MAX_RESPONSE_LINEAGE_CHARS = 64 * 1024;
+
+function withinResponseLimit(response: StepResponse): StepResponse {
+  const { columnLineage, ...rest } = response;
+  if (columnLineage === undefined || JSON.stringify(columnLineage).length <= MAX_RESPONSE_LINEAGE_CHARS) {
+    return response;
+  }
+  return rest;
+}
+
+/**
  * Builds the handler from the user's module exports (buckets carrying the step's lineage).
  *
  * @example
@@ -206,7 +224,7 @@ export function createLambdaHandler(
           context,
         ),
       });
-      return { stepId, ...result };
+      return withinResponseLimit({ stepId, ...result });
     } catch (error) {
       throw reported(error, stepId, context);
     }

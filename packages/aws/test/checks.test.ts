@@ -86,6 +86,43 @@ describe("checks on a Lambda step", () => {
         },
       },
     });
+    // Column lineage of the Polars tasks, derived from their plans: in the Lambda handler for `clean`, in
+    // this process for `total`.
+    const identity = (field: string) => ({
+      namespace: "s3://glacier-test-checks",
+      name: "raw/orders.csv",
+      field,
+      transformations: [{ type: "DIRECT", subtype: "IDENTITY" }],
+    });
+    const lineageOf = (step: string) =>
+      (
+        events.find((e) => e.eventType === "COMPLETE" && e.job.name.startsWith(step))?.outputs[0] as {
+          facets?: { columnLineage?: unknown };
+        }
+      ).facets?.columnLineage;
+    expect(lineageOf("clean")).toMatchObject({
+      fields: {
+        id: { inputFields: [identity("id")] },
+        customer: { inputFields: [identity("customer")] },
+        amount: { inputFields: [identity("amount")] },
+      },
+      dataset: [],
+    });
+    expect(lineageOf("total")).toMatchObject({
+      fields: {
+        amount: {
+          inputFields: [
+            {
+              namespace: "s3://glacier-test-checks",
+              name: "clean/orders.parquet",
+              field: "amount",
+              transformations: [{ type: "DIRECT", subtype: "AGGREGATION" }],
+            },
+          ],
+        },
+      },
+      dataset: [],
+    });
   }, 60_000);
 
   it("fail the step with CHECK_FAILED before the commit, once (no retry), leaving the output byte-identical", async () => {

@@ -1,4 +1,5 @@
 import type { CheckResult, ParamValue, StepNode, TaskLogger } from "@glacier/core";
+import type { ColumnLineage } from "@glacier/engine";
 import { resolveParams } from "@glacier/core/internal";
 import { checkWritten, directAccess } from "./check-output.js";
 import { abortOutput, commitOutput } from "./commit.js";
@@ -6,7 +7,8 @@ import { createFileStore } from "./file-store.js";
 import { materialize, materializeJob } from "./materialize.js";
 import { outputTarget } from "./output-target.js";
 import { loadPolars } from "./polars.js";
-import { prepareFrame } from "./prepare-step.js";
+import { planLineage } from "./plan-lineage.js";
+import { prepareStep } from "./prepare-step.js";
 import { blameSource } from "./source-failure.js";
 import { stderrLogger } from "./stderr-logger.js";
 import { resolveLocation, type StorageOptions } from "./storage.js";
@@ -40,6 +42,8 @@ export interface StepMetrics {
   readonly checks?: readonly CheckResult[];
   /** The written output's columns and Polars types. */
   readonly schema?: Readonly<Record<string, string>>;
+  /** The column lineage of a Polars task, when its plan could be followed (`plan-lineage.ts`). */
+  readonly columnLineage?: ColumnLineage;
 }
 
 /** The parameters a task declared, resolved from the run's parameters. */
@@ -72,7 +76,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
   const { step } = exec;
   const params = taskParams(step, exec.params);
   const pl = await loadPolars();
-  const frame = await prepareFrame(pl, {
+  const prepared = await prepareStep(pl, {
     step,
     runId: exec.runId,
     params,
@@ -86,7 +90,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
   let written;
   let checks: readonly CheckResult[];
   try {
-    written = await materialize(pl, frame, job);
+    written = await materialize(pl, prepared.frame, job);
     checks = await checkWritten(pl, step, target, directAccess(exec.storage));
     await exec.beforeCommit?.();
   } catch (error) {
@@ -94,6 +98,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     throw (await blameSource(pl, step, exec.storage, error)) ?? error;
   }
   const committed = await commitOutput(target, step.name, exec.storage);
+  const columnLineage = planLineage(step, prepared);
   return {
     rows: written.rows,
     bytes: committed.bytes ?? written.bytes ?? 0,
@@ -101,5 +106,6 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     outputFingerprint: committed.fingerprint ?? written.fingerprint ?? "",
     ...(checks.length === 0 ? {} : { checks }),
     ...(written.schema === undefined ? {} : { schema: written.schema }),
+    ...(columnLineage === undefined ? {} : { columnLineage }),
   };
 }
