@@ -163,7 +163,7 @@ export async function invokeStep(
 }
 
 /** The shape of a column-lineage facet's fields, as the handler reports it (anything else is dropped). */
-function isColumnLineage(value: unknown): value is ColumnLineage {
+export function isColumnLineage(value: unknown): value is ColumnLineage {
   return (
     typeof value === "object" &&
     value !== null &&

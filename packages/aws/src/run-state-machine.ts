@@ -3,10 +3,11 @@ import type * as Sfn from "@aws-sdk/client-sfn";
 import type { HistoryEvent, SFNClient } from "@aws-sdk/client-sfn";
 import { containerResultKey, type InfrastructurePlan, type StateMachinePlan } from "@glacier/aws-model";
 import { GlacierError, type ParamValue } from "@glacier/core";
-import type { RunSession, StepRecord } from "@glacier/engine";
+import type { ColumnLineage, RunSession, StepRecord } from "@glacier/engine";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { readContainerResult } from "./dispatch-ecs.js";
+import { isColumnLineage } from "./dispatch-lambda.js";
 import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
 import { markCancelled } from "./step-deadline.js";
 import { codeOfErrorType } from "./task-failure.js";
@@ -170,12 +171,22 @@ async function newEvents(
   return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
 }
 
-function metrics(output: string | undefined): { rows?: number; bytes?: number } {
+/** What a Lambda task's result in the execution history says: rows, bytes and the task's column lineage. */
+function metrics(output: string | undefined): {
+  rows?: number;
+  bytes?: number;
+  columnLineage?: ColumnLineage;
+} {
   try {
-    const payload = (JSON.parse(output ?? "{}") as { Payload?: { rows?: unknown; bytes?: unknown } }).Payload;
+    const payload = (
+      JSON.parse(output ?? "{}") as {
+        Payload?: { rows?: unknown; bytes?: unknown; columnLineage?: unknown };
+      }
+    ).Payload;
     return {
       ...(typeof payload?.rows === "number" ? { rows: payload.rows } : {}),
       ...(typeof payload?.bytes === "number" ? { bytes: payload.bytes } : {}),
+      ...(isColumnLineage(payload?.columnLineage) ? { columnLineage: payload.columnLineage } : {}),
     };
   } catch {
     return {};
@@ -288,7 +299,13 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
           status: "succeeded",
           reason: "state machine",
           ...(document?.ok
-            ? { rows: document.response.rows, bytes: document.response.bytes }
+            ? {
+                rows: document.response.rows,
+                bytes: document.response.bytes,
+                ...(isColumnLineage(document.response.columnLineage)
+                  ? { columnLineage: document.response.columnLineage }
+                  : {}),
+              }
             : metrics(event.taskSucceededEventDetails?.output)),
           durationMs: (event.timestamp?.getTime() ?? Date.now()) - (started.get(step.id) ?? Date.now()),
         };
