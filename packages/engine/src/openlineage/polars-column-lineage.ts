@@ -103,8 +103,16 @@ export function polarsColumnLineage(
   inputs: readonly PlanLineageInput[],
 ): ColumnLineage | undefined {
   const leaves = new Map<string, Relation>();
+  const leafKinds = new Set<string>();
   for (const input of inputs) {
-    const key = JSON.stringify(unwrap(input.plan));
+    const plan = unwrap(input.plan);
+    const key = JSON.stringify(plan);
+    try {
+      leafKinds.add(variant(plan)[0]);
+    } catch (error) {
+      if (error instanceof Unsupported) return undefined;
+      throw error;
+    }
     const columns = new Map(
       input.columns.map((c) => [
         c,
@@ -114,7 +122,7 @@ export function polarsColumnLineage(
     leaves.set(key, { columns, indirect: [] });
   }
   try {
-    const relation = new Walker(leaves).node(unwrap(plan));
+    const relation = new Walker(leaves, leafKinds).node(plan);
     const fields: Record<string, { inputFields: InputField[] }> = {};
     for (const [name, origins] of relation.columns) {
       fields[name] = {
@@ -157,15 +165,21 @@ const EMPTY: readonly Origin[] = [];
 
 class Walker {
   readonly #leaves: ReadonlyMap<string, Relation>;
+  /** The node kinds the inputs' plans start with: only those nodes are compared with them (as JSON). */
+  readonly #leafKinds: ReadonlySet<string>;
 
-  constructor(leaves: ReadonlyMap<string, Relation>) {
+  constructor(leaves: ReadonlyMap<string, Relation>, leafKinds: ReadonlySet<string>) {
     this.#leaves = leaves;
+    this.#leafKinds = leafKinds;
   }
 
   node(plan: unknown): Relation {
-    const leaf = this.#leaves.get(JSON.stringify(plan));
-    if (leaf) return leaf;
     const [kind, body] = variant(plan);
+    if (kind === "IR") return this.node(field(body, "dsl"));
+    if (this.#leafKinds.has(kind)) {
+      const leaf = this.#leaves.get(JSON.stringify(unwrap(plan)));
+      if (leaf) return leaf;
+    }
     switch (kind) {
       case "Select": {
         const input = this.node(field(body, "input"));
