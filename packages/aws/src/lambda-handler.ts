@@ -166,7 +166,8 @@ function reported(error: unknown, stepId: string, context: LambdaContext | undef
  */
 export const MAX_RESPONSE_LINEAGE_CHARS = 64 * 1024;
 
-function withinResponseLimit(response: StepResponse): StepResponse {
+/** The response, without its column lineage when that is past {@link MAX_RESPONSE_LINEAGE_CHARS}. */
+export function withinResponseLimit(response: StepResponse): StepResponse {
   const { columnLineage, ...rest } = response;
   if (columnLineage === undefined || JSON.stringify(columnLineage).length <= MAX_RESPONSE_LINEAGE_CHARS) {
     return response;
