@@ -14,14 +14,6 @@ import type { ColumnLineage, InputField, Transformation } from "./sql-column-lin
  * unknown plan node or expression (a window `over`, a regex selector, `explode`, a row index, a struct field), a
  * JSON layout that differs from the one measured — gives `undefined`, never a guess. The caller also checks that
  * the columns derived are the columns the task's result has.
- *
- * @example
- * ```ts
- * // input.select(pl.col("id"), pl.col("x").mul(pl.col("y")).alias("p")), input scanned from s3://b/in.parquet
- * polarsColumnLineage(JSON.parse(frame.serialize("json").toString()), [{ plan, columns: ["id", "x", "y"], namespace: "s3://b", name: "in.parquet" }]);
- * // { fields: { id: { inputFields: [{ …, field: "id", transformations: [{ type: "DIRECT", subtype: "IDENTITY" }] }] },
- * //             p: { inputFields: [x and y, TRANSFORMATION] } }, dataset: [] }
- * ```
  */
 
 /** One of the step's inputs: the plan of the frame the task was given, its columns and its dataset identity. */
@@ -97,7 +89,19 @@ const stronger = (a: Subtype, b: Subtype): Subtype =>
       ? "TRANSFORMATION"
       : "IDENTITY";
 
-/** The column lineage of `plan` over `inputs`, or `undefined` when it cannot be derived for certain. */
+/**
+ * The column lineage of `plan` over `inputs`, or `undefined` when it cannot be derived for certain.
+ *
+ * @example
+ * ```ts
+ * // input.select(pl.col("id"), pl.col("x").mul(pl.col("y")).alias("p")), input scanned from s3://b/in.parquet
+ * polarsColumnLineage(JSON.parse(frame.serialize("json").toString()), [
+ *   { plan: JSON.parse(input.serialize("json").toString()), columns: ["id", "x", "y"], namespace: "s3://b", name: "in.parquet" },
+ * ]);
+ * // { fields: { id: { inputFields: [{ …, field: "id", transformations: [{ type: "DIRECT", subtype: "IDENTITY" }] }] },
+ * //             p: { inputFields: [x and y, TRANSFORMATION] } }, dataset: [] }
+ * ```
+ */
 export function polarsColumnLineage(
   plan: unknown,
   inputs: readonly PlanLineageInput[],
@@ -105,10 +109,10 @@ export function polarsColumnLineage(
   const leaves = new Map<string, Relation>();
   const leafKinds = new Set<string>();
   for (const input of inputs) {
-    const plan = unwrap(input.plan);
-    const key = JSON.stringify(plan);
+    const root = unwrap(input.plan);
+    const key = JSON.stringify(root);
     try {
-      leafKinds.add(variant(plan)[0]);
+      leafKinds.add(variant(root)[0]);
     } catch (error) {
       if (error instanceof Unsupported) return undefined;
       throw error;
