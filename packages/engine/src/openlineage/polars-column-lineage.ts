@@ -1,4 +1,20 @@
-import type { ColumnLineage, InputField, Transformation } from "./sql-column-lineage.js";
+import type { ColumnLineage, InputField } from "./sql-column-lineage.js";
+import { columnNames, evaluate, expand, originsOf } from "./polars-expression-lineage.js";
+import {
+  EMPTY,
+  field,
+  indirectOf,
+  inputField,
+  list,
+  text,
+  unique,
+  unwrap,
+  Unsupported,
+  variant,
+  type Origin,
+  type Relation,
+  type Subtype,
+} from "./polars-plan-json.js";
 
 /**
  * Column lineage of a Polars task, derived from the plan it returned as nodejs-polars serialises it
@@ -24,70 +40,6 @@ export interface PlanLineageInput {
   readonly namespace: string;
   readonly name: string;
 }
-
-type Json = Record<string, unknown>;
-type Subtype = "IDENTITY" | "TRANSFORMATION" | "AGGREGATION";
-
-/** Where a column's values come from: input fields, each with the strongest transformation on the way. */
-interface Origin {
-  readonly namespace: string;
-  readonly name: string;
-  readonly field: string;
-  readonly subtype: Subtype;
-}
-
-/** What a plan node produces: its columns in order, each with its origins, and the row-deciding inputs. */
-interface Relation {
-  readonly columns: ReadonlyMap<string, readonly Origin[]>;
-  readonly indirect: readonly InputField[];
-}
-
-/** Thrown inside the walk when the plan holds something it does not follow; turned into `undefined`. */
-class Unsupported extends Error {}
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** The one key of a serde enum value (`{ "Select": {…} }`), or a unit variant (`"Len"`). */
-function variant(value: unknown): [string, unknown] {
-  if (typeof value === "string") return [value, null];
-  if (!isObject(value)) throw new Unsupported("not a plan value");
-  const keys = Object.keys(value);
-  if (keys.length !== 1) throw new Unsupported("not an enum value");
-  const key = keys[0] as string;
-  return [key, value[key]];
-}
-
-function field(value: unknown, key: string): unknown {
-  if (!isObject(value) || !(key in value)) throw new Unsupported(`no ${key}`);
-  return value[key];
-}
-
-function list(value: unknown): readonly unknown[] {
-  if (!Array.isArray(value)) throw new Unsupported("not a list");
-  return value;
-}
-
-function text(value: unknown): string {
-  if (typeof value !== "string") throw new Unsupported("not a name");
-  return value;
-}
-
-/** A resolved plan is wrapped in `{ IR: { dsl, version } }`; the version is a counter, not part of the plan. */
-function unwrap(plan: unknown): unknown {
-  if (Array.isArray(plan)) return plan.map(unwrap);
-  if (!isObject(plan)) return plan;
-  const ir = plan["IR"];
-  if (Object.keys(plan).length === 1 && isObject(ir) && "dsl" in ir) return unwrap(ir["dsl"]);
-  return Object.fromEntries(Object.entries(plan).map(([k, v]) => [k, unwrap(v)]));
-}
-
-const stronger = (a: Subtype, b: Subtype): Subtype =>
-  a === "AGGREGATION" || b === "AGGREGATION"
-    ? "AGGREGATION"
-    : a === "TRANSFORMATION" || b === "TRANSFORMATION"
-      ? "TRANSFORMATION"
-      : "IDENTITY";
 
 /**
  * The column lineage of `plan` over `inputs`, or `undefined` when it cannot be derived for certain.
@@ -140,33 +92,6 @@ export function polarsColumnLineage(
   }
 }
 
-function inputField(origin: Origin, transformation: Transformation): InputField {
-  return {
-    namespace: origin.namespace,
-    name: origin.name,
-    field: origin.field,
-    transformations: [transformation],
-  };
-}
-
-/** Each input field once per role. */
-function unique(fields: readonly InputField[]): InputField[] {
-  const seen = new Set<string>();
-  return fields.filter((f) => {
-    const key = `${f.namespace}\u0000${f.name}\u0000${f.field}\u0000${f.transformations[0]?.subtype}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
-}
-
-/** An expression's value: its output name, the origins of its value and the inputs that pick its rows. */
-interface Evaluated {
-  readonly name: string;
-  readonly origins: readonly Origin[];
-  readonly indirect: readonly InputField[];
-}
-
-const EMPTY: readonly Origin[] = [];
-
 class Walker {
   readonly #leaves: ReadonlyMap<string, Relation>;
   /** The node kinds the inputs' plans start with: only those nodes are compared with them (as JSON). */
@@ -216,7 +141,7 @@ class Walker {
         const input = this.node(field(body, "input"));
         const subset = field(field(body, "options"), "subset");
         const names =
-          subset === null ? [...input.columns.keys()] : list(subset).flatMap((s) => this.#names(input, s));
+          subset === null ? [...input.columns.keys()] : list(subset).flatMap((s) => columnNames(input, s));
         return {
           columns: input.columns,
           indirect: [...input.indirect, ...this.#refsOf(input, names, "GROUP_BY")],
@@ -244,8 +169,8 @@ class Walker {
   ): Relation {
     const added = new Set<string>();
     const rows = [...indirect];
-    for (const expr of exprs.flatMap((e) => this.#expand(input, e, []))) {
-      const value = this.#expr(input, expr, false);
+    for (const expr of exprs.flatMap((e) => expand(input, e, []))) {
+      const value = evaluate(input, expr, false);
       if (added.has(value.name)) throw new Unsupported(`two columns named ${value.name}`);
       added.add(value.name);
       columns.set(value.name, value.origins);
@@ -282,17 +207,17 @@ class Walker {
     }
     const columns = new Map<string, readonly Origin[]>();
     const indirect = [...input.indirect];
-    const keys = list(field(body, "keys")).flatMap((k) => this.#expand(input, k, []));
+    const keys = list(field(body, "keys")).flatMap((k) => expand(input, k, []));
     for (const key of keys) {
-      const value = this.#expr(input, key, false);
+      const value = evaluate(input, key, false);
       if (columns.has(value.name)) throw new Unsupported(`two keys named ${value.name}`);
       columns.set(value.name, value.origins);
       indirect.push(...value.indirect, ...value.origins.map((o) => inputField(o, indirectOf("GROUP_BY"))));
     }
     // In an aggregation a wildcard leaves out the keys, and every value is an aggregate of its group.
     const keyNames = [...columns.keys()];
-    for (const agg of list(field(body, "aggs")).flatMap((a) => this.#expand(input, a, keyNames))) {
-      const value = this.#expr(input, agg, true);
+    for (const agg of list(field(body, "aggs")).flatMap((a) => expand(input, a, keyNames))) {
+      const value = evaluate(input, agg, true);
       if (columns.has(value.name)) throw new Unsupported(`two columns named ${value.name}`);
       columns.set(value.name, value.origins);
       indirect.push(...value.indirect);
@@ -359,176 +284,13 @@ class Walker {
   }
 
   #refsOf(input: Relation, names: readonly string[], subtype: string): InputField[] {
-    return names.flatMap((n) => this.#origins(input, n).map((o) => inputField(o, indirectOf(subtype))));
+    return names.flatMap((n) => originsOf(input, n).map((o) => inputField(o, indirectOf(subtype))));
   }
 
   #indirect(input: Relation, expr: unknown, subtype: string): InputField[] {
-    return this.#expand(input, expr, []).flatMap((e) => {
-      const value = this.#expr(input, e, false);
+    return expand(input, expr, []).flatMap((e) => {
+      const value = evaluate(input, e, false);
       return [...value.indirect, ...value.origins.map((o) => inputField(o, indirectOf(subtype)))];
     });
   }
-
-  #origins(input: Relation, name: string): readonly Origin[] {
-    const origins = input.columns.get(name);
-    if (!origins) throw new Unsupported(`no column ${name}`);
-    return origins;
-  }
-
-  /** The columns a selector picks, in the input's order. */
-  #names(input: Relation, selector: unknown, exclude: readonly string[] = []): string[] {
-    const all = [...input.columns.keys()];
-    const pick = (s: unknown): Set<string> => {
-      const [kind, body] = variant(s);
-      switch (kind) {
-        case "Wildcard":
-          return new Set(all.filter((c) => !exclude.includes(c)));
-        case "Empty":
-          return new Set();
-        case "ByName": {
-          const names = list(field(body, "names")).map(text);
-          if (names.some((n) => !input.columns.has(n))) throw new Unsupported("selector of a missing column");
-          return new Set(names);
-        }
-        case "Difference": {
-          const [a, b] = list(body);
-          const minus = pick(b);
-          return new Set([...pick(a)].filter((c) => !minus.has(c)));
-        }
-        case "Union": {
-          const [a, b] = list(body);
-          return new Set([...pick(a), ...pick(b)]);
-        }
-        default:
-          throw new Unsupported(`selector ${kind}`);
-      }
-    };
-    const [kind] = variant(selector);
-    if (kind !== "Selector") throw new Unsupported("not a selector");
-    const chosen = pick(field(selector, "Selector"));
-    // A name selector keeps the order it names; the others keep the input's.
-    const [inner, body] = variant(field(selector, "Selector"));
-    if (inner === "ByName") return list(field(body, "names")).map(text);
-    return all.filter((c) => chosen.has(c));
-  }
-
-  /** One expression per column a selector in it picks (polars' expansion); at most one selector per expression. */
-  #expand(input: Relation, expr: unknown, exclude: readonly string[]): unknown[] {
-    const selectors = new Set<string>();
-    const find = (e: unknown): void => {
-      if (Array.isArray(e)) return e.forEach(find);
-      if (!isObject(e)) return;
-      if (Object.keys(e).length === 1 && "Selector" in e) {
-        selectors.add(JSON.stringify(e));
-        return;
-      }
-      Object.values(e).forEach(find);
-    };
-    find(expr);
-    if (selectors.size === 0) return [expr];
-    if (selectors.size > 1) throw new Unsupported("several selectors in one expression");
-    const [selector] = selectors as Set<string>;
-    const names = this.#names(input, JSON.parse(selector as string), exclude);
-    const replace = (e: unknown, name: string): unknown => {
-      if (Array.isArray(e)) return e.map((x) => replace(x, name));
-      if (!isObject(e)) return e;
-      if (Object.keys(e).length === 1 && "Selector" in e) return { Column: name };
-      return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, replace(v, name)]));
-    };
-    return names.map((n) => replace(expr, n));
-  }
-
-  /** An expression (selectors expanded) over `input`; `aggregated`: it sits in a group-by's aggregation. */
-  #expr(input: Relation, expr: unknown, aggregated: boolean): Evaluated {
-    const inner = (e: unknown, under: Subtype): Evaluated => {
-      const [kind, body] = variant(e);
-      const through = (value: Evaluated, subtype: Subtype, name = value.name): Evaluated => ({
-        name,
-        origins: value.origins.map((o) => ({ ...o, subtype: stronger(o.subtype, subtype) })),
-        indirect: value.indirect,
-      });
-      const combine = (parts: readonly unknown[], subtype: Subtype): Evaluated => {
-        const values = parts.map((p) => inner(p, subtype));
-        const [first] = values;
-        if (!first) throw new Unsupported("no operands");
-        return {
-          name: first.name,
-          origins: values.flatMap((v) => through(v, subtype).origins),
-          indirect: values.flatMap((v) => v.indirect),
-        };
-      };
-      switch (kind) {
-        case "Column": {
-          const name = text(body);
-          return through({ name, origins: this.#origins(input, name), indirect: [] }, under);
-        }
-        case "Alias": {
-          const [value, name] = list(body);
-          return { ...inner(value, under), name: text(name) };
-        }
-        case "Literal": {
-          const [literal] = variant(body);
-          if (literal !== "Scalar" && literal !== "Dyn") throw new Unsupported(`literal ${literal}`);
-          return { name: "literal", origins: EMPTY, indirect: [] };
-        }
-        case "Len":
-          return { name: "len", origins: EMPTY, indirect: [] };
-        case "BinaryExpr":
-          return combine([field(body, "left"), field(body, "right")], "TRANSFORMATION");
-        case "Cast":
-          return through(inner(field(body, "expr"), under), "TRANSFORMATION");
-        case "Ternary":
-          return combine(
-            [field(body, "truthy"), field(body, "predicate"), field(body, "falsy")],
-            "TRANSFORMATION",
-          );
-        case "Function": {
-          const [fn] = variant(field(body, "function"));
-          // A struct's fields are named by the struct, not by the first input.
-          if (fn === "StructExpr" || fn === "AsStruct") throw new Unsupported(`function ${fn}`);
-          return combine(list(field(body, "input")), "TRANSFORMATION");
-        }
-        case "Agg": {
-          const [, payload] = variant(body);
-          const operand =
-            isObject(payload) && "input" in payload
-              ? payload["input"]
-              : Array.isArray(payload)
-                ? payload[0]
-                : payload;
-          return through(inner(operand, "AGGREGATION"), "AGGREGATION");
-        }
-        case "Sort":
-          return inner(field(body, "expr"), under);
-        case "SortBy": {
-          const value = inner(field(body, "expr"), under);
-          const by = list(field(body, "by")).flatMap((b) => {
-            const key = inner(b, "IDENTITY");
-            return [...key.indirect, ...key.origins.map((o) => inputField(o, indirectOf("SORT")))];
-          });
-          return { ...value, indirect: [...value.indirect, ...by] };
-        }
-        case "Filter": {
-          const value = inner(field(body, "input"), under);
-          const by = inner(field(body, "by"), "IDENTITY");
-          return {
-            ...value,
-            indirect: [
-              ...value.indirect,
-              ...by.indirect,
-              ...by.origins.map((o) => inputField(o, indirectOf("FILTER"))),
-            ],
-          };
-        }
-        default:
-          // A window (`over`), a regex or dtype selector, a name function, a struct field, an element, a UDF.
-          throw new Unsupported(`expression ${kind}`);
-      }
-    };
-    return inner(expr, aggregated ? "AGGREGATION" : "IDENTITY");
-  }
-}
-
-function indirectOf(subtype: string): Transformation {
-  return { type: "INDIRECT", subtype };
 }
