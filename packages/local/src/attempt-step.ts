@@ -212,7 +212,7 @@ async function materializeAndCommit(
         ...(pool.kind === "process" ? { env: polarsEnv() } : {}),
       });
       // A plan polars cannot serialise (run on this thread) has no lineage: it cannot be walked either.
-      columnLineage = planLineage(step, prepared, plan.byteLength);
+      columnLineage = planLineage(step, prepared, runner.log.forStep(step.name), plan.byteLength);
     } else {
       written = await materialize(pl, frame, job);
     }

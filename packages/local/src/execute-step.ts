@@ -76,12 +76,13 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
   const { step } = exec;
   const params = taskParams(step, exec.params);
   const pl = await loadPolars();
+  const log = exec.log ?? stderrLogger(step.name, exec.runId);
   const prepared = await prepareStep(pl, {
     step,
     runId: exec.runId,
     params,
     ...(exec.storage === undefined ? {} : { storage: exec.storage }),
-    log: exec.log ?? stderrLogger(step.name, exec.runId),
+    log,
     files: createFileStore(exec.storage),
     probeInputs: true,
   });
@@ -98,7 +99,7 @@ export async function executeStep(exec: StepExecution): Promise<StepMetrics> {
     throw (await blameSource(pl, step, exec.storage, error)) ?? error;
   }
   const committed = await commitOutput(target, step.name, exec.storage);
-  const columnLineage = planLineage(step, prepared);
+  const columnLineage = planLineage(step, prepared, log);
   return {
     rows: written.rows,
     bytes: committed.bytes ?? written.bytes ?? 0,

@@ -1,6 +1,7 @@
-import type { StepNode } from "@glacier/core";
+import type { StepNode, TaskLogger } from "@glacier/core";
 import { stepInputs } from "@glacier/core/internal";
 import { datasetName, polarsColumnLineage, type ColumnLineage, type PlanLineageInput } from "@glacier/engine";
+import { messageOf } from "./errors.js";
 import type { LazyFrame } from "./polars.js";
 import type { PreparedStep } from "./prepare-step.js";
 
@@ -27,7 +28,7 @@ function planJson(frame: LazyFrame): unknown {
  * @example
  * ```ts
  * // executor.task((input) => input.select(pl.col("id"), pl.col("x").alias("xx")))
- * planLineage(step, prepared, plan.byteLength);
+ * planLineage(step, prepared, log, plan.byteLength);
  * // { fields: { id: { inputFields: [{ namespace: "file://host", name: "/data/in.parquet", field: "id",
  * //   transformations: [{ type: "DIRECT", subtype: "IDENTITY" }] }] }, xx: { … field: "x" … } }, dataset: [] }
  * ```
@@ -35,6 +36,7 @@ function planJson(frame: LazyFrame): unknown {
 export function planLineage(
   step: StepNode,
   prepared: PreparedStep,
+  log: TaskLogger,
   planBytes?: number,
 ): ColumnLineage | undefined {
   if (step.task.language === "sql") return undefined;
@@ -53,7 +55,16 @@ export function planLineage(
     // A plan polars cannot write as JSON has no lineage; the step runs all the same.
     return undefined;
   }
-  const lineage = polarsColumnLineage(plan, inputs);
+  let lineage: ColumnLineage | undefined;
+  try {
+    lineage = polarsColumnLineage(plan, inputs);
+  } catch (error) {
+    // A fault in the walk is Glacier's, and lineage is metadata: say so in the run log, never fail the step.
+    log.warn(`the column lineage of the task's plan could not be derived: ${messageOf(error, true)}`, {
+      error: error instanceof Error ? (error.stack ?? error.message) : messageOf(error),
+    });
+    return undefined;
+  }
   if (lineage === undefined) return undefined;
   const derived = Object.keys(lineage.fields);
   const { columns } = prepared;
