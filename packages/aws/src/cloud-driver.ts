@@ -119,6 +119,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
           plan,
           d,
           init.applicationIds.get(d.applicationName) as string,
+          step,
         );
         const written = await outputNow(step);
         return { ...outcome, bytes: written.bytes, outputFingerprint: written.fingerprint };
