@@ -8,6 +8,7 @@ import {
   type GlacierErrorCode,
   type StepNode,
 } from "@glacier/core";
+import { isCheckResult } from "./check-results-wire.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { DispatchContext, StepOutcome } from "./dispatch-lambda.js";
 import { StepCancelled, TaskFailure } from "./task-failure.js";
@@ -42,20 +43,6 @@ const DRIVER_CODES = [
 export function driverErrorCode(details: string): GlacierErrorCode | undefined {
   const code = /\bGlacierStepError: ([A-Z_]+)/.exec(details)?.[1];
   return (DRIVER_CODES as readonly string[]).includes(code ?? "") ? (code as GlacierErrorCode) : undefined;
-}
-
-function isCheckResult(value: unknown): value is CheckResult {
-  const r = value as Partial<CheckResult> | null;
-  return (
-    typeof r === "object" &&
-    r !== null &&
-    typeof r.name === "string" &&
-    typeof r.type === "string" &&
-    (r.severity === "blocking" || r.severity === "warn") &&
-    (r.status === "passed" || r.status === "failed" || r.status === "error") &&
-    typeof r.failing === "number" &&
-    typeof r.message === "string"
-  );
 }
 
 /**

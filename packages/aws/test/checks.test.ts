@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { runGraph, type CheckResult } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listRuns, readRun } from "@glacier/engine";
 import type { CloudRunResult } from "../src/index.js";
 import { openLineageProblems } from "../../engine/test/fixtures/openlineage/validate-openlineage.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
@@ -108,6 +109,25 @@ describe("checks on a Lambda step", () => {
     expect(invoked.map((i) => [i.outcome, i.error?.errorType])).toEqual([
       ["function-error", "GlacierError.CHECK_FAILED"],
     ]);
+    // The handler's reply carries every check's result as data; the shown error does not repeat them.
+    expect(invoked[0]?.error?.errorMessage).toMatch(/\nGlacier check results: \[\{"name":"relationships/);
+    expect(clean?.error).not.toContain("Glacier check results");
+    const failedResults = [
+      ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "blocking", "failed", 1],
+      ["positive_amount", "warn", "passed", 0],
+      ["not_null(id)", "blocking", "passed", 0],
+      ["unique(id)", "blocking", "failed", 2],
+    ];
+    expect(clean?.checks?.map((c) => [c.name, c.severity, c.status, c.failing])).toEqual(failedResults);
+    expect(clean?.checks?.[3]?.sample).toEqual([{ id: 3, rows: 2 }]);
+    expect(clean?.checks?.[0]?.sample).toEqual([{ id: 2, customer: 9, amount: 5 }]);
+    // As a local run records them: in run.json, counted by `glacier runs`.
+    const record = await readRun(result.runId, { projectDir: env.projectDir });
+    expect(record?.steps[0]?.checks?.map((c) => [c.name, c.severity, c.status, c.failing])).toEqual(
+      failedResults,
+    );
+    const [listed] = await listRuns({ projectDir: env.projectDir, limit: 1 });
+    expect(listed).toMatchObject({ runId: result.runId, checks: { passed: 2, warned: 0, failed: 2 } });
   }, 60_000);
 
   it("in the state machine, CHECK_FAILED is permanent: one invocation, the step failed, the output kept", async () => {
@@ -120,6 +140,14 @@ describe("checks on a Lambda step", () => {
     })) as CloudRunResult;
     expect(result.status).toBe("failed");
     expect(result.steps[0]).toMatchObject({ name: "clean", status: "failed", code: "CHECK_FAILED" });
+    // Step Functions passes the function's error payload on as the cause: its check results are recorded too.
+    expect(result.steps[0]?.checks?.map((c) => [c.name, c.status, c.failing])).toEqual([
+      ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "failed", 1],
+      ["positive_amount", "passed", 0],
+      ["not_null(id)", "passed", 0],
+      ["unique(id)", "failed", 2],
+    ]);
+    expect(result.steps[0]?.error).not.toContain("Glacier check results");
     expect(cleanInvocations(from)).toHaveLength(1);
     expect(await bytesOf(OUTPUT)).toEqual(before);
     expect(await exists("reports/total.parquet")).toBe(true);
