@@ -510,7 +510,12 @@ export function describeCheckResult(result: CheckResult): string {
  * check, its failing count and a sample row; the full results (up to five sample rows each) ride along for run
  * records ({@link checkResultsOf}).
  */
-export function checkFailure(step: string, results: readonly CheckResult[]): GlacierError | null {
+export function checkFailure(
+  step: string,
+  results: readonly CheckResult[],
+  /** `stored`: the checks ran on the committed output (only they changed), not on a new result. */
+  on: "result" | "stored" = "result",
+): GlacierError | null {
   const blocking = results.filter((r) => r.severity === "blocking" && r.status !== "passed");
   if (blocking.length === 0) return null;
   const what =
@@ -519,7 +524,9 @@ export function checkFailure(step: string, results: readonly CheckResult[]): Gla
       : `${blocking.length} blocking checks failed: ${blocking.map(describeCheckResult).join("; ")}`;
   const error = new GlacierError(
     "CHECK_FAILED",
-    `${what}. The output was not committed: the previous one is intact.`,
+    on === "result"
+      ? `${what}. The output was not committed: the previous one is intact.`
+      : `${what}, on the stored output (only the checks changed, so the task did not run). Its consumers do not run until it passes.`,
     {
       subject: { kind: "step", name: step },
       hint: 'Fix the data or the task (the run record has up to 5 failing rows per check), or make the check { severity: "warn" }.',
