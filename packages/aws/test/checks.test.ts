@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { runGraph, type CheckResult } from "@glacier/core";
+import { check, LineageGraph, runGraph, type CheckResult, type RunPlan } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listRuns, readRun } from "@glacier/engine";
 import type { CloudRunResult } from "../src/index.js";
 import { openLineageProblems } from "../../engine/test/fixtures/openlineage/validate-openlineage.js";
+import { checkedWith } from "./fixtures/checks-pipeline.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
 /**
@@ -151,5 +152,42 @@ describe("checks on a Lambda step", () => {
     expect(cleanInvocations(from)).toHaveLength(1);
     expect(await bytesOf(OUTPUT)).toEqual(before);
     expect(await exists("reports/total.parquet")).toBe(true);
+  }, 60_000);
+
+  it("a check added to an up-to-date step runs from the run's process on the stored output: no invocation", async () => {
+    await putOrders("id,customer,amount\n1,1,10\n2,2,5\n3,3,7\n");
+    const first = await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir });
+    expect(first.steps.map((s) => [s.name, s.status])).toEqual([
+      ["clean", "succeeded"],
+      ["total", "succeeded"],
+    ]);
+    const before = await bytesOf(OUTPUT);
+    const from = env.lambda.invocations.length;
+    const changed = LineageGraph.from({ checked: checkedWith([check.rowCount({ max: 2 })]) });
+    const plan = (await runGraph(changed, {
+      mode: "cloud",
+      projectDir: env.projectDir,
+      plan: true,
+    })) as RunPlan;
+    expect(plan.steps.map((s) => [s.name, s.action, s.reason])).toEqual([
+      ["clean", "check", "checks changed"],
+      ["total", "skip", "up to date"],
+    ]);
+    const result = (await runGraph(changed, { mode: "cloud", projectDir: env.projectDir })) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["clean", "failed", "checks changed"],
+      ["total", "not-run", "upstream failed"],
+    ]);
+    expect(result.steps[0]).toMatchObject({ code: "CHECK_FAILED" });
+    expect(result.steps[0]?.error).toContain("row_count: 3 rows, expected at most 2, on the stored output");
+    expect(result.steps[0]?.checks?.map((c) => [c.name, c.status])).toEqual([
+      ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "passed"],
+      ["positive_amount", "passed"],
+      ["row_count", "failed"],
+      ["not_null(id)", "passed"],
+      ["unique(id)", "passed"],
+    ]);
+    expect(cleanInvocations(from)).toEqual([]);
+    expect(await bytesOf(OUTPUT)).toEqual(before);
   }, 60_000);
 });
