@@ -4,7 +4,7 @@ export { ref } from "./plan-roles.js";
 export type * from "./plan-types.js";
 export * from "./resource-names.js";
 export { graphSqlWarnings, sqlPortabilityWarnings } from "./sql-portability.js";
-export { SPARK_TYPE } from "./spark-script.js";
+export { SPARK_TYPE, sparkChecksKey } from "./spark-script.js";
 export { CONTAINER_BOOTSTRAP, containerCommand } from "./container-bootstrap.js";
 export { CONTAINER_IMAGE } from "./plan-infrastructure.js";
 export { ASL_NETWORK } from "./plan-state-machine.js";

@@ -78,7 +78,7 @@ export function functionPlan(step: StepNode, executor: ServerlessExecutorNode, p
   };
 }
 
-/** What a function reads: the step's inputs, and the buckets its relationships checks look keys up in. */
+/** What a function or Spark job reads: the step's inputs, and the buckets its relationships checks look keys up in. */
 function stepReads(step: StepNode): ReturnType<typeof s3Access>[] {
   const related = stepChecks(step).flatMap((c) => (c.type === "relationships" ? [c.to] : []));
   const buckets = [...stepInputs(step).map(([, bucket]) => bucket), ...related];
@@ -137,7 +137,7 @@ export function sparkJobPlan(step: StepNode, executor: SparkExecutorNode, prefix
     ...(step.task.timeout === undefined
       ? {}
       : { executionTimeoutMinutes: Math.ceil(step.task.timeout / 60) }),
-    reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
+    reads: stepReads(step),
     writes: s3Access(step.output),
     stagingPrefix: stepStagingPrefix(step.id),
   };
@@ -188,7 +188,7 @@ export function containerTaskPlan(
       GLACIER_ENVIRONMENT: "${var.environment}",
       GLACIER_STEP_ID: step.id,
     },
-    reads: stepInputs(step).map(([, bucket]) => s3Access(bucket)),
+    reads: stepReads(step),
     writes: s3Access(step.output),
     stagingPrefix: stepStagingPrefix(step.id),
   };

@@ -114,15 +114,16 @@ function sparkProblems(step: StepNode): GlacierError[] {
   const unrunnable = executorRuleProblem(step.task, stepSubject(step));
   if (unrunnable) return [unrunnable];
   const problems: GlacierError[] = [];
-  const checks = stepChecks(step);
-  if (checks.length > 0) {
+  // Every check kind but a Polars expression compiles to Spark SQL (see spark-script.ts).
+  const polars = stepChecks(step).filter((c) => c.type === "expr");
+  if (polars.length > 0) {
     problems.push(
       new GlacierError(
         "INVALID_OPTION",
-        `data checks (${checks.map((c) => c.name).join(", ")}) do not run on a spark executor yet: the generated Spark script would commit the result unchecked.`,
+        `the Polars expression check${polars.length > 1 ? "s" : ""} ${polars.map((c) => `"${c.name}"`).join(", ")} cannot run on a spark executor: the generated Spark driver runs checks as Spark SQL, and a Polars expression has no SQL form.`,
         {
           subject: stepSubject(step),
-          hint: "Run the step on provider.serverless() or provider.local(); or declare the checks on a bucket no Spark step writes, and run glacier check on what is stored.",
+          hint: `Write ${polars.length > 1 ? "them" : "it"} as check.sql("${(polars[0] as { name: string }).name}", "<SQL boolean expression>"), which runs on every executor; or run the step on provider.serverless() or provider.local().`,
         },
       ),
     );

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LineageGraph, Provider } from "@glacier/core";
+import { check, LineageGraph, Provider } from "@glacier/core";
 import { stepStagingPrefix } from "@glacier/core/internal";
 import { describe, expect, it } from "vitest";
 import { planInfrastructure, type PolicyStatement } from "../src/index.js";
@@ -25,10 +25,24 @@ const spark = aws.spark();
 const input = aws.bucket({ bucket: BUCKET, path: "raw/orders.parquet" });
 const single = aws.bucket({ bucket: BUCKET, path: "enriched/orders.parquet" });
 const dataset = aws.bucket({ bucket: BUCKET, path: "daily/", format: "parquet" });
+const customers = aws.bucket({ bucket: BUCKET, path: "ref/customers.parquet" });
+const checkedOut = aws.bucket({
+  bucket: BUCKET,
+  path: "checked/orders.parquet",
+  checks: [check.notNull("id"), check.unique("id")],
+});
 const plan = planInfrastructure(
   LineageGraph.from({
     s: input.transform(spark.sql("enrich", "SELECT * FROM input")).to(single),
     d: input.transform(spark.sql("daily", "SELECT * FROM input")).to(dataset),
+    c: input
+      .transform(spark.sql("checked", "SELECT * FROM input"))
+      .to(checkedOut)
+      .check(
+        check.relationships("customer", customers, "id"),
+        check.rowCount({ min: 2 }),
+        check.sql("small", "amount < 9", { severity: "warn" }),
+      ),
   }),
 );
 
@@ -43,14 +57,15 @@ function commit(
   stepName: string,
   objects: Record<string, string>,
   failCopyTo: string[] = [],
-  call: "commit" | "check_output" = "commit",
+  call: "commit" | "check_output" | "run_checks" = "commit",
+  tables: Record<string, readonly Record<string, unknown>[]> = {},
 ): Result {
   const job = plan.sparkJobs.find((j) => j.stepName === stepName);
   if (!job) throw new Error(`no job ${stepName}`);
   const driver = join(root, `${stepName}.py`);
   const scenario = join(root, `${stepName}-${Object.keys(objects).length}-${failCopyTo.length}-${call}.json`);
   writeFileSync(driver, job.script);
-  writeFileSync(scenario, JSON.stringify({ bucket: BUCKET, runId: RUN, objects, failCopyTo, call }));
+  writeFileSync(scenario, JSON.stringify({ bucket: BUCKET, runId: RUN, objects, failCopyTo, call, tables }));
   const run = spawnSync("python3", [HARNESS, driver, scenario], { encoding: "utf8" });
   expect(run.stderr).toBe("");
   return JSON.parse(run.stdout) as Result;
@@ -265,5 +280,62 @@ describe("the Spark driver's commit", () => {
     expect(script).not.toContain(".coalesce(");
     expect(script).not.toContain("fs.exists(");
     expect(script).not.toContain("fs.rename(");
+  });
+});
+
+describe("the Spark driver's checks (run_checks, the compiled SQL run by SQLite in the harness)", () => {
+  const dir = staged("checked", "checked/orders.parquet");
+  const checksKey = `${stepStagingPrefix(plan.sparkJobs.find((j) => j.stepName === "checked")?.stepId ?? "")}${RUN}-spark/_glacier_checks.json`;
+  const customerRows = [{ id: 1 }, { id: 2 }, { id: 3 }];
+  const objects = { "checked/orders.parquet": "old", [`${dir}/part-00000-a.parquet`]: "new" };
+  const run = (rows: Record<string, unknown>[]) =>
+    commit("checked", objects, [], "run_checks", {
+      [`s3://${BUCKET}/${dir}`]: rows,
+      [`s3://${BUCKET}/ref/customers.parquet`]: customerRows,
+    });
+  const results = (result: Result) =>
+    (JSON.parse(result.objects[checksKey] as string) as { results: Record<string, unknown>[] }).results;
+
+  it("records every result, a failed warn check included, and leaves the staged result for the commit", () => {
+    const result = run([
+      { id: 1, customer: 1, amount: 10 },
+      { id: 2, customer: 2, amount: 5 },
+    ]);
+    expect(result.error).toBeNull();
+    expect(results(result).map((r) => [r["name"], r["status"], r["failing"], r["message"]])).toEqual([
+      [
+        "relationships(customer->acme-lake/ref/customers.parquet.id)",
+        "passed",
+        0,
+        'no row has a "customer" missing from "id" of acme-lake/ref/customers.parquet',
+      ],
+      ["row_count", "passed", 0, "2 rows, at least 2"],
+      ["small", "failed", 1, "1 row does not satisfy amount < 9"],
+      ["not_null(id)", "passed", 0, 'no row has a null in "id"'],
+      ["unique(id)", "passed", 0, '"id" is unique'],
+    ]);
+    expect(results(result)[2]?.["sample"]).toEqual([{ id: 1, customer: 1, amount: 10 }]);
+    expect(result.objects[`${dir}/part-00000-a.parquet`]).toBe("new");
+    expect(denied("checked", result.requests)).toEqual([]);
+  });
+
+  it("fails a blocking check with CHECK_FAILED, deleting the staged result: the output is untouched", () => {
+    const result = run([
+      { id: 1, customer: 1, amount: 1 },
+      { id: 1, customer: 7, amount: 2 },
+    ]);
+    expect(result.error).toMatchInlineSnapshot(
+      `"CHECK_FAILED: step checked->acme-lake/checked/orders.parquet: 2 blocking checks failed: relationships(customer->acme-lake/ref/customers.parquet.id): 1 row has a "customer" missing from "id" of acme-lake/ref/customers.parquet, e.g. {"id":1,"customer":7,"amount":2}; unique(id): 2 rows share 1 value of "id", e.g. {"id":1,"rows":2}. The output was not committed: the previous one is intact."`,
+    );
+    expect(results(result).map((r) => [r["name"], r["status"], r["failing"]])).toEqual([
+      ["relationships(customer->acme-lake/ref/customers.parquet.id)", "failed", 1],
+      ["row_count", "passed", 0],
+      ["small", "passed", 0],
+      ["not_null(id)", "passed", 0],
+      ["unique(id)", "failed", 2],
+    ]);
+    expect(result.objects["checked/orders.parquet"]).toBe("old");
+    expect(Object.keys(result.objects).filter((k) => k.startsWith(dir))).toEqual([]);
+    expect(denied("checked", result.requests)).toEqual([]);
   });
 });

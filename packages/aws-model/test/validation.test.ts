@@ -131,19 +131,39 @@ describe("validation before planning", () => {
     );
   });
 
-  it("refuses data checks on Spark (the generated script does not run them yet)", async () => {
+  it("refuses a Polars expression check on Spark, naming it and check.sql; SQL-expressible checks pass", async () => {
     const out = aws.bucket({ bucket: "acme-lake", path: "out/total.parquet" });
     const error = await failure(
       raw
         .transform(total)
         .to(out)
-        .check(check.rowCount({ min: 1 }))
+        .check(
+          check.rowCount({ min: 1 }),
+          check.expr("positive", (pl) => pl.col("total").gt(0)),
+        )
         .graph(),
     );
     expect(error.code).toBe("INVALID_OPTION");
     expect(error.message).toMatchInlineSnapshot(
-      `"step "total->acme-lake/out/total.parquet": data checks (row_count) do not run on a spark executor yet: the generated Spark script would commit the result unchecked. Run the step on provider.serverless() or provider.local(); or declare the checks on a bucket no Spark step writes, and run glacier check on what is stored."`,
+      `"step "total->acme-lake/out/total.parquet": the Polars expression check "positive" cannot run on a spark executor: the generated Spark driver runs checks as Spark SQL, and a Polars expression has no SQL form. Write it as check.sql("positive", "<SQL boolean expression>"), which runs on every executor; or run the step on provider.serverless() or provider.local()."`,
     );
+    const customers = aws.bucket({ bucket: "acme-crm", path: "customers.parquet" });
+    const plan = planInfrastructure(
+      raw
+        .transform(total)
+        .to(out)
+        .check(
+          check.rowCount({ min: 1 }),
+          check.sql("positive", "total > 0"),
+          check.relationships("total", customers, "id"),
+        )
+        .graph(),
+    );
+    // The job reads the related bucket its relationships check looks keys up in.
+    expect(plan.sparkJobs[0]?.reads.map((r) => r.location)).toEqual([
+      "s3://acme-lake/raw/sales.parquet",
+      "s3://acme-crm/customers.parquet",
+    ]);
   });
 
   it("grants a Lambda step read access to the buckets its relationships checks read", () => {

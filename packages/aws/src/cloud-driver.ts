@@ -2,7 +2,7 @@ import { NON_RETRYABLE_ERRORS } from "@glacier/aws-model";
 import { GlacierError, type ParamValue, type StepNode } from "@glacier/core";
 import { absurd } from "@glacier/core/internal";
 import type { RunLog, StepDriver, StepOutcome } from "@glacier/engine";
-import { executeStep } from "@glacier/local";
+import { checkCommittedOutput, executeStep } from "@glacier/local";
 import { codeFingerprintNotes } from "@glacier/task-code";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
@@ -119,6 +119,7 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
           plan,
           d,
           init.applicationIds.get(d.applicationName) as string,
+          step,
         );
         const written = await outputNow(step);
         return { ...outcome, bytes: written.bytes, outputFingerprint: written.fingerprint };
@@ -243,6 +244,11 @@ export function cloudDriver(init: CloudDriverInit): StepDriver {
           ...(outcome.taskArn === undefined ? {} : { taskArn: outcome.taskArn }),
         },
       };
+    },
+    // Only the checks changed: they run from this process on the output in S3, as an in-process step reads it.
+    async recheck(step) {
+      const credentials = init.credentials ? await init.credentials() : {};
+      return checkCommittedOutput(step, { s3: { region: init.plan.region, ...credentials } });
     },
     failure(step, error) {
       const failure = asFailure(error, step.name);

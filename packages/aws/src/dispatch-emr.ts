@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { emrClientToken, emrJobRunName } from "@glacier/aws-model";
-import type { GlacierErrorCode } from "@glacier/core";
+import { emrClientToken, emrJobRunName, sparkChecksKey } from "@glacier/aws-model";
+import {
+  checkFailure,
+  stepChecks,
+  type BucketNode,
+  type CheckResult,
+  type GlacierErrorCode,
+  type StepNode,
+} from "@glacier/core";
+import { isCheckResult } from "./check-results-wire.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { DispatchContext, StepOutcome } from "./dispatch-lambda.js";
 import { StepCancelled, TaskFailure } from "./task-failure.js";
@@ -19,6 +27,7 @@ const DRIVER_CODES = [
   "STORAGE_ERROR",
   "SOURCE_MISSING",
   "OUTPUT_NOT_OWNED",
+  "CHECK_FAILED",
 ] as const;
 
 /**
@@ -37,12 +46,41 @@ export function driverErrorCode(details: string): GlacierErrorCode | undefined {
 }
 
 /**
+ * The check results a job wrote (`sparkChecksKey`, in the step's staging prefix), read and then deleted; undefined
+ * when there are none or they cannot be read (the job's failure message still names the failed checks).
+ */
+async function jobCheckResults(
+  ctx: DispatchContext,
+  stepId: string,
+  output: BucketNode,
+): Promise<readonly CheckResult[] | undefined> {
+  const s3 = await ctx.clients.s3();
+  const { GetObjectCommand, DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+  const where = { Bucket: output.bucket, Key: sparkChecksKey(stepId, ctx.runId) };
+  try {
+    const object = await s3.send(new GetObjectCommand(where));
+    const parsed = JSON.parse((await object.Body?.transformToString("utf8")) ?? "") as {
+      glacier?: unknown;
+      results?: unknown;
+    };
+    await s3.send(new DeleteObjectCommand(where)).catch(() => undefined);
+    return parsed.glacier === 1 && Array.isArray(parsed.results) && parsed.results.every(isCheckResult)
+      ? parsed.results
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs a spark step: StartJobRun of its generated Spark SQL driver on its application, then GetJobRun until the
  * run ends. The client token stands for the run, step and attempt ({@link emrClientToken}), so an SDK retry of
  * a StartJobRun whose answer was lost returns the same job run instead of starting a second one, and the next
  * attempt starts a new one. When the signal aborts (Ctrl-C, timeout, fail-fast), the job run is cancelled
  * (CancelJobRun) before this rejects. A failure the driver reports (`GlacierStepError: <CODE>`) keeps its code
- * and is permanent when a rerun cannot fix it.
+ * and is permanent when a rerun cannot fix it. A step with data checks gets their results from the job (the
+ * driver writes them before its commit): recorded on success (warnings included), and carried by the
+ * CHECK_FAILED failure (never retried) like a local or Lambda step's.
  *
  * @example
  * ```ts
@@ -55,7 +93,9 @@ export async function runSparkStep(
   step: CloudStepPlan,
   dispatch: Extract<Dispatch, { kind: "emr" }>,
   applicationId: string,
+  node: StepNode,
 ): Promise<StepOutcome & { readonly jobRunId: string }> {
+  const checked = stepChecks(node).length > 0;
   const emr = await ctx.clients.emr();
   const sdk = await import("@aws-sdk/client-emr-serverless");
   const started = await emr.send(
@@ -89,9 +129,12 @@ export async function runSparkStep(
     const { jobRun } = await emr.send(new sdk.GetJobRunCommand({ applicationId, jobRunId }));
     const state = jobRun?.state ?? "PENDING";
     if (TERMINAL.has(state)) {
-      if (state === "SUCCESS") return { logs, jobRunId };
+      const checks = checked ? await jobCheckResults(ctx, step.stepId, node.output) : undefined;
+      if (state === "SUCCESS") return { logs, jobRunId, ...(checks === undefined ? {} : { checks }) };
       const details = jobRun?.stateDetails ?? `the job run ended ${state}`;
       const code = state === "FAILED" ? driverErrorCode(details) : undefined;
+      // The failed checks' results ride on the failure's cause, where the engine records them from.
+      const cause = code === "CHECK_FAILED" && checks ? checkFailure(step.name, checks) : null;
       throw new TaskFailure(
         code === undefined || code === "STORAGE_ERROR" ? "TASK_FAILED" : code,
         step.name,
@@ -99,6 +142,7 @@ export async function runSparkStep(
         {
           permanent: code !== undefined && ctx.permanentErrors.includes(`GlacierError.${code}`),
           logs,
+          ...(cause ? { cause } : {}),
         },
       );
     }

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InvokeCommandOutput } from "@aws-sdk/client-lambda";
-import type { BucketNode, CheckResult, ParamValue } from "@glacier/core";
+import { checkFailure, type BucketNode, type CheckResult, type ParamValue } from "@glacier/core";
 import type { ColumnLineage } from "@glacier/engine";
 import type { AwsClients } from "./aws-clients.js";
+import { isCheckResult, splitCheckResults } from "./check-results-wire.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { StepEvent, StepResponse } from "./lambda-handler.js";
 import { CANCEL_GRACE_MS, markCancelled } from "./step-deadline.js";
@@ -121,7 +122,10 @@ export async function invokeStep(
     } catch {
       error = { errorMessage: text };
     }
-    const raw = error.errorMessage ?? `the function failed (${response.FunctionError}) without a message`;
+    // A CHECK_FAILED message ends with the check results (check-results-wire.ts): recorded, not shown.
+    const { message: raw, checks } = splitCheckResults(
+      error.errorMessage ?? `the function failed (${response.FunctionError}) without a message`,
+    );
     const named = LOG_SUFFIX.exec(raw);
     // The handler names the step (by id, or by name when the error was already about it); so does TaskFailure.
     const message = raw
@@ -133,7 +137,8 @@ export async function invokeStep(
       new TaskFailure(codeOfErrorType(error.errorType), step.name, message, {
         permanent: ctx.permanentErrors.includes(error.errorType ?? ""),
         logs,
-        cause: error,
+        // The engine records the results a CHECK_FAILED cause carries (core's checkResultsOf).
+        cause: (checks && checkFailure(step.name, checks)) ?? error,
       }),
     );
   }
@@ -155,7 +160,7 @@ export async function invokeStep(
     rows: result.rows,
     bytes: result.bytes,
     ...(typeof result.outputFingerprint === "string" ? { outputFingerprint: result.outputFingerprint } : {}),
-    ...(Array.isArray(result.checks) ? { checks: result.checks } : {}),
+    ...(Array.isArray(result.checks) && result.checks.every(isCheckResult) ? { checks: result.checks } : {}),
     ...(result.schema && typeof result.schema === "object" ? { schema: result.schema } : {}),
     ...(isColumnLineage(result.columnLineage) ? { columnLineage: result.columnLineage } : {}),
     logs: group,

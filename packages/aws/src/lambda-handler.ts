@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   checkPartitionKey,
+  checkResultsOf,
   GlacierError,
   isBucket,
   latestPartitions,
@@ -16,6 +17,7 @@ import {
 } from "@glacier/core";
 import { executeStep } from "@glacier/local";
 import type { ColumnLineage } from "@glacier/engine";
+import { withCheckResults } from "./check-results-wire.js";
 import { attemptDeadline, commitGuard, invocationStart } from "./step-deadline.js";
 
 /**
@@ -28,7 +30,9 @@ import { attemptDeadline, commitGuard, invocationStart } from "./step-deadline.j
  * handler does not commit after it, nor after the run was cancelled, nor when Lambda is about to end the invocation,
  * so a step the caller gave up on never replaces its output later (see `step-deadline.ts`).
  * Response: `{ stepId, rows, bytes, durationMs, outputFingerprint, checks? }`. A blocking data check that fails
- * fails the invocation with `GlacierError.CHECK_FAILED` before the commit (never retried).
+ * fails the invocation with `GlacierError.CHECK_FAILED` before the commit (never retried); the error message's
+ * last line is `Glacier check results: <JSON>`, every check's result (pass/warn/fail, counts, samples), since a
+ * Lambda error carries nothing but its type and message (see `check-results-wire.ts`).
  * Failure: the invocation fails with error type `GlacierError.<CODE>` (Step Functions retries on it, see
  * NON_RETRYABLE_ERRORS in @glacier/aws-model) and a message naming the step, ending with the log stream.
  */
@@ -148,14 +152,15 @@ function reported(error: unknown, stepId: string, context: LambdaContext | undef
     : new GlacierError("TASK_FAILED", (error as Error)?.message ?? String(error), { cause: error });
   const named = glacier.subject?.kind === "step" && glacier.subject.name === stepId;
   const log = context?.logStreamName ? ` (log: ${context.logGroupName ?? ""} ${context.logStreamName})` : "";
-  const result = new GlacierError(
-    glacier.code,
-    `${named ? "" : `step "${stepId}": `}${glacier.message}${log}`,
-    {
-      cause: error,
-    },
-  );
+  const message = `${named ? "" : `step "${stepId}": `}${glacier.message}${log}`;
+  // A failure answers only errorType and errorMessage: a CHECK_FAILED's results ride on the message's last line.
+  const checks = checkResultsOf(error);
+  const result = new GlacierError(glacier.code, checks ? withCheckResults(message, checks) : message, {
+    cause: error,
+  });
   Object.defineProperty(result, "name", { value: `GlacierError.${glacier.code}` });
+  // The runtime sends the stack as `trace` too: the results once (in the message) are enough for the cause.
+  if (checks && result.stack) result.stack = result.stack.replace(result.message, message);
   return result;
 }
 

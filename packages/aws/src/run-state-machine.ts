@@ -2,10 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type * as Sfn from "@aws-sdk/client-sfn";
 import type { HistoryEvent, SFNClient } from "@aws-sdk/client-sfn";
 import { containerResultKey, type InfrastructurePlan, type StateMachinePlan } from "@glacier/aws-model";
-import { GlacierError, type ParamValue } from "@glacier/core";
+import { GlacierError, type CheckResult, type ParamValue } from "@glacier/core";
 import type { ColumnLineage, RunSession, StepRecord } from "@glacier/engine";
 import type { AwsClients } from "./aws-clients.js";
 import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
+import { isCheckResult, splitCheckResults } from "./check-results-wire.js";
 import { readContainerResult } from "./dispatch-ecs.js";
 import { isColumnLineage } from "./dispatch-lambda.js";
 import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
@@ -171,26 +172,43 @@ async function newEvents(
   return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
 }
 
-/** What a Lambda task's result in the execution history says: rows, bytes and the task's column lineage. */
-function metrics(output: string | undefined): {
-  rows?: number;
-  bytes?: number;
+/** What a Lambda task's result in the execution history says: rows, bytes, check results and the task's column lineage. */
+function metrics(output: string | undefined): Pick<StepRecord, "rows" | "bytes" | "checks"> & {
   columnLineage?: ColumnLineage;
 } {
   try {
     const payload = (
       JSON.parse(output ?? "{}") as {
-        Payload?: { rows?: unknown; bytes?: unknown; columnLineage?: unknown };
+        Payload?: { rows?: unknown; bytes?: unknown; checks?: unknown; columnLineage?: unknown };
       }
     ).Payload;
+    const checks = payload?.checks;
     return {
       ...(typeof payload?.rows === "number" ? { rows: payload.rows } : {}),
       ...(typeof payload?.bytes === "number" ? { bytes: payload.bytes } : {}),
+      ...(Array.isArray(checks) && checks.every(isCheckResult) ? { checks } : {}),
       ...(isColumnLineage(payload?.columnLineage) ? { columnLineage: payload.columnLineage } : {}),
     };
   } catch {
     return {};
   }
+}
+
+/**
+ * A TaskFailed cause as recorded: a Lambda error payload's (`{ errorType, errorMessage, trace }`) message
+ * without the check results it may end with, and those results; any other cause as it is.
+ */
+function lambdaCause(cause: string | undefined): { cause: string; checks?: readonly CheckResult[] } {
+  let payload: { errorMessage?: unknown } | null = null;
+  try {
+    payload = JSON.parse(cause ?? "") as { errorMessage?: unknown } | null;
+  } catch {
+    return { cause: cause ?? "" };
+  }
+  if (typeof payload?.errorMessage !== "string") return { cause: cause ?? "" };
+  const { message, checks } = splitCheckResults(payload.errorMessage);
+  if (checks === undefined) return { cause: cause ?? "" };
+  return { cause: JSON.stringify({ ...payload, errorMessage: message }), checks };
 }
 
 /**
@@ -335,6 +353,8 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
               ).catch(() => undefined)
             : undefined;
         const failure = document && !document.ok ? document.error : undefined;
+        // A function's CHECK_FAILED cause ends with its check results (check-results-wire.ts).
+        const { cause, checks } = lambdaCause(details?.cause);
         const record: StepRecord = {
           ...base(step),
           status: "failed",
@@ -343,10 +363,11 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
             ? codeOfErrorType(failure.name)
             : details?.error?.startsWith("GlacierError.")
               ? codeOfErrorType(details.error)
-              : (driverErrorCode(details?.cause ?? "") ?? "TASK_FAILED"),
+              : (driverErrorCode(cause) ?? "TASK_FAILED"),
           error: failure
             ? `step "${step.name}" failed in the state machine: ${failure.message}`
-            : `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${details?.cause ?? ""}`,
+            : `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${cause}`,
+          ...(checks === undefined ? {} : { checks }),
         };
         records.set(step.id, record);
         run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { runGraph, type CheckResult } from "@glacier/core";
+import { check, LineageGraph, runGraph, type CheckResult, type RunPlan } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listRuns, readRun } from "@glacier/engine";
 import type { CloudRunResult } from "../src/index.js";
 import { openLineageProblems } from "../../engine/test/fixtures/openlineage/validate-openlineage.js";
+import { checkedWith } from "./fixtures/checks-pipeline.js";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 
 /**
@@ -145,6 +147,25 @@ describe("checks on a Lambda step", () => {
     expect(invoked.map((i) => [i.outcome, i.error?.errorType])).toEqual([
       ["function-error", "GlacierError.CHECK_FAILED"],
     ]);
+    // The handler's reply carries every check's result as data; the shown error does not repeat them.
+    expect(invoked[0]?.error?.errorMessage).toMatch(/\nGlacier check results: \[\{"name":"relationships/);
+    expect(clean?.error).not.toContain("Glacier check results");
+    const failedResults = [
+      ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "blocking", "failed", 1],
+      ["positive_amount", "warn", "passed", 0],
+      ["not_null(id)", "blocking", "passed", 0],
+      ["unique(id)", "blocking", "failed", 2],
+    ];
+    expect(clean?.checks?.map((c) => [c.name, c.severity, c.status, c.failing])).toEqual(failedResults);
+    expect(clean?.checks?.[3]?.sample).toEqual([{ id: 3, rows: 2 }]);
+    expect(clean?.checks?.[0]?.sample).toEqual([{ id: 2, customer: 9, amount: 5 }]);
+    // As a local run records them: in run.json, counted by `glacier runs`.
+    const record = await readRun(result.runId, { projectDir: env.projectDir });
+    expect(record?.steps[0]?.checks?.map((c) => [c.name, c.severity, c.status, c.failing])).toEqual(
+      failedResults,
+    );
+    const [listed] = await listRuns({ projectDir: env.projectDir, limit: 1 });
+    expect(listed).toMatchObject({ runId: result.runId, checks: { passed: 2, warned: 0, failed: 2 } });
   }, 60_000);
 
   it("in the state machine, CHECK_FAILED is permanent: one invocation, the step failed, the output kept", async () => {
@@ -157,6 +178,14 @@ describe("checks on a Lambda step", () => {
     })) as CloudRunResult;
     expect(result.status).toBe("failed");
     expect(result.steps[0]).toMatchObject({ name: "clean", status: "failed", code: "CHECK_FAILED" });
+    // Step Functions passes the function's error payload on as the cause: its check results are recorded too.
+    expect(result.steps[0]?.checks?.map((c) => [c.name, c.status, c.failing])).toEqual([
+      ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "failed", 1],
+      ["positive_amount", "passed", 0],
+      ["not_null(id)", "passed", 0],
+      ["unique(id)", "failed", 2],
+    ]);
+    expect(result.steps[0]?.error).not.toContain("Glacier check results");
     expect(cleanInvocations(from)).toHaveLength(1);
     expect(await bytesOf(OUTPUT)).toEqual(before);
     expect(await exists("reports/total.parquet")).toBe(true);
@@ -196,5 +225,42 @@ describe("checks on a Lambda step", () => {
         amount: { inputFields: [identity("amount")] },
       },
     });
+  }, 60_000);
+
+  it("a check added to an up-to-date step runs from the run's process on the stored output: no invocation", async () => {
+    await putOrders("id,customer,amount\n1,1,10\n2,2,5\n3,3,7\n");
+    const first = await runGraph(env.graph, { mode: "cloud", projectDir: env.projectDir });
+    expect(first.steps.map((s) => [s.name, s.status])).toEqual([
+      ["clean", "succeeded"],
+      ["total", "succeeded"],
+    ]);
+    const before = await bytesOf(OUTPUT);
+    const from = env.lambda.invocations.length;
+    const changed = LineageGraph.from({ checked: checkedWith([check.rowCount({ max: 2 })]) });
+    const plan = (await runGraph(changed, {
+      mode: "cloud",
+      projectDir: env.projectDir,
+      plan: true,
+    })) as RunPlan;
+    expect(plan.steps.map((s) => [s.name, s.action, s.reason])).toEqual([
+      ["clean", "check", "checks changed"],
+      ["total", "skip", "up to date"],
+    ]);
+    const result = (await runGraph(changed, { mode: "cloud", projectDir: env.projectDir })) as CloudRunResult;
+    expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["clean", "failed", "checks changed"],
+      ["total", "not-run", "upstream failed"],
+    ]);
+    expect(result.steps[0]).toMatchObject({ code: "CHECK_FAILED" });
+    expect(result.steps[0]?.error).toContain("row_count: 3 rows, expected at most 2, on the stored output");
+    expect(result.steps[0]?.checks?.map((c) => [c.name, c.status])).toEqual([
+      ["relationships(customer->glacier-test-checks/ref/customers.csv.id)", "passed"],
+      ["positive_amount", "passed"],
+      ["row_count", "failed"],
+      ["not_null(id)", "passed"],
+      ["unique(id)", "passed"],
+    ]);
+    expect(cleanInvocations(from)).toEqual([]);
+    expect(await bytesOf(OUTPUT)).toEqual(before);
   }, 60_000);
 });

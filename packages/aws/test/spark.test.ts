@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { runGraph } from "@glacier/core";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { runGraph, type CheckResult } from "@glacier/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudRunResult } from "../src/index.js";
 import * as aws from "../src/index.js";
@@ -63,5 +65,78 @@ describe("a Spark step on EMR Serverless", () => {
     expect(step?.error).toContain("Last few exceptions: GlacierStepError: SCHEMA_MISMATCH: step dropTotals");
     expect(step?.error).toContain("the result lacks declared columns ['total']");
     expect(submissionsOf(result, "dropTotals")).toHaveLength(1);
+  }, 120_000);
+});
+
+describe("data checks on a Spark step (compiled to Spark SQL in the generated driver)", () => {
+  const BUCKET = "glacier-test-spark-failures";
+  const OUTPUT = "curated/orders.parquet";
+  const hashOf = async (key: string) => {
+    const object = await env.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return createHash("sha256")
+      .update(await object.Body!.transformToByteArray())
+      .digest("hex");
+  };
+  const summary = (checks: readonly CheckResult[] | undefined) =>
+    checks?.map((c) => [c.name, c.severity, c.status, c.failing]);
+
+  it("run in the job before the commit: results recorded, a failed warn check included", async () => {
+    const result = await runGraph(
+      env.graph,
+      { mode: "cloud", projectDir: env.projectDir, pipeline: "checkedSpark" },
+      aws,
+    );
+    const [step] = result.steps;
+    expect(step).toMatchObject({ name: "copyOrders", status: "succeeded", attempts: 1 });
+    const checks = (step as { checks?: readonly CheckResult[] }).checks;
+    expect(summary(checks)).toEqual([
+      ["relationships(customer->glacier-test-spark-failures/ref/customers.csv.id)", "blocking", "passed", 0],
+      ["row_count", "blocking", "passed", 0],
+      ["small_amount", "warn", "failed", 1],
+      ["accepted_values(customer)", "blocking", "passed", 0],
+      ["not_null(id)", "blocking", "passed", 0],
+      ["unique(id)", "blocking", "passed", 0],
+    ]);
+    expect(checks?.[2]).toMatchObject({
+      message: "1 row does not satisfy amount < 9",
+      sample: [{ id: 1, customer: 1, amount: 10 }],
+    });
+    expect(checks?.[1]?.message).toBe("3 rows, at least 1 and at most 100");
+    // The job's results file is read and removed: nothing is left in the staging prefix.
+    const left = await env.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: ".glacier-tmp/" }));
+    expect(left.Contents ?? []).toEqual([]);
+  }, 120_000);
+
+  it("a blocking failure is CHECK_FAILED naming the checks, counts and samples: one job, nothing committed", async () => {
+    const before = await hashOf(OUTPUT);
+    await env.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "raw/orders.csv",
+        Body: "id,customer,amount\n1,1,10\n2,7,5\n3,3,7\n3,1,8\n",
+      }),
+    );
+    const result = await runGraph(
+      env.graph,
+      { mode: "cloud", projectDir: env.projectDir, pipeline: "checkedSpark" },
+      aws,
+    );
+    const [step] = result.steps;
+    expect(step).toMatchObject({ name: "copyOrders", status: "failed", code: "CHECK_FAILED", attempts: 1 });
+    expect(step?.error).toContain(
+      'GlacierStepError: CHECK_FAILED: step copyOrders->glacier-test-spark-failures/curated/orders.parquet: 3 blocking checks failed: relationships(customer->glacier-test-spark-failures/ref/customers.csv.id): 1 row has a "customer" missing from "id" of glacier-test-spark-failures/ref/customers.csv, e.g. {"id":2,"customer":7,"amount":5}; accepted_values(customer): 1 row has a value of "customer" outside [1,2,3,9], e.g. {"id":2,"customer":7,"amount":5}; unique(id): 2 rows share 1 value of "id", e.g. {"id":3,"rows":2}. The output was not committed: the previous one is intact.',
+    );
+    const checks = (step as { checks?: readonly CheckResult[] }).checks;
+    expect(summary(checks)).toEqual([
+      ["relationships(customer->glacier-test-spark-failures/ref/customers.csv.id)", "blocking", "failed", 1],
+      ["row_count", "blocking", "passed", 0],
+      ["small_amount", "warn", "failed", 1],
+      ["accepted_values(customer)", "blocking", "failed", 1],
+      ["not_null(id)", "blocking", "passed", 0],
+      ["unique(id)", "blocking", "failed", 2],
+    ]);
+    expect(checks?.[5]?.sample).toEqual([{ id: 3, rows: 2 }]);
+    expect(submissionsOf(result, "copyOrders")).toHaveLength(1);
+    expect(await hashOf(OUTPUT)).toBe(before);
   }, 120_000);
 });

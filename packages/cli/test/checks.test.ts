@@ -165,3 +165,56 @@ describe("data checks through the CLI", () => {
     expect(report.checked[0]?.results[0]?.message).toMatch(/^the data cannot be read: .*does not exist/);
   });
 });
+
+describe("changed checks through the CLI", () => {
+  const source = (extra: string) => `
+import pl from "nodejs-polars";
+import { check, Provider } from "@glacier/core";
+
+const provider = new Provider({ cloud: "local", basePath: "data" });
+const local = provider.local();
+const raw = provider.bucket({ bucket: "shop", path: "raw/orders.parquet" });
+const orders = provider.bucket({ bucket: "shop", path: "clean/orders.parquet", checks: [check.notNull("id")${extra}] });
+const copy = local.task(function copy(df: pl.LazyDataFrame) {
+  return df;
+});
+const total = local.task(function total(df: pl.LazyDataFrame) {
+  return df.select(pl.col("amount").sum());
+});
+export const shop = raw.transform(copy).to(orders).transform(total)
+  .to(provider.bucket({ bucket: "shop", path: "reports/total.parquet" })).withName("shop");
+`;
+  const changed = tempProject({ "pipeline.ts": source("") });
+  afterAll(changed.remove);
+  const out = join(changed.dir, "data/shop/clean/orders.parquet");
+
+  it("--plan says 'check (checks changed)'; the run checks the stored output, fails on a blocking check", async () => {
+    mkdirSync(join(changed.dir, "data/shop/raw"), { recursive: true });
+    pl.DataFrame({ id: [1, 2, 3], amount: [10, 20, 30] }).writeParquet(
+      join(changed.dir, "data/shop/raw/orders.parquet"),
+    );
+    expect((await glacier(["run", "pipeline.ts"], { cwd: changed.dir })).code).toBe(0);
+    const before = sha(out);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(changed.dir, "pipeline.ts"), source(", check.rowCount({ max: 2 })"));
+    const plan = await glacier(["run", "pipeline.ts", "--plan"], { cwd: changed.dir });
+    expect(plan.code).toBe(0);
+    expect(stable(plan.stdout)).toMatchInlineSnapshot(`
+      "plan: 0 steps to run, 1 to check, 1 up to date
+      copy | check | (checks changed)
+      total | skip | (up to date)"
+    `);
+    const run = await glacier(["run", "pipeline.ts"], { cwd: changed.dir });
+    expect(run.code).toBe(1);
+    expect(stable(run.stdout.split(changed.dir).join("<project>"))).toMatchInlineSnapshot(`
+      "run <id> failed (2 steps: 1 failed, 1 not run)
+      step | status | rows | bytes | time | reason
+      copy | failed | <time> | checks changed
+      total | not-run | upstream failed
+      failed copy: [CHECK_FAILED] check row_count: 3 rows, expected at most 2, on the stored output (only the checks changed, so the task did not run). Its consumers do not run until it passes. Fix the data or the task (the run record has up to 5 failing rows per check), or make the check { severity: "warn" }. (log: <project>/.glacier/runs/<id>/log.jsonl)
+      checks: 1 passed, 1 failed
+      record: .glacier/runs/<id>"
+    `);
+    expect(sha(out)).toBe(before);
+  });
+});

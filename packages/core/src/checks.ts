@@ -35,6 +35,11 @@ export type CheckRule =
     }
   | { readonly type: "freshness"; readonly column: string; readonly maxAgeSeconds: number }
   | {
+      readonly type: "sql";
+      /** A SQL boolean expression over the checked data's columns, as Spark SQL and Polars SQL read it. */
+      readonly predicate: string;
+    }
+  | {
       readonly type: "expr";
       readonly build: CheckExpression;
       /** The builder's text: part of the step's identity, since the function itself cannot be compared. */
@@ -331,7 +336,34 @@ export const check = Object.freeze({
     });
   },
   /**
-   * Every row satisfies the boolean Polars expression `build(pl)` (a null counts as a failure).
+   * Every row satisfies the SQL boolean expression `predicate` (a null counts as a failure). Unlike
+   * {@link check.expr} it runs on every executor: with Polars SQL locally and on Lambda, with Spark SQL in the
+   * generated Spark driver. Write the portable subset (see `glacier validate`'s SQL_NOT_PORTABLE): plain
+   * column names, single-quoted strings.
+   *
+   * @example
+   * ```ts
+   * check.sql("shipped_after_ordered", "shipped >= ordered")
+   * // Spark: SELECT COUNT(*) AS failing FROM glacier_checked WHERE NOT COALESCE((shipped >= ordered), FALSE)
+   * ```
+   */
+  sql(name: string, predicate: string, options?: Omit<CheckOptions, "name">): CheckNode {
+    if (typeof predicate !== "string" || predicate.trim() === "" || predicate.includes(";")) {
+      throw invalid(
+        "check.sql",
+        `takes a SQL boolean expression (one, without ";"), got ${shown(predicate)}.`,
+        `Write check.sql("${String(name)}", "amount > 0").`,
+      );
+    }
+    return made({
+      ...common({ ...(options ?? {}), name }, "check.sql", ""),
+      type: "sql",
+      predicate: predicate.trim(),
+    });
+  },
+  /**
+   * Every row satisfies the boolean Polars expression `build(pl)` (a null counts as a failure). Runs locally,
+   * on Lambda and in containers; a Spark step cannot run it (use {@link check.sql} there).
    *
    * @example
    * ```ts
@@ -368,6 +400,7 @@ export function checkColumns(node: CheckNode): readonly string[] {
       return [node.column];
     case "rowCount":
     case "expr":
+    case "sql":
       return [];
     default:
       return absurd(node, "check");
@@ -430,6 +463,8 @@ export interface CheckJson {
   readonly maxAgeSeconds?: number;
   /** An expression check's builder text. */
   readonly source?: string;
+  /** A SQL check's predicate. */
+  readonly predicate?: string;
 }
 
 /** The JSON form of a check. */
@@ -455,6 +490,8 @@ export function checkJson(node: CheckNode): CheckJson {
       return { ...base, columns: [node.column], maxAgeSeconds: node.maxAgeSeconds };
     case "expr":
       return { ...base, source: node.source };
+    case "sql":
+      return { ...base, predicate: node.predicate };
     default:
       return absurd(node, "check");
   }
@@ -473,7 +510,12 @@ export function describeCheckResult(result: CheckResult): string {
  * check, its failing count and a sample row; the full results (up to five sample rows each) ride along for run
  * records ({@link checkResultsOf}).
  */
-export function checkFailure(step: string, results: readonly CheckResult[]): GlacierError | null {
+export function checkFailure(
+  step: string,
+  results: readonly CheckResult[],
+  /** `stored`: the checks ran on the committed output (only they changed), not on a new result. */
+  on: "result" | "stored" = "result",
+): GlacierError | null {
   const blocking = results.filter((r) => r.severity === "blocking" && r.status !== "passed");
   if (blocking.length === 0) return null;
   const what =
@@ -482,7 +524,9 @@ export function checkFailure(step: string, results: readonly CheckResult[]): Gla
       : `${blocking.length} blocking checks failed: ${blocking.map(describeCheckResult).join("; ")}`;
   const error = new GlacierError(
     "CHECK_FAILED",
-    `${what}. The output was not committed: the previous one is intact.`,
+    on === "result"
+      ? `${what}. The output was not committed: the previous one is intact.`
+      : `${what}, on the stored output (only the checks changed, so the task did not run). Its consumers do not run until it passes.`,
     {
       subject: { kind: "step", name: step },
       hint: 'Fix the data or the task (the run record has up to 5 failing rows per check), or make the check { severity: "warn" }.',

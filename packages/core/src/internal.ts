@@ -26,3 +26,13 @@ export { STAGING_PREFIX, stagingKey, stagingStepId, stagingToken, stepStagingPre
 export { emrReleaseAtLeast, emrReleaseVersion, nearestEmrReleases } from "./aws-releases.js";
 export { formatBytes, formatCount } from "./format.js";
 export { destructuredKeys } from "./task-inputs.js";
+export {
+  CHECK_SAMPLE_ROWS,
+  CHECKED_VIEW,
+  checkMessage,
+  compileCheck,
+  failingWhere,
+  sqlIdentifier,
+  sqlLiteral,
+  type CompiledCheck,
+} from "./check-sql.js";

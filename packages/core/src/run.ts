@@ -154,7 +154,8 @@ export interface Analysis {
 export interface PlannedStep {
   readonly id: string;
   readonly name: string;
-  readonly action: "run" | "skip";
+  /** `check`: the task would not run, but its changed checks would run on its stored output. */
+  readonly action: "run" | "skip" | "check";
   /** Why it would run or be skipped (`"code changed"`, `"up to date"` …). */
   readonly reason: string;
 }

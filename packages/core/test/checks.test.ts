@@ -73,6 +73,13 @@ describe("check constructors", () => {
     expect(failure(() => check.expr("x", "amount > 0" as never))).toMatchInlineSnapshot(
       `"[INVALID_OPTION] option "check.expr": takes a function (pl) => expression, got "string". Write check.expr("x", (pl) => pl.col("amount").gt(0))."`,
     );
+    expect(failure(() => check.sql("x", "amount > 0; DROP TABLE t"))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] option "check.sql": takes a SQL boolean expression (one, without ";"), got "amount > 0; DROP TABLE t". Write check.sql("x", "amount > 0")."`,
+    );
+    expect(failure(() => check.sql("x", "  "))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] option "check.sql": takes a SQL boolean expression (one, without ";"), got "  ". Write check.sql("x", "amount > 0")."`,
+    );
+    expect(check.sql("positive", " amount > 0 ")).toMatchObject({ type: "sql", predicate: "amount > 0" });
   });
 });
 

@@ -2,7 +2,7 @@ import type { LineageGraph, PlannedStep as CorePlannedStep, RunPlan as CoreRunPl
 import type { RunRecord, StepReason } from "./run-record.js";
 import type { RunStore } from "./run-store.js";
 import { readHistory } from "./run-history.js";
-import { decideStep, lastState, resumeOf } from "./scheduler.js";
+import { decideStep, evaluateWithChecks, lastState, resumeOf } from "./scheduler.js";
 import type { StepBase, StepDriver } from "./step-driver.js";
 import { fingerprintOf } from "./step-state.js";
 
@@ -48,7 +48,7 @@ export async function planRun(input: {
   for (const step of graph.executionOrder()) {
     const upstreamWillRun = graph.dependenciesOf(step).some((d) => willRun.has(d.id));
     const last = await lastState(input, driver, step.id);
-    const evaluation = await driver.evaluate(step, { last, force: input.force, upstreamWillRun });
+    const evaluation = await evaluateWithChecks(driver, step, { last, force: input.force, upstreamWillRun });
     evaluation.inputs?.catch(() => undefined);
     const previousStatus = previous.get(step.id);
     const decision = await decideStep(evaluation, last, {
@@ -56,11 +56,13 @@ export async function planRun(input: {
       resume: resumeOf(step.id, input.resumed),
       ...(previousStatus === undefined ? {} : { previous: previousStatus }),
     });
-    if (decision.run) willRun.add(step.id);
+    // A step whose checks alone changed is rechecked, and runs when its driver cannot recheck.
+    const runs = decision.run || (decision.recheck === true && driver.recheck === undefined);
+    if (runs) willRun.add(step.id);
     const inputs = evaluation.inputs === null ? null : await evaluation.inputs;
     steps.push({
       ...driver.describe(step),
-      action: decision.run ? "run" : "skip",
+      action: runs ? "run" : decision.recheck ? "check" : "skip",
       reason: decision.reason,
       ...(inputs === null ? {} : { fingerprint: fingerprintOf({ ...evaluation.components, inputs }) }),
     });

@@ -22,6 +22,7 @@ export type StepReason =
   | "options changed"
   | "parameters changed"
   | "input changed"
+  | "checks changed"
   | "output missing"
   | "output changed"
   | "forced"
@@ -50,6 +51,11 @@ export interface StepComponents {
   readonly options: string;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly inputs: Readonly<Record<string, string>>;
+  /**
+   * A hash of the step's data checks (its own and its output bucket's), absent when it declares none. A
+   * change alone does not rerun the task: the checks run on the stored output (see `decide`).
+   */
+  readonly checks?: string;
 }
 
 /** Where a cloud step ran: a Lambda function, an EMR Serverless job run, or the process of the run. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { checkResultsOf, type LineageGraph, type StepNode } from "@glacier/core";
+import { checkResultsOf, type CheckResult, type LineageGraph, type StepNode } from "@glacier/core";
 import { isRetryable, retryAttempts, retryDelayMs, stepInputs } from "@glacier/core/internal";
 import { Admission } from "./admission.js";
 import { dispatchOrder, stepCosts, type StepCost } from "./critical-path.js";
@@ -8,8 +8,15 @@ import { NO_HISTORY, readHistory } from "./run-history.js";
 import type { RunRecord, StepNote, StepReason, StepRecord } from "./run-record.js";
 import type { RunSession } from "./run-session.js";
 import { readJson, writeJsonAtomic } from "./run-store.js";
-import type { StepDriver, StepEvaluation } from "./step-driver.js";
-import { decide, fingerprintOf, type Decision, type StepComponents, type StepState } from "./step-state.js";
+import type { EvaluationContext, StepDriver, StepEvaluation } from "./step-driver.js";
+import {
+  checksComponent,
+  decide,
+  fingerprintOf,
+  type Decision,
+  type StepComponents,
+  type StepState,
+} from "./step-state.js";
 
 /** How to schedule a run's steps. */
 export interface Schedule {
@@ -48,6 +55,19 @@ export function resumeOf(stepId: string, resumed: RunRecord | undefined): "compl
   if (!resumed) return null;
   const earlier = resumed.steps.find((s) => s.id === stepId);
   return earlier?.status === "succeeded" || earlier?.status === "skipped" ? "completed" : "rerun";
+}
+
+/**
+ * The driver's evaluation of a step, with the component every driver shares: the hash of its checks (see
+ * {@link checksComponent}).
+ */
+export async function evaluateWithChecks(
+  driver: StepDriver,
+  step: StepNode,
+  context: EvaluationContext,
+): Promise<StepEvaluation> {
+  const evaluation = await driver.evaluate(step, context);
+  return { ...evaluation, components: { ...evaluation.components, ...checksComponent(step) } };
 }
 
 /** The step's last successful run in the driver's mode, or null. */
@@ -191,7 +211,11 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     let decision: Decision;
     try {
       last = await lastState(session, driver, step.id);
-      evaluation = await driver.evaluate(step, { last, force: schedule.force, upstreamWillRun: false });
+      evaluation = await evaluateWithChecks(driver, step, {
+        last,
+        force: schedule.force,
+        upstreamWillRun: false,
+      });
       // Awaited later (or never, when the step is skipped): a failure must not go unhandled meanwhile.
       evaluation.inputs?.catch(() => undefined);
       const previousStatus = (await previous).get(step.id);
@@ -203,6 +227,18 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     } catch (error) {
       admission.withdraw(step.id);
       return failed(step, error);
+    }
+    // Only the checks changed: they run on the stored output (a driver that cannot do that reruns the step).
+    if (decision.recheck && last) {
+      if (driver.recheck) {
+        await admission.acquire(step.id, place, 0);
+        try {
+          return await recheck(step, evaluation, last, driver.recheck.bind(driver));
+        } finally {
+          admission.release(step.id);
+        }
+      }
+      decision = { run: true, reason: decision.reason };
     }
     if (!decision.run) {
       admission.withdraw(step.id);
@@ -228,6 +264,60 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     } finally {
       admission.release(step.id);
     }
+  };
+
+  /**
+   * Runs a step's checks on its stored output, the step up to date but for them. Passed (warnings included):
+   * skipped, with the results, and its state takes the new checks. A blocking failure fails the step with
+   * CHECK_FAILED, so its consumers do not run; its state is left as it was, so the next run checks again.
+   */
+  const recheck = async (
+    step: StepNode,
+    evaluation: StepEvaluation,
+    last: StepState,
+    run: NonNullable<StepDriver["recheck"]>,
+  ): Promise<StepRecord> => {
+    const base = driver.describe(step);
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    const reason = "checks changed";
+    let checks: readonly CheckResult[];
+    try {
+      checks = await run(step, signal);
+    } catch (error) {
+      if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled", startedAt });
+      return failed(step, error, {
+        reason,
+        durationMs: Math.round(performance.now() - started),
+        attempts: 1,
+        startedAt,
+      });
+    }
+    const finishedAt = new Date().toISOString();
+    const components: StepComponents = { ...last.components };
+    delete (components as { checks?: string }).checks;
+    const rechecked: StepComponents = { ...components, ...pickChecks(evaluation.components) };
+    const fingerprint = fingerprintOf(rechecked);
+    await writeJsonAtomic(session.store.statePath(driver.mode, step.id), {
+      ...last,
+      fingerprint,
+      components: rechecked,
+      runId: session.runId,
+      finishedAt,
+    } satisfies StepState);
+    return settle({
+      ...base,
+      status: "skipped",
+      reason,
+      ...(last.rows === undefined ? {} : { rows: last.rows }),
+      ...(last.bytes === undefined ? {} : { bytes: last.bytes }),
+      durationMs: Math.round(performance.now() - started),
+      fingerprint,
+      outputFingerprint: last.outputFingerprint,
+      startedAt,
+      finishedAt,
+      checks,
+    });
   };
 
   /** Runs a step's attempts, then settles it: succeeded, failed, or cancelled. */
@@ -338,6 +428,11 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     );
   }
   return Promise.all(finished);
+}
+
+/** The `checks` component alone (absent when the step declares no checks). */
+function pickChecks(components: Omit<StepComponents, "inputs">): Pick<StepComponents, "checks"> {
+  return components.checks === undefined ? {} : { checks: components.checks };
 }
 
 /**

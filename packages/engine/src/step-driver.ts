@@ -128,6 +128,12 @@ export interface StepDriver {
    * and records are the engine's.
    */
   execute(step: StepNode, attempt: Attempt): Promise<StepOutcome>;
+  /**
+   * Runs the step's checks on its output as stored, writing nothing: what a run does when only the checks
+   * changed. Resolves with the results; rejects with CHECK_FAILED (carrying them) when a blocking check fails.
+   * A driver without it reruns such a step.
+   */
+  recheck?(step: StepNode, signal: AbortSignal): Promise<readonly CheckResult[]>;
   /** The record fields of a step that failed with `error` (thrown by `evaluate` or the last `execute`). */
   failure(step: StepNode, error: unknown): StepFailure;
 }

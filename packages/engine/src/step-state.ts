@@ -1,3 +1,4 @@
+import { checkJson, stepChecks, type StepNode } from "@glacier/core";
 import { canonicalJson, shortHash } from "@glacier/core/internal";
 import type { StepComponents, StepReason } from "./run-record.js";
 
@@ -31,13 +32,30 @@ export interface OutputNow {
 export interface Decision {
   readonly run: boolean;
   readonly reason: StepReason;
+  /** Not run, but its checks run on the stored output: they are all that changed ("checks changed"). */
+  readonly recheck?: boolean;
+}
+
+/**
+ * The `checks` component of a step: a hash of its checks as JSON (an expression check's builder text
+ * included), absent when it declares none, so the fingerprints of steps without checks are unchanged.
+ *
+ * @example
+ * ```ts
+ * checksComponent(step) // { checks: "9f3a…" } — or {} for a step without checks
+ * ```
+ */
+export function checksComponent(step: StepNode): Pick<StepComponents, "checks"> {
+  const checks = stepChecks(step);
+  return checks.length === 0 ? {} : { checks: shortHash(canonicalJson(checks.map(checkJson)), 24) };
 }
 
 /**
  * Decides whether a step runs, comparing its components now with its last successful run. The first
  * difference found names the reason, in this order: forced, never ran, output missing, output changed (its
  * content is not what the step wrote: edited, replaced, or lost to a crash), code changed, options changed,
- * parameters changed, input changed. `inputs: null` means an input is about to be rewritten by an upstream
+ * parameters changed, input changed. When only the checks changed, the step does not run but is rechecked:
+ * its checks run on its stored output (`recheck`). `inputs: null` means an input is about to be rewritten by an upstream
  * step (plan mode), so the inputs cannot be compared yet.
  *
  * @example
@@ -69,5 +87,6 @@ export function decide(
   if (canonicalJson(last.components.inputs) !== canonicalJson(now.inputs)) {
     return { run: true, reason: "input changed" };
   }
+  if (last.components.checks !== now.checks) return { run: false, recheck: true, reason: "checks changed" };
   return { run: false, reason: "up to date" };
 }

@@ -1,8 +1,10 @@
+import { check, LineageGraph, type CheckNode } from "@glacier/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { planRun } from "../src/index.js";
 import {
   at,
   branches,
+  task,
   memoryDriver,
   MemoryWorld,
   runInMemory,
@@ -55,5 +57,38 @@ describe("the plan", () => {
     ]);
     const forced = await planRun({ graph, driver: memoryDriver(world), store: project.store, force: true });
     expect(forced.steps.map((s) => s.reason)).toEqual(["forced", "forced", "forced", "forced"]);
+  });
+});
+
+describe("changed checks", () => {
+  const graph = (checks: readonly CheckNode[]) =>
+    LineageGraph.from([
+      at("raw")
+        .transform(task("a"))
+        .to(at("a"))
+        .check(...checks),
+    ]);
+
+  it("rerun a step whose driver cannot recheck its stored output, and only when nothing else changed", async () => {
+    project = tempProject();
+    const world = new MemoryWorld();
+    world.data.set(at("raw").location, "raw-1");
+    await runInMemory(world, project.store, graph([check.notNull("id")]));
+    const plan = (checks: Parameters<typeof graph>[0]) =>
+      planRun({ graph: graph(checks), driver: memoryDriver(world), store: project.store, force: false });
+    expect((await plan([check.notNull("id")])).steps.map((s) => [s.action, s.reason])).toEqual([
+      ["skip", "up to date"],
+    ]);
+    // The memory driver has no recheck: the step runs, saying why.
+    expect(
+      (await plan([check.notNull("id"), check.unique("id")])).steps.map((s) => [s.action, s.reason]),
+    ).toEqual([["run", "checks changed"]]);
+    // An expression check's builder text is part of it.
+    await runInMemory(world, project.store, graph([check.expr("positive", (pl) => pl.col("v").gt(0))]));
+    const changed = [check.expr("positive", (pl) => pl.col("v").gt(1))];
+    expect((await plan(changed)).steps.map((s) => s.reason)).toEqual(["checks changed"]);
+    // Something else changed too: that reason decides.
+    world.data.set(at("raw").location, "raw-2");
+    expect((await plan([check.unique("id")])).steps.map((s) => s.reason)).toEqual(["input changed"]);
   });
 });

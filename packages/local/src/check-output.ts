@@ -3,7 +3,7 @@ import type { ContentFile } from "./content-fingerprint.js";
 import { listContentFiles } from "./content-files.js";
 import { scanWritten } from "./materialize.js";
 import type { OutputTarget } from "./output-target.js";
-import type { LazyFrame, Polars } from "./polars.js";
+import { loadPolars, type LazyFrame, type Polars } from "./polars.js";
 import { runChecks } from "./run-checks.js";
 import { openSource } from "./scan.js";
 import type { ResolvedLocation, StorageOptions } from "./storage.js";
@@ -48,4 +48,41 @@ export async function checkWritten(
   const failure = checkFailure(step.name, results);
   if (failure) throw failure;
   return results;
+}
+
+/**
+ * Runs a step's checks on its output as stored (committed earlier): what a run does when only the checks
+ * changed since the output was written. Returns the results when no blocking check failed; otherwise throws
+ * CHECK_FAILED carrying them. Nothing is written.
+ *
+ * @example
+ * ```ts
+ * await checkCommitted(pl, step, directAccess({ localStorage: "./data" }));
+ * // [{ name: "unique(id)", status: "passed", failing: 0, … }]
+ * ```
+ */
+export async function checkCommitted(
+  pl: Polars,
+  step: StepNode,
+  access: BucketAccess,
+): Promise<readonly CheckResult[]> {
+  const checks = stepChecks(step);
+  if (checks.length === 0) return [];
+  const results = await runChecks(pl, await openStored(pl, step.output, access), checks, {
+    openBucket: (bucket) => openStored(pl, bucket, access),
+  });
+  const failure = checkFailure(step.name, results, "stored");
+  if (failure) throw failure;
+  return results;
+}
+
+/**
+ * {@link checkCommitted} for an interpreter outside this package (the cloud executor rechecks a step's S3 output
+ * from the run's process): the step's checks on its stored output, with polars loaded here.
+ */
+export async function checkCommittedOutput(
+  step: StepNode,
+  storage?: StorageOptions,
+): Promise<readonly CheckResult[]> {
+  return checkCommitted(await loadPolars(), step, directAccess(storage));
 }

@@ -5,3 +5,4 @@ export { createFileStore } from "./file-store.js";
 export { resolveLocation, type ResolvedLocation, type S3Options, type StorageOptions } from "./storage.js";
 export { checkStored, type StoredCheckReport, type StoredChecks } from "./check-stored.js";
 export { releaseOwnedFilesSync } from "./exit-cleanup.js";
+export { checkCommittedOutput } from "./check-output.js";

@@ -1,6 +1,7 @@
 import { GlacierError, type StepNode } from "@glacier/core";
 import type { StepDriver } from "@glacier/engine";
 import { asGlacierError, attemptStep, poolFor, type StepRunner } from "./attempt-step.js";
+import { checkCommittedOutput } from "./check-output.js";
 import { messageOf, withoutSubject } from "./errors.js";
 import { evaluateStep } from "./evaluate-step.js";
 import { watchMemory } from "./memory-watch.js";
@@ -45,6 +46,8 @@ export function localDriver(runner: StepRunner, logPath: string | undefined): St
         throw asGlacierError(error, step);
       }
     },
+    // Only the checks changed since the output was committed: they run on it as stored, nothing is written.
+    recheck: (step) => checkCommittedOutput(step, ctx.storage),
     failure: (step, error) => ({
       error: `step "${step.name}" failed: ${withoutSubject(messageOf(error), step.name)}${logPath ? ` (log: ${logPath})` : ""}`,
       ...(GlacierError.is(error) ? { code: error.code } : {}),

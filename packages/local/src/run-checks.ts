@@ -1,6 +1,6 @@
 import type pl from "nodejs-polars";
 import type { BucketNode, CheckNode, CheckResult } from "@glacier/core";
-import { absurd } from "@glacier/core/internal";
+import { absurd, CHECKED_VIEW, failingWhere } from "@glacier/core/internal";
 import { messageOf } from "./errors.js";
 import type { LazyFrame, Polars } from "./polars.js";
 
@@ -45,12 +45,30 @@ async function countOf(polars: Polars, frame: LazyFrame): Promise<number> {
 async function failingRows(
   polars: Polars,
   frame: LazyFrame,
-  failing: pl.Expr,
+  failing: pl.Expr | LazyFrame,
   known?: number,
 ): Promise<{ readonly failing: number; readonly sample: Record<string, unknown>[] }> {
-  const bad = frame.filter(failing);
+  const bad = isExpr(failing) ? frame.filter(failing) : failing;
   const count = known ?? (await countOf(polars, bad));
   return { failing: count, sample: count === 0 ? [] : await rowsOf(bad) };
+}
+
+function isExpr(value: pl.Expr | LazyFrame): value is pl.Expr {
+  return typeof (value as pl.Expr).not === "function";
+}
+
+/**
+ * The rows of `frame` breaking a `check.sql` predicate, with Polars SQL: the same `WHERE` the generated Spark
+ * driver runs (`failingWhere` of `@glacier/core/internal`).
+ */
+function sqlFailing(polars: Polars, frame: LazyFrame, predicate: string): LazyFrame {
+  const result = polars
+    .SQLContext({ [CHECKED_VIEW]: frame })
+    .execute(`SELECT * FROM ${CHECKED_VIEW} WHERE ${failingWhere(predicate)}`);
+  // nodejs-polars (0.24 to 0.26) returns a failed query as a frame wrapping the error.
+  const native = (result as { _ldf?: unknown })._ldf;
+  if (native instanceof Error) throw native;
+  return result;
 }
 
 /**
@@ -216,6 +234,10 @@ async function evaluate(
     case "expr": {
       const found = await rowFailures();
       return rowResult(found, `${found.failing <= 1 ? "does" : "do"} not satisfy it`);
+    }
+    case "sql": {
+      const found = await failingRows(polars, frame, sqlFailing(polars, frame, node.predicate));
+      return rowResult(found, `${found.failing <= 1 ? "does" : "do"} not satisfy ${node.predicate}`);
     }
     default:
       return absurd(node, "check");

@@ -12,7 +12,7 @@ import {
 import { readRun } from "@glacier/engine";
 import { checkStored, executeStep } from "../src/index.js";
 import { testProject, type TestProject } from "./fixtures/project.js";
-import { rejection, statuses, stepOf } from "./fixtures/results.js";
+import { decisions, rejection, statuses, stepOf } from "./fixtures/results.js";
 
 let project: TestProject;
 afterEach(() => project?.cleanup());
@@ -111,6 +111,13 @@ const KINDS: {
     bad: () => withColumn("amount", [10, 5, 30, 40, 50, 60]),
     failing: 1,
     message: /^1 row does not satisfy it$/,
+    sample: { id: 2, status: "closed", amount: 5 },
+  },
+  {
+    check: () => check.sql("closed_has_amount_sql", "status <> 'closed' OR amount > 15"),
+    bad: () => withColumn("amount", [10, 5, 30, 40, 50, 60]),
+    failing: 1,
+    message: /^1 row does not satisfy status <> 'closed' OR amount > 15$/,
     sample: { id: 2, status: "closed", amount: 5 },
   },
 ];
@@ -238,6 +245,61 @@ describe("checks on a local run", () => {
     );
     expect(copy.checks?.map((c) => c.status)).toEqual(["error", "failed"]);
     expect(project.files()).not.toHaveProperty("acme/clean/orders.parquet");
+  });
+});
+
+describe("checks changed on an up-to-date step", () => {
+  it("are planned as 'check', run on the stored output without recomputing, and recorded", async () => {
+    project = setUp();
+    const plan = (checks: Parameters<typeof pipeline>[1]) =>
+      runGraph(pipeline(project, checks), { mode: "local", projectDir: project.dir, plan: true });
+    const run = (checks: Parameters<typeof pipeline>[1]) =>
+      runGraph(pipeline(project, checks), { mode: "local", projectDir: project.dir });
+    await run([() => check.notNull("id")]);
+    const before = project.hashes();
+
+    // A warn check added: planned as a check, not a run; the run checks the stored output and changes nothing.
+    const added = [() => check.notNull("id"), () => check.range("amount", { max: 45 }, { severity: "warn" })];
+    expect(decisions(await plan(added))).toEqual([
+      ["copy", "check", "checks changed"],
+      ["total", "skip", "up to date"],
+    ]);
+    const rechecked = await run(added);
+    expect(statuses(rechecked)).toEqual([
+      ["copy", "skipped", "checks changed"],
+      ["total", "skipped", "up to date"],
+    ]);
+    expect(stepOf(rechecked, "copy").checks?.map((c) => [c.name, c.status, c.failing])).toEqual([
+      ["not_null(id)", "passed", 0],
+      ["range(amount)", "failed", 2],
+    ]);
+    expect(project.hashes()).toEqual(before);
+    // The state took the new checks: the next run is up to date.
+    expect(statuses(await run(added))).toEqual([
+      ["copy", "skipped", "up to date"],
+      ["total", "skipped", "up to date"],
+    ]);
+
+    // A blocking check the stored output breaks: the step fails, its consumer does not run, nothing changes.
+    const broken = [...added, () => check.rowCount({ max: 3 })];
+    const failed = await run(broken);
+    expect(failed.status).toBe("failed");
+    expect(statuses(failed)).toEqual([
+      ["copy", "failed", "checks changed"],
+      ["total", "not-run", "upstream failed"],
+    ]);
+    const copy = stepOf(failed, "copy");
+    expect(copy.code).toBe("CHECK_FAILED");
+    expect(copy.error).toContain("row_count: 6 rows, expected at most 3");
+    expect(copy.checks?.map((c) => [c.name, c.status])).toEqual([
+      ["not_null(id)", "passed"],
+      ["range(amount)", "failed"],
+      ["row_count", "failed"],
+    ]);
+    expect(project.hashes()).toEqual(before);
+    // Still failing next time (the state was not updated), until the checks or the data change.
+    expect(decisions(await plan(broken))[0]).toEqual(["copy", "check", "checks changed"]);
+    expect(statuses(await run(added))[0]).toEqual(["copy", "skipped", "up to date"]);
   });
 });
 

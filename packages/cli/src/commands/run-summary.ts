@@ -131,28 +131,33 @@ export function renderCancelled(result: RecordedRunResult, signal: string, c: Co
  *
  * @example
  * ```text
- * plan: 1 step to run, 1 up to date
- *   cleanSales    run   (code changed)
- *   dailyRevenue  skip  (up to date)
+ * plan: 1 step to run, 1 to check, 1 up to date
+ *   cleanSales    run    (code changed)
+ *   orders        check  (checks changed)
+ *   dailyRevenue  skip   (up to date)
  * ```
  */
 export function renderPlan(plan: RunPlan, c: Colors): string {
   const skipped = plan.steps.filter((s) => s.action === "skip").length;
-  const toRun = plan.steps.length - skipped;
+  const checked = plan.steps.filter((s) => s.action === "check").length;
+  const toRun = plan.steps.length - skipped - checked;
   const rows = plan.steps.map((s) =>
     s.action === "skip"
       ? [`  ${s.name}`, c.dim("skip"), c.dim(`(${s.reason})`)]
-      : [`  ${s.name}`, c.green("run"), `(${s.reason})`],
+      : s.action === "check"
+        ? [`  ${s.name}`, c.yellow("check"), `(${s.reason})`]
+        : [`  ${s.name}`, c.green("run"), `(${s.reason})`],
   );
-  return `plan: ${formatCount(toRun, "step")} to run, ${skipped} up to date\n${formatTable(rows)}\n`;
+  const toCheck = checked > 0 ? `, ${checked} to check` : "";
+  return `plan: ${formatCount(toRun, "step")} to run${toCheck}, ${skipped} up to date\n${formatTable(rows)}\n`;
 }
 
 /** One step in `glacier run --json`: every key always present, `null` where a value does not apply. */
 export interface RunJsonStep {
   readonly id: string;
   readonly name: string;
-  /** With `--plan`: `would-run` or `skipped` (up to date). */
-  readonly status: StepRecord["status"] | "would-run";
+  /** With `--plan`: `would-run`, `would-check` (its changed checks on the stored output) or `skipped`. */
+  readonly status: StepRecord["status"] | "would-run" | "would-check";
   readonly reason: string | null;
   readonly rows: number | null;
   readonly bytes: number | null;
@@ -234,7 +239,7 @@ export function planJson(plan: RunPlan): RunJson {
     steps: plan.steps.map((s) => ({
       id: s.id,
       name: s.name,
-      status: s.action === "run" ? "would-run" : "skipped",
+      status: s.action === "run" ? "would-run" : s.action === "check" ? "would-check" : "skipped",
       reason: s.reason,
       rows: null,
       bytes: null,
