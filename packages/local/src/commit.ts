@@ -169,16 +169,22 @@ export async function sweepTemporaries(
 ): Promise<void> {
   if (target.kind !== "file") return;
   const dir = dirname(target.final);
+  let listing = listings?.get(dir);
+  if (!listing) {
+    // Only temporaries matter: a directory of N outputs is then not scanned N times, once per step.
+    listing = readdir(dir).then(
+      (names) => names.filter((name) => name.endsWith(TEMP_SUFFIX)),
+      () => [],
+    );
+    listings?.set(dir, listing);
+  }
+  const prefix = `.${basename(target.final)}.`;
+  const names = (await listing).filter((name) => name.startsWith(prefix));
+  if (names.length === 0) return;
   // Exactly this output's temporaries: `.<name>.<runId>-<rand>[.<owner tag>].glacier-tmp`, not another output's.
   const own = new RegExp(
     `^\\.${escapeRegExp(basename(target.final))}\\.\\d{8}T\\d{6}Z-[0-9a-f]{4}-[0-9a-f]{4}(?:\\.(${OWNER_TAG_PATTERN}))?${escapeRegExp(TEMP_SUFFIX)}$`,
   );
-  let listing = listings?.get(dir);
-  if (!listing) {
-    listing = readdir(dir).catch(() => []);
-    listings?.set(dir, listing);
-  }
-  const names = await listing;
   for (const name of names) {
     const match = own.exec(name);
     if (!match || join(dir, name) === target.temp) continue;
