@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { shortHash } from "@glacier/core/internal";
 import type { ExecutorMode } from "./run-record.js";
@@ -87,19 +87,32 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 /**
  * Writes text atomically: a temporary file beside the target, then a rename. The directory is made only when
  * the first write finds it missing: a run writes its record and state files thousands of times into a few
- * directories, and a `mkdir` before each write was a syscall per write for nothing.
+ * directories, and a `mkdir` before each write was a syscall per write for nothing. The text may come in
+ * pieces, written in order with one `writev` (the run record: its parts are kept encoded, never joined).
  */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
+export async function writeTextAtomic(path: string, text: string | readonly Uint8Array[]): Promise<void> {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(temp, text).catch(async (error: unknown) => {
+    await writeTo(temp, text).catch(async (error: unknown) => {
       if ((error as { code?: string }).code !== "ENOENT") throw error;
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(temp, text);
+      await writeTo(temp, text);
     });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  }
+}
+
+async function writeTo(file: string, text: string | readonly Uint8Array[]): Promise<void> {
+  if (typeof text === "string") return writeFile(file, text);
+  const handle = await open(file, "w");
+  try {
+    const expected = text.reduce((sum, piece) => sum + piece.byteLength, 0);
+    const { bytesWritten } = await handle.writev(text as Uint8Array[]);
+    if (bytesWritten !== expected) throw new Error(`${file}: wrote ${bytesWritten} of ${expected} bytes`);
+  } finally {
+    await handle.close();
   }
 }
