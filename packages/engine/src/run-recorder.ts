@@ -2,6 +2,8 @@ import { currentProcess } from "./process-identity.js";
 import type { RunRecord, StepRecord } from "./run-record.js";
 import { type RunStore, writeTextAtomic } from "./run-store.js";
 
+const STEP_SEPARATOR = Buffer.from(",\n");
+
 /** What a run's record starts with; the recorder fills in status, times, process and paths. */
 export type RunRecordInit = Omit<
   RunRecord,
@@ -43,7 +45,7 @@ export class RunRecorder {
   readonly #slots: (StepRecord | undefined)[] = [];
   readonly #extra = new Map<string, StepRecord>();
   /** Each step entry's JSON, made once: a record of N steps is rewritten about N times. */
-  readonly #json = new WeakMap<StepRecord, string>();
+  readonly #json = new WeakMap<StepRecord, Uint8Array>();
   readonly #started = performance.now();
   readonly #order: ReadonlyMap<string, number>;
   readonly #mirror: RecordMirror | undefined;
@@ -100,20 +102,30 @@ export class RunRecorder {
     return this.#write();
   }
 
-  /** The record as `JSON.stringify(record, null, 2)` writes it, each step's part stringified only once. */
-  #serialise(record: RunRecord): string {
+  /**
+   * The record as `JSON.stringify(record, null, 2)` writes it, in pieces written one after another: each step's
+   * part is stringified and encoded once and kept, and the whole text is never built. Joined into one string,
+   * a record of N steps made a string of its full size at every rewrite: at a thousand steps, megabytes per
+   * step, large-object allocations that drove the run's full garbage collections.
+   */
+  #serialise(record: RunRecord): Uint8Array[] {
     const head = `${JSON.stringify({ ...record, steps: [] }, null, 2)}\n`;
-    if (record.steps.length === 0) return head;
-    const steps = record.steps.map((step) => {
+    if (record.steps.length === 0) return [Buffer.from(head)];
+    // A key at the record's top level, two spaces in: no string value can contain it unescaped.
+    const marker = '\n  "steps": []';
+    const at = head.indexOf(marker);
+    const pieces: Uint8Array[] = [Buffer.from(`${head.slice(0, at)}\n  "steps": [\n`)];
+    record.steps.forEach((step, i) => {
       let json = this.#json.get(step);
       if (json === undefined) {
-        json = `    ${JSON.stringify(step, null, 2).replaceAll("\n", "\n    ")}`;
+        json = Buffer.from(`    ${JSON.stringify(step, null, 2).replaceAll("\n", "\n    ")}`);
         this.#json.set(step, json);
       }
-      return json;
+      if (i > 0) pieces.push(STEP_SEPARATOR);
+      pieces.push(json);
     });
-    // A key at the record's top level, two spaces in: no string value can contain it unescaped.
-    return head.replace('\n  "steps": []', () => `\n  "steps": [\n${steps.join(",\n")}\n  ]`);
+    pieces.push(Buffer.from(`\n  ]${head.slice(at + marker.length)}`));
+    return pieces;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { shortHash } from "@glacier/core/internal";
 import type { ExecutorMode } from "./run-record.js";
@@ -63,12 +63,22 @@ export class RunStore {
  * ```
  */
 export function fileKey(text: string): string {
-  const slug = text
-    .replace(/[^A-Za-z0-9._-]+/g, "_")
-    .replace(/^[._]+/, "")
-    .slice(-60);
-  return `${slug}-${shortHash(text, 12)}`;
+  let key = fileKeys.get(text);
+  if (key === undefined) {
+    const slug = text
+      .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/^[._]+/, "")
+      .slice(-60);
+    key = `${slug}-${shortHash(text, 12)}`;
+    // A run asks for each step's and each file's key several times (a hash each); a long-lived process forgets.
+    if (fileKeys.size >= FILE_KEYS_KEPT) fileKeys.clear();
+    fileKeys.set(text, key);
+  }
+  return key;
 }
+
+const FILE_KEYS_KEPT = 10_000;
+const fileKeys = new Map<string, string>();
 
 /** Reads a JSON file, or returns null when it is absent or unreadable (a torn write from a killed run). */
 export async function readJson<T>(path: string): Promise<T | null> {
@@ -85,21 +95,42 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 }
 
 /**
+ * What makes this process's temporary names unique: its pid, a random tag drawn once (a recycled pid, another
+ * host on a shared disk) and a counter (concurrent writes of one path). Random bytes for every write were a
+ * measurable part of a tiny step.
+ */
+const TEMP_TAG = randomBytes(4).toString("hex");
+let tempCount = 0;
+
+/**
  * Writes text atomically: a temporary file beside the target, then a rename. The directory is made only when
  * the first write finds it missing: a run writes its record and state files thousands of times into a few
- * directories, and a `mkdir` before each write was a syscall per write for nothing.
+ * directories, and a `mkdir` before each write was a syscall per write for nothing. The text may come in
+ * pieces, written in order with one `writev` (the run record: its parts are kept encoded, never joined).
  */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+export async function writeTextAtomic(path: string, text: string | readonly Uint8Array[]): Promise<void> {
+  const temp = `${path}.${process.pid}-${TEMP_TAG}-${(tempCount++).toString(36)}.tmp`;
   try {
-    await writeFile(temp, text).catch(async (error: unknown) => {
+    await writeTo(temp, text).catch(async (error: unknown) => {
       if ((error as { code?: string }).code !== "ENOENT") throw error;
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(temp, text);
+      await writeTo(temp, text);
     });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  }
+}
+
+async function writeTo(file: string, text: string | readonly Uint8Array[]): Promise<void> {
+  if (typeof text === "string") return writeFile(file, text);
+  const handle = await open(file, "w");
+  try {
+    const expected = text.reduce((sum, piece) => sum + piece.byteLength, 0);
+    const { bytesWritten } = await handle.writev(text as Uint8Array[]);
+    if (bytesWritten !== expected) throw new Error(`${file}: wrote ${bytesWritten} of ${expected} bytes`);
+  } finally {
+    await handle.close();
   }
 }

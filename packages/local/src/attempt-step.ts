@@ -228,12 +228,17 @@ async function materializeAndCommit(
     // polars failing to read an input is the data's fault, not the task's: name the file.
     throw (await blameSource(pl, step, ctx.storage, error)) ?? error;
   }
-  const committed = await commitOutput(target, step.name, ctx.storage);
+  const committed = await commitOutput(target, step.name, ctx.storage, { deferSync: true });
   ctx.invalidate(step.output);
   // The committed output's content fingerprint, the way its consumers and the next run's "output changed"
   // check compute it. A local file is hashed from here, after the commit: the worker is free for the next
   // step at once, and a consumer that needs this hash to decide shares this read instead of starting its own.
-  const outputFingerprint = ctx.content(step.output).then((content) => content.fingerprint);
+  // The step's state (written once this resolves) also waits for the commit to be durable.
+  const hashed = ctx.content(step.output).then((content) => content.fingerprint);
+  const outputFingerprint = committed.synced
+    ? Promise.all([hashed, committed.synced]).then(([fingerprint]) => fingerprint)
+    : hashed;
+  hashed.catch(() => undefined);
   // Awaited by the caller once the step is recorded; meanwhile a failure must not go unhandled.
   outputFingerprint.catch(() => undefined);
   return {

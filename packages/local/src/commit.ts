@@ -21,6 +21,11 @@ import { effectiveS3, type StorageOptions } from "./storage.js";
 export interface Committed {
   readonly bytes?: number;
   readonly fingerprint?: string;
+  /**
+   * With `deferSync`, a local file's directory fsync, still running: the output is in place (readers may start),
+   * and durable once this resolves. Otherwise the commit waited for it.
+   */
+  readonly synced?: Promise<void>;
 }
 
 /**
@@ -39,6 +44,7 @@ export async function commitOutput(
   target: OutputTarget,
   step: string,
   storage?: StorageOptions,
+  options: { readonly deferSync?: boolean } = {},
 ): Promise<Committed> {
   if (target.kind === "file") {
     try {
@@ -46,6 +52,14 @@ export async function commitOutput(
       const claim =
         place && target.dataset && (await claimDataset(place, target.dataset, step, basename(target.final)));
       await rename(target.temp, target.final);
+      if (!place && options.deferSync) {
+        // The fsync waits for the journal (milliseconds, more when it replaced a file): the next step need not.
+        const synced = fsyncDir(dirname(target.final)).catch((error: unknown) => {
+          throw storageError("cannot commit", target.final, error, { kind: "step", name: step });
+        });
+        synced.catch(() => undefined);
+        return { synced };
+      }
       await fsyncDir(dirname(target.final));
       if (place && claim) await settleDataset(place, claim, basename(target.final));
       return {};
@@ -169,16 +183,22 @@ export async function sweepTemporaries(
 ): Promise<void> {
   if (target.kind !== "file") return;
   const dir = dirname(target.final);
+  let listing = listings?.get(dir);
+  if (!listing) {
+    // Only temporaries matter: a directory of N outputs is then not scanned N times, once per step.
+    listing = readdir(dir).then(
+      (names) => names.filter((name) => name.endsWith(TEMP_SUFFIX)),
+      () => [],
+    );
+    listings?.set(dir, listing);
+  }
+  const prefix = `.${basename(target.final)}.`;
+  const names = (await listing).filter((name) => name.startsWith(prefix));
+  if (names.length === 0) return;
   // Exactly this output's temporaries: `.<name>.<runId>-<rand>[.<owner tag>].glacier-tmp`, not another output's.
   const own = new RegExp(
     `^\\.${escapeRegExp(basename(target.final))}\\.\\d{8}T\\d{6}Z-[0-9a-f]{4}-[0-9a-f]{4}(?:\\.(${OWNER_TAG_PATTERN}))?${escapeRegExp(TEMP_SUFFIX)}$`,
   );
-  let listing = listings?.get(dir);
-  if (!listing) {
-    listing = readdir(dir).catch(() => []);
-    listings?.set(dir, listing);
-  }
-  const names = await listing;
   for (const name of names) {
     const match = own.exec(name);
     if (!match || join(dir, name) === target.temp) continue;

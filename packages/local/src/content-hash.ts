@@ -29,6 +29,26 @@ export async function preloadHasher(): Promise<void> {
 const CHUNK = 4 * 1024 * 1024;
 
 /**
+ * Hashers and read buffers kept between hashes. Each new hasher instantiates its own WebAssembly memory and each
+ * read buffer is 4 MiB outside the JavaScript heap: made afresh for every file, a run of many small steps
+ * allocated both per output, and that external memory was what drove most of its full garbage collections.
+ * A few are kept (as many as hashes run at once, usually one or two); more are made when more run at once.
+ */
+const KEEP = 4;
+const idleHashers: IHasher[] = [];
+const idleBuffers: Buffer[] = [];
+
+async function withHasher<T>(use: (hash: IHasher) => Promise<T> | T): Promise<T> {
+  const hash = idleHashers.pop() ?? (await newHasher());
+  try {
+    hash.init();
+    return await use(hash);
+  } finally {
+    if (idleHashers.length < KEEP) idleHashers.push(hash);
+  }
+}
+
+/**
  * The XXH3-128 digest of a file's bytes, as `xxh128:<hex>`. A non-cryptographic hash is enough to tell
  * whether content changed (nobody forges Parquet files against their own pipeline) and runs at ~2 GB/s in
  * WebAssembly, where sha256 manages ~200 MB/s on the same machine.
@@ -39,26 +59,27 @@ const CHUNK = 4 * 1024 * 1024;
  * ```
  */
 export async function hashFile(path: string): Promise<string> {
-  const hash = await newHasher();
-  hash.init();
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      hash.update(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
+  return withHasher(async (hash) => {
+    const handle = await open(path, "r");
+    const buffer = idleBuffers.pop() ?? Buffer.allocUnsafe(CHUNK);
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        hash.update(bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      if (idleBuffers.length < KEEP) idleBuffers.push(buffer);
+      await handle.close();
     }
-  } finally {
-    await handle.close();
-  }
-  return `xxh128:${hash.digest("hex")}`;
+    return `xxh128:${hash.digest("hex")}`;
+  });
 }
 
 /** The XXH3-128 digest of a string (a listing, a set of fingerprints). */
 export async function hashText(text: string): Promise<string> {
-  const hash = await newHasher();
-  hash.init();
-  hash.update(text);
-  return `xxh128:${hash.digest("hex")}`;
+  return withHasher((hash) => {
+    hash.update(text);
+    return `xxh128:${hash.digest("hex")}`;
+  });
 }

@@ -4,7 +4,7 @@ import type { EvaluationContext, OutputNow, StepComponents, StepEvaluation } fro
 import { taskParams } from "./execute-step.js";
 import type { RunContext } from "./run-context.js";
 import { optionsHash } from "./step-fingerprint.js";
-import { codeFingerprintNotes, taskCodeFingerprint } from "@glacier/task-code";
+import { codeFingerprintNotes } from "@glacier/task-code";
 
 /** Where {@link evaluateStep} says when a step's code fingerprint is weaker than it should be. */
 export interface CodeNoteLog {
@@ -24,7 +24,7 @@ export async function evaluateStep(
   log?: CodeNoteLog,
 ): Promise<StepEvaluation> {
   const output = await ctx.listing(step.output);
-  const code = taskCodeFingerprint(step.task);
+  const code = ctx.codeOf(step.task);
   for (const note of codeFingerprintNotes(code)) log?.write({ ...note, step: step.name });
   const base = {
     code: code.code,

@@ -54,10 +54,10 @@ class Walk {
   }
 
   /** A node's own text, then everything its free variables and dynamic imports lead to. */
-  node(module: CodeModule, node: Node, kind: string, label: string): void {
+  node(module: CodeModule, node: Node, kind: string, label: string | undefined): void {
     if (!this.#once(`${module.file}@${node.start}:${node.end}`)) return;
     this.#entries.add(`${kind}:${module.hashRange(node.start, node.end)}`);
-    this.#reached.add(this.#label(module.file, label));
+    if (label !== undefined) this.#reached.add(this.#label(module.file, label));
     for (const variable of freeVariables(module, node)) this.variable(module, variable);
     for (const request of module.requests) {
       if (request.dynamic && request.start >= node.start && request.start < node.end)
@@ -175,13 +175,24 @@ class Walk {
  *
  * @example
  * ```ts
- * reachFrom(pipelineModule, taskFunctionNode)
+ * reachFrom(pipelineModule, taskFunctionNode, "task")
  * // { entries: ["code:…", "decl-const:…", "package:nodejs-polars@0.26.1"],
  * //   reached: ["nodejs-polars@0.26.1", "pipeline.ts#MIN_AMOUNT", "pipeline.ts#task"], unseen: [] }
  * ```
  */
 export function reachFrom(module: CodeModule, node: Node, label: string): Reach {
+  return labelled(reachOf(module, node), module.file, label);
+}
+
+/** What a node reaches, its own readable name left out (`labelled` adds it): shared by tasks written once. */
+export function reachOf(module: CodeModule, node: Node): Reach {
   const walk = new Walk(module.file);
-  walk.node(module, node, "code", label);
+  walk.node(module, node, "code", undefined);
   return walk.result();
+}
+
+/** A reach with its root node's readable name, `<file>#<label>`, among what it reached. */
+export function labelled(reach: Reach, file: string, label: string): Reach {
+  const root = `${relative(dirname(file), file) || file}#${label}`;
+  return { ...reach, reached: [...new Set([...reach.reached, root])].sort() };
 }

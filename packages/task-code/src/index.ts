@@ -1,2 +1,7 @@
-export { codeFingerprintNotes, taskCodeFingerprint, type TaskCode } from "./task-code-fingerprint.js";
+export {
+  codeFingerprintNotes,
+  taskCodeFingerprint,
+  taskCodeFingerprints,
+  type TaskCode,
+} from "./task-code-fingerprint.js";
 export { exportNames, exportsCarrying } from "./module-exports.js";

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { LazyDataFrame } from "nodejs-polars";
 import { Provider, type TaskNode } from "@glacier/core";
-import { codeFingerprintNotes, taskCodeFingerprint } from "../src/index.js";
+import { codeFingerprintNotes, taskCodeFingerprint, taskCodeFingerprints } from "../src/index.js";
 import { loadModule } from "../src/code-module.js";
 
 /**
@@ -216,6 +216,26 @@ describe("the code a task reaches", () => {
     expect(loadModule(file)).toBe(first);
     write("pipeline.ts", pipeline({ min: 400 }));
     expect(loadModule(file)).not.toBe(first);
+  });
+});
+
+describe("many tasks written at one place, fingerprinted for one run", () => {
+  it("share one walk of their code: each as it would be alone, under its own name; a new run reads edits", () => {
+    const file = write("pipeline.ts", pipeline({ min: 100 }));
+    // One `.task(` call made several tasks (a loop, a helper): same place, same text, different names.
+    const named = (name: string): TaskNode => ({ ...taskAt(file, "function big"), name });
+    const codeOf = taskCodeFingerprints();
+    const a = codeOf(named("a"));
+    const b = codeOf(named("b"));
+    expect(a).toEqual(taskCodeFingerprint(named("a")));
+    expect(b).toEqual(taskCodeFingerprint(named("b")));
+    expect(b.code).toBe(a.code);
+    expect(b.reached).toContain("pipeline.ts#b");
+    expect(b.reached).not.toContain("pipeline.ts#a");
+    write("pipeline.ts", pipeline({ min: 400 }));
+    // Within a run the code is the code that was loaded; the next run's fingerprints see the edit.
+    expect(codeOf(named("c")).code).toBe(a.code);
+    expect(taskCodeFingerprints()(named("c")).code).not.toBe(a.code);
   });
 });
 
