@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkResultsOf, type LineageGraph, type StepNode } from "@glacier/core";
 import { isRetryable, retryAttempts, retryDelayMs, stepInputs } from "@glacier/core/internal";
-import { Admission } from "./admission.js";
+import { Admission, largestStepBudget } from "./admission.js";
 import { dispatchOrder, stepCosts, type StepCost } from "./critical-path.js";
 import { messageOf, withoutSubject } from "./message-of.js";
 import { NO_HISTORY, readHistory } from "./run-history.js";
@@ -23,6 +23,12 @@ export interface Schedule {
    * (steps that do not run in this process). The local executor passes `defaultMemoryBudget()`.
    */
   readonly memoryBudget?: number;
+  /**
+   * `"largest-step"`: the budget is {@link largestStepBudget} of the steps' expected peaks, at most
+   * `memoryBudget` — running steps together then barely raises the run's peak above its largest step's (the
+   * local executor's default when given neither a budget nor a concurrency). `"fixed"` (default): `memoryBudget`.
+   */
+  readonly memoryPolicy?: "fixed" | "largest-step";
   /** On the first failure, cancel running steps and start no more. */
   readonly failFast: boolean;
   /** Run every step, whatever its state. */
@@ -117,10 +123,6 @@ export async function decideStep(
 export async function runSchedule(session: RunSession, schedule: Schedule): Promise<StepRecord[]> {
   const { graph, driver } = schedule;
   const order = graph.executionOrder();
-  const admission = new Admission({
-    concurrency: schedule.concurrency,
-    ...(schedule.memoryBudget === undefined ? {} : { memoryBudget: schedule.memoryBudget }),
-  });
   const controller = new AbortController();
   const signal = schedule.signal ? AbortSignal.any([controller.signal, schedule.signal]) : controller.signal;
   // Opened when a step's output is final: committed (its record may follow), skipped, failed or not run.
@@ -132,7 +134,19 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   const ranking = Promise.all([history, inputSizes(graph, driver)]).then(([known, sizes]) => {
     const costs = stepCosts(graph, known, sizes);
     const rank = new Map(dispatchOrder(graph, costs).map((step, i) => [step.id, i]));
-    return { costs, rank };
+    const memoryBudget = budgetOf(schedule, costs);
+    if (schedule.memoryPolicy === "largest-step" && memoryBudget !== undefined) {
+      session.log.write({
+        level: "info",
+        message: "memory budget: the largest step's expected peak plus a slack",
+        fields: { memoryBudget },
+      });
+    }
+    const admission = new Admission({
+      concurrency: schedule.concurrency,
+      ...(memoryBudget === undefined ? {} : { memoryBudget }),
+    });
+    return { costs, rank, admission };
   });
 
   const failed = (step: StepNode, error: unknown, fields: Partial<StepRecord> = {}): Promise<StepRecord> => {
@@ -168,11 +182,11 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
       });
     }
     if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
-    const { costs, rank } = await ranking;
+    const { costs, rank, admission } = await ranking;
     const place = rank.get(step.id) ?? Number.MAX_SAFE_INTEGER;
     admission.deciding(step.id, place);
     try {
-      return await decideAndRun(step, place, costs.get(step.id), open);
+      return await decideAndRun(step, admission, place, costs.get(step.id), open);
     } finally {
       admission.withdraw(step.id);
     }
@@ -181,6 +195,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   /** Decides whether the step runs; when it does, waits for admission and runs its attempts. */
   const decideAndRun = async (
     step: StepNode,
+    admission: Admission,
     place: number,
     cost: StepCost | undefined,
     open: (gate: Gate) => void,
@@ -337,6 +352,16 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     );
   }
   return Promise.all(finished);
+}
+
+/** The memory budget steps are admitted against (undefined: none), by the schedule's policy. */
+export function budgetOf(
+  schedule: Pick<Schedule, "memoryBudget" | "memoryPolicy">,
+  costs: ReadonlyMap<string, Pick<StepCost, "memoryBytes">>,
+): number | undefined {
+  if (schedule.memoryPolicy !== "largest-step") return schedule.memoryBudget;
+  const expected = [...costs.values()].map((c) => c.memoryBytes);
+  return largestStepBudget(expected, schedule.memoryBudget ?? Number.POSITIVE_INFINITY);
 }
 
 /**
