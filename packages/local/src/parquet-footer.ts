@@ -1,4 +1,16 @@
-import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet";
+import type * as HyparquetModule from "hyparquet";
+
+type Hyparquet = typeof HyparquetModule;
+let hyparquet: Promise<Hyparquet> | undefined;
+
+/**
+ * hyparquet, loaded on first use (28 modules): a run that writes no Parquet — a no-op rerun — never loads it.
+ * A literal `import()`, so the Lambda bundle still includes it.
+ */
+export function loadHyparquet(): Promise<Hyparquet> {
+  hyparquet ??= import("hyparquet");
+  return hyparquet;
+}
 
 /** What hyparquet reads first from the end of the file: a step's footer fits, a larger one costs a second read. */
 const FOOTER_READ_BYTES = 64 * 1024;
@@ -15,6 +27,7 @@ const FOOTER_READ_BYTES = 64 * 1024;
  * ```
  */
 export async function parquetRowCount(path: string): Promise<number> {
+  const { asyncBufferFromFile, parquetMetadataAsync } = await loadHyparquet();
   try {
     const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path), {
       initialFetchSize: FOOTER_READ_BYTES,
