@@ -47,7 +47,7 @@ export {
   type OwnerState,
   type ProcessIdentity,
 } from "./process-identity.js";
-export { budgetOf, decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
+export { budgetOf, decideStep, expectedMemory, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
 export { previousStatuses } from "./run-history.js";
 export { planRun, type PlannedStep, type RunPlan } from "./plan.js";
 export {

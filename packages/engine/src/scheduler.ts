@@ -236,7 +236,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
       });
     }
     driver.prepare?.(step);
-    await admission.acquire(step.id, place, cost?.memoryBytes ?? 0);
+    await admission.acquire(step.id, place, cost ? expectedMemory(schedule, cost) : 0);
     try {
       if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
       return await attempts(step, decision.reason, evaluation, open);
@@ -354,13 +354,28 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   return Promise.all(finished);
 }
 
+/**
+ * The memory a step is admitted against. Its recorded peak is the rise of the process's RSS while it ran, which
+ * undercounts a step that reused memory the allocator kept from an earlier one (in a serialised run, every
+ * large step after the first): the largest-step policy takes the larger of that and the estimate from its
+ * input bytes, so such a step is not mistaken for a small one on the next run.
+ */
+export function expectedMemory(
+  schedule: Pick<Schedule, "memoryPolicy">,
+  cost: Pick<StepCost, "memoryBytes" | "estimatedMemoryBytes">,
+): number {
+  return schedule.memoryPolicy === "largest-step"
+    ? Math.max(cost.memoryBytes, cost.estimatedMemoryBytes)
+    : cost.memoryBytes;
+}
+
 /** The memory budget steps are admitted against (undefined: none), by the schedule's policy. */
 export function budgetOf(
   schedule: Pick<Schedule, "memoryBudget" | "memoryPolicy">,
-  costs: ReadonlyMap<string, Pick<StepCost, "memoryBytes">>,
+  costs: ReadonlyMap<string, Pick<StepCost, "memoryBytes" | "estimatedMemoryBytes">>,
 ): number | undefined {
   if (schedule.memoryPolicy !== "largest-step") return schedule.memoryBudget;
-  const expected = [...costs.values()].map((c) => c.memoryBytes);
+  const expected = [...costs.values()].map((c) => expectedMemory(schedule, c));
   return largestStepBudget(expected, schedule.memoryBudget ?? Number.POSITIVE_INFINITY);
 }
 

@@ -6,6 +6,7 @@ import {
   defaultMemoryBudget,
   DEFAULT_MEMORY_FRACTION,
   dispatchOrder,
+  expectedMemory,
   HOLD_BACK_MS,
   largestStepBudget,
   MEMORY_PER_INPUT_BYTE,
@@ -155,7 +156,8 @@ function underLargestStep(
   const { admitted, ask } = recorder(admission);
   const askFor = (name: string) => {
     const id = graph.step(name).id;
-    return ask(name, rank.get(id) ?? 0, costs.get(id)?.memoryBytes ?? 0);
+    const cost = costs.get(id);
+    return ask(name, rank.get(id) ?? 0, cost ? expectedMemory({ memoryPolicy: "largest-step" }, cost) : 0);
   };
   return { admission, admitted, askFor, budget, id: (name: string) => graph.step(name).id };
 }
@@ -237,6 +239,27 @@ describe("the default policy: the largest step's expected peak plus a slack", ()
     await settle();
     // bigJoin (400 MiB) and both tiny steps (4 MiB each) fit in 464 MiB.
     expect(admitted).toEqual(["bigAgg", "bigJoin", "tiny1", "tiny2"]);
+  });
+
+  it("does not take a large step for a small one when its recorded peak undercounts (memory the allocator kept)", async () => {
+    const graph = mixed();
+    const id = (name: string) => graph.step(name).id;
+    // heavyB ran right after heavyA and reused what heavyA freed: its RSS rose by 20 MiB only.
+    const peaks = new Map([
+      [id("heavyA"), 400 * MiB],
+      [id("heavyB"), 20 * MiB],
+    ]);
+    const { admitted, askFor, budget } = underLargestStep(
+      graph,
+      { durations: new Map(), peaks },
+      new Map([[at("raw").location, 100 * MiB]]),
+    );
+    expect(budget).toBe(400 * MiB + 64 * MiB);
+    void askFor("heavyA");
+    void askFor("heavyB");
+    await settle();
+    // heavyB is expected to need 4 × 100 MiB, as its input says: it waits.
+    expect(admitted).toEqual(["heavyA"]);
   });
 
   it("lets tiny steps of equal size all overlap (the slack, not 2× the largest, bounds them)", async () => {
