@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -48,10 +57,11 @@ describe("typeCheck's cache", () => {
     ]);
   });
 
-  it("checks again when a tsconfig.json appears (compiler options), and when a probed file appears", async () => {
+  it("keeps only a clean result, and checks again when a tsconfig.json or a probed file appears", async () => {
     const entry = project();
     writeFileSync(join(dir, "pipeline.ts"), "export const x = (v) => v;\n");
     expect(messages(await typeCheck([entry], dir))).toEqual(["Parameter 'v' implicitly has an 'any' type."]);
+    expect(existsSync(join(dir, ".glacier"))).toBe(false);
     writeFileSync(
       join(dir, "tsconfig.json"),
       JSON.stringify({
@@ -64,11 +74,15 @@ describe("typeCheck's cache", () => {
       }),
     );
     expect((await typeCheck([entry], dir)).diagnostics).toEqual([]);
+    expect(entries()).toHaveLength(1);
 
-    // An import that did not resolve is an error until the file it names exists.
-    writeFileSync(join(dir, "pipeline.ts"), 'import { m } from "./later.ts";\nexport const y: number = m;\n');
-    expect(messages(await typeCheck([entry], dir))[0]).toContain("Cannot find module './later.ts'");
-    writeFileSync(join(dir, "later.ts"), "export const m = 3;\n");
+    // "./later" resolves to later.d.ts while later.ts does not exist; once it does, it wins.
+    writeFileSync(join(dir, "later.d.ts"), "export declare const m: number;\n");
+    writeFileSync(join(dir, "pipeline.ts"), 'import { m } from "./later";\nexport const y: number = m;\n');
     expect((await typeCheck([entry], dir)).diagnostics).toEqual([]);
+    writeFileSync(join(dir, "later.ts"), 'export const m = "three";\n');
+    expect(messages(await typeCheck([entry], dir))).toEqual([
+      "Type 'string' is not assignable to type 'number'.",
+    ]);
   });
 });

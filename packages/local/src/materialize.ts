@@ -131,7 +131,7 @@ export function measureOutput(
   const scan = (): LazyFrame => scanWritten(pl, format, target);
   const counted = scan().select(pl.len().alias("rows")).collectSync();
   const rows = Number(counted.getColumn("rows").get(0));
-  return { rows, schema: actualSchema(scan().limit(0).collectSync().schema as never) };
+  return { rows, schema: actualSchema(scan().limit(0).collectSync()) };
 }
 
 /**
@@ -153,9 +153,7 @@ export async function materialize(pl: Polars, frame: LazyFrame, job: Materialize
       job.format === "parquet" && job.target.kind === "file"
         ? {
             rows: await parquetRowCount(job.target.temp),
-            schema: actualSchema(
-              scanWritten(pl, job.format, job.target).limit(0).collectSync().schema as never,
-            ),
+            schema: actualSchema(scanWritten(pl, job.format, job.target).limit(0).collectSync()),
           }
         : measureOutput(pl, job.format, job.target);
     if (job.schema && measured.schema) {

@@ -186,7 +186,7 @@ export function openSource(
   try {
     const frame = scanBucket(pl, bucket, location, files);
     if (!options.probe) return { frame };
-    return { frame, schema: actualSchema(frame.limit(0).collectSync().schema as never) };
+    return { frame, schema: actualSchema(frame.limit(0).collectSync()) };
   } catch (error) {
     throw scanError(error, bucket, location);
   }

@@ -65,8 +65,9 @@ function typeScriptVersion(): string {
 }
 
 /**
- * The result of a type check, kept under `.glacier/cache/typecheck/` and reused while nothing it depends on
- * changed, so `glacier validate` and `glacier run` on unchanged modules do not load the compiler (~1 s).
+ * The result of a clean type check, kept under `.glacier/cache/typecheck/` and reused while nothing it depends on
+ * changed, so `glacier validate` and `glacier run` on unchanged modules do not load the compiler (~1 s). A
+ * result with errors is not kept (`typeCheck`): a run refused for them writes nothing.
  *
  * The key is what the check was asked: the root modules, the project directory, the tsconfig.json each root
  * uses and the TypeScript version. The entry holds every file the compiler read — the modules and what they

@@ -229,7 +229,9 @@ export async function typeCheck(files: readonly string[], projectDir: string): P
   const known = await cache.lookup();
   if (known) return known;
   const log = readLog();
-  return cache.store(await checkPrograms(await loadTypeScript(), byConfig, projectDir, log), log);
+  const result = await checkPrograms(await loadTypeScript(), byConfig, projectDir, log);
+  // Only a clean result is kept: a run refused for its type errors writes nothing, not even `.glacier/`.
+  return result.diagnostics.length === 0 ? cache.store(result, log) : result;
 }
 
 /** The check itself: one program per tsconfig.json, recording into `log` what it reads. */
