@@ -85,4 +85,16 @@ describe("typeCheck's cache", () => {
       "Type 'string' is not assignable to type 'number'.",
     ]);
   });
+
+  it("writes nothing with store: false (run --plan), and still reads what a check kept", async () => {
+    const entry = project();
+    expect((await typeCheck([entry], dir, { store: false })).diagnostics).toEqual([]);
+    expect(existsSync(join(dir, ".glacier"))).toBe(false);
+    await typeCheck([entry], dir);
+    const path = join(dir, ".glacier", "cache", "typecheck", entries()[0] as string);
+    const stored = JSON.parse(readFileSync(path, "utf8")) as { result: { files: number } };
+    stored.result.files = 77;
+    writeFileSync(path, JSON.stringify(stored));
+    expect((await typeCheck([entry], dir, { store: false })).files).toBe(77);
+  });
 });

@@ -211,6 +211,9 @@ const inNodeModules = (file: string): boolean => file.split(/[\\/]/).includes("n
  * the roots, and what they import is checked with them), else {@link DEFAULT_COMPILER_OPTIONS}. Returns the
  * errors in the project's own files — the modules and the files they import, not node_modules.
  *
+ * A clean result is kept in `.glacier/cache/typecheck/` and reused while nothing the check read changed
+ * (`type-check-cache.ts`); `store: false` reads it but writes none.
+ *
  * @example
  * ```ts
  * const { diagnostics } = await typeCheck(["/work/shop/pipeline.ts"], "/work/shop");
@@ -218,7 +221,11 @@ const inNodeModules = (file: string): boolean => file.split(/[\\/]/).includes("n
  * // "pipeline.ts:12:9: Expected 1-2 arguments, but got 0. (TS2554)"
  * ```
  */
-export async function typeCheck(files: readonly string[], projectDir: string): Promise<TypeCheckResult> {
+export async function typeCheck(
+  files: readonly string[],
+  projectDir: string,
+  options: { readonly store?: boolean } = {},
+): Promise<TypeCheckResult> {
   const byConfig = new Map<string | undefined, string[]>();
   const configs = files.map((file) => nearestConfig(resolve(file), resolve(projectDir)));
   for (const [i, file] of files.entries()) {
@@ -230,8 +237,9 @@ export async function typeCheck(files: readonly string[], projectDir: string): P
   if (known) return known;
   const log = readLog();
   const result = await checkPrograms(await loadTypeScript(), byConfig, projectDir, log);
-  // Only a clean result is kept: a run refused for its type errors writes nothing, not even `.glacier/`.
-  return result.diagnostics.length === 0 ? cache.store(result, log) : result;
+  // Only a clean result is kept: a run refused for its type errors writes nothing, not even `.glacier/`; nor
+  // does a caller that must not write (`run --plan`), which still reads a kept result.
+  return result.diagnostics.length === 0 && options.store !== false ? cache.store(result, log) : result;
 }
 
 /** The check itself: one program per tsconfig.json, recording into `log` what it reads. */
