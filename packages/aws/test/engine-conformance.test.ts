@@ -39,7 +39,7 @@ const decisions = (result: RecordedRunResult) => result.steps.map((s) => [s.name
 const CLOUD_RUN = ["accountId", "artefact", "region", "via"];
 const CLOUD_STEP = ["jobRunId", "logs", "resource", "runsOn"];
 const LOCAL_STEP = ["notes", "peakMemoryBytes"];
-const LOCAL_OPTIONS = ["localStorage", "memoryBudget"];
+const LOCAL_OPTIONS = ["localStorage", "memoryBudget", "memoryPolicy"];
 const keys = (value: object, without: readonly string[]) =>
   Object.keys(value)
     .filter((k) => !without.includes(k))

@@ -59,7 +59,10 @@ function runOptions(command: Command): Command {
     .option("-m, --mode <mode>", "where steps run: local (polars, this machine) or cloud (AWS)", "local")
     .option("-p, --pipeline <name>", "run this pipeline and the upstream steps it needs")
     .option("--param <key=value>", "set a run parameter (repeatable)", collect)
-    .option("-c, --concurrency <n>", "steps run at once (default: the number of cores)")
+    .option(
+      "-c, --concurrency <n>",
+      "steps run at once (default: the number of cores, while together they are expected to need little more memory than the largest step alone)",
+    )
     .option("--fail-fast", "stop at the first failing step")
     .option("--force", "rerun every step, even when up to date")
     .option("--plan", "print what would run and why; run nothing")
@@ -71,7 +74,7 @@ function runOptions(command: Command): Command {
     )
     .option(
       "--memory-budget <MiB>",
-      "local mode: memory the steps running at once may be expected to hold (default: 3/4 of the available memory)",
+      "local mode: memory the steps running at once may be expected to hold (default: the largest step's expected peak plus 64 MiB or 10%, at most 3/4 of the available memory; with --concurrency: 3/4 of the available memory)",
     )
     .option("--via <how>", "cloud mode: direct (invoke each step) or stepfunctions (start the state machine)")
     .option("--json", "print one JSON document on stdout instead of the summary (progress stays on stderr)")

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, example, glacier, normalise, tempProject } from "./helpers/cli.js";
@@ -208,7 +208,9 @@ describe.concurrent("exit codes and help", () => {
     const { code, stdout } = await glacier(["validate", "pipeline.ts", "--cwd", project.dir]);
     expect(code).toBe(0);
     expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (pipeline.ts)\n");
-    expect(existsSync(join(project.dir, ".glacier"))).toBe(false);
+    // validate writes nothing but its type-check cache, and that in the --cwd directory.
+    expect(readdirSync(join(project.dir, ".glacier"))).toEqual(["cache"]);
+    expect(readdirSync(join(project.dir, ".glacier", "cache"))).toEqual(["typecheck"]);
   });
 
   it("the examples validate", async () => {

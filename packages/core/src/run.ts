@@ -37,7 +37,10 @@ export interface ExecutionOptions extends CommonOptions {
   readonly resume?: string;
   /** Stop at the first failing step instead of letting independent branches finish. */
   readonly failFast?: boolean;
-  /** Steps run at once. Default: the number of cores. */
+  /**
+   * Steps run at once. Default: the number of cores (locally, while together they are expected to need little
+   * more memory than the largest step alone: see `memoryBudget`).
+   */
   readonly concurrency?: number;
   /** Project root holding `.glacier/` (run records). Default: the working directory. */
   readonly projectDir?: string;
@@ -69,7 +72,9 @@ export interface LocalRunOptions extends ExecutionOptions {
   /**
    * Bytes of memory the steps running at once may be expected to hold together: a ready step waits while its
    * expected peak (its peak in earlier runs, or 4× its input bytes) does not fit beside those running. Default:
-   * 3/4 of the memory available when the run starts. See `@glacier/local`'s README.
+   * the largest step's expected peak plus 64 MiB (or 10% of it, when more), at most 3/4 of the memory available
+   * when the run starts — so two large steps run one after the other while small ones overlap; with
+   * `concurrency` given, 3/4 of the memory available. See `@glacier/local`'s README.
    */
   readonly memoryBudget?: number;
 }

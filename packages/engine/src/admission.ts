@@ -22,6 +22,36 @@ export function defaultMemoryBudget(): number {
 }
 
 /**
+ * The default policy's slack (see {@link largestStepBudget}): steps may add this much beside the largest step's
+ * expected peak, or {@link OVERLAP_FRACTION} of that peak when it is more.
+ */
+export const OVERLAP_FLOOR_BYTES = 64 * 2 ** 20;
+/** The default policy's slack as a fraction of the largest step's expected peak (see {@link largestStepBudget}). */
+export const OVERLAP_FRACTION = 0.1;
+
+/**
+ * The default memory budget of a run that was given neither a budget nor a concurrency: the expected peak of
+ * its largest step (recorded by an earlier run, or estimated from its input bytes) plus a slack of
+ * {@link OVERLAP_FLOOR_BYTES} or {@link OVERLAP_FRACTION} of it, whichever is more, and never above `cap`
+ * (the memory available, {@link defaultMemoryBudget}). Running steps together then raises the run's peak at
+ * most by the slack above what the largest step needs alone, which a script running the steps one by one
+ * needs too: two large steps run one after the other, while small ones (together within the slack) still
+ * run beside a large one and beside each other.
+ *
+ * @example
+ * ```ts
+ * // peaks recorded by the last run: 245 MiB, 233 MiB, 25 MiB, 1 MiB
+ * largestStepBudget([245, 233, 25, 1].map((m) => m * 2 ** 20), defaultMemoryBudget());
+ * // 309 MiB (245 + 64): the 245 and 233 MiB steps run one at a time; the 25 MiB one may run beside either
+ * ```
+ */
+export function largestStepBudget(expected: Iterable<number>, cap: number): number {
+  let largest = 0;
+  for (const bytes of expected) if (bytes > largest) largest = bytes;
+  return Math.min(cap, largest + Math.max(OVERLAP_FLOOR_BYTES, largest * OVERLAP_FRACTION));
+}
+
+/**
  * How long a deciding step may hold back lower-ranked waiters (ms). Deciding is usually a few file reads; a step
  * whose inputs must be hashed afresh can take seconds, and a free slot should not idle that long for it.
  */

@@ -26,6 +26,8 @@ export interface StepCost {
   readonly inputBytes: number;
   /** The memory it is admitted against: the last measured peak, or {@link MEMORY_PER_INPUT_BYTE} × inputs. */
   readonly memoryBytes: number;
+  /** {@link MEMORY_PER_INPUT_BYTE} × its input bytes, whether or not a peak was measured. */
+  readonly estimatedMemoryBytes: number;
   /** Its duration plus the longest chain of consumers after it: how late it may start without delaying the run. */
   readonly remainingMs: number;
 }
@@ -65,6 +67,7 @@ export function stepCosts(
       source: recorded === undefined ? "estimated" : "recorded",
       inputBytes,
       memoryBytes: history.peaks.get(step.id) ?? inputBytes * MEMORY_PER_INPUT_BYTE,
+      estimatedMemoryBytes: inputBytes * MEMORY_PER_INPUT_BYTE,
     });
   }
   const costs = new Map<string, StepCost>();

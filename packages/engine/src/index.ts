@@ -1,5 +1,13 @@
 export { semaphore } from "./semaphore.js";
-export { Admission, DEFAULT_MEMORY_FRACTION, defaultMemoryBudget, HOLD_BACK_MS } from "./admission.js";
+export {
+  Admission,
+  DEFAULT_MEMORY_FRACTION,
+  defaultMemoryBudget,
+  HOLD_BACK_MS,
+  largestStepBudget,
+  OVERLAP_FLOOR_BYTES,
+  OVERLAP_FRACTION,
+} from "./admission.js";
 export {
   dispatchOrder,
   ESTIMATE_BYTES_PER_MS,
@@ -39,7 +47,7 @@ export {
   type OwnerState,
   type ProcessIdentity,
 } from "./process-identity.js";
-export { decideStep, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
+export { budgetOf, decideStep, expectedMemory, resumeOf, runSchedule, type Schedule } from "./scheduler.js";
 export { previousStatuses } from "./run-history.js";
 export { planRun, type PlannedStep, type RunPlan } from "./plan.js";
 export {

@@ -151,8 +151,13 @@ export interface RunRecordOptions {
   readonly concurrency: number;
   /** Local runs: S3 buckets mapped to this directory. */
   readonly localStorage?: string;
-  /** Local runs: the memory budget steps were admitted against (bytes). */
+  /**
+   * Local runs: the memory budget steps were admitted against (bytes); with `memoryPolicy: "largest-step"`,
+   * its upper limit (the budget itself, the largest step's expected peak plus a slack, is in the run log).
+   */
   readonly memoryBudget?: number;
+  /** Local runs given neither a memory budget nor a concurrency: the default admission policy. */
+  readonly memoryPolicy?: "largest-step";
   /** Local low-memory mode: the Polars settings it asked for (the run log says which the environment overrode). */
   readonly lowMemory?: Readonly<Record<string, string>>;
   /** `--partition` as given (a key or `a..b`). */

@@ -38,7 +38,8 @@ export class RunSession {
   readonly progress: Progress;
   readonly #steps: readonly { readonly id: string; readonly name: string }[];
   readonly #lineage: LineageObserver;
-  readonly #tracing: RunTracing;
+  /** Null when nothing would receive the spans (see `tracingWanted`). */
+  readonly #tracing: RunTracing | null;
 
   private constructor(
     store: RunStore,
@@ -47,7 +48,7 @@ export class RunSession {
     progress: Progress,
     steps: RunSessionInit["steps"],
     lineage: LineageObserver,
-    tracing: RunTracing,
+    tracing: RunTracing | null,
   ) {
     this.store = store;
     this.recorder = recorder;
@@ -91,7 +92,7 @@ export class RunSession {
   started(step: { readonly id: string; readonly name: string }, reason: string): void {
     this.progress.started(step.id);
     this.#lineage.started(step.id);
-    this.#tracing.started(step.id);
+    this.#tracing?.started(step.id);
     this.log.write({ level: "info", step: step.name, message: `step started (${reason})` });
   }
 
@@ -134,7 +135,7 @@ export class RunSession {
     });
     await this.recorder.step(record);
     this.#lineage.settled(record);
-    this.#tracing.settled(record);
+    this.#tracing?.settled(record);
     this.progress.finished(record);
     return record;
   }
@@ -167,7 +168,7 @@ export class RunSession {
   /** Ends the run's lineage; events that could not be delivered are a warning, never a failed run. */
   async #lineageFinished(status: "succeeded" | "failed" | "cancelled", error?: string): Promise<void> {
     // The exporter swallows its own failures (OpenTelemetry's global error handler reports them).
-    await this.#tracing.finish(status, error);
+    await this.#tracing?.finish(status, error);
     const failures = await this.#lineage.finish(status, error);
     if (failures.length > 0) {
       this.log.write({

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkResultsOf, type CheckResult, type LineageGraph, type StepNode } from "@glacier/core";
 import { isRetryable, retryAttempts, retryDelayMs, stepInputs } from "@glacier/core/internal";
-import { Admission } from "./admission.js";
+import { Admission, largestStepBudget } from "./admission.js";
 import { dispatchOrder, stepCosts, type StepCost } from "./critical-path.js";
 import { messageOf, withoutSubject } from "./message-of.js";
 import { NO_HISTORY, readHistory } from "./run-history.js";
@@ -30,6 +30,12 @@ export interface Schedule {
    * (steps that do not run in this process). The local executor passes `defaultMemoryBudget()`.
    */
   readonly memoryBudget?: number;
+  /**
+   * `"largest-step"`: the budget is {@link largestStepBudget} of the steps' expected peaks, at most
+   * `memoryBudget` — running steps together then barely raises the run's peak above its largest step's (the
+   * local executor's default when given neither a budget nor a concurrency). `"fixed"` (default): `memoryBudget`.
+   */
+  readonly memoryPolicy?: "fixed" | "largest-step";
   /** On the first failure, cancel running steps and start no more. */
   readonly failFast: boolean;
   /** Run every step, whatever its state. */
@@ -137,10 +143,6 @@ export async function decideStep(
 export async function runSchedule(session: RunSession, schedule: Schedule): Promise<StepRecord[]> {
   const { graph, driver } = schedule;
   const order = graph.executionOrder();
-  const admission = new Admission({
-    concurrency: schedule.concurrency,
-    ...(schedule.memoryBudget === undefined ? {} : { memoryBudget: schedule.memoryBudget }),
-  });
   const controller = new AbortController();
   const signal = schedule.signal ? AbortSignal.any([controller.signal, schedule.signal]) : controller.signal;
   // Opened when a step's output is final: committed (its record may follow), skipped, failed or not run.
@@ -152,7 +154,19 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   const ranking = Promise.all([history, inputSizes(graph, driver)]).then(([known, sizes]) => {
     const costs = stepCosts(graph, known, sizes);
     const rank = new Map(dispatchOrder(graph, costs).map((step, i) => [step.id, i]));
-    return { costs, rank };
+    const memoryBudget = budgetOf(schedule, costs);
+    if (schedule.memoryPolicy === "largest-step" && memoryBudget !== undefined) {
+      session.log.write({
+        level: "info",
+        message: "memory budget: the largest step's expected peak plus a slack",
+        fields: { memoryBudget },
+      });
+    }
+    const admission = new Admission({
+      concurrency: schedule.concurrency,
+      ...(memoryBudget === undefined ? {} : { memoryBudget }),
+    });
+    return { costs, rank, admission };
   });
 
   const failed = (step: StepNode, error: unknown, fields: Partial<StepRecord> = {}): Promise<StepRecord> => {
@@ -188,11 +202,11 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
       });
     }
     if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
-    const { costs, rank } = await ranking;
+    const { costs, rank, admission } = await ranking;
     const place = rank.get(step.id) ?? Number.MAX_SAFE_INTEGER;
     admission.deciding(step.id, place);
     try {
-      return await decideAndRun(step, place, costs.get(step.id), open);
+      return await decideAndRun(step, admission, place, costs.get(step.id), open);
     } finally {
       admission.withdraw(step.id);
     }
@@ -201,6 +215,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
   /** Decides whether the step runs; when it does, waits for admission and runs its attempts. */
   const decideAndRun = async (
     step: StepNode,
+    admission: Admission,
     place: number,
     cost: StepCost | undefined,
     open: (gate: Gate) => void,
@@ -257,7 +272,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
       });
     }
     driver.prepare?.(step);
-    await admission.acquire(step.id, place, cost?.memoryBytes ?? 0);
+    await admission.acquire(step.id, place, cost ? expectedMemory(schedule, cost) : 0);
     try {
       if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
       return await attempts(step, decision.reason, evaluation, open);
@@ -433,6 +448,31 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
 /** The `checks` component alone (absent when the step declares no checks). */
 function pickChecks(components: Omit<StepComponents, "inputs">): Pick<StepComponents, "checks"> {
   return components.checks === undefined ? {} : { checks: components.checks };
+}
+
+/**
+ * The memory a step is admitted against. Its recorded peak is the rise of the process's RSS while it ran, which
+ * undercounts a step that reused memory the allocator kept from an earlier one (in a serialised run, every
+ * large step after the first): the largest-step policy takes the larger of that and the estimate from its
+ * input bytes, so such a step is not mistaken for a small one on the next run.
+ */
+export function expectedMemory(
+  schedule: Pick<Schedule, "memoryPolicy">,
+  cost: Pick<StepCost, "memoryBytes" | "estimatedMemoryBytes">,
+): number {
+  return schedule.memoryPolicy === "largest-step"
+    ? Math.max(cost.memoryBytes, cost.estimatedMemoryBytes)
+    : cost.memoryBytes;
+}
+
+/** The memory budget steps are admitted against (undefined: none), by the schedule's policy. */
+export function budgetOf(
+  schedule: Pick<Schedule, "memoryBudget" | "memoryPolicy">,
+  costs: ReadonlyMap<string, Pick<StepCost, "memoryBytes" | "estimatedMemoryBytes">>,
+): number | undefined {
+  if (schedule.memoryPolicy !== "largest-step") return schedule.memoryBudget;
+  const expected = [...costs.values()].map((c) => expectedMemory(schedule, c));
+  return largestStepBudget(expected, schedule.memoryBudget ?? Number.POSITIVE_INFINITY);
 }
 
 /**

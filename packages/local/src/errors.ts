@@ -1,9 +1,11 @@
 import { type ErrorSubject, GlacierError, type GlacierErrorCode } from "@glacier/core";
 import { absurd } from "@glacier/core/internal";
-import { messageOf } from "@glacier/engine";
+import { messageOf } from "@glacier/engine/message-of";
 
-// One definition of each, in the engine; re-exported for this package's modules.
-export { messageOf, withoutPanic, withoutSubject } from "@glacier/engine";
+// One definition of each, in the engine; re-exported for this package's modules. From the engine's
+// `message-of` subpath, not its index: the worker threads import this file, and the index is ~24 modules more
+// on a worker's start.
+export { messageOf, withoutPanic, withoutSubject } from "@glacier/engine/message-of";
 
 /** Why an S3 or polars storage call failed, from the SDK error or polars' object-store message. */
 export type StorageProblem = "missing" | "denied" | "unreachable" | "other";

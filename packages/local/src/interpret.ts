@@ -70,7 +70,7 @@ function checkOptions(options: RunOptions): LocalRunOptions {
     throw optionError(
       "memoryBudget",
       `${JSON.stringify(memoryBudget)} is not a whole number of bytes ≥ 1.`,
-      "Pass memoryBudget in bytes (for example 8 * 2 ** 30 for 8 GiB), or leave it out for 3/4 of the available memory.",
+      "Pass memoryBudget in bytes (for example 8 * 2 ** 30 for 8 GiB), or leave it out to admit steps against the largest step's expected peak.",
     );
   }
   if (options.resume !== undefined && options.force) {
@@ -157,6 +157,10 @@ export async function interpret(
     if (local.lowMemory) lowMemory = await lowMemorySettings(ctx);
     const concurrency = local.concurrency ?? availableParallelism();
     const memoryBudget = local.memoryBudget ?? defaultMemoryBudget();
+    // Given neither a budget nor a concurrency, steps run together only while that barely raises the run's
+    // peak above its largest step's (see the README's "Memory budget"); either option restores the fixed budget.
+    const memoryPolicy =
+      local.memoryBudget === undefined && local.concurrency === undefined ? "largest-step" : "fixed";
     const pipeline = local.pipeline ?? resumed?.pipeline;
     const session = await RunSession.open({
       store,
@@ -171,6 +175,7 @@ export async function interpret(
           failFast: local.failFast === true,
           concurrency,
           memoryBudget,
+          ...(memoryPolicy === "largest-step" ? { memoryPolicy } : {}),
           ...(local.localStorage === undefined ? {} : { localStorage: local.localStorage }),
           ...(lowMemory ? { lowMemory: lowMemory.wanted } : {}),
           ...(local.partition === undefined ? {} : { partition: local.partition }),
@@ -199,6 +204,7 @@ export async function interpret(
       driver: localDriver({ ctx, runId, pool, isolated, log, files }, session.recorder.record.logPath),
       concurrency,
       memoryBudget,
+      memoryPolicy,
       failFast: local.failFast === true,
       force: local.force === true,
       ...(resumed ? { resumed } : {}),

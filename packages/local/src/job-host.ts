@@ -1,6 +1,7 @@
 import { preloadHasher } from "./content-hash.js";
 import { serializeError } from "./errors.js";
 import { materialize } from "./materialize.js";
+import { loadHyparquet } from "./parquet-footer.js";
 import { loadPolars } from "./polars.js";
 import type { WorkerReply, WorkerRequest } from "./worker-protocol.js";
 
@@ -16,7 +17,7 @@ export interface JobChannel {
  */
 export async function serveJobs(channel: JobChannel): Promise<void> {
   const pl = await loadPolars();
-  await preloadHasher();
+  await Promise.all([preloadHasher(), loadHyparquet()]);
   channel.on("message", (request: WorkerRequest) => {
     void (async () => {
       try {

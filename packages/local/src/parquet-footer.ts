@@ -1,5 +1,18 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { parquetMetadataAsync, type AsyncBuffer } from "hyparquet";
+import type { AsyncBuffer } from "hyparquet";
+import type * as HyparquetModule from "hyparquet";
+
+type Hyparquet = typeof HyparquetModule;
+let hyparquet: Promise<Hyparquet> | undefined;
+
+/**
+ * hyparquet, loaded on first use (28 modules): a run that writes no Parquet — a no-op rerun — never loads it.
+ * A literal `import()`, so the Lambda bundle still includes it.
+ */
+export function loadHyparquet(): Promise<Hyparquet> {
+  hyparquet ??= import("hyparquet");
+  return hyparquet;
+}
 
 /** What hyparquet reads first from the end of the file: a step's footer fits, a larger one costs a second read. */
 const FOOTER_READ_BYTES = 64 * 1024;
@@ -16,6 +29,7 @@ const FOOTER_READ_BYTES = 64 * 1024;
  * ```
  */
 export async function parquetRowCount(path: string): Promise<number> {
+  const { parquetMetadataAsync } = await loadHyparquet();
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");

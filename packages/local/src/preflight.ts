@@ -5,6 +5,7 @@ import { loadPolars } from "./polars.js";
 import type { RunContext } from "./run-context.js";
 import { fileLocation, openSource, scanTarget } from "./scan.js";
 import { checkSchema, type ActualSchema } from "./schema-check.js";
+import { SourceCheckCache } from "./source-check-cache.js";
 import { describeLocation } from "./storage.js";
 
 /**
@@ -20,12 +21,17 @@ import { describeLocation } from "./storage.js";
  *   no directory dataset holds files its step did not write (OUTPUT_NOT_OWNED).
  *
  * Nothing here reads a file's data pages: content hashes are computed later, in parallel with the first steps.
+ * A source that passed the read check with the very content it holds now (same stat keys or ETags, same
+ * declaration: `source-check-cache.ts`) is not opened again, so an unchanged project does not load polars here.
  */
 export async function preflightSources(ctx: RunContext): Promise<void> {
   await checkLocalStorage(ctx);
-  await Promise.all(ctx.graph.sources().map((bucket) => checkSource(ctx, bucket)));
+  const passed = new SourceCheckCache(ctx.store, { readOnly: ctx.readOnly });
+  const checked = await Promise.all(ctx.graph.sources().map((bucket) => checkSource(ctx, bucket, passed)));
   if (!ctx.readOnly) await checkProjectStore(ctx.store.root);
   await checkOutputs(ctx);
+  // Kept once everything passed: a run refused here writes nothing, not even to the cache.
+  await Promise.all(checked.map((remember) => remember?.()));
 }
 
 async function checkLocalStorage(ctx: RunContext): Promise<void> {
@@ -40,7 +46,12 @@ async function checkLocalStorage(ctx: RunContext): Promise<void> {
   }
 }
 
-async function checkSource(ctx: RunContext, bucket: BucketNode): Promise<void> {
+/** Checks one source; returns how to remember that it passed, when it was read to pass. */
+async function checkSource(
+  ctx: RunContext,
+  bucket: BucketNode,
+  passed: SourceCheckCache,
+): Promise<(() => Promise<void>) | undefined> {
   const location = ctx.location(bucket);
   const content = await ctx.listing(bucket);
   if (!content.exists && location.kind === "file") {
@@ -82,6 +93,7 @@ async function checkSource(ctx: RunContext, bucket: BucketNode): Promise<void> {
         : "Create the file first, or fix the bucket's path (and --local-storage, if you use it).",
     });
   }
+  if (await passed.passed(bucket, location, content)) return undefined;
   const pl = await loadPolars();
   if (bucket.dataset) {
     // A dataset of several file types is one error about the dataset, not one about its odd file.
@@ -112,6 +124,8 @@ async function checkSource(ctx: RunContext, bucket: BucketNode): Promise<void> {
   }
   const opened = openSource(pl, bucket, location, content.files, { probe: true });
   checkSchema(bucket.id, bucket.schema, opened.schema ?? {}, `the data at ${describeLocation(location)}`);
+  // The identity listed before the read: a file changed meanwhile has another one, and is checked next run.
+  return () => passed.remember(bucket, location, content);
 }
 
 /** How a dataset file's columns differ from the first file's, in words. */

@@ -1,5 +1,11 @@
 import { shortHash } from "@glacier/core/internal";
-import { currentProcess, isAlive, processStartTicks, type ProcessIdentity } from "@glacier/engine";
+// The subpath, not the engine's index: worker threads import this file, and the index is ~24 modules more.
+import {
+  currentProcess,
+  isAlive,
+  processStartTicks,
+  type ProcessIdentity,
+} from "@glacier/engine/process-identity";
 
 /**
  * Who wrote a temporary file, in its name: `<pid>_<start ticks>_<host tag>_<boot tag>` (tags are short hashes

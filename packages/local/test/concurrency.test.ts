@@ -112,7 +112,7 @@ describe("concurrency", () => {
     ).rejects.toMatchObject({
       code: "INVALID_OPTION",
       message:
-        'option "memoryBudget": 0.5 is not a whole number of bytes ≥ 1. Pass memoryBudget in bytes (for example 8 * 2 ** 30 for 8 GiB), or leave it out for 3/4 of the available memory.',
+        'option "memoryBudget": 0.5 is not a whole number of bytes ≥ 1. Pass memoryBudget in bytes (for example 8 * 2 ** 30 for 8 GiB), or leave it out to admit steps against the largest step\'s expected peak.',
     });
     expect(Object.keys(project.files())).toEqual(["acme/raw/sales.parquet"]);
   });

@@ -141,4 +141,27 @@ describe("OpenTelemetry spans of a local run", () => {
     const result = await out.run({ mode: "local", projectDir: project.dir });
     expect(result.status).toBe("succeeded");
   });
+
+  it("reach a tracer provider the host process registered, without the variables", async () => {
+    project = testProject("glacier-otel-");
+    project.write("acme", "raw/orders.parquet", pl.DataFrame({ id: [1], amount: [5] }));
+    const local = project.provider.local();
+    const raw = project.provider.bucket({ bucket: "acme", path: "raw/orders.parquet" });
+    const out = raw
+      .transform(local.task((df: pl.LazyDataFrame) => df, { name: "copy" }))
+      .to(project.provider.bucket({ bucket: "acme", path: "copy.parquet" }));
+    const { trace } = await import("@opentelemetry/api");
+    const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } =
+      await import("@opentelemetry/sdk-trace");
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    expect(trace.setGlobalTracerProvider(provider)).toBe(true);
+    try {
+      expect((await out.run({ mode: "local", projectDir: project.dir })).status).toBe("succeeded");
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["step copy", "glacier run"]);
+    } finally {
+      trace.disable();
+      await provider.shutdown();
+    }
+  });
 });

@@ -79,8 +79,13 @@ function executionOptions(options: RunCommandOptions, io: Io): ExecutionOptions 
  * Refuses modules that do not type-check, before any step runs: a type error found now is a failed step (or
  * a wrong answer) later. Each error is printed on its own line; `--no-typecheck` skips the check.
  */
-async function requireTypes(modules: ProjectModules, io: Io): Promise<void> {
-  const { diagnostics } = await typeCheck(modules.files, process.cwd());
+async function requireTypes(
+  modules: ProjectModules,
+  io: Io,
+  options: { readonly plan: boolean },
+): Promise<void> {
+  // `--plan` writes nothing, not even the type check's cache.
+  const { diagnostics } = await typeCheck(modules.files, process.cwd(), { store: !options.plan });
   if (diagnostics.length === 0) return;
   for (const d of diagnostics) io.err(`${io.colors.red("error")} [TYPE_ERROR] ${formatTypeDiagnostic(d)}`);
   throw new GlacierError(
@@ -142,7 +147,7 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
   // Loaded first: a module that is missing or does not parse says so in its one line. No step runs before
   // the type check passes.
   const { graph } = await loadProject({ cwd, command: "run", modules });
-  if (options.typecheck !== false) await requireTypes(modules, io);
+  if (options.typecheck !== false) await requireTypes(modules, io, { plan: options.plan === true });
   const configFile = findConfig(cwd);
   if (configFile) {
     const { openlineage } = (await readConfig(configFile)).config;

@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import type TypeScript from "typescript";
 import { GlacierError } from "@glacier/core";
 import { displayPath } from "./import-module.js";
+import { readLog, textHash, TypeCheckCache, type ReadLog } from "./type-check-cache.js";
 
 /** The compiler API, as the lazily imported module's default export (typescript is CommonJS). */
 type Ts = typeof TypeScript;
@@ -98,16 +99,11 @@ function toDiagnostic(ts: Ts, d: TypeScript.Diagnostic): TypeDiagnostic {
 function configOptions(
   ts: Ts,
   configFile: string,
+  sys: TypeScript.System,
 ): { options: TypeScript.CompilerOptions; errors: readonly TypeScript.Diagnostic[] } {
-  const read = ts.readConfigFile(configFile, ts.sys.readFile);
+  const read = ts.readConfigFile(configFile, sys.readFile);
   if (read.error) return { options: {}, errors: [read.error] };
-  const parsed = ts.parseJsonConfigFileContent(
-    read.config,
-    ts.sys,
-    dirname(configFile),
-    undefined,
-    configFile,
-  );
+  const parsed = ts.parseJsonConfigFileContent(read.config, sys, dirname(configFile), undefined, configFile);
   const options: TypeScript.CompilerOptions = {
     ...parsed.options,
     noEmit: true,
@@ -129,10 +125,45 @@ function configOptions(
  * longer includes every `@types` package by default, and pipeline modules use `import.meta.url`, `URL`,
  * `process.env`.
  */
-function defaultOptions(ts: Ts, projectDir: string): TypeScript.CompilerOptions {
+function defaultOptions(ts: Ts, projectDir: string, sys: TypeScript.System): TypeScript.CompilerOptions {
   const converted = ts.convertCompilerOptionsFromJson(DEFAULT_COMPILER_OPTIONS, projectDir);
-  const nodeTypes = ts.resolveTypeReferenceDirective("node", join(projectDir, "tsconfig.json"), {}, ts.sys);
+  const nodeTypes = ts.resolveTypeReferenceDirective("node", join(projectDir, "tsconfig.json"), {}, sys);
   return { ...converted.options, ...(nodeTypes.resolvedTypeReferenceDirective ? { types: ["node"] } : {}) };
+}
+
+/**
+ * File access that records into `log` what it read (with the hash of the text) and what it looked for and
+ * did not find: what a cached result depends on (`type-check-cache.ts`).
+ */
+function recording<
+  H extends {
+    readFile(path: string, encoding?: string): string | undefined;
+    fileExists(path: string): boolean;
+    directoryExists?(path: string): boolean;
+  },
+>(host: H, log: ReadLog): H {
+  const readFile = host.readFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  const directoryExists = host.directoryExists?.bind(host);
+  host.readFile = (path, encoding) => {
+    const text = readFile(path, encoding);
+    if (text !== undefined) log.read.set(resolve(path), textHash(text));
+    else log.missing.add(`file:${resolve(path)}`);
+    return text;
+  };
+  host.fileExists = (path) => {
+    const found = fileExists(path);
+    if (!found) log.missing.add(`file:${resolve(path)}`);
+    return found;
+  };
+  if (directoryExists) {
+    host.directoryExists = (path) => {
+      const found = directoryExists(path);
+      if (!found) log.missing.add(`dir:${resolve(path)}`);
+      return found;
+    };
+  }
+  return host;
 }
 
 /** A compiler host whose `.d.ts` files come from `cache` when another program parsed them already. */
@@ -140,8 +171,9 @@ function sharedHost(
   ts: Ts,
   options: TypeScript.CompilerOptions,
   cache: Map<string, TypeScript.SourceFile | undefined>,
+  log: ReadLog,
 ): TypeScript.CompilerHost {
-  const host = ts.createCompilerHost(options);
+  const host = recording(ts.createCompilerHost(options), log);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, language, onError, create) => {
     if (!fileName.endsWith(".d.ts")) return getSourceFile(fileName, language, onError, create);
@@ -179,6 +211,9 @@ const inNodeModules = (file: string): boolean => file.split(/[\\/]/).includes("n
  * the roots, and what they import is checked with them), else {@link DEFAULT_COMPILER_OPTIONS}. Returns the
  * errors in the project's own files — the modules and the files they import, not node_modules.
  *
+ * A clean result is kept in `.glacier/cache/typecheck/` and reused while nothing the check read changed
+ * (`type-check-cache.ts`); `store: false` reads it but writes none.
+ *
  * @example
  * ```ts
  * const { diagnostics } = await typeCheck(["/work/shop/pipeline.ts"], "/work/shop");
@@ -186,13 +221,35 @@ const inNodeModules = (file: string): boolean => file.split(/[\\/]/).includes("n
  * // "pipeline.ts:12:9: Expected 1-2 arguments, but got 0. (TS2554)"
  * ```
  */
-export async function typeCheck(files: readonly string[], projectDir: string): Promise<TypeCheckResult> {
-  const ts = await loadTypeScript();
+export async function typeCheck(
+  files: readonly string[],
+  projectDir: string,
+  options: { readonly store?: boolean } = {},
+): Promise<TypeCheckResult> {
   const byConfig = new Map<string | undefined, string[]>();
-  for (const file of files) {
-    const config = nearestConfig(resolve(file), resolve(projectDir));
+  const configs = files.map((file) => nearestConfig(resolve(file), resolve(projectDir)));
+  for (const [i, file] of files.entries()) {
+    const config = configs[i];
     byConfig.set(config, [...(byConfig.get(config) ?? []), resolve(file)]);
   }
+  const cache = new TypeCheckCache<TypeCheckResult>(projectDir, files, configs);
+  const known = await cache.lookup();
+  if (known) return known;
+  const log = readLog();
+  const result = await checkPrograms(await loadTypeScript(), byConfig, projectDir, log);
+  // Only a clean result is kept: a run refused for its type errors writes nothing, not even `.glacier/`; nor
+  // does a caller that must not write (`run --plan`), which still reads a kept result.
+  return result.diagnostics.length === 0 && options.store !== false ? cache.store(result, log) : result;
+}
+
+/** The check itself: one program per tsconfig.json, recording into `log` what it reads. */
+async function checkPrograms(
+  ts: Ts,
+  byConfig: ReadonlyMap<string | undefined, readonly string[]>,
+  projectDir: string,
+  log: ReadLog,
+): Promise<TypeCheckResult> {
+  const sys = recording({ ...ts.sys }, log);
   const diagnostics: TypeDiagnostic[] = [];
   const seen = new Set<string>();
   const checked = new Set<string>();
@@ -208,14 +265,18 @@ export async function typeCheck(files: readonly string[], projectDir: string): P
   for (const [config, roots] of byConfig) {
     const { options, errors } =
       config === undefined
-        ? { options: defaultOptions(ts, projectDir), errors: [] }
-        : configOptions(ts, config);
+        ? { options: defaultOptions(ts, projectDir, sys), errors: [] }
+        : configOptions(ts, config, sys);
     // A config's own errors (an unknown option, a bad `extends`) are reported against the config file.
     for (const error of errors) {
       const d = toDiagnostic(ts, error);
       keep(d.file === null ? { ...d, file: config ?? null } : d);
     }
-    const program = ts.createProgram({ rootNames: roots, options, host: sharedHost(ts, options, parsed) });
+    const program = ts.createProgram({
+      rootNames: [...roots],
+      options,
+      host: sharedHost(ts, options, parsed, log),
+    });
     for (const d of [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()])
       keep(toDiagnostic(ts, d));
     for (const source of program.getSourceFiles()) {

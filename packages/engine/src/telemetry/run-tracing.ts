@@ -1,4 +1,5 @@
-import { context, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
+import type * as OtelApi from "@opentelemetry/api";
+import type { Attributes, Span, Tracer } from "@opentelemetry/api";
 import type { StepNode } from "@glacier/core";
 import type { StepRecord } from "../run-record.js";
 
@@ -11,14 +12,31 @@ export function otlpTracesWanted(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] || env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 }
 
+/** Where `@opentelemetry/api` 1.x keeps what a host registered (its `GLOBAL_OPENTELEMETRY_API_KEY`). */
+const OTEL_API_GLOBAL = Symbol.for("opentelemetry.js.api.1");
+
+/**
+ * True when a run has somewhere to send spans: OTLP is configured, or the host process registered something
+ * with the OpenTelemetry API (a tracer provider, a context manager …). Otherwise every span would be a no-op,
+ * and the run does not load the API at all (44 modules).
+ */
+export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return otlpTracesWanted(env) || OTEL_API_GLOBAL in globalThis;
+}
+
 /**
  * The tracer of a run. With `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`) set, the OpenTelemetry SDK
  * and its OTLP/HTTP exporter are loaded (only then: a run without them pays nothing) and export this run's
  * spans, configured by the standard `OTEL_*` variables; otherwise the `@opentelemetry/api` global tracer, a
  * no-op unless the host process registered an SDK of its own.
  */
-async function runTracer(env: NodeJS.ProcessEnv): Promise<{ tracer: Tracer; shutdown?: Shutdown }> {
-  if (!otlpTracesWanted(env)) return { tracer: trace.getTracer("glacier") };
+async function runTracer(
+  env: NodeJS.ProcessEnv,
+): Promise<{ api: typeof OtelApi; tracer: Tracer; shutdown?: Shutdown }> {
+  // Loaded here, not at import (44 modules): the API keeps its state in a process-wide global, so it finds
+  // what the host registered whenever it loads.
+  const api = await import("@opentelemetry/api");
+  if (!otlpTracesWanted(env)) return { api, tracer: api.trace.getTracer("glacier") };
   const [{ TracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] =
     await Promise.all([
       import("@opentelemetry/sdk-trace"),
@@ -29,7 +47,7 @@ async function runTracer(env: NodeJS.ProcessEnv): Promise<{ tracer: Tracer; shut
     resource: resourceFromAttributes({ "service.name": env["OTEL_SERVICE_NAME"] || "glacier" }),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
   });
-  return { tracer: provider.getTracer("glacier"), shutdown: () => provider.shutdown() };
+  return { api, tracer: provider.getTracer("glacier"), shutdown: () => provider.shutdown() };
 }
 
 type SessionStep = { readonly id: string; readonly name: string } | StepNode;
@@ -42,6 +60,7 @@ type SessionStep = { readonly id: string; readonly name: string } | StepNode;
  * a failed step's span has status ERROR with its error.
  */
 export class RunTracing {
+  readonly #api: typeof OtelApi;
   readonly #tracer: Tracer;
   readonly #shutdown: Shutdown | undefined;
   readonly #run: Span;
@@ -49,11 +68,13 @@ export class RunTracing {
   readonly #open = new Map<string, Span>();
 
   private constructor(
+    api: typeof OtelApi,
     tracer: Tracer,
     shutdown: Shutdown | undefined,
     run: Span,
     steps: readonly SessionStep[],
   ) {
+    this.#api = api;
     this.#tracer = tracer;
     this.#shutdown = shutdown;
     this.#run = run;
@@ -64,8 +85,9 @@ export class RunTracing {
     run: { readonly runId: string; readonly mode: string; readonly pipeline?: string },
     steps: readonly SessionStep[],
     env: NodeJS.ProcessEnv = process.env,
-  ): Promise<RunTracing> {
-    const { tracer, shutdown } = await runTracer(env);
+  ): Promise<RunTracing | null> {
+    if (!tracingWanted(env)) return null;
+    const { api, tracer, shutdown } = await runTracer(env);
     const span = tracer.startSpan("glacier run", {
       attributes: {
         "glacier.run.id": run.runId,
@@ -74,7 +96,7 @@ export class RunTracing {
         "glacier.steps": steps.length,
       },
     });
-    return new RunTracing(tracer, shutdown, span, steps);
+    return new RunTracing(api, tracer, shutdown, span, steps);
   }
 
   #stepSpan(stepId: string): Span {
@@ -89,7 +111,7 @@ export class RunTracing {
           ...(executor === undefined ? {} : { "glacier.executor": executor }),
         },
       },
-      trace.setSpan(context.active(), this.#run),
+      this.#api.trace.setSpan(this.#api.context.active(), this.#run),
     );
   }
 
@@ -111,7 +133,10 @@ export class RunTracing {
     };
     span.setAttributes(attributes);
     if (record.status === "failed") {
-      span.setStatus({ code: SpanStatusCode.ERROR, ...(record.error ? { message: record.error } : {}) });
+      span.setStatus({
+        code: this.#api.SpanStatusCode.ERROR,
+        ...(record.error ? { message: record.error } : {}),
+      });
     }
     span.end();
   }
@@ -122,7 +147,7 @@ export class RunTracing {
     this.#open.clear();
     this.#run.setAttribute("glacier.status", status);
     if (status === "failed") {
-      this.#run.setStatus({ code: SpanStatusCode.ERROR, ...(error ? { message: error } : {}) });
+      this.#run.setStatus({ code: this.#api.SpanStatusCode.ERROR, ...(error ? { message: error } : {}) });
     }
     this.#run.end();
     await this.#shutdown?.();
