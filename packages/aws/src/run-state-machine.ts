@@ -9,6 +9,7 @@ import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { readContainerResult } from "./dispatch-ecs.js";
 import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
 import { markCancelled } from "./step-deadline.js";
+import type { MachineFingerprints } from "./machine-fingerprints.js";
 import { codeOfErrorType } from "./task-failure.js";
 
 /** What following one execution needs. */
@@ -27,6 +28,8 @@ export interface StateMachineRun {
    * state). The plan's units of other keys are not the machine's: the caller's scheduler decides them.
    */
   readonly partitions?: readonly string[];
+  /** Keeps the state of every step that succeeds, as a direct run does, so the next run can skip it. */
+  readonly fingerprints?: MachineFingerprints;
 }
 
 /** The state machine a `--via stepfunctions` run starts: the pipeline's, which must be named when there are several. */
@@ -170,16 +173,17 @@ async function newEvents(
   return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
 }
 
-function metrics(output: string | undefined): { rows?: number; bytes?: number } {
-  try {
-    const payload = (JSON.parse(output ?? "{}") as { Payload?: { rows?: unknown; bytes?: unknown } }).Payload;
-    return {
-      ...(typeof payload?.rows === "number" ? { rows: payload.rows } : {}),
-      ...(typeof payload?.bytes === "number" ? { bytes: payload.bytes } : {}),
-    };
-  } catch {
-    return {};
-  }
+/** What a Lambda task's output (the function's reply, in `Payload`) says it committed. */
+function metrics(output: string | undefined): { rows?: number; bytes?: number; outputFingerprint?: string } {
+  const payload = parsed(output)["Payload"] as
+    { rows?: unknown; bytes?: unknown; outputFingerprint?: unknown } | undefined;
+  return {
+    ...(typeof payload?.rows === "number" ? { rows: payload.rows } : {}),
+    ...(typeof payload?.bytes === "number" ? { bytes: payload.bytes } : {}),
+    ...(typeof payload?.outputFingerprint === "string"
+      ? { outputFingerprint: payload.outputFingerprint }
+      : {}),
+  };
 }
 
 /**
@@ -283,14 +287,21 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
                 containerResultKey(run.runId, step),
               ).catch(() => undefined)
             : undefined;
+        const { outputFingerprint, ...measured } = document?.ok
+          ? document.response
+          : metrics(event.taskSucceededEventDetails?.output);
+        const counts = {
+          ...(measured.rows === undefined ? {} : { rows: measured.rows }),
+          ...(measured.bytes === undefined ? {} : { bytes: measured.bytes }),
+        };
+        const fingerprints = await run.fingerprints?.succeeded(step, outputFingerprint, counts);
         const record: StepRecord = {
           ...base(step),
           status: "succeeded",
           reason: "state machine",
-          ...(document?.ok
-            ? { rows: document.response.rows, bytes: document.response.bytes }
-            : metrics(event.taskSucceededEventDetails?.output)),
+          ...counts,
           durationMs: (event.timestamp?.getTime() ?? Date.now()) - (started.get(step.id) ?? Date.now()),
+          ...fingerprints,
         };
         records.set(step.id, record);
         await run.session.settle(record);

@@ -152,6 +152,55 @@ describe("--via stepfunctions", () => {
   }, 300_000);
 });
 
+describe("--via stepfunctions keeps fingerprints", () => {
+  it("records each (step, day) the machine ran: the same range again starts nothing, a changed day sends only that day", async () => {
+    // Days 20–22 never ran through the machine; their units ran directly above, so force them through it.
+    const range = "2026-11-20..2026-11-22";
+    const first = await run({ via: "stepfunctions", partition: range, force: true });
+    expect(first.status).toBe("succeeded");
+    expect(
+      (first.steps as StepRecord[])
+        .filter((s) => s.reason === "state machine" && s.fingerprint === undefined)
+        .map((s) => s.name),
+    ).toEqual([]);
+    expect(ran(first)).toEqual([
+      "check[2026-11-20]",
+      "check[2026-11-21]",
+      "check[2026-11-22]",
+      "enrich[2026-11-20]",
+      "enrich[2026-11-21]",
+      "enrich[2026-11-22]",
+      "totalise",
+    ]);
+
+    const executions = env.sfn.executions.length;
+    const invocations = env.lambda.invocations.length;
+    const again = await run({ via: "stepfunctions", partition: range });
+    expect(env.sfn.executions.length).toBe(executions);
+    expect(env.lambda.invocations.length).toBe(invocations);
+    expect(again.status).toBe("succeeded");
+    expect(again.steps.map((s) => `${s.name}: ${s.status}`).filter((s) => !s.endsWith("skipped"))).toEqual(
+      [],
+    );
+    // A direct run reads the same state.
+    expect(ran(await run({ partition: range }))).toEqual([]);
+
+    await putEvents("2026-11-21", 121);
+    const changed = await run({ via: "stepfunctions", partition: range });
+    expect(JSON.parse(env.sfn.executions.at(-1)!.input)).toEqual({ params: {}, partitions: ["2026-11-21"] });
+    expect(changed.status).toBe("succeeded");
+    expect(ran(changed)).toEqual(["check[2026-11-21]", "enrich[2026-11-21]", "totalise"]);
+    const invoked = env.lambda.invocations
+      .slice(invocations)
+      .map((i) => i.event as { stepId: string; partition?: string })
+      .map((e) => `${e.stepId.split("->")[0]}[${e.partition ?? ""}]`)
+      .sort();
+    expect(invoked).toEqual(["check[2026-11-21]", "enrich[2026-11-21]"]);
+    expect(ran(await run({ via: "stepfunctions", partition: range }))).toEqual([]);
+    expect(env.sfn.executions.length).toBe(executions + 1);
+  }, 300_000);
+});
+
 describe("the generated partitioned state machine in the real ASL interpreter", () => {
   const machine = () => env.plan.stateMachines.find((m) => m.pipeline === "daily_total")!;
   async function execute(name: string, input: unknown) {
