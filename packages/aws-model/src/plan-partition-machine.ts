@@ -179,7 +179,12 @@ export function partitionedMachineDefinition(
     states[mode === "INLINE" ? "Each partition" : "Each partition (distributed)"] = {
       Type: "Map",
       ItemsPath: "$.partitions",
-      ItemSelector: { "partition.$": "$$.Map.Item.Value", "params.$": "$.params" },
+      // The run id travels with each item: a Distributed Map's iterations are child executions.
+      ItemSelector: {
+        "partition.$": "$$.Map.Item.Value",
+        "params.$": "$.params",
+        "runId.$": "$$.Execution.Name",
+      },
       MaxConcurrency: PARTITION_CONCURRENCY,
       ItemProcessor: iterator(mode),
       ResultPath: "$.results",

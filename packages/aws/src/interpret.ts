@@ -1,4 +1,4 @@
-import { DISTRIBUTED_MAP_THRESHOLD, planInfrastructure, runRecordKey } from "@glacier/aws-model";
+import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
 import {
   type CloudRunOptions,
   GlacierError,
@@ -199,15 +199,6 @@ export async function interpret(
       running && keys !== null
         ? [...new Set(running.flatMap((s) => plan.steps.find((p) => p.id === s.id)?.partition ?? []))]
         : undefined;
-    if (partitions && partitions.length > DISTRIBUTED_MAP_THRESHOLD) {
-      // A Distributed Map runs its iterations as child executions: their task events are not in the history
-      // this run follows, so it could not record the units.
-      throw optionError(
-        "via",
-        `--via stepfunctions: ${partitions.length} partitions would run, more than the ${DISTRIBUTED_MAP_THRESHOLD} whose records an execution's history holds (a larger range runs in a Distributed Map, as child executions).`,
-        `Run at most ${DISTRIBUTED_MAP_THRESHOLD} partitions at once (--partition a..b), or use --via direct.`,
-      );
-    }
     const concurrency = cloud.concurrency ?? 32;
     const pipeline = cloud.pipeline ?? resumed?.pipeline;
     const key = runRecordKey(runId);

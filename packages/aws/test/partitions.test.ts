@@ -249,7 +249,9 @@ describe("the generated partitioned state machine in the real ASL interpreter", 
     expect(end.executionFailedEventDetails.cause).toContain('{"failed":"2026-11-21"');
     const invoked = env.lambda.invocations
       .slice(before)
-      .map((i) => i.event as { stepId: string; partition: string });
+      .map((i) => i.event as { stepId: string; partition: string; runId: string });
+    // Every iteration's function gets the execution's name as its run id (from the Map's ItemSelector).
+    expect(new Set(invoked.map((e) => e.runId))).toEqual(new Set(["three-days"]));
     // check ran for all three days, enrich only for the two that passed: the failed day's chain stopped.
     expect(
       invoked
