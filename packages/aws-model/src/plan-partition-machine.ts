@@ -104,7 +104,8 @@ export function partitionedMachineDefinition(
     "Default params": { Type: "Pass", Result: {}, ResultPath: "$.params", Next: "Partitions given?" },
     "Partitions given?": {
       Type: "Choice",
-      Comment: 'Executions may give { "partitions": ["2026-12-01", …] }; a schedule gives none: the latest.',
+      Comment:
+        'Executions may give { "partitions": ["2026-12-01", …] } (a schedule: ["latest-1"], …); none: the latest.',
       Choices: [{ Variable: "$.partitions", IsPresent: true, Next: "Count partitions" }],
       Default: "Latest partition",
     },

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { runGraph, type RunResult } from "@glacier/core";
 import { partitionSummary, readRun, type StepRecord } from "@glacier/engine";
@@ -266,6 +266,22 @@ describe("the generated partitioned state machine in the real ASL interpreter", 
         .sort(),
     ).toEqual(["2026-11-20", "2026-11-22"]);
     await putEvents("2026-11-21", 21);
+  }, 300_000);
+
+  it("runs a relative partition, what withSchedule's partition option sends (the real handler resolves it): latest-1 is the day before the latest", async () => {
+    // What the schedule of withSchedule(…, { partition: "previous" }) starts the machine with (its Terraform
+    // input is tested in @glacier/terraform's orchestration test).
+    const input = { params: {}, partitions: ["latest-1"] };
+    // The scheme ends 2026-11-30: the day before it is 2026-11-29.
+    await env.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "checked/2026-11-29.parquet" }));
+    const before = env.lambda.invocations.length;
+    const scheduled = await execute("scheduled-previous", input);
+    expect(scheduled.status).toBe("SUCCEEDED");
+    const invoked = env.lambda.invocations
+      .slice(before)
+      .map((i) => (i.event as { partition: string }).partition);
+    expect(invoked).toEqual(["latest-1", "latest-1"]);
+    expect(await exists("checked/2026-11-29.parquet")).toBe(true);
   }, 300_000);
 
   it("runs the latest partition when the execution gives none (what withSchedule starts)", async () => {

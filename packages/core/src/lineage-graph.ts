@@ -112,6 +112,7 @@ export class LineageGraph {
         bucket.node.location,
         bucket.pipeline?.description ?? "",
         bucket.pipeline?.schedule ?? "",
+        (bucket.pipeline?.scheduledPartitions ?? []).join(","),
         ...bucket.lineage.map(stepKey).sort(),
       ].join("\n");
       const seen = names.get(name);
@@ -129,6 +130,9 @@ export class LineageGraph {
           name,
           ...(bucket.pipeline?.description === undefined ? {} : { description: bucket.pipeline.description }),
           ...(bucket.pipeline?.schedule === undefined ? {} : { schedule: bucket.pipeline.schedule }),
+          ...(bucket.pipeline?.scheduledPartitions === undefined
+            ? {}
+            : { scheduledPartitions: bucket.pipeline.scheduledPartitions }),
           steps: Object.freeze(
             this.#ordered()
               .order.filter((s) => needed.has(s))
@@ -421,6 +425,9 @@ export class LineageGraph {
         name: pipeline.name,
         ...(pipeline.description === undefined ? {} : { description: pipeline.description }),
         ...(pipeline.schedule === undefined ? {} : { schedule: pipeline.schedule }),
+        ...(pipeline.scheduledPartitions === undefined
+          ? {}
+          : { scheduledPartitions: pipeline.scheduledPartitions }),
       },
     };
     return new LineageGraph([[pipeline.name, target]]);
@@ -464,6 +471,7 @@ export class LineageGraph {
             name: p.name,
             ...(p.description === undefined ? {} : { description: p.description }),
             ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+            ...(p.scheduledPartitions === undefined ? {} : { scheduledPartitions: p.scheduledPartitions }),
           },
         },
       ];
@@ -488,6 +496,7 @@ export class LineageGraph {
         name: p.name,
         ...(p.description ? { description: p.description } : {}),
         ...(p.schedule ? { schedule: p.schedule } : {}),
+        ...(p.scheduledPartitions ? { scheduledPartitions: p.scheduledPartitions } : {}),
         target: p.target.id,
         steps: p.steps,
       })),
@@ -611,6 +620,7 @@ export class LineageGraph {
           name: p.name,
           ...(p.description === undefined ? {} : { description: p.description }),
           ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+          ...(p.scheduledPartitions === undefined ? {} : { scheduledPartitions: p.scheduledPartitions }),
         };
         const node = bucketOf(p.target, `pipeline "${p.name}"`);
         return [p.name, { node, id: node.id, lineage, pipeline }] as const;
@@ -643,6 +653,7 @@ export interface GraphJson {
     name: string;
     description?: string;
     schedule?: string;
+    scheduledPartitions?: readonly string[];
     target: string;
     steps: readonly string[];
   }[];

@@ -200,6 +200,11 @@ export interface PipelineNode {
   readonly target: BucketNode;
   /** EventBridge Scheduler expression from `withSchedule`. */
   readonly schedule?: string;
+  /**
+   * The partitions a scheduled run processes, from `withSchedule`'s `partition` option, as the execution input
+   * names them: `"latest"`, or `"latest-<n>"` for n periods before it (absent: `["latest"]`).
+   */
+  readonly scheduledPartitions?: readonly string[];
 }
 
 /** The buckets of a step input, with their keys (`"input"` for a single source: the SQL table name too). */
