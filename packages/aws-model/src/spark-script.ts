@@ -1,4 +1,10 @@
-import type { DataTypeName, Format, Schema, StepNode } from "@glacier/core";
+import {
+  allPartitionsBucket,
+  type DataTypeName,
+  type Format,
+  type Schema,
+  type StepNode,
+} from "@glacier/core";
 import { stagingKey, stepInputs } from "@glacier/core/internal";
 
 /**
@@ -88,6 +94,15 @@ function pythonLiteral(text: string): string {
 }
 
 /**
+ * A glob as Hadoop reads it: `**` is no recursive wildcard there, so the files of every partition directory
+ * (`events/day=<*>/<**>/<*>.parquet`) become the partition directories (`events/day=<*>/`), read recursively.
+ */
+function sparkGlob(path: string): string {
+  const recursive = path.indexOf("/**/");
+  return recursive === -1 ? path : path.slice(0, recursive + 1);
+}
+
+/**
  * The driver's text for one spark step. Deterministic: the same step always yields the same bytes.
  *
  * @example
@@ -108,14 +123,20 @@ export function sparkScript(step: StepNode): string {
         .sort()
         .map((name) => [name, { default: step.task.params[name]?.default ?? null }]),
     ),
-    inputs: stepInputs(step).map(([table, bucket]) => ({
-      table,
-      uri: `s3://${bucket.bucket}/${bucket.path}`,
-      format: SPARK_FORMAT[sparkFormat(bucket.format)],
-      columns: bucket.schema ? Object.keys(bucket.schema) : [],
-      // Text formats carry no types: Spark infers them (an int column as INT), Polars reads the declared ones.
-      types: bucket.format === "parquet" ? {} : sparkTypes(bucket.schema),
-    })),
+    inputs: stepInputs(step).map(([table, declared]) => {
+      // A partitioned input is read whole (every partition), as the local executor reads it: its key
+      // directories are layout, not data, so Spark's partition discovery is off (`partitioned`).
+      const bucket = declared.partitions ? allPartitionsBucket(declared) : declared;
+      return {
+        table,
+        uri: `s3://${bucket.bucket}/${declared.partitions ? sparkGlob(bucket.path) : bucket.path}`,
+        ...(declared.partitions ? { partitioned: true } : {}),
+        format: SPARK_FORMAT[sparkFormat(bucket.format)],
+        columns: bucket.schema ? Object.keys(bucket.schema) : [],
+        // Text formats carry no types: Spark infers them (an int column as INT), Polars reads the declared ones.
+        types: bucket.format === "parquet" ? {} : sparkTypes(bucket.schema),
+      };
+    }),
     output: {
       id: output.id,
       uri: `s3://${output.bucket}/${output.path}`,
@@ -170,6 +191,10 @@ def read(spark, source):
             .option("escape", '"')
             .option("multiLine", "true")
         )
+    if source.get("partitioned"):
+        # Every partition of a partitioned bucket: no column from its key directories (day=…/), as Glacier's
+        # local executor reads it. recursiveFileLookup turns Spark's partition discovery off.
+        reader = reader.option("recursiveFileLookup", "true")
     frame = reader.load(source["uri"])
     check_columns(frame, source["columns"], "input %s (%s)" % (source["table"], source["uri"]))
     return cast_declared(frame, source["types"])

@@ -5,7 +5,8 @@ import { partitionSummary, type StepRecord } from "@glacier/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloudEnvironment, REPO, type CloudEnvironment } from "./fixtures/cloud-environment.js";
 import { eventsCsv } from "./fixtures/partitioned-sample-data.js";
-import { BAD_DAY, WIDE_BUCKET, WIDE_DAYS } from "./fixtures/wide-partitioned-sample-data.js";
+import { s3Frame } from "./fixtures/frames.js";
+import { BAD_DAY, HIVE_DAYS, WIDE_BUCKET, WIDE_DAYS } from "./fixtures/wide-partitioned-sample-data.js";
 
 /** 45 days through Step Functions: more than the inline Map runs, so each day is a Distributed Map child. */
 let env: CloudEnvironment;
@@ -21,6 +22,7 @@ const run = (options: Record<string, unknown> = {}) =>
   runGraph(env.graph, {
     mode: "cloud",
     via: "stepfunctions",
+    pipeline: "wide_total",
     projectDir: env.projectDir,
     ...options,
   }) as Promise<RunResult>;
@@ -71,4 +73,19 @@ describe("--via stepfunctions with more partitions than an inline Map runs", () 
     expect(env.sfn.executions.length).toBe(executions);
     expect(again.steps.filter((s) => s.status !== "skipped").map((s) => s.name)).toEqual([]);
   }, 600_000);
+});
+
+describe("a directory-per-day source (day={day}/) read whole on Lambda", () => {
+  it("gives the files' columns only, as the local executor and the Spark driver do: no hive `day` column", async () => {
+    const result = await runGraph(env.graph, {
+      mode: "cloud",
+      pipeline: "hive_days",
+      projectDir: env.projectDir,
+    });
+    expect(result.status).toBe("succeeded");
+    expect(result.steps.map((s) => [s.name, (s as StepRecord).runsOn])).toEqual([["allDays", "lambda"]]);
+    const frame = await s3Frame(env.client, env.graph.step("allDays").output);
+    expect([...frame.columns].sort()).toEqual(["amount", "id"]);
+    expect(frame.height).toBe(HIVE_DAYS.length * 2);
+  }, 300_000);
 });

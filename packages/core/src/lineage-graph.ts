@@ -513,6 +513,7 @@ export class LineageGraph {
         ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
         ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
         ...(b.partitions === undefined ? {} : { partitions: b.partitions }),
+        ...(b.allPartitionsOf === undefined ? {} : { allPartitionsOf: b.allPartitionsOf }),
         ...(b.checks ? { checks: b.checks.map(checkJson) } : {}),
       })),
       steps: this.steps.map((s) => ({
@@ -644,6 +645,7 @@ function bucketFromJson(b: GraphJson["buckets"][number]): BucketNode {
     ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
     ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
     ...(b.partitions === undefined ? {} : { partitions: b.partitions }),
+    ...(b.allPartitionsOf === undefined ? {} : { allPartitionsOf: b.allPartitionsOf }),
   });
 }
 
@@ -671,6 +673,7 @@ export interface GraphJson {
     kmsKeyArn?: string;
     /** The partition scheme, when the path holds a `{key}` placeholder. */
     partitions?: PartitionScheme;
+    allPartitionsOf?: PartitionScheme;
     /**
      * Checks declared on the location, as data: `fromJSON` does not rebuild them (an `expr` check holds a
      * function), so a graph read back runs none.

@@ -106,6 +106,12 @@ export interface BucketNode {
   readonly checks?: readonly CheckNode[];
   /** The partition scheme, when the path holds a `{key}` placeholder (`partitions: daily({ start })`). */
   readonly partitions?: PartitionScheme;
+  /**
+   * The scheme of the partitioned bucket whose every partition this glob reads (an aggregate's input, made by
+   * `allPartitionsBucket`). Its key is in the paths, not the data: readers add no column for it (no hive
+   * partitioning), whatever the layout (`day={day}/`, `{day}/`, `{day}.parquet`).
+   */
+  readonly allPartitionsOf?: PartitionScheme;
 }
 
 /** The declared size of a bucket's data: bytes, rows, or both. */
