@@ -177,6 +177,7 @@ export function planOrchestration(graph: LineageGraph, input: OrchestrationInput
         expression: pipeline.schedule,
         roleLogicalId: schedulerRoleId,
         stateMachineLogicalId: names.logicalId,
+        ...(pipeline.scheduledPartitions === undefined ? {} : { partitions: pipeline.scheduledPartitions }),
       });
       result.roles.push(
         schedulerRole(pipeline.name, schedulerRoleId, names.schedulerRoleName, names.logicalId, input.ctx),

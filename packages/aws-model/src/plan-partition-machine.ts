@@ -104,7 +104,8 @@ export function partitionedMachineDefinition(
     "Default params": { Type: "Pass", Result: {}, ResultPath: "$.params", Next: "Partitions given?" },
     "Partitions given?": {
       Type: "Choice",
-      Comment: 'Executions may give { "partitions": ["2026-12-01", …] }; a schedule gives none: the latest.',
+      Comment:
+        'Executions may give { "partitions": ["2026-12-01", …] } (a schedule: ["latest-1"], …); none: the latest.',
       Choices: [{ Variable: "$.partitions", IsPresent: true, Next: "Count partitions" }],
       Default: "Latest partition",
     },
@@ -179,7 +180,12 @@ export function partitionedMachineDefinition(
     states[mode === "INLINE" ? "Each partition" : "Each partition (distributed)"] = {
       Type: "Map",
       ItemsPath: "$.partitions",
-      ItemSelector: { "partition.$": "$$.Map.Item.Value", "params.$": "$.params" },
+      // The run id travels with each item: a Distributed Map's iterations are child executions.
+      ItemSelector: {
+        "partition.$": "$$.Map.Item.Value",
+        "params.$": "$.params",
+        "runId.$": "$$.Execution.Name",
+      },
       MaxConcurrency: PARTITION_CONCURRENCY,
       ItemProcessor: iterator(mode),
       ResultPath: "$.results",

@@ -130,6 +130,9 @@ export function retries(step: MachineStep): State[] {
 
 /** @internal One step's Task state; `failNext` is where its Catch goes (its own Fail state by default). */
 export function taskState(step: MachineStep, partition: string, failNext: string = failName(step)): State {
+  // A partition's iteration gets the run id from its Map state's ItemSelector: in a Distributed Map each
+  // iteration is a child execution, whose `$$.Execution.Name` is its own, not the run's.
+  const runId = step.perPartition ? "$.runId" : "$$.Execution.Name";
   const common = {
     Comment: `step ${step.stepId}`,
     ResultPath: null,
@@ -146,7 +149,7 @@ export function taskState(step: MachineStep, partition: string, failNext: string
           FunctionName: step.functionArn,
           Payload: {
             stepId: step.stepId,
-            "runId.$": "$$.Execution.Name",
+            "runId.$": runId,
             "params.$": "$.params",
             // The attempt's timeout: the handler does not commit after it (Step Functions has given up by then).
             ...(step.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(step.timeout) }),
@@ -162,13 +165,12 @@ export function taskState(step: MachineStep, partition: string, failNext: string
         Parameters: {
           ApplicationId: step.applicationId,
           ExecutionRoleArn: step.executionRoleArn,
-          "Name.$": formatAfter(`${step.stateName}-`, "$$.Execution.Name"),
+          "Name.$": formatAfter(`${step.stateName}-`, runId),
           "ClientToken.$": "States.UUID()",
           JobDriver: {
             SparkSubmit: {
               EntryPoint: step.entryPoint,
-              "EntryPointArguments.$":
-                "States.Array('--run-id', $$.Execution.Name, '--params', States.JsonToString($.params))",
+              "EntryPointArguments.$": `States.Array('--run-id', ${runId}, '--params', States.JsonToString($.params))`,
               SparkSubmitParameters: step.sparkSubmitParameters,
             },
           },
@@ -201,12 +203,12 @@ export function taskState(step: MachineStep, partition: string, failNext: string
               {
                 Name: step.containerName,
                 Environment: [
-                  { Name: "GLACIER_RUN_ID", "Value.$": "$$.Execution.Name" },
+                  { Name: "GLACIER_RUN_ID", "Value.$": runId },
                   { Name: "GLACIER_PARAMS", "Value.$": "States.JsonToString($.params)" },
                   ...(step.perPartition ? [{ Name: "GLACIER_PARTITION", "Value.$": "$.partition" }] : []),
                   {
                     Name: "GLACIER_RESULT_KEY",
-                    "Value.$": `States.Format('${escapeIntrinsic(step.resultKeyBefore)}{}${escapeIntrinsic(step.resultKeyAfter)}', $$.Execution.Name)`,
+                    "Value.$": `States.Format('${escapeIntrinsic(step.resultKeyBefore)}{}${escapeIntrinsic(step.resultKeyAfter)}', ${runId})`,
                   },
                 ],
               },

@@ -217,6 +217,11 @@ export interface SchedulePlan {
   readonly expression: string;
   readonly roleLogicalId: string;
   readonly stateMachineLogicalId: string;
+  /**
+   * The execution input's `partitions` (relative keys such as `"latest-1"`, from `withSchedule`'s `partition`
+   * option); absent: the machine's default, the latest partition.
+   */
+  readonly partitions?: readonly string[];
 }
 
 /** The ECS cluster and task definitions of a graph's container steps. */

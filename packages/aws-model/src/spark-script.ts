@@ -1,4 +1,5 @@
 import {
+  allPartitionsBucket,
   stepChecks,
   type BucketNode,
   type DataTypeName,
@@ -102,10 +103,14 @@ export function sparkChecksKey(stepId: string, runId: string): string {
 }
 
 /** What the driver reads a bucket with: its URI, Spark format, declared columns and types. */
-function sparkSource(table: string, bucket: BucketNode) {
+function sparkSource(table: string, declared: BucketNode) {
+  // A partitioned bucket is read whole (every partition), as the local executor reads it: its key
+  // directories are layout, not data, so Spark's partition discovery is off (`partitioned`).
+  const bucket = declared.partitions ? allPartitionsBucket(declared) : declared;
   return {
     table,
-    uri: `s3://${bucket.bucket}/${bucket.path}`,
+    uri: `s3://${bucket.bucket}/${declared.partitions ? sparkGlob(bucket.path) : bucket.path}`,
+    ...(declared.partitions ? { partitioned: true } : {}),
     format: SPARK_FORMAT[sparkFormat(bucket.format)],
     columns: bucket.schema ? Object.keys(bucket.schema) : [],
     // Text formats carry no types: Spark infers them (an int column as INT), Polars reads the declared ones.
@@ -129,6 +134,15 @@ function sparkChecks(step: StepNode) {
 /** A Python string literal holding `text`: a raw triple-quoted string when it can, JSON escapes otherwise. */
 function pythonLiteral(text: string): string {
   return text.includes("'''") || text.endsWith("\\") ? JSON.stringify(text) : `r'''${text}'''`;
+}
+
+/**
+ * A glob as Hadoop reads it: `**` is no recursive wildcard there, so the files of every partition directory
+ * (`events/day=<*>/<**>/<*>.parquet`) become the partition directories (`events/day=<*>/`), read recursively.
+ */
+function sparkGlob(path: string): string {
+  const recursive = path.indexOf("/**/");
+  return recursive === -1 ? path : path.slice(0, recursive + 1);
 }
 
 /**
@@ -213,6 +227,10 @@ def read(spark, source):
             .option("escape", '"')
             .option("multiLine", "true")
         )
+    if source.get("partitioned"):
+        # Every partition of a partitioned bucket: no column from its key directories (day=…/), as Glacier's
+        # local executor reads it. recursiveFileLookup turns Spark's partition discovery off.
+        reader = reader.option("recursiveFileLookup", "true")
     frame = reader.load(source["uri"])
     check_columns(frame, source["columns"], "input %s (%s)" % (source["table"], source["uri"]))
     return cast_declared(frame, source["types"])

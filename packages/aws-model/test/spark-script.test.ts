@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LineageGraph, Pipeline, Provider, param } from "@glacier/core";
+import { daily, LineageGraph, Pipeline, Provider, param } from "@glacier/core";
 import { describe, expect, it } from "vitest";
 import { sparkSubmitParameters } from "../src/plan-steps.js";
 import { sparkScript } from "../src/spark-script.js";
@@ -58,6 +58,31 @@ describe("the Spark SQL driver", () => {
       inputs: [{ table: "input", uri: "s3://acme-lake/events/*.jsonl", format: "json" }],
       output: { uri: "s3://acme-lake/daily/", format: "csv", extension: "csv", dataset: true },
     });
+  });
+
+  it("reads a partitioned input whole without a column from its key directories, as the local executor does", () => {
+    const aws = new Provider({ cloud: "aws", region: "eu-west-1" });
+    const days = daily({ start: "2026-11-01", end: "2026-11-30" });
+    const total = aws.spark().sql("total", "SELECT SUM(amount) AS amount FROM input");
+    const step = (path: string) =>
+      LineageGraph.from({
+        t: aws
+          .bucket({ bucket: "acme-lake", path, format: "parquet", partitions: days })
+          .transform(total)
+          .to(aws.bucket({ bucket: "acme-lake", path: "reports/total.parquet" })),
+      }).step("total");
+    // A directory per day: the day directories, read recursively (Hadoop globs have no `**`).
+    expect(config(sparkScript(step("events/day={day}/")))["inputs"]).toMatchObject([
+      { table: "input", uri: "s3://acme-lake/events/day=*/", partitioned: true },
+    ]);
+    expect(config(sparkScript(step("events/{day}.parquet")))["inputs"]).toMatchObject([
+      { table: "input", uri: "s3://acme-lake/events/*.parquet", partitioned: true },
+    ]);
+    // The driver turns Spark's partition discovery off for them.
+    expect(sparkScript(step("events/day={day}/"))).toContain(
+      'if source.get("partitioned"):\n        # Every partition',
+    );
+    expect(sparkScript(step("events/day={day}/"))).toContain('reader.option("recursiveFileLookup", "true")');
   });
 
   it("is valid Python", async () => {

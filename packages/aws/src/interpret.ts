@@ -1,4 +1,4 @@
-import { DISTRIBUTED_MAP_THRESHOLD, planInfrastructure, runRecordKey } from "@glacier/aws-model";
+import { planInfrastructure, runRecordKey } from "@glacier/aws-model";
 import {
   type CloudRunOptions,
   GlacierError,
@@ -34,6 +34,7 @@ import {
   findApplications,
   findContainerNetwork,
 } from "./preflight.js";
+import { machineFingerprints } from "./machine-fingerprints.js";
 import { pipelineMachine, runStateMachine } from "./run-state-machine.js";
 import { s3Content } from "./s3-content.js";
 
@@ -184,23 +185,20 @@ export async function interpret(
         ...(resumed ? { resumed } : {}),
       });
     if (cloud.plan) return { ...(await decide()), plan };
-    // Via Step Functions, a partitioned graph's execution gets the keys of the units that would run (missing,
-    // failed, stale; a resumed run's failed ones): the units of the other keys are skipped by the engine.
-    // Nothing to run: no execution is started.
-    const running =
-      machine && keys !== null ? (await decide()).steps.filter((s) => s.action === "run") : undefined;
-    const partitions = running && [
-      ...new Set(running.flatMap((s) => plan.steps.find((p) => p.id === s.id)?.partition ?? [])),
-    ];
-    if (partitions && partitions.length > DISTRIBUTED_MAP_THRESHOLD) {
-      // A Distributed Map runs its iterations as child executions: their task events are not in the history
-      // this run follows, so it could not record the units.
-      throw optionError(
-        "via",
-        `--via stepfunctions: ${partitions.length} partitions would run, more than the ${DISTRIBUTED_MAP_THRESHOLD} whose records an execution's history holds (a larger range runs in a Distributed Map, as child executions).`,
-        `Run at most ${DISTRIBUTED_MAP_THRESHOLD} partitions at once (--partition a..b), or use --via direct.`,
-      );
-    }
+    // Via Step Functions, the engine decides first, as a direct run would: when no step the machine runs needs
+    // to, no execution is started. A partitioned graph's execution gets the keys of the units that would run
+    // (missing, failed, stale; a resumed run's failed ones): the units of the other keys are skipped by the
+    // engine. The machine runs its unpartitioned steps whenever it starts (it has no input to skip them).
+    const outside = new Set(machine?.excluded.map((e) => e.stepId) ?? []);
+    const running = machine
+      ? (await decide()).steps.filter(
+          (s) => s.action === "run" && !outside.has(plan.steps.find((p) => p.id === s.id)?.stepId ?? ""),
+        )
+      : undefined;
+    const partitions =
+      running && keys !== null
+        ? [...new Set(running.flatMap((s) => plan.steps.find((p) => p.id === s.id)?.partition ?? []))]
+        : undefined;
     const concurrency = cloud.concurrency ?? 32;
     const pipeline = cloud.pipeline ?? resumed?.pipeline;
     const key = runRecordKey(runId);
@@ -255,6 +253,20 @@ export async function interpret(
       });
       // Via Step Functions, AWS runs the machine's steps; the engine then runs the steps it cannot (local
       // executor), gated by the machine's records like any upstream step.
+      if (machine && running?.length === 0) {
+        session.log.write(
+          {
+            level: "info",
+            message: `state machine ${machine.name} not started: every step it runs is up to date.`,
+          },
+          true,
+        );
+      }
+      const inMachine = plan.steps.filter(
+        (s) =>
+          !outside.has(s.stepId) &&
+          (s.partition === undefined || partitions?.includes(s.partition) !== false),
+      );
       const settled =
         machine && running?.length !== 0
           ? await runStateMachine({
@@ -267,6 +279,13 @@ export async function interpret(
               session,
               signal: controller.signal,
               ...(partitions === undefined ? {} : { partitions }),
+              fingerprints: await machineFingerprints({
+                clients,
+                graph: selected,
+                steps: inMachine,
+                params,
+                session,
+              }),
             })
           : [];
       await runSchedule(session, {

@@ -6,7 +6,7 @@ import {
   checkResultsOf,
   GlacierError,
   isBucket,
-  latestPartitions,
+  resolveRelativeKey,
   partitionUnits,
   stepPartitioning,
   type CheckResult,
@@ -130,11 +130,11 @@ function partitionUnit(step: StepNode, partition: string | undefined): StepNode 
       },
     );
   }
-  const key = partition === "latest" ? latestPartitions(partitioning.scheme).at(-1) : partition;
+  const key = resolveRelativeKey(partitioning.scheme, partition);
   if (key === undefined) {
     throw new GlacierError(
       "INVALID_PARTITION",
-      "the scheme has no partition yet: its start is in the future.",
+      `partition "${partition}" does not exist yet: it lies before the scheme's start (${partitioning.scheme.start ?? "none"}).`,
       {
         subject,
         hint: "Start the execution with an explicit partition list, or move the scheme's start.",

@@ -11,6 +11,7 @@ import { readContainerResult } from "./dispatch-ecs.js";
 import { isColumnLineage } from "./dispatch-lambda.js";
 import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
 import { markCancelled } from "./step-deadline.js";
+import type { MachineFingerprints } from "./machine-fingerprints.js";
 import { codeOfErrorType } from "./task-failure.js";
 
 /** What following one execution needs. */
@@ -29,6 +30,8 @@ export interface StateMachineRun {
    * state). The plan's units of other keys are not the machine's: the caller's scheduler decides them.
    */
   readonly partitions?: readonly string[];
+  /** Keeps the state of every step that succeeds, as a direct run does, so the next run can skip it. */
+  readonly fingerprints?: MachineFingerprints;
 }
 
 /** The state machine a `--via stepfunctions` run starts: the pipeline's, which must be named when there are several. */
@@ -172,26 +175,81 @@ async function newEvents(
   return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
 }
 
-/** What a Lambda task's result in the execution history says: rows, bytes, check results and the task's column lineage. */
-function metrics(output: string | undefined): Pick<StepRecord, "rows" | "bytes" | "checks"> & {
+/** A child execution of a Distributed Map run: the events of its history read so far. */
+interface ChildHistory {
+  readonly byId: Map<number, HistoryEvent>;
+  known: number;
+  ended: boolean;
+}
+
+/**
+ * Reads the child executions of each Distributed Map run — a Distributed Map runs each iteration as a child
+ * execution whose events are in its own history, not the parent's: ListExecutions({ mapRunArn }) finds new
+ * children (newest first, so paging stops at the first page reaching a known one), GetExecutionHistory reads
+ * the new events of each child that has not ended, and each event is handled in order with its own history.
+ */
+async function readChildren(
+  sfn: SFNClient,
+  sdk: typeof Sfn,
+  mapRuns: ReadonlyMap<string, Map<string, ChildHistory>>,
+  handle: (event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>) => Promise<void>,
+): Promise<void> {
+  for (const [mapRunArn, children] of mapRuns) {
+    let token: string | undefined;
+    do {
+      const page = await sfn.send(
+        new sdk.ListExecutionsCommand({ mapRunArn, ...(token === undefined ? {} : { nextToken: token }) }),
+      );
+      const listed = (page.executions ?? []).flatMap((e) => e.executionArn ?? []);
+      const reachedKnown = listed.some((arn) => children.has(arn));
+      for (const arn of listed) {
+        if (!children.has(arn)) children.set(arn, { byId: new Map(), known: 0, ended: false });
+      }
+      token = reachedKnown ? undefined : page.nextToken;
+    } while (token !== undefined);
+    for (const [arn, child] of children) {
+      if (child.ended) continue;
+      for (const event of await newEvents(sfn, sdk, arn, child.known)) {
+        if (event.id === undefined || child.byId.has(event.id)) continue;
+        child.byId.set(event.id, event);
+        child.known = Math.max(child.known, event.id);
+        if (ENDS.has(event.type ?? "")) child.ended = true;
+        await handle(event, child.byId);
+      }
+    }
+  }
+}
+
+/**
+ * What a Lambda task's output (the function's reply, in `Payload`) says it committed: rows, bytes, the output's
+ * fingerprint, check results and the task's column lineage.
+ */
+function metrics(output: string | undefined): {
+  rows?: number;
+  bytes?: number;
+  outputFingerprint?: string;
+  checks?: readonly CheckResult[];
   columnLineage?: ColumnLineage;
 } {
-  try {
-    const payload = (
-      JSON.parse(output ?? "{}") as {
-        Payload?: { rows?: unknown; bytes?: unknown; checks?: unknown; columnLineage?: unknown };
+  const payload = parsed(output)["Payload"] as
+    | {
+        rows?: unknown;
+        bytes?: unknown;
+        outputFingerprint?: unknown;
+        checks?: unknown;
+        columnLineage?: unknown;
       }
-    ).Payload;
-    const checks = payload?.checks;
-    return {
-      ...(typeof payload?.rows === "number" ? { rows: payload.rows } : {}),
-      ...(typeof payload?.bytes === "number" ? { bytes: payload.bytes } : {}),
-      ...(Array.isArray(checks) && checks.every(isCheckResult) ? { checks } : {}),
-      ...(isColumnLineage(payload?.columnLineage) ? { columnLineage: payload.columnLineage } : {}),
-    };
-  } catch {
-    return {};
-  }
+    | undefined;
+  const checks = payload?.checks;
+  return {
+    ...(typeof payload?.rows === "number" ? { rows: payload.rows } : {}),
+    ...(typeof payload?.bytes === "number" ? { bytes: payload.bytes } : {}),
+    ...(typeof payload?.outputFingerprint === "string"
+      ? { outputFingerprint: payload.outputFingerprint }
+      : {}),
+    ...(Array.isArray(checks) && checks.every(isCheckResult) ? { checks } : {}),
+    ...(isColumnLineage(payload?.columnLineage) ? { columnLineage: payload.columnLineage } : {}),
+  };
 }
 
 /**
@@ -215,7 +273,9 @@ function lambdaCause(cause: string | undefined): { cause: string; checks?: reado
  * `--via stepfunctions`: starts the pipeline's generated state machine (execution name = run id, input
  * `{ params }`) and follows its execution history, reporting each step as its task state starts, retries,
  * succeeds or fails. AWS schedules and retries these steps (the Retry blocks follow core's retry policy);
- * this only reports them. It returns the records of the steps the state machine runs; the ones it cannot
+ * this only reports them. A partition range large enough for the machine's Distributed Map runs each
+ * partition as a child execution: those are found through the map run the history names (MapRunStarted) and
+ * read the same way. It returns the records of the steps the state machine runs; the ones it cannot
  * (local executor) are left to the engine's scheduler, which the caller runs with these records settled.
  * Ctrl-C stops the execution (StopExecution): steps it did not reach are `cancelled`.
  *
@@ -267,6 +327,93 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
     ...(step.dispatch.kind === "emr" ? { resource: step.dispatch.applicationName } : {}),
     ...(step.partition === undefined ? {} : { partition: step.partition }),
   });
+  /** Reports one task event of the execution's history, or of a child execution's (a Distributed Map's). */
+  const handle = async (event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): Promise<void> => {
+    const stepId = names.get(stateOf(event, byId) ?? "");
+    const step = stepId === undefined ? undefined : units.get(unitKey(stepId, partitionOf(event, byId)));
+    if (!step) return;
+    if (event.type === "TaskStateEntered" || (event.type === "TaskScheduled" && !started.has(step.id))) {
+      started.set(step.id, event.timestamp?.getTime() ?? Date.now());
+      run.session.started(step, "state machine");
+    } else if (event.type === "TaskSucceeded") {
+      // A container step's metrics are in the result document its task wrote, not in the task's output.
+      const document =
+        step.dispatch.kind === "ecs"
+          ? await readContainerResult(
+              run.clients,
+              run.plan.artefactsBucket,
+              containerResultKey(run.runId, step),
+            ).catch(() => undefined)
+          : undefined;
+      const { outputFingerprint, ...measured } = document?.ok
+        ? document.response
+        : metrics(event.taskSucceededEventDetails?.output);
+      const counts = {
+        ...(measured.rows === undefined ? {} : { rows: measured.rows }),
+        ...(measured.bytes === undefined ? {} : { bytes: measured.bytes }),
+      };
+      const reported = {
+        ...("checks" in measured && measured.checks !== undefined ? { checks: measured.checks } : {}),
+        ...(isColumnLineage(measured.columnLineage) ? { columnLineage: measured.columnLineage } : {}),
+      };
+      const fingerprints = await run.fingerprints?.succeeded(step, outputFingerprint, counts);
+      const record: StepRecord = {
+        ...base(step),
+        status: "succeeded",
+        reason: "state machine",
+        ...counts,
+        ...reported,
+        durationMs: (event.timestamp?.getTime() ?? Date.now()) - (started.get(step.id) ?? Date.now()),
+        ...fingerprints,
+      };
+      records.set(step.id, record);
+      await run.session.settle(record);
+    } else if (event.type === "TaskTimedOut") {
+      // The state's TimeoutSeconds passed. The function runs on, but will not commit (step-deadline.ts).
+      const seconds = Math.ceil(step.timeoutSeconds ?? 0);
+      const record: StepRecord = {
+        ...base(step),
+        status: "failed",
+        reason: "state machine",
+        code: "TASK_FAILED",
+        error: `step "${step.name}" failed in the state machine: the task timed out after ${seconds} s (States.Timeout). Raise its timeout option.`,
+      };
+      records.set(step.id, record);
+      run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
+    } else if (event.type === "TaskFailed") {
+      const details = event.taskFailedEventDetails;
+      // A container step's own error (code, message) is in its result document; the state only says it exited 1.
+      const document =
+        step.dispatch.kind === "ecs"
+          ? await readContainerResult(
+              run.clients,
+              run.plan.artefactsBucket,
+              containerResultKey(run.runId, step),
+            ).catch(() => undefined)
+          : undefined;
+      const failure = document && !document.ok ? document.error : undefined;
+      // A function's CHECK_FAILED cause ends with its check results (check-results-wire.ts).
+      const { cause, checks } = lambdaCause(details?.cause);
+      const record: StepRecord = {
+        ...base(step),
+        status: "failed",
+        reason: "state machine",
+        code: failure
+          ? codeOfErrorType(failure.name)
+          : details?.error?.startsWith("GlacierError.")
+            ? codeOfErrorType(details.error)
+            : (driverErrorCode(cause) ?? "TASK_FAILED"),
+        error: failure
+          ? `step "${step.name}" failed in the state machine: ${failure.message}`
+          : `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${cause}`,
+        ...(checks === undefined ? {} : { checks }),
+      };
+      records.set(step.id, record);
+      run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
+    }
+  };
+  // Distributed Map runs (from the history's MapRunStarted): their child executions, each read as it grows.
+  const mapRuns = new Map<string, Map<string, ChildHistory>>();
   let known = 0;
   let outcome: string | undefined;
   let stoppedAt: number | undefined;
@@ -294,85 +441,15 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
       if (event.id === undefined || byId.has(event.id)) continue;
       byId.set(event.id, event);
       known = Math.max(known, event.id);
-      const stepId = names.get(stateOf(event, byId) ?? "");
-      const step = stepId === undefined ? undefined : units.get(unitKey(stepId, partitionOf(event, byId)));
       if (ENDS.has(event.type ?? "")) outcome = event.type;
       else if (event.type === "ExecutionRedriven") outcome = undefined;
-      if (!step) continue;
-      if (event.type === "TaskStateEntered" || (event.type === "TaskScheduled" && !started.has(step.id))) {
-        started.set(step.id, event.timestamp?.getTime() ?? Date.now());
-        run.session.started(step, "state machine");
-      } else if (event.type === "TaskSucceeded") {
-        // A container step's metrics are in the result document its task wrote, not in the task's output.
-        const document =
-          step.dispatch.kind === "ecs"
-            ? await readContainerResult(
-                run.clients,
-                run.plan.artefactsBucket,
-                containerResultKey(run.runId, step),
-              ).catch(() => undefined)
-            : undefined;
-        const record: StepRecord = {
-          ...base(step),
-          status: "succeeded",
-          reason: "state machine",
-          ...(document?.ok
-            ? {
-                rows: document.response.rows,
-                bytes: document.response.bytes,
-                ...(isColumnLineage(document.response.columnLineage)
-                  ? { columnLineage: document.response.columnLineage }
-                  : {}),
-              }
-            : metrics(event.taskSucceededEventDetails?.output)),
-          durationMs: (event.timestamp?.getTime() ?? Date.now()) - (started.get(step.id) ?? Date.now()),
-        };
-        records.set(step.id, record);
-        await run.session.settle(record);
-      } else if (event.type === "TaskTimedOut") {
-        // The state's TimeoutSeconds passed. The function runs on, but will not commit (step-deadline.ts).
-        const seconds = Math.ceil(step.timeoutSeconds ?? 0);
-        const record: StepRecord = {
-          ...base(step),
-          status: "failed",
-          reason: "state machine",
-          code: "TASK_FAILED",
-          error: `step "${step.name}" failed in the state machine: the task timed out after ${seconds} s (States.Timeout). Raise its timeout option.`,
-        };
-        records.set(step.id, record);
-        run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
-      } else if (event.type === "TaskFailed") {
-        const details = event.taskFailedEventDetails;
-        // A container step's own error (code, message) is in its result document; the state only says it exited 1.
-        const document =
-          step.dispatch.kind === "ecs"
-            ? await readContainerResult(
-                run.clients,
-                run.plan.artefactsBucket,
-                containerResultKey(run.runId, step),
-              ).catch(() => undefined)
-            : undefined;
-        const failure = document && !document.ok ? document.error : undefined;
-        // A function's CHECK_FAILED cause ends with its check results (check-results-wire.ts).
-        const { cause, checks } = lambdaCause(details?.cause);
-        const record: StepRecord = {
-          ...base(step),
-          status: "failed",
-          reason: "state machine",
-          code: failure
-            ? codeOfErrorType(failure.name)
-            : details?.error?.startsWith("GlacierError.")
-              ? codeOfErrorType(details.error)
-              : (driverErrorCode(cause) ?? "TASK_FAILED"),
-          error: failure
-            ? `step "${step.name}" failed in the state machine: ${failure.message}`
-            : `step "${step.name}" failed in the state machine: ${details?.error ?? "error"}: ${cause}`,
-          ...(checks === undefined ? {} : { checks }),
-        };
-        records.set(step.id, record);
-        run.session.attemptFailed(step, { number: 1, of: 1 }, record.error, record.error ?? "", false);
-      }
+      const mapRunArn = event.mapRunStartedEventDetails?.mapRunArn;
+      if (event.type === "MapRunStarted" && mapRunArn !== undefined) mapRuns.set(mapRunArn, new Map());
+      await handle(event, byId);
     }
+    // After the parent's events: a child ends before its Map state does, so once the execution has ended,
+    // this reads every child's last events.
+    await readChildren(sfn, sdk, mapRuns, handle);
     if (outcome === undefined) {
       const delay = stoppedAt === undefined ? pollDelayMs(poll) : 100;
       await sleep(delay, undefined, stoppedAt === undefined ? { signal: run.signal } : {}).catch(

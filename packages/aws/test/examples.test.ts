@@ -132,6 +132,8 @@ describe.each(EXAMPLES)("example %s: generate → serve the bundles → run in t
           via: "stepfunctions",
           pipeline: machine.pipeline,
           projectDir: env.projectDir,
+          // Everything is up to date (the runs above): forced, or no execution would start.
+          force: true,
         },
         aws,
       );

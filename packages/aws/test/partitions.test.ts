@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { runGraph, type RunResult } from "@glacier/core";
 import { partitionSummary, readRun, type StepRecord } from "@glacier/engine";
@@ -152,6 +152,55 @@ describe("--via stepfunctions", () => {
   }, 300_000);
 });
 
+describe("--via stepfunctions keeps fingerprints", () => {
+  it("records each (step, day) the machine ran: the same range again starts nothing, a changed day sends only that day", async () => {
+    // Days 20–22 never ran through the machine; their units ran directly above, so force them through it.
+    const range = "2026-11-20..2026-11-22";
+    const first = await run({ via: "stepfunctions", partition: range, force: true });
+    expect(first.status).toBe("succeeded");
+    expect(
+      (first.steps as StepRecord[])
+        .filter((s) => s.reason === "state machine" && s.fingerprint === undefined)
+        .map((s) => s.name),
+    ).toEqual([]);
+    expect(ran(first)).toEqual([
+      "check[2026-11-20]",
+      "check[2026-11-21]",
+      "check[2026-11-22]",
+      "enrich[2026-11-20]",
+      "enrich[2026-11-21]",
+      "enrich[2026-11-22]",
+      "totalise",
+    ]);
+
+    const executions = env.sfn.executions.length;
+    const invocations = env.lambda.invocations.length;
+    const again = await run({ via: "stepfunctions", partition: range });
+    expect(env.sfn.executions.length).toBe(executions);
+    expect(env.lambda.invocations.length).toBe(invocations);
+    expect(again.status).toBe("succeeded");
+    expect(again.steps.map((s) => `${s.name}: ${s.status}`).filter((s) => !s.endsWith("skipped"))).toEqual(
+      [],
+    );
+    // A direct run reads the same state.
+    expect(ran(await run({ partition: range }))).toEqual([]);
+
+    await putEvents("2026-11-21", 121);
+    const changed = await run({ via: "stepfunctions", partition: range });
+    expect(JSON.parse(env.sfn.executions.at(-1)!.input)).toEqual({ params: {}, partitions: ["2026-11-21"] });
+    expect(changed.status).toBe("succeeded");
+    expect(ran(changed)).toEqual(["check[2026-11-21]", "enrich[2026-11-21]", "totalise"]);
+    const invoked = env.lambda.invocations
+      .slice(invocations)
+      .map((i) => i.event as { stepId: string; partition?: string })
+      .map((e) => `${e.stepId.split("->")[0]}[${e.partition ?? ""}]`)
+      .sort();
+    expect(invoked).toEqual(["check[2026-11-21]", "enrich[2026-11-21]"]);
+    expect(ran(await run({ via: "stepfunctions", partition: range }))).toEqual([]);
+    expect(env.sfn.executions.length).toBe(executions + 1);
+  }, 300_000);
+});
+
 describe("the generated partitioned state machine in the real ASL interpreter", () => {
   const machine = () => env.plan.stateMachines.find((m) => m.pipeline === "daily_total")!;
   async function execute(name: string, input: unknown) {
@@ -200,7 +249,9 @@ describe("the generated partitioned state machine in the real ASL interpreter", 
     expect(end.executionFailedEventDetails.cause).toContain('{"failed":"2026-11-21"');
     const invoked = env.lambda.invocations
       .slice(before)
-      .map((i) => i.event as { stepId: string; partition: string });
+      .map((i) => i.event as { stepId: string; partition: string; runId: string });
+    // Every iteration's function gets the execution's name as its run id (from the Map's ItemSelector).
+    expect(new Set(invoked.map((e) => e.runId))).toEqual(new Set(["three-days"]));
     // check ran for all three days, enrich only for the two that passed: the failed day's chain stopped.
     expect(
       invoked
@@ -215,6 +266,22 @@ describe("the generated partitioned state machine in the real ASL interpreter", 
         .sort(),
     ).toEqual(["2026-11-20", "2026-11-22"]);
     await putEvents("2026-11-21", 21);
+  }, 300_000);
+
+  it("runs a relative partition, what withSchedule's partition option sends (the real handler resolves it): latest-1 is the day before the latest", async () => {
+    // What the schedule of withSchedule(…, { partition: "previous" }) starts the machine with (its Terraform
+    // input is tested in @glacier/terraform's orchestration test).
+    const input = { params: {}, partitions: ["latest-1"] };
+    // The scheme ends 2026-11-30: the day before it is 2026-11-29.
+    await env.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "checked/2026-11-29.parquet" }));
+    const before = env.lambda.invocations.length;
+    const scheduled = await execute("scheduled-previous", input);
+    expect(scheduled.status).toBe("SUCCEEDED");
+    const invoked = env.lambda.invocations
+      .slice(before)
+      .map((i) => (i.event as { partition: string }).partition);
+    expect(invoked).toEqual(["latest-1", "latest-1"]);
+    expect(await exists("checked/2026-11-29.parquet")).toBe(true);
   }, 300_000);
 
   it("runs the latest partition when the execution gives none (what withSchedule starts)", async () => {

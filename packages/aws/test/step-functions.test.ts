@@ -1,5 +1,8 @@
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GlacierError, runGraph } from "@glacier/core";
+import { readRun } from "@glacier/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AwsRunOptions, CloudRunRecord } from "../src/index.js";
 import * as aws from "../src/index.js";
@@ -43,6 +46,74 @@ describe("--via stepfunctions", () => {
     expect(record).toMatchObject({ via: "stepfunctions", status: "succeeded", pipeline: "shopRegions" });
   }, 120_000);
 
+  it("keeps each step's fingerprints as a direct run does: an identical run starts no execution, a direct run skips too, a changed input runs again", async () => {
+    const options = {
+      mode: "cloud",
+      via: "stepfunctions",
+      pipeline: "shopRegions",
+      projectDir: env.projectDir,
+    } satisfies AwsRunOptions;
+    const states = async (runId: string) =>
+      (await readRun(runId, { projectDir: env.projectDir })).steps.map((s) => [
+        s.name,
+        s.status,
+        s.reason,
+        s.fingerprint !== undefined,
+      ]);
+    const first = await runGraph(env.graph, { ...options, force: true }, aws);
+    expect(first.status).toBe("succeeded");
+    // Every step the machine ran carries the fingerprints a direct run records (Lambda and EMR alike).
+    expect(await states(first.runId)).toEqual([
+      ["joinCustomers", "succeeded", "state machine", true],
+      ["joinProducts", "succeeded", "state machine", true],
+      ["byRegion", "succeeded", "state machine", true],
+    ]);
+
+    const executions = env.sfn.executions.length;
+    const invocations = env.lambda.invocations.length;
+    const again = await runGraph(env.graph, options, aws);
+    expect(env.sfn.executions.length).toBe(executions);
+    expect(env.lambda.invocations.length).toBe(invocations);
+    expect(again.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
+      ["joinCustomers", "skipped", "up to date"],
+      ["joinProducts", "skipped", "up to date"],
+      ["byRegion", "skipped", "up to date"],
+    ]);
+    const log = await readFile(join(env.projectDir, ".glacier/runs", again.runId, "log.jsonl"), "utf8");
+    expect(log).toContain("not started: every step it runs is up to date.");
+
+    // The state is the one a direct run reads.
+    const direct = await runGraph(env.graph, { ...options, via: "direct" }, aws);
+    expect(direct.steps.map((s) => s.status)).toEqual(["skipped", "skipped", "skipped"]);
+
+    // A changed source: the machine runs again (it runs every step it has), then all is up to date again.
+    const object = await env.client.send(
+      new GetObjectCommand({ Bucket: "glacier-example-shop", Key: "raw/products.ndjson" }),
+    );
+    const lines = (await object.Body!.transformToString()).trim().split("\n");
+    await env.client.send(
+      new PutObjectCommand({
+        Bucket: "glacier-example-shop",
+        Key: "raw/products.ndjson",
+        Body: `${lines.reverse().join("\n")}\n`,
+      }),
+    );
+    const plan = (await runGraph(env.graph, { ...options, plan: true }, aws)) as unknown as {
+      steps: { name: string; reason: string }[];
+    };
+    expect(plan.steps.map((s) => [s.name, s.reason])).toEqual([
+      ["joinCustomers", "up to date"],
+      ["joinProducts", "input changed"],
+      ["byRegion", "upstream will run"],
+    ]);
+    const changed = await runGraph(env.graph, options, aws);
+    expect(env.sfn.executions.length).toBe(executions + 1);
+    expect(changed.status).toBe("succeeded");
+    const settled = await runGraph(env.graph, options, aws);
+    expect(env.sfn.executions.length).toBe(executions + 1);
+    expect(settled.steps.map((s) => s.status)).toEqual(["skipped", "skipped", "skipped"]);
+  }, 180_000);
+
   it("follows the execution history page by page, newest first, never from page one again", async () => {
     const before = env.sfn.historyRequests.length;
     const result = await runGraph(
@@ -75,13 +146,15 @@ describe("--via stepfunctions", () => {
         via: "stepfunctions",
         pipeline: "categories",
         projectDir: env.projectDir,
+        // Its Lambda steps are up to date (the shopRegions runs above): forced, so the machine runs them.
+        force: true,
       },
       aws,
     );
     expect(result.steps.map((s) => [s.name, s.status, s.reason])).toEqual([
       ["joinCustomers", "succeeded", "state machine"],
       ["joinProducts", "succeeded", "state machine"],
-      ["byCategory", "succeeded", "never ran"],
+      ["byCategory", "succeeded", "forced"],
     ]);
     expect(result.status).toBe("succeeded");
   }, 120_000);
@@ -94,6 +167,7 @@ describe("--via stepfunctions", () => {
       via: "stepfunctions",
       pipeline: "shopRegions",
       projectDir: env.projectDir,
+      force: true,
       signal: controller.signal,
     } satisfies AwsRunOptions;
     const running = runGraph(env.graph, options, aws);

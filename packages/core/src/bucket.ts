@@ -15,7 +15,7 @@ import {
   type RunOptionsFor,
   type RunResults,
 } from "./run.js";
-import { checkSchedule } from "./schedule.js";
+import { checkSchedule, checkScheduleOptions, type ScheduleOptions } from "./schedule.js";
 import { callerLocation } from "./source-location.js";
 import type { Task } from "./task.js";
 import type { MatchingPartitions, SingleSourceTask } from "./type-checks.js";
@@ -34,6 +34,8 @@ export interface PipelineInfo {
   readonly description?: string;
   /** EventBridge Scheduler expression set by `withSchedule`: `generate` starts the pipeline on it. */
   readonly schedule?: string;
+  /** The partitions a scheduled run processes (`withSchedule`'s `partition` option), as relative keys. */
+  readonly scheduledPartitions?: readonly string[];
 }
 
 /** True for a Bucket from any copy of `@glacier/core` (a user module and the CLI may load two). */
@@ -147,6 +149,9 @@ export class Bucket<P extends PartitionKind | null = PartitionKind | null> {
       name,
       ...(description === undefined ? {} : { description }),
       ...(this.#pipeline?.schedule === undefined ? {} : { schedule: this.#pipeline.schedule }),
+      ...(this.#pipeline?.scheduledPartitions === undefined
+        ? {}
+        : { scheduledPartitions: this.#pipeline.scheduledPartitions }),
     });
   }
 
@@ -154,22 +159,37 @@ export class Bucket<P extends PartitionKind | null = PartitionKind | null> {
    * Runs the named pipeline on a schedule when deployed: `generate` creates an EventBridge Scheduler schedule
    * that starts its state machine. Takes `rate(…)` or six-field `cron(…)` expressions (UTC).
    *
+   * A partitioned pipeline's scheduled run processes its scheme's latest partition (today, for a daily
+   * scheme); `partition` says which instead: `"previous"` (yesterday — what a daily job at 06:00 usually
+   * wants), `{ lag: n }` (n periods back), `{ lag: n, count: m }` (m partitions ending n periods back, e.g. to
+   * pick up late data). Each is resolved when the execution's function runs.
+   *
    * @example
    * ```ts
    * raw.transform(clean).to(cleaned).withName("sales").withSchedule("cron(0 6 * * ? *)").pipeline
    * // { name: "sales", schedule: "cron(0 6 * * ? *)" }
    * // generate → aws_scheduler_schedule { schedule_expression = "cron(0 6 * * ? *)" }
+   *
+   * events.transform(check).to(checked).withName("daily").withSchedule("cron(0 6 * * ? *)", { partition: "previous" })
+   * // generate → aws_scheduler_schedule { target.input = '{"params":{},"partitions":["latest-1"]}' }
    * ```
    */
-  withSchedule(expression: string): Bucket<P> {
+  withSchedule(expression: string, options?: ScheduleOptions): Bucket<P> {
     if (this.#pipeline === undefined) {
       throw new GlacierError("INVALID_OPTION", "withSchedule() needs a named pipeline.", {
         subject: { kind: "bucket", name: this.id },
         hint: `Name it first, so the schedule's name stays stable: .withName("sales").withSchedule("rate(1 day)").`,
       });
     }
-    const schedule = checkSchedule(expression, { kind: "pipeline", name: this.#pipeline.name });
-    return new Bucket<P>(this.#node, this.#lineage, { ...this.#pipeline, schedule });
+    const subject = { kind: "pipeline", name: this.#pipeline.name } as const;
+    const schedule = checkSchedule(expression, subject);
+    const scheduledPartitions = checkScheduleOptions(options, this.#lineage, subject);
+    const { scheduledPartitions: _earlier, ...pipeline } = this.#pipeline;
+    return new Bucket<P>(this.#node, this.#lineage, {
+      ...pipeline,
+      schedule,
+      ...(scheduledPartitions === undefined ? {} : { scheduledPartitions }),
+    });
   }
 
   /**

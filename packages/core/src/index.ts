@@ -65,6 +65,7 @@ export {
 } from "./nodes.js";
 export { param, type ParamSpec, type ParamSpecs, type ParamValue, type ParamValues } from "./params.js";
 export { MultiSource, Pipeline } from "./pipeline.js";
+export { MAX_SCHEDULED_PARTITIONS, type ScheduleOptions, type SchedulePartition } from "./schedule.js";
 export {
   allPartitionsPath,
   checkPartitionKey,
@@ -76,6 +77,8 @@ export {
   PARTITION_KINDS,
   partitionKeys,
   partitionPath,
+  relativeKey,
+  resolveRelativeKey,
   sameScheme,
   values,
   type CalendarPartitionOptions,

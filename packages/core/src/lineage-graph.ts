@@ -112,6 +112,7 @@ export class LineageGraph {
         bucket.node.location,
         bucket.pipeline?.description ?? "",
         bucket.pipeline?.schedule ?? "",
+        (bucket.pipeline?.scheduledPartitions ?? []).join(","),
         ...bucket.lineage.map(stepKey).sort(),
       ].join("\n");
       const seen = names.get(name);
@@ -129,6 +130,9 @@ export class LineageGraph {
           name,
           ...(bucket.pipeline?.description === undefined ? {} : { description: bucket.pipeline.description }),
           ...(bucket.pipeline?.schedule === undefined ? {} : { schedule: bucket.pipeline.schedule }),
+          ...(bucket.pipeline?.scheduledPartitions === undefined
+            ? {}
+            : { scheduledPartitions: bucket.pipeline.scheduledPartitions }),
           steps: Object.freeze(
             this.#ordered()
               .order.filter((s) => needed.has(s))
@@ -421,6 +425,9 @@ export class LineageGraph {
         name: pipeline.name,
         ...(pipeline.description === undefined ? {} : { description: pipeline.description }),
         ...(pipeline.schedule === undefined ? {} : { schedule: pipeline.schedule }),
+        ...(pipeline.scheduledPartitions === undefined
+          ? {}
+          : { scheduledPartitions: pipeline.scheduledPartitions }),
       },
     };
     return new LineageGraph([[pipeline.name, target]]);
@@ -464,6 +471,7 @@ export class LineageGraph {
             name: p.name,
             ...(p.description === undefined ? {} : { description: p.description }),
             ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+            ...(p.scheduledPartitions === undefined ? {} : { scheduledPartitions: p.scheduledPartitions }),
           },
         },
       ];
@@ -488,6 +496,7 @@ export class LineageGraph {
         name: p.name,
         ...(p.description ? { description: p.description } : {}),
         ...(p.schedule ? { schedule: p.schedule } : {}),
+        ...(p.scheduledPartitions ? { scheduledPartitions: p.scheduledPartitions } : {}),
         target: p.target.id,
         steps: p.steps,
       })),
@@ -504,6 +513,7 @@ export class LineageGraph {
         ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
         ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
         ...(b.partitions === undefined ? {} : { partitions: b.partitions }),
+        ...(b.allPartitionsOf === undefined ? {} : { allPartitionsOf: b.allPartitionsOf }),
         ...(b.checks ? { checks: b.checks.map(checkJson) } : {}),
       })),
       steps: this.steps.map((s) => ({
@@ -611,6 +621,7 @@ export class LineageGraph {
           name: p.name,
           ...(p.description === undefined ? {} : { description: p.description }),
           ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+          ...(p.scheduledPartitions === undefined ? {} : { scheduledPartitions: p.scheduledPartitions }),
         };
         const node = bucketOf(p.target, `pipeline "${p.name}"`);
         return [p.name, { node, id: node.id, lineage, pipeline }] as const;
@@ -634,6 +645,7 @@ function bucketFromJson(b: GraphJson["buckets"][number]): BucketNode {
     ...(b.expectedSize === undefined ? {} : { expectedSize: b.expectedSize }),
     ...(b.kmsKeyArn === undefined ? {} : { kmsKeyArn: b.kmsKeyArn }),
     ...(b.partitions === undefined ? {} : { partitions: b.partitions }),
+    ...(b.allPartitionsOf === undefined ? {} : { allPartitionsOf: b.allPartitionsOf }),
   });
 }
 
@@ -643,6 +655,7 @@ export interface GraphJson {
     name: string;
     description?: string;
     schedule?: string;
+    scheduledPartitions?: readonly string[];
     target: string;
     steps: readonly string[];
   }[];
@@ -660,6 +673,7 @@ export interface GraphJson {
     kmsKeyArn?: string;
     /** The partition scheme, when the path holds a `{key}` placeholder. */
     partitions?: PartitionScheme;
+    allPartitionsOf?: PartitionScheme;
     /**
      * Checks declared on the location, as data: `fromJSON` does not rebuild them (an `expr` check holds a
      * function), so a graph read back runs none.

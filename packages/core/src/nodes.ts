@@ -106,6 +106,12 @@ export interface BucketNode {
   readonly checks?: readonly CheckNode[];
   /** The partition scheme, when the path holds a `{key}` placeholder (`partitions: daily({ start })`). */
   readonly partitions?: PartitionScheme;
+  /**
+   * The scheme of the partitioned bucket whose every partition this glob reads (an aggregate's input, made by
+   * `allPartitionsBucket`). Its key is in the paths, not the data: readers add no column for it (no hive
+   * partitioning), whatever the layout (`day={day}/`, `{day}/`, `{day}.parquet`).
+   */
+  readonly allPartitionsOf?: PartitionScheme;
 }
 
 /** The declared size of a bucket's data: bytes, rows, or both. */
@@ -200,6 +206,11 @@ export interface PipelineNode {
   readonly target: BucketNode;
   /** EventBridge Scheduler expression from `withSchedule`. */
   readonly schedule?: string;
+  /**
+   * The partitions a scheduled run processes, from `withSchedule`'s `partition` option, as the execution input
+   * names them: `"latest"`, or `"latest-<n>"` for n periods before it (absent: `["latest"]`).
+   */
+  readonly scheduledPartitions?: readonly string[];
 }
 
 /** The buckets of a step input, with their keys (`"input"` for a single source: the SQL table name too). */

@@ -80,6 +80,7 @@ export function allPartitionsBucket(bucket: BucketNode): BucketNode {
     path,
     location: prefix + path,
     dataset: true,
+    allPartitionsOf: scheme,
   });
 }
 

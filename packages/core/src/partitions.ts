@@ -74,13 +74,18 @@ function keyAt(kind: CalendarKind, date: Date): string {
       : iso.slice(0, 7);
 }
 
+/** The key `by` periods after `key` (before it, when negative). */
+function shiftKey(kind: CalendarKind, key: string, by: number): string {
+  const date = instantOf(kind, key) as Date;
+  if (kind === "daily") date.setUTCDate(date.getUTCDate() + by);
+  else if (kind === "hourly") date.setUTCHours(date.getUTCHours() + by);
+  else date.setUTCMonth(date.getUTCMonth() + by);
+  return keyAt(kind, date);
+}
+
 /** The key after `key`. */
 function nextKey(kind: CalendarKind, key: string): string {
-  const date = instantOf(kind, key) as Date;
-  if (kind === "daily") date.setUTCDate(date.getUTCDate() + 1);
-  else if (kind === "hourly") date.setUTCHours(date.getUTCHours() + 1);
-  else date.setUTCMonth(date.getUTCMonth() + 1);
-  return keyAt(kind, date);
+  return shiftKey(kind, key, 1);
 }
 
 function calendar(kind: CalendarKind, options: CalendarPartitionOptions): PartitionScheme {
@@ -330,6 +335,41 @@ export function latestPartitions(scheme: PartitionScheme, now: Date = new Date()
   if (scheme.kind === "values") return scheme.values ?? [];
   const last = lastKey(scheme, now);
   return last < (scheme.start as string) ? [] : [last];
+}
+
+const RELATIVE = /^latest(?:-([1-9][0-9]*))?$/;
+
+/**
+ * A key relative to the latest, as a scheduled execution names it: `"latest"`, or `"latest-<lag>"` for `lag`
+ * periods before it. The function resolves it when it runs ({@link resolveRelativeKey}).
+ */
+export function relativeKey(lag: number): string {
+  return lag === 0 ? "latest" : `latest-${lag}`;
+}
+
+/**
+ * A partition key as an execution gives it, resolved: `"latest"` is the scheme's latest key now, `"latest-2"`
+ * the key two periods before it (undefined when that is before the scheme's start, or the scheme has no
+ * partition yet); any other key is returned as given (check it with {@link checkPartitionKey}).
+ *
+ * @example
+ * ```ts
+ * resolveRelativeKey(daily({ start: "2026-01-01" }), "latest-1", new Date("2026-12-07T06:00:00Z"));
+ * // "2026-12-06"
+ * ```
+ */
+export function resolveRelativeKey(
+  scheme: PartitionScheme,
+  key: string,
+  now: Date = new Date(),
+): string | undefined {
+  const relative = RELATIVE.exec(key);
+  if (!relative) return key;
+  const latest = latestPartitions(scheme, now).at(-1);
+  const lag = Number(relative[1] ?? 0);
+  if (latest === undefined || lag === 0 || scheme.kind === "values") return lag === 0 ? latest : undefined;
+  const shifted = shiftKey(scheme.kind, latest, -lag);
+  return shifted < (scheme.start as string) ? undefined : shifted;
 }
 
 /** The placeholder of a scheme in a path: `{day}`. */

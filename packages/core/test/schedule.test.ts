@@ -1,6 +1,6 @@
 import type { LazyDataFrame } from "nodejs-polars";
 import { describe, expect, it } from "vitest";
-import { LineageGraph, Provider } from "@glacier/core";
+import { daily, hourly, LineageGraph, monthly, Provider, resolveRelativeKey, values } from "@glacier/core";
 import { failure } from "./support.js";
 
 const provider = new Provider({ cloud: "aws", region: "eu-west-1" });
@@ -71,5 +71,110 @@ describe("withSchedule", () => {
       b: sales.withSchedule("rate(2 days)"),
     });
     expect(graph.problems().map((p) => p.code)).toEqual(["INVALID_NAME"]);
+  });
+});
+
+describe("withSchedule's partition option", () => {
+  const days = daily({ start: "2026-01-01" });
+  const check = provider.serverless().task((df: LazyDataFrame) => df, { name: "check" });
+  const events = provider
+    .bucket({ bucket: "acme-data", path: "events/{day}.csv", partitions: days })
+    .transform(check)
+    .to(provider.bucket({ bucket: "acme-data", path: "checked/{day}.parquet", partitions: days }))
+    .withName("events");
+  const regions = values(["eu", "us"], { key: "region" });
+  const byRegion = provider
+    .bucket({ bucket: "acme-data", path: "orders/{region}.csv", partitions: regions })
+    .transform(check)
+    .to(provider.bucket({ bucket: "acme-data", path: "clean/{region}.parquet", partitions: regions }))
+    .withName("regions");
+
+  it("names the partitions a scheduled run processes, relative to the latest, through withName and the graph JSON", () => {
+    const at = "cron(0 6 * * ? *)";
+    expect(events.withSchedule(at).pipeline).toEqual({ name: "events", schedule: at });
+    expect(events.withSchedule(at, { partition: "latest" }).pipeline?.scheduledPartitions).toEqual([
+      "latest",
+    ]);
+    expect(events.withSchedule(at, { partition: "previous" }).pipeline?.scheduledPartitions).toEqual([
+      "latest-1",
+    ]);
+    expect(events.withSchedule(at, { partition: { lag: 2 } }).pipeline?.scheduledPartitions).toEqual([
+      "latest-2",
+    ]);
+    // Oldest first: the three days before today.
+    const late = events.withSchedule(at, { partition: { lag: 1, count: 3 } });
+    expect(late.pipeline?.scheduledPartitions).toEqual(["latest-3", "latest-2", "latest-1"]);
+    expect(late.withName("renamed").pipeline?.scheduledPartitions).toEqual([
+      "latest-3",
+      "latest-2",
+      "latest-1",
+    ]);
+    // A later withSchedule without the option goes back to the default.
+    expect(late.withSchedule(at).pipeline).toEqual({ name: "events", schedule: at });
+    const graph = LineageGraph.from({ late });
+    expect(graph.pipeline("events").scheduledPartitions).toEqual(["latest-3", "latest-2", "latest-1"]);
+    const json = graph.toJSON();
+    expect(json.pipelines[0]?.scheduledPartitions).toEqual(["latest-3", "latest-2", "latest-1"]);
+    expect(LineageGraph.fromJSON(json).pipeline("events").scheduledPartitions).toEqual([
+      "latest-3",
+      "latest-2",
+      "latest-1",
+    ]);
+    expect(byRegion.withSchedule(at, { partition: "latest" }).pipeline?.scheduledPartitions).toEqual([
+      "latest",
+    ]);
+  });
+
+  it("resolves relative keys against the scheme when the function runs", () => {
+    const now = new Date("2026-12-07T06:00:00Z");
+    expect(resolveRelativeKey(days, "latest", now)).toBe("2026-12-07");
+    expect(resolveRelativeKey(days, "latest-1", now)).toBe("2026-12-06");
+    expect(resolveRelativeKey(days, "latest-7", now)).toBe("2026-11-30");
+    expect(resolveRelativeKey(days, "2026-03-01", now)).toBe("2026-03-01");
+    expect(resolveRelativeKey(daily({ start: "2026-12-07" }), "latest-1", now)).toBeUndefined();
+    expect(resolveRelativeKey(monthly({ start: "2026-01" }), "latest-1", now)).toBe("2026-11");
+    expect(resolveRelativeKey(hourly({ start: "2026-01-01T00" }), "latest-3", now)).toBe("2026-12-07T03");
+    // A scheme with an end counts back from its end.
+    expect(resolveRelativeKey(daily({ start: "2026-11-01", end: "2026-11-30" }), "latest-1", now)).toBe(
+      "2026-11-29",
+    );
+  });
+
+  it("rejects a choice it cannot run, naming the pipeline and the fix", () => {
+    const at = "rate(1 day)";
+    expect(failure(() => sales.withSchedule(at, { partition: "previous" }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "sales": withSchedule's partition option: the pipeline has no partitioned step, so a run has no partition to choose. Leave the partition option out, or partition the pipeline's buckets (partitions: daily({ start }))."`,
+    );
+    expect(failure(() => events.withSchedule(at, { partition: "yesterday" as never }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule's partition "yesterday" is not a partition choice. Write { partition: "latest" }, { partition: "previous" } or { partition: { lag: 1, count: 3 } }."`,
+    );
+    expect(failure(() => events.withSchedule(at, { partition: { lag: -1 } }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule's partition lag -1 is not a whole number ≥ 0. Write { lag: 1 } for the partition before the latest."`,
+    );
+    expect(failure(() => events.withSchedule(at, { partition: { lag: 1.5 } }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule's partition lag 1.5 is not a whole number ≥ 0. Write { lag: 1 } for the partition before the latest."`,
+    );
+    expect(failure(() => events.withSchedule(at, { partition: { lag: 1, count: 0 } }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule's partition count 0 is not a whole number from 1 to 1000. Write { lag: 1, count: 3 } for the three partitions before the latest; backfill more with glacier backfill."`,
+    );
+    expect(
+      failure(() => events.withSchedule(at, { partition: { lag: 1, count: 5000 } })),
+    ).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule's partition count 5000 is not a whole number from 1 to 1000. Write { lag: 1, count: 3 } for the three partitions before the latest; backfill more with glacier backfill."`,
+    );
+    expect(
+      failure(() => events.withSchedule(at, { partition: { lag: 1, days: 3 } as never })),
+    ).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule's partition has no field "days". Write { partition: "latest" }, { partition: "previous" } or { partition: { lag: 1, count: 3 } }."`,
+    );
+    expect(failure(() => events.withSchedule(at, { partitions: "previous" } as never))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule has no option "partitions". Write { partition: "latest" }, { partition: "previous" } or { partition: { lag: 1, count: 3 } }."`,
+    );
+    expect(failure(() => events.withSchedule(at, "previous" as never))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "events": withSchedule's options "previous" are not an object. Write { partition: "latest" }, { partition: "previous" } or { partition: { lag: 1, count: 3 } }."`,
+    );
+    expect(failure(() => byRegion.withSchedule(at, { partition: "previous" }))).toMatchInlineSnapshot(
+      `"[INVALID_OPTION] pipeline "regions": withSchedule's partition: the pipeline is partitioned by values (eu, us), which have no order to count back in. Leave the partition option out, or write { partition: "latest" }."`,
+    );
   });
 });

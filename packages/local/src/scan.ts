@@ -102,7 +102,13 @@ export function scanBucket(
     case "parquet":
       return pl.scanParquet(target, {
         ...cloud,
-        ...(bucket.dataset && isHivePartitioned(files) ? { hivePartitioning: true } : {}),
+        // Every partition of a partitioned bucket: its key directories (`day=…/`) are Glacier's layout, not
+        // data, so no column comes from them, as with `{day}/` or `{day}.parquet` and in the Spark driver.
+        ...(bucket.allPartitionsOf
+          ? { hivePartitioning: false }
+          : bucket.dataset && isHivePartitioned(files)
+            ? { hivePartitioning: true }
+            : {}),
       });
     case "csv": {
       const inferred = pl.scanCSV(target);

@@ -200,3 +200,38 @@ describe("a 30-day partitioned pipeline, locally", () => {
     ).toBe(true);
   }, 300_000);
 });
+
+describe("an aggregate reading every partition of a partitioned bucket", () => {
+  it("gets the files' columns only, whatever the layout: no column from day={day}/ directories (hive), as with {day}/ and {day}.parquet", async () => {
+    project = testProject();
+    const local = project.provider.local();
+    const days = daily({ start: "2026-11-01", end: "2026-11-03" });
+    const columns: Record<string, string[]> = {};
+    for (const [name, path, file] of [
+      ["hive", "hive/day={day}/", (day: string) => `hive/day=${day}/part-0.parquet`],
+      ["plain", "plain/{day}/", (day: string) => `plain/${day}/part-0.parquet`],
+      ["files", "files/{day}.parquet", (day: string) => `files/${day}.parquet`],
+    ] as const) {
+      NOVEMBER.slice(0, 3).forEach((day, i) => project.write("acme", file(day), events(day, i + 1)));
+      const raw = project.provider.bucket({ bucket: "acme", path, format: "parquet", partitions: days });
+      const out = project.provider.bucket({ bucket: "acme", path: `reports/${name}.parquet` });
+      const all = local.task(function all(df: pl.LazyDataFrame) {
+        return df.sort("order_id");
+      });
+      const result = await raw
+        .transform(all)
+        .to(out)
+        .withName(name)
+        .run({ mode: "local", projectDir: project.dir });
+      expect(result.status, name).toBe("succeeded");
+      const frame = project.read("acme", `reports/${name}.parquet`);
+      expect(frame.height, name).toBe(9);
+      columns[name] = frame.columns;
+    }
+    expect(columns).toEqual({
+      hive: ["order_id", "region", "amount", "note"],
+      plain: ["order_id", "region", "amount", "note"],
+      files: ["order_id", "region", "amount", "note"],
+    });
+  }, 120_000);
+});

@@ -17,7 +17,8 @@ export function aslJson(definition: unknown): string {
 
 /**
  * Step Functions state machines (the plan's ASL, its resource ARNs resolved by Terraform) and EventBridge
- * Scheduler schedules that start them with empty params (each task then uses its parameters' defaults).
+ * Scheduler schedules that start them with empty params (each task then uses its parameters' defaults) and, for
+ * a partitioned pipeline scheduled with a `partition` option, its relative keys (`["latest-1"]`).
  */
 export function synthOrchestration(ctx: SynthContext): void {
   const { plan, stack } = ctx;
@@ -41,7 +42,11 @@ export function synthOrchestration(ctx: SynthContext): void {
       target: {
         arn: ref("aws_sfn_state_machine", schedule.stateMachineLogicalId, "arn"),
         roleArn: ref("aws_iam_role", schedule.roleLogicalId, "arn"),
-        input: JSON.stringify({ params: {} }),
+        // The partitions a scheduled run processes (withSchedule's partition option), resolved by each function.
+        input: JSON.stringify({
+          params: {},
+          ...(schedule.partitions === undefined ? {} : { partitions: schedule.partitions }),
+        }),
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
       },
     });
