@@ -2,8 +2,8 @@ import { planInfrastructure } from "@glacier/aws-model";
 import { daily, LineageGraph, Provider, resolveRelativeKey } from "@glacier/core";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { describe, expect, it } from "vitest";
-import { synthesizeStack } from "../../../generators/terraform/src/synth/synth-stack.js";
-import { placeholderAssets, resourcesOf } from "../../../generators/terraform/test/support.js";
+import { synthesizeStack } from "../generators/terraform/src/synth/synth-stack.js";
+import { placeholderAssets, resourcesOf } from "../generators/terraform/test/support.js";
 
 /**
  * withSchedule's partition option, from the DSL to what runs: the generated Terraform's EventBridge Scheduler
