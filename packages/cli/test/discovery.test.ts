@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, it } from "vitest";
 import { ensureBuilt, glacier, normalise, tempProject } from "./helpers/cli.js";
@@ -198,7 +198,9 @@ describe.concurrent("without an entry or config: ts-morph discovery", () => {
       const { code, stdout } = await glacier(["validate", "--cwd", project.dir]);
       expect(code).toBe(0);
       expect(stdout).toBe("ok: 1 pipeline, 2 steps, 3 buckets, no type errors (pipelines/orders.ts)\n");
-      expect(existsSync(join(project.dir, ".glacier"))).toBe(false);
+      // validate writes only its type check's cache, in the project --cwd names.
+      expect(readdirSync(join(project.dir, ".glacier"))).toEqual(["cache"]);
+      expect(readdirSync(join(project.dir, ".glacier", "cache"))).toEqual(["typecheck"]);
     } finally {
       project.remove();
     }

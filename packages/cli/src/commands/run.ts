@@ -147,6 +147,11 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
   // Loaded first: a module that is missing or does not parse says so in its one line. No step runs before
   // the type check passes.
   const { graph } = await loadProject({ cwd, command: "run", modules });
+  // The mode's interpreter before the type check: without its package the run stops here, having written
+  // nothing (the type check keeps a cache). Loaded now also so that a second Ctrl-C can release the run's
+  // locks synchronously.
+  const local = mode === "local" ? await INTERPRETERS.local() : undefined;
+  const cloud = mode === "local" ? undefined : await INTERPRETERS.cloud();
   if (options.typecheck !== false) await requireTypes(modules, io, { plan: options.plan === true });
   const configFile = findConfig(cwd);
   if (configFile) {
@@ -154,16 +159,11 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
     if (openlineage) lineageEnvironment(openlineage);
   }
   const [result, stopped] = await (async () => {
-    if (mode !== "local") {
-      const cloud = await runGraph(
-        graph,
-        { mode, ...common, ...(via === undefined ? {} : { via }) },
-        await INTERPRETERS.cloud(),
-      );
-      return [cloud, undefined] as const;
+    if (mode !== "local" && cloud !== undefined) {
+      const result = await runGraph(graph, { mode, ...common, ...(via === undefined ? {} : { via }) }, cloud);
+      return [result, undefined] as const;
     }
-    // Loaded now, so that a second Ctrl-C can release the run's locks synchronously.
-    const interpreter = await INTERPRETERS.local();
+    const interpreter = local ?? (await INTERPRETERS.local());
     const { releaseOwnedFilesSync } = interpreter;
     const controller = new AbortController();
     const stop = stopOnSignals(
