@@ -1,4 +1,10 @@
-import { absurd, RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core/internal";
+import {
+  absurd,
+  RETRY_POLICY,
+  retryCeilingMs,
+  type RetryJitter,
+  type RetryPolicy,
+} from "@glacier/core/internal";
 
 /**
  * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel
@@ -114,7 +120,7 @@ export function retries(step: MachineStep): State[] {
     { ErrorEquals: transient, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
     { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
   ];
-  if (step.retries > 0) {
+  if (step.retries > 0 && !retriedByLoop(step)) {
     // The task's retries, by core's retry policy: the same waits a local or direct cloud run makes.
     retry.push({
       ErrorEquals: ["States.ALL"],
@@ -128,6 +134,85 @@ export function retries(step: MachineStep): State[] {
   return retry;
 }
 
+/**
+ * A Spark step with retries is retried by its own states, not by a Retry block: EMR Serverless reports every
+ * failed job run as `States.TaskFailed` (the job's `stateDetails` in the Cause), so a Retry on the error name
+ * cannot tell the driver's permanent failures (`GlacierStepError: CHECK_FAILED: …`) from a lost executor.
+ */
+function retriedByLoop(step: MachineStep): boolean {
+  return step.kind === "emr" && step.retries > 0;
+}
+
+/** @internal The state a step's Catch goes to: its retry decision when it has one, else `failNext`. */
+function catchName(step: MachineStep, failNext: string): string {
+  return retriedByLoop(step) ? `${step.stateName} permanent?` : failNext;
+}
+
+/**
+ * @internal The states that retry a Spark step (see `retriedByLoop`): its Catch → a Choice matching the Cause
+ * against each non-retryable code of the driver (`*GlacierStepError: <CODE>:*`) → a Pass naming the error
+ * `GlacierError.<CODE>` → `failNext`; any other failure, while the attempt counter (under
+ * `$.glacier_retries_<state>`) is below the step's retries, waits the retry policy's ceiling for that retry
+ * (ASL cannot draw the jitter below it) and runs the task again; else `failNext`, keeping the last error and cause.
+ */
+export function retryStates(step: MachineStep, failNext: string): Record<string, State> {
+  if (!retriedByLoop(step)) return {};
+  const name = step.stateName;
+  const counter = `$.glacier_retries_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  const waits = Array.from({ length: step.retries }, (_, i) => retryCeilingMs(i + 1) / 1000);
+  const codes = RETRY_POLICY.nonRetryable;
+  const states: Record<string, State> = {
+    [`${name} permanent?`]: {
+      Type: "Choice",
+      Comment: `step ${step.stepId}: a failure the driver names as non-retryable ends the step`,
+      Choices: codes.map((code) => ({
+        Variable: "$.failure.Cause",
+        StringMatches: `*GlacierStepError: ${code}:*`,
+        Next: `${name} ${code}`,
+      })),
+      Default: `${name} retried?`,
+    },
+    // Two Choice states: a comparison on a missing path is an error. (`IsPresent: true`, not `false`:
+    // aws-local-stepfunctions never matches `IsPresent: false`.)
+    [`${name} retried?`]: {
+      Type: "Choice",
+      Choices: [{ Variable: counter, IsPresent: true, Next: `${name} retries left?` }],
+      Default: `${name} retry 1`,
+    },
+    [`${name} retries left?`]: {
+      Type: "Choice",
+      Choices: [{ Variable: `${counter}.n`, NumericLessThan: step.retries, Next: `${name} retry n` }],
+      Default: failNext,
+    },
+    [`${name} retry 1`]: {
+      Type: "Pass",
+      Result: { n: 1, wait: waits[0], waits },
+      ResultPath: counter,
+      Next: `${name} backoff`,
+    },
+    [`${name} retry n`]: {
+      Type: "Pass",
+      Parameters: {
+        "n.$": `States.MathAdd(${counter}.n, 1)`,
+        "wait.$": `States.ArrayGetItem(${counter}.waits, ${counter}.n)`,
+        "waits.$": `${counter}.waits`,
+      },
+      ResultPath: counter,
+      Next: `${name} backoff`,
+    },
+    [`${name} backoff`]: { Type: "Wait", SecondsPath: `${counter}.wait`, Next: name },
+  };
+  for (const code of codes) {
+    states[`${name} ${code}`] = {
+      Type: "Pass",
+      Result: `GlacierError.${code}`,
+      ResultPath: "$.failure.Error",
+      Next: failNext,
+    };
+  }
+  return states;
+}
+
 /** @internal One step's Task state; `failNext` is where its Catch goes (its own Fail state by default). */
 export function taskState(step: MachineStep, partition: string, failNext: string = failName(step)): State {
   // A partition's iteration gets the run id from its Map state's ItemSelector: in a Distributed Map each
@@ -138,7 +223,7 @@ export function taskState(step: MachineStep, partition: string, failNext: string
     ResultPath: null,
     ...(step.timeout === undefined ? {} : { TimeoutSeconds: Math.ceil(step.timeout) }),
     Retry: retries(step),
-    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: failNext }],
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: catchName(step, failNext) }],
   };
   switch (step.kind) {
     case "lambda":
@@ -284,6 +369,7 @@ export function stateMachineDefinition(
     if (level.length === 1) {
       const step = level[0] as MachineStep;
       states[step.stateName] = { ...taskState(step, partition), ...next };
+      Object.assign(states, retryStates(step, failName(step)));
       states[failName(step)] = failState(step);
       return;
     }
@@ -293,6 +379,7 @@ export function stateMachineDefinition(
         StartAt: step.stateName,
         States: {
           [step.stateName]: { ...taskState(step, partition), End: true },
+          ...retryStates(step, failName(step)),
           [failName(step)]: failState(step),
         },
       })),
