@@ -9,7 +9,8 @@ import {
 /**
  * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel
  * branches), Lambda invokes and EMR Serverless `startJobRun.sync` tasks, the task's retries as Retry blocks
- * and a Catch per step that ends the execution naming the failed step.
+ * (a Spark step's as states of its own, `retryStates`) and a Catch per step that ends the execution naming the
+ * failed step.
  *
  * A Lambda step with a timeout passes it in its event (`timeoutSeconds`, the state's `TimeoutSeconds`). Step
  * Functions stops waiting for the attempt then, but cannot stop the function, so the handler itself refuses
