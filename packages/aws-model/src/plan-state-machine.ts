@@ -2,6 +2,7 @@ import {
   absurd,
   RETRY_POLICY,
   retryCeilingMs,
+  shortHash,
   type RetryJitter,
   type RetryPolicy,
 } from "@glacier/core/internal";
@@ -83,6 +84,9 @@ export const ASL_NETWORK = {
 export const NON_RETRYABLE_ERRORS: readonly `GlacierError.${RetryPolicy["nonRetryable"][number]}`[] =
   Object.freeze(RETRY_POLICY.nonRetryable.map((code) => `GlacierError.${code}` as const));
 
+/** AWS's longest state name. */
+const STATE_NAME_LIMIT = 80;
+
 /** Step Functions' name of each jitter of the retry policy. */
 const JITTER_STRATEGY = { full: "FULL" } as const satisfies Record<RetryJitter, string>;
 
@@ -146,7 +150,17 @@ function retriedByLoop(step: MachineStep): boolean {
 
 /** @internal The state a step's Catch goes to: its retry decision when it has one, else `failNext`. */
 function catchName(step: MachineStep, failNext: string): string {
-  return retriedByLoop(step) ? `${step.stateName} permanent?` : failNext;
+  return retriedByLoop(step) ? helperName(step.stateName, "permanent?") : failNext;
+}
+
+/**
+ * `<state> <label>`, a step's helper state, within AWS's 80 characters: a state name too long for the label is
+ * cut and told apart by its hash (`<cut>~<6 hex> <label>`).
+ */
+function helperName(task: string, label: string): string {
+  return task.length + 1 + label.length <= STATE_NAME_LIMIT
+    ? `${task} ${label}`
+    : `${task.slice(0, STATE_NAME_LIMIT - label.length - 8)}~${shortHash(task, 6)} ${label}`;
 }
 
 /**
@@ -158,40 +172,41 @@ function catchName(step: MachineStep, failNext: string): string {
  */
 export function retryStates(step: MachineStep, failNext: string): Record<string, State> {
   if (!retriedByLoop(step)) return {};
-  const name = step.stateName;
-  const counter = `$.glacier_retries_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  const task = step.stateName;
+  const named = (label: string) => helperName(task, label);
+  const counter = `$.glacier_retries_${task.replace(/[^A-Za-z0-9_]/g, "_")}`;
   const waits = Array.from({ length: step.retries }, (_, i) => retryCeilingMs(i + 1) / 1000);
   const codes = RETRY_POLICY.nonRetryable;
   const states: Record<string, State> = {
-    [`${name} permanent?`]: {
+    [named("permanent?")]: {
       Type: "Choice",
       Comment: `step ${step.stepId}: a failure the driver names as non-retryable ends the step`,
       Choices: codes.map((code) => ({
         Variable: "$.failure.Cause",
         StringMatches: `*GlacierStepError: ${code}:*`,
-        Next: `${name} ${code}`,
+        Next: named(code),
       })),
-      Default: `${name} retried?`,
+      Default: named("retried?"),
     },
     // Two Choice states: a comparison on a missing path is an error. (`IsPresent: true`, not `false`:
     // aws-local-stepfunctions never matches `IsPresent: false`.)
-    [`${name} retried?`]: {
+    [named("retried?")]: {
       Type: "Choice",
-      Choices: [{ Variable: counter, IsPresent: true, Next: `${name} retries left?` }],
-      Default: `${name} retry 1`,
+      Choices: [{ Variable: counter, IsPresent: true, Next: named("retries left?") }],
+      Default: named("retry 1"),
     },
-    [`${name} retries left?`]: {
+    [named("retries left?")]: {
       Type: "Choice",
-      Choices: [{ Variable: `${counter}.n`, NumericLessThan: step.retries, Next: `${name} retry n` }],
+      Choices: [{ Variable: `${counter}.n`, NumericLessThan: step.retries, Next: named("retry n") }],
       Default: failNext,
     },
-    [`${name} retry 1`]: {
+    [named("retry 1")]: {
       Type: "Pass",
       Result: { n: 1, wait: waits[0], waits },
       ResultPath: counter,
-      Next: `${name} backoff`,
+      Next: named("backoff"),
     },
-    [`${name} retry n`]: {
+    [named("retry n")]: {
       Type: "Pass",
       Parameters: {
         "n.$": `States.MathAdd(${counter}.n, 1)`,
@@ -199,12 +214,12 @@ export function retryStates(step: MachineStep, failNext: string): Record<string,
         "waits.$": `${counter}.waits`,
       },
       ResultPath: counter,
-      Next: `${name} backoff`,
+      Next: named("backoff"),
     },
-    [`${name} backoff`]: { Type: "Wait", SecondsPath: `${counter}.wait`, Next: name },
+    [named("backoff")]: { Type: "Wait", SecondsPath: `${counter}.wait`, Next: task },
   };
   for (const code of codes) {
-    states[`${name} ${code}`] = {
+    states[named(code)] = {
       Type: "Pass",
       Result: `GlacierError.${code}`,
       ResultPath: "$.failure.Error",
@@ -311,7 +326,7 @@ export function taskState(step: MachineStep, partition: string, failNext: string
 
 /** @internal */
 export function failName(step: MachineStep): string {
-  return `${step.stateName} failed`;
+  return helperName(step.stateName, "failed");
 }
 
 /** @internal */

@@ -131,4 +131,30 @@ describe("a Spark step with retries in the generated state machine", () => {
     );
     expect(inner["copy-abc123 (distributed) backoff"]?.["Next"]).toBe("copy-abc123 (distributed)");
   });
+
+  it("keeps every state name within AWS's 80 characters, distinct, for the longest step name", () => {
+    // An application name (`<prefix>-<state name>`) has at most 64 characters: a 1-character prefix leaves 62.
+    const long = "x".repeat(55);
+    const steps = [
+      sparkStep(long, 2, { perPartition: true }),
+      sparkStep(`${long}y`, 2, { perPartition: true }),
+    ];
+    const machine = partitionedMachineDefinition("p", steps, "aws");
+    const names: string[] = [];
+    const walk = (states: States) => {
+      for (const [name, state] of Object.entries(states)) {
+        names.push(name);
+        for (const branch of (state["Branches"] as { States: States }[] | undefined) ?? [])
+          walk(branch.States);
+        const processor = state["ItemProcessor"] as { States: States } | undefined;
+        if (processor) walk(processor.States);
+      }
+    };
+    walk(machine["States"] as States);
+    expect(names.filter((n) => n.length > 80)).toEqual([]);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.filter((n) => n.includes("TASK_RESULT_INVALID"))).toHaveLength(4);
+    const { isValid, errorsText } = aslValidator(machine);
+    expect(isValid, errorsText("\n")).toBe(true);
+  });
 });
