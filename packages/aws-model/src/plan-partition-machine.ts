@@ -1,4 +1,11 @@
-import { failName, failState, machineLevels, taskState, type MachineStep } from "./plan-state-machine.js";
+import {
+  failName,
+  failState,
+  machineLevels,
+  retryStates,
+  taskState,
+  type MachineStep,
+} from "./plan-state-machine.js";
 
 type State = Record<string, unknown>;
 
@@ -21,6 +28,7 @@ function chain(
     if (level.length === 1) {
       const step = level[0] as MachineStep;
       states[step.stateName] = { ...taskState(step, partition, failNext?.(step)), ...next };
+      Object.assign(states, retryStates(step, failNext?.(step) ?? failName(step)));
       if (failNext === null) states[failName(step)] = failState(step);
       return;
     }
@@ -30,6 +38,7 @@ function chain(
         StartAt: step.stateName,
         States: {
           [step.stateName]: { ...taskState(step, partition), End: true },
+          ...retryStates(step, failName(step)),
           [failName(step)]: failState(step),
         },
       })),

@@ -1,9 +1,17 @@
-import { absurd, RETRY_POLICY, type RetryJitter, type RetryPolicy } from "@glacier/core/internal";
+import {
+  absurd,
+  RETRY_POLICY,
+  retryCeilingMs,
+  shortHash,
+  type RetryJitter,
+  type RetryPolicy,
+} from "@glacier/core/internal";
 
 /**
  * Amazon States Language for one pipeline: its cloud steps in dependency levels (independent steps in Parallel
  * branches), Lambda invokes and EMR Serverless `startJobRun.sync` tasks, the task's retries as Retry blocks
- * and a Catch per step that ends the execution naming the failed step.
+ * (a Spark step's as states of its own, `retryStates`) and a Catch per step that ends the execution naming the
+ * failed step.
  *
  * A Lambda step with a timeout passes it in its event (`timeoutSeconds`, the state's `TimeoutSeconds`). Step
  * Functions stops waiting for the attempt then, but cannot stop the function, so the handler itself refuses
@@ -76,6 +84,9 @@ export const ASL_NETWORK = {
 export const NON_RETRYABLE_ERRORS: readonly `GlacierError.${RetryPolicy["nonRetryable"][number]}`[] =
   Object.freeze(RETRY_POLICY.nonRetryable.map((code) => `GlacierError.${code}` as const));
 
+/** AWS's longest state name. */
+const STATE_NAME_LIMIT = 80;
+
 /** Step Functions' name of each jitter of the retry policy. */
 const JITTER_STRATEGY = { full: "FULL" } as const satisfies Record<RetryJitter, string>;
 
@@ -114,7 +125,7 @@ export function retries(step: MachineStep): State[] {
     { ErrorEquals: transient, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
     { ErrorEquals: [...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
   ];
-  if (step.retries > 0) {
+  if (step.retries > 0 && !retriedByLoop(step)) {
     // The task's retries, by core's retry policy: the same waits a local or direct cloud run makes.
     retry.push({
       ErrorEquals: ["States.ALL"],
@@ -128,6 +139,96 @@ export function retries(step: MachineStep): State[] {
   return retry;
 }
 
+/**
+ * A Spark step with retries is retried by its own states, not by a Retry block: EMR Serverless reports every
+ * failed job run as `States.TaskFailed` (the job's `stateDetails` in the Cause), so a Retry on the error name
+ * cannot tell the driver's permanent failures (`GlacierStepError: CHECK_FAILED: …`) from a lost executor.
+ */
+function retriedByLoop(step: MachineStep): boolean {
+  return step.kind === "emr" && step.retries > 0;
+}
+
+/** @internal The state a step's Catch goes to: its retry decision when it has one, else `failNext`. */
+function catchName(step: MachineStep, failNext: string): string {
+  return retriedByLoop(step) ? helperName(step.stateName, "permanent?") : failNext;
+}
+
+/**
+ * `<state> <label>`, a step's helper state, within AWS's 80 characters: a state name too long for the label is
+ * cut and told apart by its hash (`<cut>~<6 hex> <label>`).
+ */
+function helperName(task: string, label: string): string {
+  return task.length + 1 + label.length <= STATE_NAME_LIMIT
+    ? `${task} ${label}`
+    : `${task.slice(0, STATE_NAME_LIMIT - label.length - 8)}~${shortHash(task, 6)} ${label}`;
+}
+
+/**
+ * @internal The states that retry a Spark step (see `retriedByLoop`): its Catch → a Choice matching the Cause
+ * against each non-retryable code of the driver (`*GlacierStepError: <CODE>:*`) → a Pass naming the error
+ * `GlacierError.<CODE>` → `failNext`; any other failure, while the attempt counter (under
+ * `$.glacier_retries_<state>`) is below the step's retries, waits the retry policy's ceiling for that retry
+ * (ASL cannot draw the jitter below it) and runs the task again; else `failNext`, keeping the last error and cause.
+ */
+export function retryStates(step: MachineStep, failNext: string): Record<string, State> {
+  if (!retriedByLoop(step)) return {};
+  const task = step.stateName;
+  const named = (label: string) => helperName(task, label);
+  const counter = `$.glacier_retries_${task.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  const waits = Array.from({ length: step.retries }, (_, i) => retryCeilingMs(i + 1) / 1000);
+  const codes = RETRY_POLICY.nonRetryable;
+  const states: Record<string, State> = {
+    [named("permanent?")]: {
+      Type: "Choice",
+      Comment: `step ${step.stepId}: a failure the driver names as non-retryable ends the step`,
+      Choices: codes.map((code) => ({
+        Variable: "$.failure.Cause",
+        StringMatches: `*GlacierStepError: ${code}:*`,
+        Next: named(code),
+      })),
+      Default: named("retried?"),
+    },
+    // Two Choice states: a comparison on a missing path is an error. (`IsPresent: true`, not `false`:
+    // aws-local-stepfunctions never matches `IsPresent: false`.)
+    [named("retried?")]: {
+      Type: "Choice",
+      Choices: [{ Variable: counter, IsPresent: true, Next: named("retries left?") }],
+      Default: named("retry 1"),
+    },
+    [named("retries left?")]: {
+      Type: "Choice",
+      Choices: [{ Variable: `${counter}.n`, NumericLessThan: step.retries, Next: named("retry n") }],
+      Default: failNext,
+    },
+    [named("retry 1")]: {
+      Type: "Pass",
+      Result: { n: 1, wait: waits[0], waits },
+      ResultPath: counter,
+      Next: named("backoff"),
+    },
+    [named("retry n")]: {
+      Type: "Pass",
+      Parameters: {
+        "n.$": `States.MathAdd(${counter}.n, 1)`,
+        "wait.$": `States.ArrayGetItem(${counter}.waits, ${counter}.n)`,
+        "waits.$": `${counter}.waits`,
+      },
+      ResultPath: counter,
+      Next: named("backoff"),
+    },
+    [named("backoff")]: { Type: "Wait", SecondsPath: `${counter}.wait`, Next: task },
+  };
+  for (const code of codes) {
+    states[named(code)] = {
+      Type: "Pass",
+      Result: `GlacierError.${code}`,
+      ResultPath: "$.failure.Error",
+      Next: failNext,
+    };
+  }
+  return states;
+}
+
 /** @internal One step's Task state; `failNext` is where its Catch goes (its own Fail state by default). */
 export function taskState(step: MachineStep, partition: string, failNext: string = failName(step)): State {
   // A partition's iteration gets the run id from its Map state's ItemSelector: in a Distributed Map each
@@ -138,7 +239,7 @@ export function taskState(step: MachineStep, partition: string, failNext: string
     ResultPath: null,
     ...(step.timeout === undefined ? {} : { TimeoutSeconds: Math.ceil(step.timeout) }),
     Retry: retries(step),
-    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: failNext }],
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: catchName(step, failNext) }],
   };
   switch (step.kind) {
     case "lambda":
@@ -225,7 +326,7 @@ export function taskState(step: MachineStep, partition: string, failNext: string
 
 /** @internal */
 export function failName(step: MachineStep): string {
-  return `${step.stateName} failed`;
+  return helperName(step.stateName, "failed");
 }
 
 /** @internal */
@@ -284,6 +385,7 @@ export function stateMachineDefinition(
     if (level.length === 1) {
       const step = level[0] as MachineStep;
       states[step.stateName] = { ...taskState(step, partition), ...next };
+      Object.assign(states, retryStates(step, failName(step)));
       states[failName(step)] = failState(step);
       return;
     }
@@ -293,6 +395,7 @@ export function stateMachineDefinition(
         StartAt: step.stateName,
         States: {
           [step.stateName]: { ...taskState(step, partition), End: true },
+          ...retryStates(step, failName(step)),
           [failName(step)]: failState(step),
         },
       })),

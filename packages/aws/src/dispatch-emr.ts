@@ -8,6 +8,7 @@ import {
   type GlacierErrorCode,
   type StepNode,
 } from "@glacier/core";
+import type { AwsClients } from "./aws-clients.js";
 import { isCheckResult } from "./check-results-wire.js";
 import type { CloudStepPlan, Dispatch } from "./cloud-plan.js";
 import type { DispatchContext, StepOutcome } from "./dispatch-lambda.js";
@@ -54,9 +55,22 @@ async function jobCheckResults(
   stepId: string,
   output: BucketNode,
 ): Promise<readonly CheckResult[] | undefined> {
-  const s3 = await ctx.clients.s3();
+  return sparkCheckResults(ctx.clients, output.bucket, stepId, ctx.runId);
+}
+
+/**
+ * The check results a Spark job of run `runId` wrote for step `stepId` into its output bucket's staging
+ * prefix, read and then deleted: a direct run's and a state machine's alike. Undefined when there are none.
+ */
+export async function sparkCheckResults(
+  clients: AwsClients,
+  bucket: string,
+  stepId: string,
+  runId: string,
+): Promise<readonly CheckResult[] | undefined> {
+  const s3 = await clients.s3();
   const { GetObjectCommand, DeleteObjectCommand } = await import("@aws-sdk/client-s3");
-  const where = { Bucket: output.bucket, Key: sparkChecksKey(stepId, ctx.runId) };
+  const where = { Bucket: bucket, Key: sparkChecksKey(stepId, runId) };
   try {
     const object = await s3.send(new GetObjectCommand(where));
     const parsed = JSON.parse((await object.Body?.transformToString("utf8")) ?? "") as {

@@ -9,7 +9,7 @@ import type { CloudPlan, CloudStepPlan } from "./cloud-plan.js";
 import { isCheckResult, splitCheckResults } from "./check-results-wire.js";
 import { readContainerResult } from "./dispatch-ecs.js";
 import { isColumnLineage } from "./dispatch-lambda.js";
-import { driverErrorCode, pollDelayMs } from "./dispatch-emr.js";
+import { driverErrorCode, pollDelayMs, sparkCheckResults } from "./dispatch-emr.js";
 import { markCancelled } from "./step-deadline.js";
 import type { MachineFingerprints } from "./machine-fingerprints.js";
 import { codeOfErrorType } from "./task-failure.js";
@@ -327,12 +327,16 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
     ...(step.dispatch.kind === "emr" ? { resource: step.dispatch.applicationName } : {}),
     ...(step.partition === undefined ? {} : { partition: step.partition }),
   });
+  /** The check results a Spark step's job wrote (its driver's `_glacier_checks.json`), read and removed. */
+  const jobChecks = (step: CloudStepPlan) =>
+    sparkCheckResults(run.clients, outputOf(step).bucket, step.stepId, run.runId).catch(() => undefined);
   /** Reports one task event of the execution's history, or of a child execution's (a Distributed Map's). */
   const handle = async (event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): Promise<void> => {
     const stepId = names.get(stateOf(event, byId) ?? "");
     const step = stepId === undefined ? undefined : units.get(unitKey(stepId, partitionOf(event, byId)));
     if (!step) return;
-    if (event.type === "TaskStateEntered" || (event.type === "TaskScheduled" && !started.has(step.id))) {
+    // A Spark step with retries enters its task state again for each retry (its retry states, not a Retry block).
+    if ((event.type === "TaskStateEntered" || event.type === "TaskScheduled") && !started.has(step.id)) {
       started.set(step.id, event.timestamp?.getTime() ?? Date.now());
       run.session.started(step, "state machine");
     } else if (event.type === "TaskSucceeded") {
@@ -348,12 +352,18 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
       const { outputFingerprint, ...measured } = document?.ok
         ? document.response
         : metrics(event.taskSucceededEventDetails?.output);
+      // A Spark job's check results are in the file its driver wrote (the task's output is the job run).
+      const sparkChecks = step.dispatch.kind === "emr" ? await jobChecks(step) : undefined;
       const counts = {
         ...(measured.rows === undefined ? {} : { rows: measured.rows }),
         ...(measured.bytes === undefined ? {} : { bytes: measured.bytes }),
       };
       const reported = {
-        ...("checks" in measured && measured.checks !== undefined ? { checks: measured.checks } : {}),
+        ...(sparkChecks !== undefined
+          ? { checks: sparkChecks }
+          : "checks" in measured && measured.checks !== undefined
+            ? { checks: measured.checks }
+            : {}),
         ...(isColumnLineage(measured.columnLineage) ? { columnLineage: measured.columnLineage } : {}),
       };
       const fingerprints = await run.fingerprints?.succeeded(step, outputFingerprint, counts);
@@ -393,7 +403,9 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
           : undefined;
       const failure = document && !document.ok ? document.error : undefined;
       // A function's CHECK_FAILED cause ends with its check results (check-results-wire.ts).
-      const { cause, checks } = lambdaCause(details?.cause);
+      // A Spark job's are in the file its driver wrote before it failed.
+      const { cause, checks: lambdaChecks } = lambdaCause(details?.cause);
+      const checks = step.dispatch.kind === "emr" ? await jobChecks(step) : lambdaChecks;
       const record: StepRecord = {
         ...base(step),
         status: "failed",

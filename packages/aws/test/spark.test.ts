@@ -140,3 +140,131 @@ describe("data checks on a Spark step (compiled to Spark SQL in the generated dr
     expect(await hashOf(OUTPUT)).toBe(before);
   }, 120_000);
 });
+
+describe("a Spark step in the generated state machine (--via stepfunctions)", () => {
+  const BUCKET = "glacier-test-spark-failures";
+  const OUTPUT = "curated/orders.parquet";
+  const hashOf = async (key: string) => {
+    const object = await env.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return createHash("sha256")
+      .update(await object.Body!.transformToByteArray())
+      .digest("hex");
+  };
+  // `force`: the same inputs as an earlier run would leave the step up to date, not run.
+  const viaMachine = (pipeline: string) =>
+    runGraph(
+      env.graph,
+      { mode: "cloud", via: "stepfunctions", projectDir: env.projectDir, pipeline, force: true },
+      aws,
+    ) as Promise<CloudRunResult>;
+
+  /** The details of the execution's event of `type` (the fake's history events carry them untyped). */
+  const detailsOf = (runId: string, type: string, key: string) =>
+    env.sfn.executions
+      .find((e) => e.name === runId)
+      ?.events.filter((e) => e.type === type)
+      .map((e) => e[key] as { error?: string; cause?: string; input?: string }) ?? [];
+
+  it("a passing run records the job's check results", async () => {
+    await env.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "raw/orders.csv",
+        Body: "id,customer,amount\n1,1,10\n2,2,5\n3,3,7\n",
+      }),
+    );
+    const result = await viaMachine("checkedSpark");
+    expect(result.steps[0]).toMatchObject({ name: "copyOrders", status: "succeeded" });
+    expect(result.steps[0]?.checks?.map((c) => [c.name, c.status])).toEqual([
+      ["relationships(customer->glacier-test-spark-failures/ref/customers.csv.id)", "passed"],
+      ["row_count", "passed"],
+      ["small_amount", "failed"],
+      ["accepted_values(customer)", "passed"],
+      ["not_null(id)", "passed"],
+      ["unique(id)", "passed"],
+    ]);
+  }, 120_000);
+
+  it("a blocking check failure is permanent: one job, CHECK_FAILED with the check results, output intact", async () => {
+    await env.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "raw/orders.csv",
+        Body: "id,customer,amount\n1,1,10\n2,7,5\n3,3,7\n3,1,8\n",
+      }),
+    );
+    const before = await hashOf(OUTPUT);
+    const result = await viaMachine("checkedSpark");
+    expect(result.status).toBe("failed");
+    const [step] = result.steps;
+    // copyOrders has retries: 2; a Retry block on the job's States.TaskFailed would have run it three times.
+    expect(submissionsOf(result, "copyOrders")).toHaveLength(1);
+    expect(step).toMatchObject({ name: "copyOrders", status: "failed", code: "CHECK_FAILED" });
+    expect(step?.error).toContain("GlacierStepError: CHECK_FAILED: step copyOrders");
+    expect(step?.checks?.map((c) => [c.name, c.severity, c.status, c.failing])).toEqual([
+      ["relationships(customer->glacier-test-spark-failures/ref/customers.csv.id)", "blocking", "failed", 1],
+      ["row_count", "blocking", "passed", 0],
+      ["small_amount", "warn", "failed", 1],
+      ["accepted_values(customer)", "blocking", "failed", 1],
+      ["not_null(id)", "blocking", "passed", 0],
+      ["unique(id)", "blocking", "failed", 2],
+    ]);
+    expect(await hashOf(OUTPUT)).toBe(before);
+    // The execution ends in the step's Fail state with the driver's code as its error.
+    const execution = env.sfn.executions.find((e) => e.name === result.runId);
+    expect(execution?.status).toBe("FAILED");
+    const [end] = detailsOf(result.runId, "ExecutionFailed", "executionFailedEventDetails");
+    expect(end?.error).toBe("GlacierError.CHECK_FAILED");
+    expect(end?.cause).toContain("GlacierStepError: CHECK_FAILED");
+    const left = await env.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: ".glacier-tmp/" }));
+    expect(left.Contents ?? []).toEqual([]);
+  }, 120_000);
+
+  it("the driver's SCHEMA_MISMATCH is permanent too: one job", async () => {
+    const result = await viaMachine("mismatched");
+    expect(result.steps[0]).toMatchObject({ name: "dropTotals", status: "failed", code: "SCHEMA_MISMATCH" });
+    expect(submissionsOf(result, "dropTotals")).toHaveLength(1);
+  }, 120_000);
+
+  it("a transient job failure is retried by the machine's retry states and succeeds", async () => {
+    env.emr.failNext(1);
+    const result = await viaMachine("retried");
+    expect(result.steps.map((s) => [s.name, s.status, s.error])).toEqual([
+      ["copyTotals", "succeeded", undefined],
+    ]);
+    expect(submissionsOf(result, "copyTotals").map((j) => j.state)).toEqual(["FAILED", "SUCCESS"]);
+  }, 120_000);
+
+  it("every retry waits and counts: two transient failures of a step with retries 2, then success", async () => {
+    await env.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: "raw/orders.csv",
+        Body: "id,customer,amount\n1,1,10\n2,2,5\n3,3,7\n",
+      }),
+    );
+    env.emr.failNext(2);
+    const result = await viaMachine("checkedSpark");
+    expect(result.steps[0]).toMatchObject({ name: "copyOrders", status: "succeeded" });
+    expect(submissionsOf(result, "copyOrders").map((j) => j.state)).toEqual(["FAILED", "FAILED", "SUCCESS"]);
+    // Each Wait state's input holds the step's attempt counter: the retry policy's ceilings, 1 s then 2 s.
+    const waits = detailsOf(result.runId, "WaitStateEntered", "stateEnteredEventDetails").map((d) => {
+      const input = JSON.parse(d.input ?? "{}") as Record<string, unknown>;
+      return Object.entries(input).find(([key]) => key.startsWith("glacier_retries_copy_orders_"))?.[1];
+    });
+    expect(waits).toMatchObject([
+      { n: 1, wait: 1 },
+      { n: 2, wait: 2 },
+    ]);
+  }, 120_000);
+
+  it("when the retries run out, the step fails with the last attempt's error", async () => {
+    env.emr.failNext(2);
+    const result = await viaMachine("retried");
+    expect(result.steps[0]).toMatchObject({ name: "copyTotals", status: "failed", code: "TASK_FAILED" });
+    expect(result.steps[0]?.error).toContain("ExecutorLostFailure");
+    expect(submissionsOf(result, "copyTotals").map((j) => j.state)).toEqual(["FAILED", "FAILED"]);
+    const [end] = detailsOf(result.runId, "ExecutionFailed", "executionFailedEventDetails");
+    expect(end?.error).toBe("States.TaskFailed");
+  }, 120_000);
+});
