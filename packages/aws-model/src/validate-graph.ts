@@ -114,6 +114,19 @@ function sparkProblems(step: StepNode): GlacierError[] {
   const unrunnable = executorRuleProblem(step.task, stepSubject(step));
   if (unrunnable) return [unrunnable];
   const problems: GlacierError[] = [];
+  if (step.output.partitions !== undefined) {
+    // The generated driver has no partition key to fill in: it would write the path with its placeholder.
+    problems.push(
+      new GlacierError(
+        "INVALID_TASK",
+        `the step writes ${step.output.id}, partitioned by "${step.output.partitions.key}", so it runs once per partition; a spark executor cannot run per partition yet (the generated Spark driver reads and writes whole buckets).`,
+        {
+          subject: stepSubject(step),
+          hint: "Run the per-partition step on provider.serverless() or provider.container(); a Spark step may read every partition of a partitioned bucket into an unpartitioned one.",
+        },
+      ),
+    );
+  }
   // Every check kind but a Polars expression compiles to Spark SQL (see spark-script.ts).
   const polars = stepChecks(step).filter((c) => c.type === "expr");
   if (polars.length > 0) {

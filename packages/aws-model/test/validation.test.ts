@@ -1,6 +1,7 @@
 import {
   check,
   Bucket,
+  daily,
   GlacierError,
   LineageGraph,
   Provider,
@@ -187,6 +188,26 @@ describe("validation before planning", () => {
     expect(error.message).toMatchInlineSnapshot(
       `"step "total->acme-lake/out/total.arrow": Spark cannot read or write Arrow IPC, the format of "acme-lake/out/total.arrow". Store the bucket as Parquet, or run the step on provider.serverless()."`,
     );
+  });
+
+  it("refuses a per-partition Spark step (the driver has no key to fill in); reading every partition passes", async () => {
+    const days = daily({ start: "2026-01-01" });
+    const events = aws.bucket({
+      bucket: "acme-lake",
+      path: "events/day={day}/",
+      format: "parquet",
+      partitions: days,
+    });
+    const perDay = aws.bucket({ bucket: "acme-lake", path: "daily/{day}.parquet", partitions: days });
+    const copy = spark.sql("copy", "SELECT * FROM input");
+    const error = await failure(events.transform(copy).to(perDay).graph());
+    expect(error.code).toBe("INVALID_TASK");
+    expect(error.message).toMatchInlineSnapshot(
+      `"step "copy->acme-lake/daily/{day}.parquet": the step writes acme-lake/daily/{day}.parquet, partitioned by "day", so it runs once per partition; a spark executor cannot run per partition yet (the generated Spark driver reads and writes whole buckets). Run the per-partition step on provider.serverless() or provider.container(); a Spark step may read every partition of a partitioned bucket into an unpartitioned one."`,
+    );
+    expect(error.hint).toContain("provider.serverless()");
+    const all = aws.bucket({ bucket: "acme-lake", path: "all/events.parquet" });
+    expect(() => planInfrastructure(events.transform(total).to(all).graph())).not.toThrow();
   });
 
   it("refuses Spark SQL parameters on a release before Spark 3.4", async () => {
