@@ -330,6 +330,13 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
   /** The check results a Spark step's job wrote (its driver's `_glacier_checks.json`), read and removed. */
   const jobChecks = (step: CloudStepPlan) =>
     sparkCheckResults(run.clients, outputOf(step).bucket, step.stepId, run.runId).catch(() => undefined);
+  /** A container step's result document (its metrics, or its own error): a task's output only says it exited. */
+  const containerDocument = (step: CloudStepPlan) =>
+    step.dispatch.kind === "ecs"
+      ? readContainerResult(run.clients, run.plan.artefactsBucket, containerResultKey(run.runId, step)).catch(
+          () => undefined,
+        )
+      : Promise.resolve(undefined);
   /** Reports one task event of the execution's history, or of a child execution's (a Distributed Map's). */
   const handle = async (event: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): Promise<void> => {
     const stepId = names.get(stateOf(event, byId) ?? "");
@@ -341,14 +348,7 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
       run.session.started(step, "state machine");
     } else if (event.type === "TaskSucceeded") {
       // A container step's metrics are in the result document its task wrote, not in the task's output.
-      const document =
-        step.dispatch.kind === "ecs"
-          ? await readContainerResult(
-              run.clients,
-              run.plan.artefactsBucket,
-              containerResultKey(run.runId, step),
-            ).catch(() => undefined)
-          : undefined;
+      const document = await containerDocument(step);
       const { outputFingerprint, ...measured } = document?.ok
         ? document.response
         : metrics(event.taskSucceededEventDetails?.output);
@@ -358,12 +358,9 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
         ...(measured.rows === undefined ? {} : { rows: measured.rows }),
         ...(measured.bytes === undefined ? {} : { bytes: measured.bytes }),
       };
+      const checks = sparkChecks ?? ("checks" in measured ? measured.checks : undefined);
       const reported = {
-        ...(sparkChecks !== undefined
-          ? { checks: sparkChecks }
-          : "checks" in measured && measured.checks !== undefined
-            ? { checks: measured.checks }
-            : {}),
+        ...(checks === undefined ? {} : { checks }),
         ...(isColumnLineage(measured.columnLineage) ? { columnLineage: measured.columnLineage } : {}),
       };
       const fingerprints = await run.fingerprints?.succeeded(step, outputFingerprint, counts);
@@ -393,14 +390,7 @@ export async function runStateMachine(run: StateMachineRun): Promise<StepRecord[
     } else if (event.type === "TaskFailed") {
       const details = event.taskFailedEventDetails;
       // A container step's own error (code, message) is in its result document; the state only says it exited 1.
-      const document =
-        step.dispatch.kind === "ecs"
-          ? await readContainerResult(
-              run.clients,
-              run.plan.artefactsBucket,
-              containerResultKey(run.runId, step),
-            ).catch(() => undefined)
-          : undefined;
+      const document = await containerDocument(step);
       const failure = document && !document.ok ? document.error : undefined;
       // A function's CHECK_FAILED cause ends with its check results (check-results-wire.ts).
       // A Spark job's are in the file its driver wrote before it failed.
