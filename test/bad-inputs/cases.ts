@@ -1284,6 +1284,26 @@ export const a = days.transform(local.task(function copy(df: pl.LazyDataFrame) {
     names: ['step "copy', "acme/events/{day}.parquet", "acme/hours/{hour}.parquet"],
     fix: /Give both buckets the same scheme/,
   },
+  {
+    name: "generate: a per-partition step on Spark",
+    area: "definition",
+    setup(p) {
+      p.pipeline(
+        `import { daily } from "@glacier/core";
+const days = daily({ start: "2026-11-01" });
+const spark = provider.spark();
+export const a = at("events/{day}.parquet", { partitions: days })
+  .transform(spark.sql("copy", "SELECT * FROM input"))
+  .to(at("clean/{day}.parquet", { partitions: days }));`,
+        { aws: true },
+      );
+    },
+    args: ["generate", "terraform", "pipeline.ts"],
+    exit: 2,
+    code: "INVALID_TASK",
+    names: ['step "copy', "acme/clean/{day}.parquet", "a spark executor cannot run per partition"],
+    fix: /Run the per-partition step on provider.serverless\(\) or provider.container\(\)/,
+  },
   ...(
     [
       [
