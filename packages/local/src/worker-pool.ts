@@ -102,9 +102,13 @@ function spawnProcess(): Host {
     on: (event: string, listener: ChildListener) => void child.on(event, listener),
     off: (event: string, listener: ChildListener) => void child.off(event, listener),
     hold,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    },
+    // Resolves once the process is gone: nothing it was writing changes after this.
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
   } as Host;
 }
 
@@ -230,7 +234,15 @@ export class WorkerPool {
           healthy = false;
           cleanup();
           const reason: unknown = options.signal?.reason;
-          reject(reason instanceof Error ? reason : new JobInterrupted());
+          const error = reason instanceof Error ? reason : new JobInterrupted();
+          // Rejects once the host has stopped: a worker thread finishes its query first (it cannot be
+          // interrupted) and may still be writing the step's temporary output, which the caller removes
+          // next. Removed before the writer ends, it would reappear and outlive the run.
+          this.#all.delete(slot);
+          host.stop().then(
+            () => reject(error),
+            () => reject(error),
+          );
         };
         host.on("message", onMessage);
         host.on("error", onError);

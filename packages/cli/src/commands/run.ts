@@ -170,7 +170,7 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
       controller,
       (signal) =>
         io.err(
-          `${io.colors.yellow("cancelling")} (${signal}): stopping running steps and cleaning up; ${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"} again exits at once.`,
+          `${io.colors.yellow("cancelling")} (${signal}): stopping running steps (a polars query already running ends first) and cleaning up; ${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"} again exits at once.`,
         ),
       releaseOwnedFilesSync,
     );

@@ -1,0 +1,68 @@
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import pl from "nodejs-polars";
+import { salesFrame, testProject, type TestProject } from "./fixtures/project.js";
+import { statuses } from "./fixtures/results.js";
+
+let project: TestProject;
+afterEach(() => project?.cleanup());
+
+/**
+ * `acme/raw/sales.parquet` → slow → `acme/slow.parquet`: seconds of polars in a worker thread (a cross join
+ * aggregated to 7 rows), whose sink creates its temporary file only once the aggregation is done.
+ */
+function pipeline(p: TestProject) {
+  const slow = p.provider.local().task(function slow(df: pl.LazyDataFrame) {
+    const keys = df.select(pl.col("order_id").alias("k")).limit(3000);
+    return df
+      .join(keys, { how: "cross" })
+      .groupBy(pl.col("k").modulo(7).alias("g"))
+      .agg(pl.col("amount").mul(pl.col("k")).sum().alias("total"))
+      .sort("g");
+  });
+  return p.provider
+    .bucket({ bucket: "acme", path: "raw/sales.parquet" })
+    .transform(slow)
+    .to(p.provider.bucket({ bucket: "acme", path: "slow.parquet" }));
+}
+
+/** A progress stream that aborts `controller` half a second after `step` started: inside its query. */
+function abortWhenRunning(controller: AbortController, step: string): Writable {
+  let seen = "";
+  let started = false;
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      seen += chunk.toString();
+      if (!started && new RegExp(`\\b${step} started`).test(seen)) {
+        started = true;
+        setTimeout(() => controller.abort(new Error("cancelled by the test")), 500);
+      }
+      done();
+    },
+  });
+}
+
+describe("a cancelled run", () => {
+  it("ends only once its worker's query has: nothing it was writing appears afterwards", async () => {
+    project = testProject();
+    project.write("acme", "raw/sales.parquet", salesFrame(200_000));
+    const before = project.hashes();
+    const controller = new AbortController();
+    const cancelled = await pipeline(project).run({
+      mode: "local",
+      projectDir: project.dir,
+      signal: controller.signal,
+      progress: abortWhenRunning(controller, "slow"),
+    });
+    expect(controller.signal.aborted).toBe(true);
+    expect(cancelled.status).toBe("cancelled");
+    expect(statuses(cancelled)).toEqual([["slow", "not-run", "cancelled"]]);
+    expect(project.hashes()).toEqual(before);
+    // The same query again, to its end: a worker abandoned by the cancelled run (still inside its query) would
+    // create its temporary output meanwhile, beside this run's committed output.
+    const again = await pipeline(project).run({ mode: "local", projectDir: project.dir });
+    expect(again.status).toBe("succeeded");
+    expect(Object.keys(project.hashes()).sort()).toEqual(["acme/raw/sales.parquet", "acme/slow.parquet"]);
+    expect(project.hashes()["acme/raw/sales.parquet"]).toBe(before["acme/raw/sales.parquet"]);
+  }, 60_000);
+});
