@@ -38,19 +38,40 @@ function newest(path) {
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** Runs `work` holding a directory lock (mkdir is atomic); the build and the packing share it across processes. */
+/** Whether process `pid` is alive (signal 0 probes without sending anything). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+/**
+ * Runs `work` holding a directory lock (mkdir is atomic); the build and the packing share it across processes.
+ * The lock names its holder (`pid` inside): a lock whose holder is gone (a test run killed while packing) is
+ * taken over at once, not after waiting for it to go stale.
+ */
 export async function withLock(lock, work) {
   const deadline = Date.now() + 300_000;
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
       break;
     } catch {
-      // A lock left by a killed run is stale after three minutes.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000)
-        rmSync(lock, { recursive: true, force: true });
+      let holder;
+      try {
+        holder = Number(readFileSync(join(lock, "pid"), "utf8"));
+      } catch {
+        // Being created this instant, or left by an older version without a pid: judged by its age.
+      }
+      const stale =
+        (holder > 0 && !alive(holder)) || (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180_000);
+      if (stale) rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-      await sleep(500);
+      if (!stale) await sleep(500);
     }
   }
   try {
