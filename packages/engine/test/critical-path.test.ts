@@ -37,6 +37,28 @@ describe("stepCosts and dispatchOrder", () => {
     expect(dispatchOrder(graph, costs).map((s) => s.name)).toEqual(["q9", "q10", "q2", "q1", "report"]);
   });
 
+  it("ranks a chain of shorter steps above one longer step when the chain is longer in all", () => {
+    // raw → a (800 ms); raw → z1 → z2 → z3 (300 ms each): z1 is the shorter step but leads the longer path.
+    const raw = at("raw");
+    const z1 = raw.transform(task("z1")).to(at("z1"));
+    const z2 = z1.transform(task("z2")).to(at("z2"));
+    const graph = LineageGraph.from([
+      raw.transform(task("a")).to(at("a")),
+      z2.transform(task("z3")).to(at("z3")),
+    ]);
+    const id = (name: string) => graph.step(name).id;
+    const durations = new Map([
+      [id("a"), 800],
+      [id("z1"), 300],
+      [id("z2"), 300],
+      [id("z3"), 300],
+    ]);
+    const costs = stepCosts(graph, { durations, peaks: new Map() }, new Map());
+    expect(costs.get(id("z1"))?.remainingMs).toBe(900);
+    expect(costs.get(id("z2"))?.remainingMs).toBe(600);
+    expect(dispatchOrder(graph, costs).map((s) => s.name)).toEqual(["z1", "a", "z2", "z3"]);
+  });
+
   it("estimates a step that never ran from its input bytes, counting a not-yet-written input as its producer's", () => {
     const graph = queries();
     const raw = at("raw").location;
