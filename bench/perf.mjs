@@ -2,8 +2,10 @@
  * The orchestration benchmarks (`npm run bench:perf`): what Glacier adds around the Polars work, each as a ratio
  * to a baseline measured in the same round, rounds interleaved (each starts at a different benchmark).
  *
- *   critical   a graph where name order is the worst order: critical-path order (durations recorded by an
- *              earlier run) vs name order (the same directory with its run history removed), concurrency 2
+ *   critical   a graph where name order is the worst order (short a1…a8, a slow chain z1→z2→z3), concurrency 2:
+ *              a first run (history removed: estimates from input bytes, which here give name order) vs a second
+ *              run (durations recorded by an earlier run: critical path); with one polars thread per step (each
+ *              in a child process) and with the default threads
  *   tiny       N tiny steps (chain and fan-out) vs a hand-written loop doing the same Polars work; no-op rerun
  *   startup    `glacier visualize` / `validate` (with and without --no-typecheck) on examples/simple vs `node -e 0`
  *   edit       the 12-step analytical project: full run, then one step's code edited and rerun, beside DuckDB and
@@ -79,40 +81,87 @@ function fresh(name) {
   return dir;
 }
 
-/** Measures `node script args`, returning wall, CPU, peak RSS and the script's JSON line. */
-async function run(script, args, cwd = ROOT) {
-  const m = await measure(node, [script, ...args], { cwd });
+/**
+ * Measures `node script args`, returning wall, CPU, peak RSS and the script's JSON line. CPU includes
+ * `childCpuS` when the script reports it (child processes it leaves to be killed, which GNU time misses).
+ */
+async function run(script, args, cwd = ROOT, env = {}) {
+  const m = await measure(node, [script, ...args], { cwd, env: { ...process.env, ...env } });
+  const out = breakdown(m.stdout);
   return {
     wallMs: m.wallMs,
-    cpuS: Math.round((m.userS + m.sysS) * 100) / 100,
+    cpuS: Math.round((m.userS + m.sysS + (out?.childCpuS ?? 0)) * 100) / 100,
     peakRssMiB: Math.round(Math.max(m.peakRssKiB, m.treePeakRssKiB) / 1024),
-    out: breakdown(m.stdout),
+    out,
   };
 }
+
+/**
+ * The critical-path benchmark's two machines. `1 thread/step`: each step in its own child process with one
+ * polars thread (`--processes`, POLARS_MAX_THREADS=1), so two running steps use one core each — a machine with
+ * as many cores as the concurrency. (Worker threads of one process share one polars pool: with
+ * POLARS_MAX_THREADS=1 two steps would take turns on one thread.) `default threads`: the default, worker
+ * threads sharing polars' pool of one thread per core.
+ */
+const CRITICAL_CONFIGS = [
+  { key: "one", label: "1 thread/step", processes: true, env: { POLARS_MAX_THREADS: "1" } },
+  { key: "default", label: "default threads", processes: false, env: {} },
+];
+const criticalArgs = (config, dir) => [
+  "--dir",
+  dir,
+  "--raw",
+  tablesDir,
+  ...(config.processes ? ["--processes"] : []),
+];
 
 /** Each benchmark: a list of measurements per round, in the order they must run (later ones may need earlier). */
 const BENCHMARKS = {
   critical: {
     title: "Critical-path scheduling",
     async prepare() {
-      const base = fresh("critical-base");
-      // One run records every step's duration; each round copies this directory.
-      await run(join(OVERHEAD, "critical-glacier.mjs"), ["--dir", base, "--raw", tablesDir]);
-      return base;
+      // Per configuration, one run records every step's duration; each round copies its directory.
+      const bases = {};
+      for (const config of CRITICAL_CONFIGS) {
+        bases[config.key] = fresh(`critical-base-${config.key}`);
+        await run(
+          join(OVERHEAD, "critical-glacier.mjs"),
+          criticalArgs(config, bases[config.key]),
+          ROOT,
+          config.env,
+        );
+      }
+      return bases;
     },
-    async round(base) {
-      const critical = fresh("critical-cp");
-      cpSync(base, critical, { recursive: true });
-      const named = fresh("critical-name");
-      cpSync(base, named, { recursive: true });
-      rmSync(join(named, ".glacier", "runs"), { recursive: true, force: true });
-      const args = (dir) => ["--dir", dir, "--raw", tablesDir];
-      return {
-        "name order": await run(join(OVERHEAD, "critical-glacier.mjs"), args(named)),
-        "critical path": await run(join(OVERHEAD, "critical-glacier.mjs"), args(critical)),
-      };
+    async round(bases) {
+      const result = {};
+      for (const config of CRITICAL_CONFIGS) {
+        // First run: the history removed, every step estimated from its input bytes. Second run: the history
+        // of the prepared run, durations recorded.
+        const first = fresh(`critical-first-${config.key}`);
+        cpSync(bases[config.key], first, { recursive: true });
+        rmSync(join(first, ".glacier", "runs"), { recursive: true, force: true });
+        const second = fresh(`critical-second-${config.key}`);
+        cpSync(bases[config.key], second, { recursive: true });
+        const script = join(OVERHEAD, "critical-glacier.mjs");
+        result[`${config.label}: first run`] = await run(
+          script,
+          criticalArgs(config, first),
+          ROOT,
+          config.env,
+        );
+        result[`${config.label}: second run`] = await run(
+          script,
+          criticalArgs(config, second),
+          ROOT,
+          config.env,
+        );
+      }
+      return result;
     },
-    ratios: [["critical path", "name order"]],
+    ratios: CRITICAL_CONFIGS.map((c) => [`${c.label}: second run`, `${c.label}: first run`]),
+    // Result files before 2026-12-07 20:30 had one pair of variants.
+    legacyRatios: [["critical path", "name order"]],
   },
   tiny: {
     title: `${tiny.toLocaleString("en")} tiny steps`,
@@ -252,11 +301,13 @@ for (const name of selected) {
     "",
     table(
       ["ratio (per round, same round)", "wall, median (min–max)", "CPU, median (min–max)"],
-      bench.ratios.map(([a, b]) => [
-        `${a} ÷ ${b}`,
-        range(stats(perRound.map((p) => p[a].wallMs / p[b].wallMs)), 2, "×"),
-        range(stats(perRound.map((p) => p[a].cpuS / Math.max(p[b].cpuS, 0.01))), 2, "×"),
-      ]),
+      (bench.ratios.every(([a]) => variants.includes(a)) ? bench.ratios : bench.legacyRatios).map(
+        ([a, b]) => [
+          `${a} ÷ ${b}`,
+          range(stats(perRound.map((p) => p[a].wallMs / p[b].wallMs)), 2, "×"),
+          range(stats(perRound.map((p) => p[a].cpuS / Math.max(p[b].cpuS, 0.01))), 2, "×"),
+        ],
+      ),
     ),
   );
   if (bench.memory) {
@@ -305,14 +356,34 @@ for (const name of selected) {
       `No-op rerun: ${["chain", "fanout"].map((shape) => `${shape} ${fmt(stats(perRound.map((p) => p[`glacier ${shape} no-op rerun`].out.runMs / tiny)).median)} ms/step`).join(", ")} (run() time).`,
     );
   }
-  if (name === "critical") {
+  if (name === "critical") lines.push("", ...criticalNotes(perRound));
+  sections.push(lines.join("\n"));
+}
+/** The critical-path benchmark's start orders and idle slots (result files before 2026-12-07 20:30: orders only). */
+function criticalNotes(perRound) {
+  const variants = Object.keys(perRound[0]);
+  if (!variants.some((v) => v.endsWith(": first run"))) {
     const orders = perRound.map(
       (p) => `${p["critical path"].out.order.join(" ")} ∣ ${p["name order"].out.order.join(" ")}`,
     );
-    lines.push("", `Start order (critical path ∣ name order), round 1: ${orders[0]}.`);
+    return [`Start order (critical path ∣ name order), round 1: ${orders[0]}.`];
   }
-  sections.push(lines.join("\n"));
+  const byName = (order) => [...order].sort().join(" ") === order.join(" ");
+  const notes = [
+    "Short steps a1…a8 and a slow chain z1 → z2 → z3, concurrency 2, forced. First run: no run history, each step weighted by its input bytes — the short steps read the orders table, the chain the small customers and products tables, so the chain ranks last: name order, the worst order here (unless the short steps are still deciding 250 ms into the run, when the chain takes a free slot). Second run: the durations recorded by an earlier run — critical path. `1 thread/step`: each step in its own child process (a task timeout) with POLARS_MAX_THREADS=1, a machine with as many cores as the concurrency; `default threads`: worker threads sharing polars' pool of one thread per core, where one step can use both cores.",
+  ];
+  for (const config of CRITICAL_CONFIGS) {
+    const [first, second] = [`${config.label}: first run`, `${config.label}: second run`];
+    if (!variants.includes(first)) continue;
+    const inNameOrder = perRound.filter((p) => byName(p[first].out.order)).length;
+    const idle = (v) => range(stats(perRound.map((p) => p[v].out.idleSlotMs / 1000)), 1, " s");
+    notes.push(
+      `${config.label}, start order in round 1 — first run: ${perRound[0][first].out.order.join(" ")} (name order in ${inNameOrder} of ${perRound.length} rounds); second run: ${perRound[0][second].out.order.join(" ")}. Slot time left idle while steps remained (2 slots; median (min–max)): first run ${idle(first)}, second run ${idle(second)}.`,
+    );
+  }
+  return notes.flatMap((n) => [n, ""]).slice(0, -1);
 }
+
 const loads = results.rounds.map((r) => `${r.load[0]}→${r.loadAfter[0]}`).join(", ");
 const m = results.machine;
 const stamp = results.startedAt.replace(/[:.]/g, "-");
