@@ -21,11 +21,6 @@ async function newHasher(): Promise<IHasher> {
   return create();
 }
 
-/** Loads the hasher ahead of need (a worker does it while idle). */
-export async function preloadHasher(): Promise<void> {
-  await newHasher();
-}
-
 const CHUNK = 4 * 1024 * 1024;
 
 /**

@@ -1,4 +1,3 @@
-import { preloadHasher } from "./content-hash.js";
 import { serializeError } from "./errors.js";
 import { materialize } from "./materialize.js";
 import { loadHyparquet } from "./parquet-footer.js";
@@ -12,12 +11,14 @@ export interface JobChannel {
 }
 
 /**
- * Serves materialisation jobs on a channel: loads polars (and the hasher) once, says it is ready, then runs
- * each serialised plan it receives with the streaming engine and replies with what was written or the error.
+ * Serves materialisation jobs on a channel: loads polars (and the Parquet footer reader) once, says it is ready,
+ * then runs each serialised plan it receives with the streaming engine and replies with what was written or the
+ * error. The hasher is not loaded ahead: the local executor hashes a committed output on its own thread
+ * (`deferHash`), so a job host never needs it unless a job asks for the hash.
  */
 export async function serveJobs(channel: JobChannel): Promise<void> {
   const pl = await loadPolars();
-  await Promise.all([preloadHasher(), loadHyparquet()]);
+  await loadHyparquet();
   channel.on("message", (request: WorkerRequest) => {
     void (async () => {
       try {
