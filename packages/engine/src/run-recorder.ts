@@ -4,6 +4,15 @@ import { type RunStore, writeTextAtomic } from "./run-store.js";
 
 const STEP_SEPARATOR = Buffer.from(",\n");
 
+/**
+ * How long the recorder waits after a rewrite before the next one, as a multiple of the time the last one took,
+ * and at most: the record is rewritten whole, so a run of many short steps spends at most about 1/SPACING of
+ * its time on it however large its record grows (rewritten after every step, a 1,000-step record is a gigabyte
+ * of writes), and a killed run's record misses at most MAX_SPACING_MS of finished steps.
+ */
+const SPACING = 50;
+const MAX_SPACING_MS = 1000;
+
 /** What a run's record starts with; the recorder fills in status, times, process and paths. */
 export type RunRecordInit = Omit<
   RunRecord,
@@ -41,6 +50,9 @@ export class RunRecorder {
   #record: RunRecord;
   #writing: Promise<void> = Promise.resolve();
   #queued: Promise<void> | undefined;
+  /** When the next rewrite may start (`performance.now()`), and what ends the wait for it early. */
+  #nextAt = 0;
+  #hurry: (() => void) | undefined;
   /** Each recorded step at its place in execution order; steps outside it (none, normally) after them. */
   readonly #slots: (StepRecord | undefined)[] = [];
   readonly #extra = new Map<string, StepRecord>();
@@ -92,7 +104,10 @@ export class RunRecorder {
     return this.#write();
   }
 
+  /** Records the run's end, at once: a rewrite waiting for its turn starts now. */
   finish(status: "succeeded" | "failed" | "cancelled"): Promise<void> {
+    this.#nextAt = 0;
+    this.#hurry?.();
     this.#record = {
       ...this.#record,
       status,
@@ -129,21 +144,44 @@ export class RunRecorder {
   }
 
   /**
-   * Writes the record as it is when the write starts. Changes made while a write is in flight share one
-   * queued write (the newest snapshot has them all), so a run of many short steps rewrites its record about
-   * once per write time instead of once per step, which grew quadratically with the number of steps. Each
-   * caller's promise still resolves only once a snapshot holding its change is on disk.
+   * Writes the record as it is when the write starts. Changes made while a write is in flight or waiting for
+   * its turn share one queued write (the newest snapshot has them all); a rewrite starts no sooner than
+   * SPACING times the last one's duration after it (at most MAX_SPACING_MS, none before the run's end), so
+   * a run of many short steps rewrites its record a bounded share of the time instead of once per step, which
+   * grew quadratically with the number of steps. Each caller's promise still resolves only once a snapshot
+   * holding its change is on disk.
    */
   #write(): Promise<void> {
     if (this.#queued) return this.#queued;
     const queued = this.#writing.then(async () => {
+      await this.#turn();
       this.#queued = undefined;
       const snapshot = this.#record;
+      const started = performance.now();
       await writeTextAtomic(this.path, this.#serialise(snapshot));
+      const took = performance.now() - started;
+      this.#nextAt = performance.now() + Math.min(MAX_SPACING_MS, took * SPACING);
       await this.#mirror?.(snapshot);
     });
     this.#queued = queued;
     this.#writing = queued;
     return queued;
+  }
+
+  /** Resolves when the next rewrite may start: at `#nextAt`, or at once when `finish` hurries it. */
+  #turn(): Promise<void> {
+    const wait = this.#nextAt - performance.now();
+    if (wait <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#hurry = undefined;
+        resolve();
+      }, wait);
+      this.#hurry = () => {
+        this.#hurry = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }

@@ -120,7 +120,7 @@ export class RunSession {
     }
   }
 
-  /** A step finished (or will not run): logged, recorded and shown at once. */
+  /** A step finished (or will not run): logged and shown at once, recorded soon (by the run's end). */
   async settle<R extends StepRecord>(record: R): Promise<R> {
     this.log.write({
       level: record.status === "failed" ? "error" : "info",
@@ -133,7 +133,10 @@ export class RunSession {
         ...(record.error === undefined ? {} : { error: record.error }),
       },
     });
-    await this.recorder.step(record);
+    // Not awaited: the record is rewritten a bounded share of the time (`RunRecorder`), so a step's rewrite may
+    // wait its turn, and nothing that follows the step (its consumers, a free slot, the progress line) should.
+    // A failed write fails the run when it ends: the record's last write queues after this one.
+    this.recorder.step(record).catch(() => undefined);
     this.#lineage.settled(record);
     this.#tracing?.settled(record);
     this.progress.finished(record);

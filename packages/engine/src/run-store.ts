@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writevSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { shortHash } from "@glacier/core/internal";
 import type { ExecutorMode } from "./run-record.js";
@@ -83,7 +92,7 @@ const fileKeys = new Map<string, string>();
 /** Reads a JSON file, or returns null when it is absent or unreadable (a torn write from a killed run). */
 export async function readJson<T>(path: string): Promise<T | null> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as T;
+    return JSON.parse(readFileSync(path, "utf8")) as T;
   } catch {
     return null;
   }
@@ -107,30 +116,42 @@ let tempCount = 0;
  * the first write finds it missing: a run writes its record and state files thousands of times into a few
  * directories, and a `mkdir` before each write was a syscall per write for nothing. The text may come in
  * pieces, written in order with one `writev` (the run record: its parts are kept encoded, never joined).
+ *
+ * The file operations are synchronous (so is {@link readJson}): the files are small and local, each operation
+ * takes microseconds, and through libuv's thread pool each was a round trip — a hand-off to a pool thread and a
+ * wake-up of the event loop — costing several times that. A step's state, hash-cache entry and record took
+ * about a dozen such trips per step, the largest part of a tiny step's overhead after the task itself.
  */
 export async function writeTextAtomic(path: string, text: string | readonly Uint8Array[]): Promise<void> {
+  writeTextAtomicSync(path, text);
+  return Promise.resolve();
+}
+
+function writeTextAtomicSync(path: string, text: string | readonly Uint8Array[]): void {
   const temp = `${path}.${process.pid}-${TEMP_TAG}-${(tempCount++).toString(36)}.tmp`;
   try {
-    await writeTo(temp, text).catch(async (error: unknown) => {
+    try {
+      writeTo(temp, text);
+    } catch (error) {
       if ((error as { code?: string }).code !== "ENOENT") throw error;
-      await mkdir(dirname(path), { recursive: true });
-      await writeTo(temp, text);
-    });
-    await rename(temp, path);
+      mkdirSync(dirname(path), { recursive: true });
+      writeTo(temp, text);
+    }
+    renameSync(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw error;
   }
 }
 
-async function writeTo(file: string, text: string | readonly Uint8Array[]): Promise<void> {
-  if (typeof text === "string") return writeFile(file, text);
-  const handle = await open(file, "w");
+function writeTo(file: string, text: string | readonly Uint8Array[]): void {
+  if (typeof text === "string") return writeFileSync(file, text);
+  const fd = openSync(file, "w");
   try {
     const expected = text.reduce((sum, piece) => sum + piece.byteLength, 0);
-    const { bytesWritten } = await handle.writev(text as Uint8Array[]);
+    const bytesWritten = writevSync(fd, text as Uint8Array[]);
     if (bytesWritten !== expected) throw new Error(`${file}: wrote ${bytesWritten} of ${expected} bytes`);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

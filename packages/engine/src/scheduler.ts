@@ -275,7 +275,15 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     await admission.acquire(step.id, place, cost ? expectedMemory(schedule, cost) : 0);
     try {
       if (signal.aborted) return settle({ ...base, status: "not-run", reason: "cancelled" });
-      return await attempts(step, decision.reason, evaluation, open);
+      // Its output committed, the step's slot is free: its fingerprint, state and record need no worker or
+      // memory (held until they were written, the slot idled for the record's rewrite). Freed once the
+      // consumers this commit lets start have said they are deciding (a few promise turns), so the slot goes
+      // by rank between them and the steps already waiting, as it did when it was freed later.
+      const committed = (gate: Gate): void => {
+        open(gate);
+        setImmediate(() => admission.release(step.id));
+      };
+      return await attempts(step, decision.reason, evaluation, committed);
     } finally {
       admission.release(step.id);
     }

@@ -46,7 +46,7 @@ export class FileHashCache {
   async #compute(path: string, statKey: string): Promise<string> {
     const cached = await this.#lookup(path);
     if (cached?.statKey === statKey) return cached.hash;
-    const hash = await hashFile(path);
+    const hash = await hashFile(path, Number(statKey.slice(0, statKey.indexOf(":"))));
     const after = await statFile(path);
     // A file rewritten while it was read gets no cache entry: its next reader hashes it again.
     if (after?.statKey === statKey) await this.remember(path, statKey, hash);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { GlacierError } from "@glacier/core";
 import { currentProcess, ownerState, type ProcessIdentity, type RunStore } from "@glacier/engine";
@@ -44,18 +44,18 @@ export function outputLock(store: RunStore, location: ResolvedLocation): LockTar
   return { location: shown, lockPath: join(dirname(path), `.${basename(path)}${LOCK_SUFFIX}`) };
 }
 
-async function readOwner(path: string): Promise<LockOwner | null> {
+function readOwner(path: string): LockOwner | null {
   try {
-    const owner = JSON.parse(await readFile(path, "utf8")) as LockOwner | null;
+    const owner = JSON.parse(readFileSync(path, "utf8")) as LockOwner | null;
     return owner && typeof owner === "object" ? owner : null;
   } catch {
     return null;
   }
 }
 
-async function createExclusive(path: string, owner: LockOwner): Promise<boolean> {
+function createExclusive(path: string, owner: LockOwner): boolean {
   try {
-    await writeFile(path, JSON.stringify(owner), { flag: "wx" });
+    writeFileSync(path, JSON.stringify(owner), { flag: "wx" });
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === "EEXIST") return false;
@@ -72,37 +72,42 @@ type Held = { readonly owner: LockOwner; readonly foreign: boolean } | { readonl
  * `ownerState`). Another host's lock is never broken. Breaking happens under a short-lived guard file and
  * re-reads the owner inside it, so two runs racing to break the same stale lock cannot both win. A lock file that
  * cannot be parsed is only broken once it is a minute old (its owner may be writing it right now).
+ *
+ * Synchronous: a lock is a few bytes in a local directory, a run takes one per output at its start, and each
+ * asynchronous file operation was a round trip through libuv's thread pool (five per lock, a thousand locks
+ * for a thousand steps).
  */
-async function acquireOne(path: string, owner: LockOwner): Promise<Held | null> {
-  await mkdir(dirname(path), { recursive: true });
+function acquireOne(path: string, owner: LockOwner): Held | null {
+  mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await createExclusive(path, owner)) return null;
-    const holder = await readOwner(path);
+    if (createExclusive(path, owner)) return null;
+    const holder = readOwner(path);
     const state = holder ? ownerState(holder) : null;
     if (holder && state !== "dead") return { owner: holder, foreign: state === "foreign" };
-    const unreadableAndFresh =
-      holder === null &&
-      (await stat(path).then(
-        (s) => Date.now() - s.mtimeMs <= 60_000,
-        () => false,
-      ));
-    if (unreadableAndFresh) return { owner: null };
+    const age = holder === null ? ageMs(path) : null;
+    if (age !== null && age <= 60_000) return { owner: null };
     const guard = `${path}.break`;
-    const guardAge = await stat(guard).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => null,
-    );
-    if (guardAge !== null && guardAge > 10_000) await rm(guard, { force: true });
-    if (!(await createExclusive(guard, owner))) continue;
+    const guardAge = ageMs(guard);
+    if (guardAge !== null && guardAge > 10_000) rmSync(guard, { force: true });
+    if (!createExclusive(guard, owner)) continue;
     try {
-      const again = await readOwner(path);
-      if (JSON.stringify(again) === JSON.stringify(holder)) await rm(path, { force: true });
+      const again = readOwner(path);
+      if (JSON.stringify(again) === JSON.stringify(holder)) rmSync(path, { force: true });
     } finally {
-      await rm(guard, { force: true });
+      rmSync(guard, { force: true });
     }
   }
-  const last = await readOwner(path);
+  const last = readOwner(path);
   return last ? { owner: last, foreign: ownerState(last) === "foreign" } : { owner: null };
+}
+
+/** Milliseconds since the file was last written, or null when it is absent. */
+function ageMs(path: string): number | null {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return null;
+  }
 }
 
 /** The LOCKED error: who holds the output, and exactly how to clear the lock if that run is really gone. */
@@ -152,7 +157,7 @@ export async function lockOutputs(
   const mine: string[] = [];
   const release = async (): Promise<void> => {
     for (const path of mine.splice(0)) {
-      await rm(path, { force: true });
+      rmSync(path, { force: true });
       disown(path);
     }
   };
@@ -160,7 +165,7 @@ export async function lockOutputs(
   for (const target of [...unique.values()].sort((a, b) => (a.lockPath < b.lockPath ? -1 : 1))) {
     let holder: Held | null;
     try {
-      holder = await acquireOne(target.lockPath, {
+      holder = acquireOne(target.lockPath, {
         ...owner,
         ...currentProcess(),
         location: target.location,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { hostname } from "node:os";
+import { currentProcess } from "../process-identity.js";
 import type { BucketNode, CheckResult, StepNode } from "@glacier/core";
 import { stepInputs } from "@glacier/core/internal";
 import type { StepRecord } from "../run-record.js";
@@ -76,7 +76,8 @@ export function lineageRunId(...parts: readonly string[]): string {
 export function datasetName(bucket: BucketNode): { readonly namespace: string; readonly name: string } {
   const path = bucket.path.replace(/\/$/, "");
   if (bucket.provider.cloud === "aws") return { namespace: `s3://${bucket.bucket}`, name: path };
-  return { namespace: `file://${hostname()}`, name: bucket.location.replace(/\/$/, "") };
+  // The host as this process saw it at its start (a `uname` per call, several per step, otherwise).
+  return { namespace: `file://${currentProcess().host}`, name: bucket.location.replace(/\/$/, "") };
 }
 
 function schemaFacet(schema: Readonly<Record<string, string>> | undefined): Record<string, Facet> {
