@@ -146,7 +146,7 @@ describe("glacier run stopped by a signal", () => {
         `run ${runId} cancelled by ${signal} (3 steps: 1 succeeded, 2 not run); go on with: glacier run --resume ${runId}\n`,
       );
       expect(exited.stderr).toContain(
-        `cancelling (${signal}): stopping running steps (a polars query already running ends first) and cleaning up; ${again} again exits at once.`,
+        `cancelling (${signal}): stopping running steps and cleaning up; ${again} again exits at once.`,
       );
       const record = await readRun(runId, { projectDir: dir });
       expect(record.status).toBe("cancelled");

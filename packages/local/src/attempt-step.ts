@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { GlacierError, type CheckResult, type FileStore, type StepNode } from "@glacier/core";
 import type { Attempt, ColumnLineage, RunLog } from "@glacier/engine";
 import { checkWritten } from "./check-output.js";
@@ -169,7 +170,20 @@ async function attemptUntil(
   try {
     return await materializeAndCommit(runner, step, attempt, signal, pl, prepared, target);
   } finally {
-    if (target.kind === "file") disown(target.temp);
+    if (target.kind === "file") {
+      const { temp } = target;
+      if (!signal.aborted) disown(temp);
+      else {
+        // Cancelled: the worker thread may still be inside the query and create the temporary file after
+        // the step removed it. It stays owned (a process exiting now removes it synchronously) and is removed
+        // again once the worker has stopped.
+        void pool
+          .abandoned()
+          .then(() => rm(temp, { force: true }))
+          .catch(() => undefined)
+          .finally(() => disown(temp));
+      }
+    }
   }
 }
 

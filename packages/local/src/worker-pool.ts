@@ -138,6 +138,8 @@ export class WorkerPool {
   readonly kind: HostKind;
   readonly #idle: Slot[] = [];
   readonly #all = new Set<Slot>();
+  /** Hosts of cancelled jobs, until they have stopped (a worker thread once its query has ended). */
+  readonly #stopping = new Set<Promise<void>>();
   #next = 1;
 
   constructor(kind: HostKind = "thread") {
@@ -235,14 +237,13 @@ export class WorkerPool {
           cleanup();
           const reason: unknown = options.signal?.reason;
           const error = reason instanceof Error ? reason : new JobInterrupted();
-          // Rejects once the host has stopped: a worker thread finishes its query first (it cannot be
-          // interrupted) and may still be writing the step's temporary output, which the caller removes
-          // next. Removed before the writer ends, it would reappear and outlive the run.
+          // Rejects at once, so a cancelled run ends without waiting for a query: a worker thread cannot be
+          // interrupted and finishes its query first, still writing meanwhile. `abandoned()` says when it ended.
           this.#all.delete(slot);
-          host.stop().then(
-            () => reject(error),
-            () => reject(error),
-          );
+          const stopped = host.stop().catch(() => undefined);
+          this.#stopping.add(stopped);
+          void stopped.then(() => this.#stopping.delete(stopped));
+          reject(error);
         };
         host.on("message", onMessage);
         host.on("error", onError);
@@ -262,6 +263,15 @@ export class WorkerPool {
         void host.stop();
       }
     }
+  }
+
+  /**
+   * Resolves once every host of a job cancelled so far has stopped: nothing it was writing changes after
+   * this. A cancelled step removes its temporary output again then (the query may have created it after the
+   * step's own cleanup).
+   */
+  async abandoned(): Promise<void> {
+    await Promise.all([...this.#stopping]);
   }
 
   /** Stops every host. */

@@ -170,7 +170,7 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
       controller,
       (signal) =>
         io.err(
-          `${io.colors.yellow("cancelling")} (${signal}): stopping running steps (a polars query already running ends first) and cleaning up; ${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"} again exits at once.`,
+          `${io.colors.yellow("cancelling")} (${signal}): stopping running steps and cleaning up; ${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"} again exits at once.`,
         ),
       releaseOwnedFilesSync,
     );
@@ -187,7 +187,11 @@ async function run(entry: string | undefined, options: RunCommandOptions, io: Io
         },
         interpreter,
       );
-      return [local, stop.received()] as const;
+      const received = stop.received();
+      // The process ends by the signal next: a worker thread abandoned inside its query may still create its
+      // temporary file, which the run could not remove yet.
+      if (received !== undefined) releaseOwnedFilesSync();
+      return [local, received] as const;
     } finally {
       stop.dispose();
     }
