@@ -1,10 +1,11 @@
 /**
  * How often {@link watchMemory} samples the process's resident memory. Each sample wakes the main thread (a
- * timer, an open/read/close of `/proc/self/stat`) while the step's query runs on both cores: at 25 ms it cost
- * ~0.15 CPU s over a 55 s run of the ~1 GB benchmark. A step's memory rises over seconds, and admission takes
- * the larger of the record and 4× the input bytes, so 100 ms loses nothing it relies on.
+ * timer, an open/read/close of `/proc/self/stat`: ~0.15 CPU s over a 55 s run of the ~1 GB benchmark). At
+ * 100 ms the ~1 GB project's full run peaked at 1.27× the hand-written script's RSS (three rounds) against
+ * 1.09× at 25 ms (one round, right after): admission works from recorded peaks, and a coarser sampler records
+ * them lower and lets heavy steps overlap. So 25 ms it stays.
  */
-const SAMPLE_MS = 100;
+const SAMPLE_MS = 25;
 
 /** One sampler for every step running in this process; the steps watching it, each with its peak. */
 const watchers = new Set<{ peak: number }>();
@@ -20,7 +21,7 @@ function sample(): number {
  * Watches this process's resident memory (RSS) while a step runs: `stop()` returns the most it rose above
  * where it was at the start (bytes; 0 when it did not rise). An estimate: steps run in worker threads of this
  * process, so steps running at the same time see each other's memory (too high), and memory an earlier step
- * freed but the allocator kept is reused without raising RSS (too low). One unref'd timer samples for all running steps every 100 ms (reading
+ * freed but the allocator kept is reused without raising RSS (too low). One unref'd timer samples for all running steps every 25 ms (reading
  * `/proc/self/statm`), plus one sample at each start and stop.
  *
  * @example
