@@ -24,7 +24,8 @@ const require = createRequire(import.meta.url);
 /** Resolves once `node script args…` exits; collects its output. */
 function run(script, args) {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    // The same V8 flags as this process (scripts/test.mjs starts it without background compilers).
+    const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -12,12 +12,16 @@
 // 516 s (typecheck 44, ESLint 16, publint + attw 12, Prettier 18, vitest 425 with one worker); this one 310 s
 // (static checks 62 at once, vitest 248 with three workers and more tests).
 import { spawn } from "node:child_process";
+import { clearTimeout, setTimeout } from "node:timers";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1" };
 const npx = (args) => ["npx", ["--no", "--", ...args]];
+const NO_BACKGROUND_JIT = ["--no-maglev", "--no-concurrent-sparkplug", "--no-concurrent-recompilation"];
+/** A static check still running after this is killed and fails, naming itself, instead of holding CI. */
+const CHECK_LIMIT_MS = 600_000;
 const started = performance.now();
 const times = [];
 
@@ -25,7 +29,7 @@ const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const say = (text) => process.stdout.write(`\n── ${text}\n`);
 
 /** Runs a command; `inherit` streams its output live, otherwise it is collected and returned. */
-function run(label, [command, args], { inherit = false } = {}) {
+function run(label, [command, args], { inherit = false, limitMs } = {}) {
   const t0 = performance.now();
   return new Promise((done) => {
     const child = spawn(command, args, {
@@ -34,6 +38,14 @@ function run(label, [command, args], { inherit = false } = {}) {
       stdio: inherit ? "inherit" : ["ignore", "pipe", "pipe"],
     });
     let output = "";
+    const timer =
+      limitMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            output += `\n${label} still running after ${seconds(limitMs)}: killed (hung?)\n`;
+            child.kill("SIGKILL");
+          }, limitMs);
+    child.on("close", () => clearTimeout(timer));
     if (!inherit) {
       child.stdout.on("data", (chunk) => (output += chunk));
       child.stderr.on("data", (chunk) => (output += chunk));
@@ -59,7 +71,10 @@ const checks = [
   ["eslint", npx(["eslint", "."])],
   ["layering", npx(["depcruise", "packages", "generators", "--config", ".dependency-cruiser.mjs"])],
   ["prettier", npx(["prettier", "--check", ".", "--log-level", "warn"])],
-  ["publint + attw", ["node", ["scripts/lint-packages.mjs"]]],
+  // Without V8's background compilers: a short process that compiles this much JavaScript at once (publint on
+  // every tarball) sometimes never exits on Node 24 — Node's exit-time deadlock between its platform shutdown
+  // and a Maglev/Sparkplug job waiting for a main-thread GC (nodejs/node#54918); twice here, once in CI's time.
+  ["publint + attw", ["node", [...NO_BACKGROUND_JIT, "scripts/lint-packages.mjs"]]],
 ];
 say(`2/3 static checks, at once: ${checks.map(([label]) => label).join(" · ")}`);
 const running = new Set(checks.map(([label]) => label));
@@ -72,7 +87,7 @@ const heartbeat = setInterval(
 );
 const results = await Promise.all(
   checks.map(([label, command]) =>
-    run(label, command).then((result) => {
+    run(label, command, { limitMs: CHECK_LIMIT_MS }).then((result) => {
       running.delete(label);
       record(result);
       process.stdout.write(`   ${result.code === 0 ? "ok  " : "FAIL"} ${label} (${seconds(result.ms)})\n`);
