@@ -235,7 +235,11 @@ describe.skipIf(!CHROMIUM)(
       if (!canvas) throw new Error("no canvas");
       await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
       await page.mouse.wheel(0, 600);
-      await expect.poll(async () => (await geometry(page)).viewBoxWidth).toBeGreaterThan(start);
+      // The wheel event reaches the page asynchronously: on a loaded machine (CI, the suite's other files and
+      // Chromium sharing two cores) later than the poll's default second.
+      await expect
+        .poll(async () => (await geometry(page)).viewBoxWidth, { timeout: 15_000 })
+        .toBeGreaterThan(start);
       await page.click("#fit");
       const g = await geometry(page);
       expect(g.viewBoxWidth).toBeCloseTo(start, 3);
