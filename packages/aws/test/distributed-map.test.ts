@@ -48,7 +48,12 @@ describe("--via stepfunctions with more partitions than an inline Map runs", () 
     expect(failed.status).toBe("failed");
     const steps = failed.steps as StepRecord[];
     const check = partitionSummary(steps).find((s) => s.step === "check");
-    expect(check).toEqual({ step: "check", counts: { succeeded: 44, failed: 1 }, failed: [BAD_DAY] });
+    // On a mismatch, say why each day failed (a day other than the bad one failing is the fake's, or ours).
+    const why = steps
+      .filter((s) => s.status === "failed")
+      .map((s) => `${s.name}: ${s.error}`)
+      .join("\n");
+    expect(check, why).toEqual({ step: "check", counts: { succeeded: 44, failed: 1 }, failed: [BAD_DAY] });
     expect(steps.find((s) => s.name === `check[${BAD_DAY}]`)?.error).toContain(
       `bad data on ${BAD_DAY}: 2 negative amounts`,
     );

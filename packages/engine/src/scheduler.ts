@@ -283,7 +283,8 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         open(gate);
         setImmediate(() => admission.release(step.id));
       };
-      return await attempts(step, decision.reason, evaluation, committed);
+      const recordedMs = cost?.source === "recorded" ? cost.durationMs : undefined;
+      return await attempts(step, decision.reason, evaluation, committed, recordedMs);
     } finally {
       admission.release(step.id);
     }
@@ -349,6 +350,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     reason: StepReason,
     evaluation: StepEvaluation,
     open: (gate: Gate) => void,
+    recordedMs: number | undefined,
   ): Promise<StepRecord> => {
     const base = driver.describe(step);
     const startedAt = new Date().toISOString();
@@ -367,7 +369,13 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
     for (let number = 1; ; number++) {
       let outcome;
       try {
-        outcome = await driver.execute(step, { number, of, signal, note });
+        outcome = await driver.execute(step, {
+          number,
+          of,
+          signal,
+          note,
+          ...(recordedMs === undefined ? {} : { recordedMs }),
+        });
       } catch (error) {
         if (signal.aborted) return cancelled();
         const retrying = number < of && isRetryable(error);

@@ -45,6 +45,8 @@ export interface Attempt {
   readonly of: number;
   /** Aborted on Ctrl-C, on another step's failure with fail-fast, or by the caller. */
   readonly signal: AbortSignal;
+  /** How long the step took in its last successful run, when a run recorded it (milliseconds). */
+  readonly recordedMs?: number;
   /**
    * Tells the user something about how the step runs (shown at once, kept in its record; a note repeated by a
    * later attempt is kept once). Resolves when it is shown: a step about to block the thread waits for that.

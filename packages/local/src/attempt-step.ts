@@ -9,7 +9,7 @@ import { taskParams } from "./execute-step.js";
 import { mainThreadNote } from "./main-thread-note.js";
 import { materialize, materializeJob, type Materialized } from "./materialize.js";
 import { outputTarget, type OutputTarget } from "./output-target.js";
-import { loadPolars, type Polars } from "./polars.js";
+import { loadPolars, type LazyFrame, type Polars } from "./polars.js";
 import { disown, own } from "./exit-cleanup.js";
 import { planLineage } from "./plan-lineage.js";
 import { prepareStep, type PreparedStep } from "./prepare-step.js";
@@ -56,6 +56,43 @@ export function asGlacierError(error: unknown, step: StepNode): GlacierError {
     cause: error,
   });
 }
+
+/**
+ * A step whose local inputs total at most this many bytes, writing a local file, runs its query on the main
+ * thread when it is the only step running: handing a plan to a worker thread and the result back costs more
+ * than such a query (a chain of tiny steps paid ~2.5 ms per step for it). The main thread is blocked for a few
+ * milliseconds, when nothing else is running; beside other steps, or reading or writing S3, the query goes to
+ * a worker like any other. Same engine, same sink settings: the same bytes wherever it ran.
+ */
+export const INLINE_INPUT_BYTES = 256 * 1024;
+
+/**
+ * A step runs on the main thread only when its last recorded run took at most this long (a first run has no
+ * record): a query over tiny inputs can still be heavy (a cross join), and one that was goes to a worker.
+ */
+export const INLINE_RECORDED_MS = 250;
+
+/** A plan this large (serialised) holds data of its own (a literal frame or series): not a tiny query. */
+export const INLINE_PLAN_BYTES = 64 * 1024;
+
+/**
+ * Plan nodes and expressions that can make far more rows than a step reads (joins, explode, ranges, repeats):
+ * tiny inputs do not make such a query quick, so it never runs on the main thread. Matched in the plan's JSON; a
+ * column of one of these names sends the step to a worker too, which is only slower.
+ */
+const GROWS = /"(Join|Explode|Range|RepeatBy)"/;
+
+/** Whether a plan may make more rows than it reads (see {@link GROWS}). */
+function mayGrow(frame: LazyFrame): boolean {
+  try {
+    return GROWS.test(frame.serialize("json").toString());
+  } catch {
+    return true;
+  }
+}
+
+/** Attempts of local steps in flight in this process. */
+let inFlight = 0;
 
 /** The pool a step's query runs in: a child process when it has a timeout (a thread cannot be stopped). */
 export function poolFor(runner: StepRunner, step: StepNode): WorkerPool {
@@ -109,7 +146,8 @@ function stepDeadline(
 
 /**
  * One attempt of a local step: calls the task in this thread (building a lazy plan is cheap), ships the plan
- * to a worker thread that streams it into a temporary file, then commits the file here and starts hashing it
+ * to a worker thread that streams it into a temporary file (a lone step over tiny local inputs streams it
+ * here, see {@link INLINE_INPUT_BYTES}), then commits the file here and starts hashing it
  * in the background (see {@link AttemptOutcome.outputFingerprint}). A plan polars cannot serialise runs on
  * this thread instead, reported as a step note through `attempt.note`. Retries are the engine's.
  *
@@ -119,13 +157,15 @@ function stepDeadline(
 export async function attemptStep(
   runner: StepRunner,
   step: StepNode,
-  attempt: Pick<Attempt, "signal" | "note">,
+  attempt: Pick<Attempt, "signal" | "note" | "recordedMs">,
 ): Promise<AttemptOutcome> {
   let phase = "building its plan";
   const deadline = stepDeadline(step, attempt.signal, () => phase);
+  inFlight++;
   try {
     return await attemptUntil(runner, step, attempt, deadline, (p) => (phase = p));
   } finally {
+    inFlight--;
     deadline.dispose();
   }
 }
@@ -133,7 +173,7 @@ export async function attemptStep(
 async function attemptUntil(
   runner: StepRunner,
   step: StepNode,
-  attempt: Pick<Attempt, "note">,
+  attempt: Pick<Attempt, "note" | "recordedMs">,
   guard: TaskGuard,
   enter: (phase: string) => void,
 ): Promise<AttemptOutcome> {
@@ -143,10 +183,15 @@ async function attemptUntil(
   pool.warm();
   const pl = await loadPolars();
   const known = new Map<string, readonly ContentFile[]>();
+  // What a query on the main thread would read: S3 inputs count as too much (a network read blocks).
+  let inputBytes = 0;
   for (const [key, bucket] of Object.entries(
     step.input.kind === "single" ? { input: step.input.bucket } : step.input.buckets,
   )) {
-    known.set(key, (await ctx.listing(bucket)).files);
+    const { files } = await ctx.listing(bucket);
+    known.set(key, files);
+    if (ctx.location(bucket).kind !== "file") inputBytes = Number.POSITIVE_INFINITY;
+    for (const file of files) inputBytes += file.size;
   }
   const prepared = await prepareStep(pl, {
     step,
@@ -168,7 +213,7 @@ async function attemptUntil(
   await sweepTemporaries(target, runner.ctx.directories);
   if (target.kind === "file") own(target.temp);
   try {
-    return await materializeAndCommit(runner, step, attempt, signal, pl, prepared, target);
+    return await materializeAndCommit(runner, step, attempt, signal, pl, prepared, target, inputBytes);
   } finally {
     if (target.kind === "file") {
       const { temp } = target;
@@ -190,11 +235,12 @@ async function attemptUntil(
 async function materializeAndCommit(
   runner: StepRunner,
   step: StepNode,
-  attempt: Pick<Attempt, "note">,
+  attempt: Pick<Attempt, "note" | "recordedMs">,
   signal: AbortSignal,
   pl: Polars,
   prepared: PreparedStep,
   target: OutputTarget,
+  inputBytes: number,
 ): Promise<AttemptOutcome> {
   const { ctx } = runner;
   const { frame } = prepared;
@@ -220,7 +266,19 @@ async function materializeAndCommit(
   let checks: readonly CheckResult[];
   let columnLineage: ColumnLineage | undefined;
   try {
-    if (plan) {
+    // Alone, tiny, no join or explode, and not known to be slow: on this thread (see INLINE_INPUT_BYTES). A
+    // step with a timeout never is (its query runs in a child process).
+    const inline =
+      plan !== undefined &&
+      pool.kind === "thread" &&
+      target.kind === "file" &&
+      inFlight === 1 &&
+      pool.running === 0 &&
+      inputBytes <= INLINE_INPUT_BYTES &&
+      plan.byteLength <= INLINE_PLAN_BYTES &&
+      (attempt.recordedMs ?? 0) <= INLINE_RECORDED_MS &&
+      !mayGrow(frame);
+    if (plan && !inline) {
       written = await pool.run(plan, job, {
         signal,
         ...(pool.kind === "process" ? { env: polarsEnv() } : {}),
@@ -229,6 +287,7 @@ async function materializeAndCommit(
       columnLineage = planLineage(step, prepared, runner.log.forStep(step.name), plan.byteLength);
     } else {
       written = await materialize(pl, frame, job);
+      if (plan) columnLineage = planLineage(step, prepared, runner.log.forStep(step.name), plan.byteLength);
     }
     if (signal.aborted) throw signal.reason;
     checks = await checkWritten(pl, step, target, {

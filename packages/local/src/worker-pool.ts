@@ -141,9 +141,20 @@ export class WorkerPool {
   /** Hosts of cancelled jobs, until they have stopped (a worker thread once its query has ended). */
   readonly #stopping = new Set<Promise<void>>();
   #next = 1;
+  #jobs = 0;
 
   constructor(kind: HostKind = "thread") {
     this.kind = kind;
+  }
+
+  /** Jobs this pool has been given. */
+  get jobs(): number {
+    return this.#jobs;
+  }
+
+  /** Jobs running now (a cancelled job's host that is still stopping is not counted). */
+  get running(): number {
+    return this.#all.size - this.#idle.length;
   }
 
   /** Starts one host ahead of need, so its polars load overlaps the main thread's work. */
@@ -180,6 +191,7 @@ export class WorkerPool {
     job: MaterializeJob,
     options: { readonly signal?: AbortSignal; readonly env?: Readonly<Record<string, string>> } = {},
   ): Promise<Materialized> {
+    this.#jobs++;
     const slot = this.#idle.pop() ?? this.#start();
     const { host } = slot;
     let healthy = true;
