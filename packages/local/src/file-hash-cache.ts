@@ -9,10 +9,17 @@ interface Entry {
 }
 
 /**
+ * Files this small get no cache entry: reading and hashing one again next run costs about what reading its
+ * entry would, and writing the entry (a new file and a rename, per step output) was a measurable part of a
+ * tiny step. Larger files keep theirs: re-reading many files of a few hundred KiB on every run would not pay.
+ */
+export const UNCACHED_BYTES = 16 * 1024;
+
+/**
  * Content hashes of local files, cached by `size:mtimeNs:ctimeNs:ino`. A file whose stat is unchanged is
  * not read again, so a no-op rerun costs one `stat` per file; a touched but unchanged file is re-hashed once
  * and still matches. Entries live in `.glacier/cache/files/` and are written atomically; in plan mode
- * (`readOnly`) nothing is written.
+ * (`readOnly`) nothing is written. The hash of a file of at most {@link UNCACHED_BYTES} is kept in memory only.
  */
 export class FileHashCache {
   readonly #store: RunStore | undefined;
@@ -57,7 +64,10 @@ export class FileHashCache {
   async remember(path: string, statKey: string, hash: string): Promise<void> {
     const entry = { path, statKey, hash };
     this.#memory.set(path, entry);
-    if (this.#store && !this.#readOnly) await writeJsonAtomic(this.#store.cachePath("files", path), entry);
+    const size = Number(statKey.slice(0, statKey.indexOf(":")));
+    if (!(size <= UNCACHED_BYTES) && this.#store && !this.#readOnly) {
+      await writeJsonAtomic(this.#store.cachePath("files", path), entry);
+    }
   }
 
   async #lookup(path: string): Promise<Entry | null> {
