@@ -283,12 +283,11 @@ async function materializeAndCommit(
         signal,
         ...(pool.kind === "process" ? { env: polarsEnv() } : {}),
       });
-      // A plan polars cannot serialise (run on this thread) has no lineage: it cannot be walked either.
-      columnLineage = planLineage(step, prepared, runner.log.forStep(step.name), plan.byteLength);
     } else {
       written = await materialize(pl, frame, job);
-      if (plan) columnLineage = planLineage(step, prepared, runner.log.forStep(step.name), plan.byteLength);
     }
+    // A plan polars cannot serialise has no lineage: it cannot be walked either.
+    if (plan) columnLineage = planLineage(step, prepared, runner.log.forStep(step.name), plan.byteLength);
     if (signal.aborted) throw signal.reason;
     checks = await checkWritten(pl, step, target, {
       location: (bucket) => ctx.location(bucket),

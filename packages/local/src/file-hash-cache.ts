@@ -15,6 +15,11 @@ interface Entry {
  */
 export const UNCACHED_BYTES = 16 * 1024;
 
+/** The size a stat key (`size:mtimeNs:ctimeNs:ino`) starts with. */
+function sizeOf(statKey: string): number {
+  return Number(statKey.slice(0, statKey.indexOf(":")));
+}
+
 /**
  * Content hashes of local files, cached by `size:mtimeNs:ctimeNs:ino`. A file whose stat is unchanged is
  * not read again, so a no-op rerun costs one `stat` per file; a touched but unchanged file is re-hashed once
@@ -53,7 +58,7 @@ export class FileHashCache {
   async #compute(path: string, statKey: string): Promise<string> {
     const cached = await this.#lookup(path);
     if (cached?.statKey === statKey) return cached.hash;
-    const hash = await hashFile(path, Number(statKey.slice(0, statKey.indexOf(":"))));
+    const hash = await hashFile(path, sizeOf(statKey));
     const after = await statFile(path);
     // A file rewritten while it was read gets no cache entry: its next reader hashes it again.
     if (after?.statKey === statKey) await this.remember(path, statKey, hash);
@@ -64,8 +69,7 @@ export class FileHashCache {
   async remember(path: string, statKey: string, hash: string): Promise<void> {
     const entry = { path, statKey, hash };
     this.#memory.set(path, entry);
-    const size = Number(statKey.slice(0, statKey.indexOf(":")));
-    if (!(size <= UNCACHED_BYTES) && this.#store && !this.#readOnly) {
+    if (!(sizeOf(statKey) <= UNCACHED_BYTES) && this.#store && !this.#readOnly) {
       await writeJsonAtomic(this.#store.cachePath("files", path), entry);
     }
   }
