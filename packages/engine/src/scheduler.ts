@@ -417,7 +417,7 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         };
         await writeJsonAtomic(session.store.statePath(driver.mode, step.id), state);
       }
-      return settle({
+      const succeeded: StepRecord = {
         ...base,
         status: "succeeded",
         reason,
@@ -440,23 +440,29 @@ export async function runSchedule(session: RunSession, schedule: Schedule): Prom
         ...(outcome.checks === undefined ? {} : { checks: outcome.checks }),
         ...(outcome.schema === undefined ? {} : { outputSchema: outcome.schema }),
         ...(outcome.columnLineage === undefined ? {} : { columnLineage: outcome.columnLineage }),
-      });
+      };
+      // Its consumers started at its commit and may finish first (a tiny step, while this one still hashes its
+      // output): a step is recorded, logged and shown as succeeded only after the steps it read from.
+      await Promise.all(graph.dependenciesOf(step).map((d) => records.get(d.id)));
+      return settle(succeeded);
     }
   };
 
   const finished: Promise<StepRecord>[] = [];
+  /** Each step's settled record, by id. */
+  const records = new Map<string, Promise<StepRecord>>();
   for (const step of order) {
     let open!: (gate: Gate) => void;
     gates.set(step.id, new Promise<Gate>((resolve) => (open = resolve)));
     const settled = schedule.settled?.get(step.id);
     // A step that did not succeed opens its gate when it settles (a later call to `open` is ignored).
     const record = settled ? Promise.resolve(settled) : run(step, open);
-    finished.push(
-      record.then((r) => {
-        open(r);
-        return r;
-      }),
-    );
+    const done = record.then((r) => {
+      open(r);
+      return r;
+    });
+    records.set(step.id, done);
+    finished.push(done);
   }
   return Promise.all(finished);
 }

@@ -73,6 +73,28 @@ describe("order", () => {
     expect(record.steps.map((s) => s.name)).toEqual(graph.executionOrder().map((s) => s.name));
   });
 
+  it("settles a step only after the steps it read from, though it finished while they still hashed", async () => {
+    const world = fresh();
+    const s2 = at("raw").transform(task("s1")).to(at("s1")).transform(task("s2")).to(at("s2"));
+    const graph = LineageGraph.from([s2]);
+    // s1's output hash completes only once s2 has run: s2 finishes first, and waits to be settled.
+    const hashed = latch();
+    world.fingerprintWaits.set("s1", hashed.promise);
+    world.behaviours.set("s2", () => void setTimeout(() => hashed.open(), 50));
+    const result = await runInMemory(world, project.store, graph);
+    expect(result.status).toBe("succeeded");
+    expect(world.names("end:")).toEqual(["s1", "s2"]);
+    const record = await readRun(result.runId, { projectDir: project.dir });
+    const lines = readFileSync(record.logPath, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => String(l["msg"]).startsWith("step succeeded")).map((l) => l["step"])).toEqual([
+      "s1",
+      "s2",
+    ]);
+  });
+
   it("records each finished step soon, before the run ends", async () => {
     const world = fresh();
     const graph = branches();
